@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: ["test/integration/setup-cluster.ts", "test/integration/setup-postgres.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           fileParallelism: false,
@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/integration/global-setup.ts"],
+          globalSetup: ["test/integration/setup-cluster.ts", "test/integration/setup-postgres.ts"],
           testTimeout: 600_000,
           hookTimeout: 1_800_000,
           fileParallelism: false,
