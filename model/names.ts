@@ -1,0 +1,59 @@
+import { Type } from "@sinclair/typebox";
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace name. */
+export const SLUG_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+const SLUG = new RegExp(SLUG_PATTERN);
+
+/** Kubernetes limits namespace names to 63 characters. */
+export const NAMESPACE_MAX_LENGTH = 63;
+
+/** A slug field: lowercase ASCII letters, digits and inner hyphens. */
+export function SlugSchema(description: string, maxLength = 40) {
+  return Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: SLUG_PATTERN,
+    description,
+    "x-rule": "slug-format",
+    "x-message": "must be a DNS-safe slug: lowercase ASCII letters, digits and inner hyphens (no diacritics, no spaces)",
+  });
+}
+
+/** Why a slug is rejected, in the user's terms; undefined when it is valid. */
+export function explainSlug(value: string): string | undefined {
+  if (SLUG.test(value)) return undefined;
+  const nonAscii = [...value].filter((ch) => ch.charCodeAt(0) > 127);
+  if (nonAscii.length > 0) {
+    return `must be ASCII: remove the diacritics ${nonAscii.map((c) => `'${c}'`).join(", ")} (display names keep them, slugs do not)`;
+  }
+  return "must be a DNS-safe slug: lowercase ASCII letters, digits and inner hyphens";
+}
+
+/** The namespace of an environment: `<org>-<name>`. */
+export function namespaceName(org: string, environment: string): string {
+  return `${org}-${environment}`;
+}
+
+/** Label keys written on every object we build. */
+export const LABELS = {
+  org: "ndc.gov.vn/org",
+  environment: "ndc.gov.vn/environment",
+  zone: "ndc.gov.vn/zone",
+  dataClass: "ndc.gov.vn/data-class",
+  securityLevel: "ndc.gov.vn/security-level",
+  site: "ndc.gov.vn/site",
+  stage: "ndc.gov.vn/stage",
+  pool: "ndc.gov.vn/pool",
+  role: "ndc.gov.vn/role",
+  policyVersion: "ndc.gov.vn/policy-version",
+  managedBy: "app.kubernetes.io/managed-by",
+} as const;
+
+/** Annotation keys. */
+export const ANNOTATIONS = {
+  displayName: "ndc.gov.vn/display-name",
+  displayNameEn: "ndc.gov.vn/display-name-en",
+  purpose: "ndc.gov.vn/purpose",
+  owners: "ndc.gov.vn/owners",
+  nodeSelector: "scheduler.alpha.kubernetes.io/node-selector",
+} as const;

@@ -1,0 +1,151 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { OneOf } from "./_literals.ts";
+import { EnvironmentSpecSchema } from "./environment-spec.ts";
+import { SlugSchema } from "./names.ts";
+import { DATA_CLASSES, ORGANIZATION_KINDS, SECURITY_LEVELS, SITE_STATUSES, TENANT_ZONES, ZONES } from "./policy.ts";
+
+const Quantity = Type.String({ minLength: 1, maxLength: 32 });
+const DisplayName = Type.Object(
+  { vi: Type.String({ minLength: 1, maxLength: 200 }), en: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+const LocationSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    latitude: Type.Number({ minimum: 8, maximum: 24, description: "inside Vietnam (residency)" }),
+    longitude: Type.Number({ minimum: 102, maximum: 110, description: "inside Vietnam (residency)" }),
+    disclosed: Type.Optional(Type.Boolean({ description: "false when the location is not public; default true" })),
+  },
+  { additionalProperties: false },
+);
+
+export const ComputePoolSchema = Type.Object(
+  {
+    name: SlugSchema("pool name"),
+    zones: Type.Array(OneOf(ZONES), { minItems: 1, uniqueItems: true }),
+    dedicated: Type.Optional(Type.Boolean({ description: "reserved for security level >= 4; default false" })),
+    nodes: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    nodeCpu: Quantity,
+    nodeMemory: Quantity,
+    nodeGpu: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
+    /** Node names to label (local cluster); production pools are discovered by label. */
+    nodeNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }))),
+  },
+  { additionalProperties: false },
+);
+
+export const StorageTierSchema = Type.Object(
+  {
+    name: SlugSchema("tier name"),
+    storageClass: SlugSchema("StorageClass name", 63),
+    provisioner: Type.String({ minLength: 1 }),
+    capacity: Quantity,
+    reclaimPolicy: Type.Optional(OneOf(["Delete", "Retain"] as const)),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+export const RoadmapEntrySchema = Type.Object(
+  {
+    phase: Type.Integer({ minimum: 1, maximum: 3 }),
+    from: Type.Integer({ minimum: 2023, maximum: 2035 }),
+    to: Type.Integer({ minimum: 2023, maximum: 2035 }),
+    racks: Type.Integer({ minimum: 0 }),
+    cpu: Quantity,
+    memory: Quantity,
+  },
+  { additionalProperties: false },
+);
+
+export const SiteSchema = Type.Object(
+  {
+    id: SlugSchema("site id", 20),
+    name: DisplayName,
+    location: LocationSchema,
+    phase: Type.Integer({ minimum: 1, maximum: 3 }),
+    status: OneOf(SITE_STATUSES),
+    zones: Type.Array(OneOf(ZONES), { minItems: 1, uniqueItems: true }),
+    computePools: Type.Array(ComputePoolSchema),
+    storageTiers: Type.Array(StorageTierSchema),
+    overcommit: Type.Optional(
+      Type.Object(
+        { cpu: Type.Number({ minimum: 1, maximum: 16 }), memory: Type.Number({ minimum: 1, maximum: 2 }) },
+        { additionalProperties: false },
+      ),
+    ),
+    roadmap: Type.Optional(Type.Array(RoadmapEntrySchema)),
+  },
+  { additionalProperties: false },
+);
+
+/** Another site of the platform, as far as this stack needs to know it (multi-site rules). */
+export const PeerSiteSchema = Type.Object(
+  { id: SlugSchema("site id", 20), status: OneOf(SITE_STATUSES), location: LocationSchema },
+  { additionalProperties: false },
+);
+
+export const EntitlementSchema = Type.Object(
+  {
+    cpu: Quantity,
+    memory: Quantity,
+    gpu: Type.Optional(Type.Integer({ minimum: 0 })),
+    storage: Type.Optional(Type.Record(Type.String(), Quantity)),
+  },
+  { additionalProperties: false },
+);
+
+export const OrganizationSchema = Type.Object(
+  {
+    slug: SlugSchema("organization slug", 12),
+    name: DisplayName,
+    kind: OneOf(ORGANIZATION_KINDS),
+    ownerGroups: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    maxDataClass: OneOf(DATA_CLASSES),
+    maxSecurityLevel: OneOf(SECURITY_LEVELS),
+    maxEnvironments: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: "default 20" })),
+    allowLoadBalancer: Type.Optional(Type.Boolean()),
+    /** Per tenant zone at this site. */
+    entitlements: Type.Partial(
+      Type.Object(Object.fromEntries(TENANT_ZONES.map((z) => [z, EntitlementSchema])) as Record<string, typeof EntitlementSchema>, {
+        additionalProperties: false,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const StaticEnvironmentSchema = Type.Composite([
+  Type.Object({ org: SlugSchema("organization slug", 12), nationalDatabase: Type.Optional(Type.Boolean()) }),
+  EnvironmentSpecSchema,
+]);
+
+export const ControlPlaneConfigSchema = Type.Object(
+  {
+    image: Type.String({ minLength: 1 }),
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Everything a site stack (`stacks/Pulumi.<stack>.yaml`, keys `ndc:*`) declares. */
+export const SiteStackConfigSchema = Type.Object(
+  {
+    site: SiteSchema,
+    peers: Type.Optional(Type.Array(PeerSiteSchema)),
+    organizations: Type.Array(OrganizationSchema),
+    environments: Type.Optional(Type.Array(Type.Object(StaticEnvironmentSchema.properties, { additionalProperties: false }))),
+    controlPlane: Type.Optional(ControlPlaneConfigSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type Site = Static<typeof SiteSchema>;
+export type PeerSite = Static<typeof PeerSiteSchema>;
+export type ComputePool = Static<typeof ComputePoolSchema>;
+export type StorageTier = Static<typeof StorageTierSchema>;
+export type Organization = Static<typeof OrganizationSchema>;
+export type Entitlement = Static<typeof EntitlementSchema>;
+export type StaticEnvironment = Static<typeof StaticEnvironmentSchema>;
+export type SiteStackConfig = Static<typeof SiteStackConfigSchema>;
