@@ -1,0 +1,45 @@
+import { open, readFile, rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `fn` holding a lock file (created exclusively, holding our pid), so two `up`s of the same
+ * cluster — e.g. two vitest projects' global setups — do not start two control planes. A lock left by
+ * a dead process is taken over.
+ * @throws when another live process holds the lock longer than `waitMs`
+ */
+export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
+      if (!holder || !alive(holder)) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${path} is held by process ${holder} for over ${waitMs / 1000} s: wait for it, or remove the file if that process is not a cluster script`);
+      }
+      await sleep(250);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
