@@ -1,7 +1,7 @@
 import { checkSchema } from "./schema-check.ts";
 import { dataClassRank, effectiveDataClass, minimumSecurityLevel } from "./data-classification.ts";
 import { EnvironmentSpecSchema, type Environment } from "./environment-spec.ts";
-import { NAMESPACE_MAX_LENGTH, namespaceName } from "./names.ts";
+import { namespaceName } from "./names.ts";
 import { distanceKm, entitlementOf, type Platform, type PlatformSite } from "./platform.ts";
 import { POLICY, TENANT_ZONES, type DataClass, type Policy, type SecurityLevel, type Zone } from "./policy.ts";
 import { addAmounts, formatBytes, formatCpu, parseBytes, parseCpuMillis, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
@@ -73,9 +73,6 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
     issues.throwIfAny();
   }
   const namespace = namespaceName(env.org, spec.name);
-  if (namespace.length > NAMESPACE_MAX_LENGTH) {
-    issues.add("name", spec.name, "namespace-length", `makes namespace "${namespace}" ${namespace.length} characters long; the limit is ${NAMESPACE_MAX_LENGTH}, shorten the name`);
-  }
   if (ctx.reservedNamespaces?.has(namespace)) {
     issues.add("name", spec.name, "name-unique", `namespace "${namespace}" already exists or is declared by the site stack; choose another name`);
   }

@@ -22,7 +22,7 @@ export function SlugSchema(description: string, maxLength = 40) {
 /** Why a slug is rejected, in the user's terms; undefined when it is valid. */
 export function explainSlug(value: string): string | undefined {
   if (SLUG.test(value)) return undefined;
-  const nonAscii = [...value].filter((ch) => ch.charCodeAt(0) > 127);
+  const nonAscii = [...new Set([...value].filter((ch) => ch.charCodeAt(0) > 127))];
   if (nonAscii.length > 0) {
     return `must be ASCII: remove the diacritics ${nonAscii.map((c) => `'${c}'`).join(", ")} (display names keep them, slugs do not)`;
   }
