@@ -4,3 +4,5 @@ export { ensureTool, isToolBuilt, toolBinDir } from "./ensure-tool.ts";
 export { findTool, tools } from "./registry.ts";
 export { etcdTool } from "./etcd.ts";
 export { kubernetesTool } from "./kubernetes.ts";
+export { pulumiTool, pulumiVersion } from "./pulumi.ts";
+export { pulumiKubernetesTool, pulumiKubernetesVersion } from "./pulumi-kubernetes.ts";
