@@ -224,7 +224,11 @@ function multiSiteRule(env: Environment, dataClass: DataClass, platform: Platfor
   return [{ rule: "multi-site", message: `${why}; only ${activeSites.length} site is active, admitted with an exception until a second site can take the replica` }];
 }
 
-function poolCapacity(pool: ComputePool, site: Site): ResourceAmounts {
+/**
+ * What a pool can hold: nodes x node size x the site's overcommit ratio (cpu 2, memory 1 when the site
+ * sets none). Capacity admission and the site's capacity summary both use it.
+ */
+export function poolCapacity(pool: ComputePool, site: Site): ResourceAmounts {
   const over = site.overcommit ?? { cpu: 2, memory: 1 };
   return {
     cpuMillis: Math.floor(pool.nodes * (parseCpuMillis(pool.nodeCpu) ?? 0) * over.cpu),

@@ -34,6 +34,17 @@ export function namespaceName(org: string, environment: string): string {
   return `${org}-${environment}`;
 }
 
+/**
+ * The environment name the site stack uses for an organization's landing namespace (`<org>-landing`:
+ * its entitlement record and admin bindings). No requested environment may take it.
+ */
+export const LANDING_ENVIRONMENT_NAME = "landing";
+
+/** The landing namespace of an onboarded organization, owned by the site stack. */
+export function landingNamespaceName(org: string): string {
+  return namespaceName(org, LANDING_ENVIRONMENT_NAME);
+}
+
 /** Label keys written on every object we build. */
 export const LABELS = {
   org: "ndc.gov.vn/org",
