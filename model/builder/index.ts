@@ -2,3 +2,4 @@ export * from "./kubernetes-object.ts";
 export * from "./sharing-agreement.ts";
 export * from "./platform-rbac.ts";
 export * from "./environment-objects.ts";
+export * from "./retention.ts";

@@ -1,0 +1,62 @@
+import type { KubernetesObject } from "../../model/index.ts";
+import { OWNED_KINDS } from "./owned-kinds.ts";
+import { OWNED_SELECTOR, type SiteConnection, type WatchEventType } from "./site-connection.ts";
+
+/** A change to an object we own: which namespace (environment) it belongs to. */
+export interface OwnedObjectEvent {
+  readonly site: string;
+  readonly namespace: string;
+  readonly type: WatchEventType;
+  readonly object: KubernetesObject;
+}
+
+/**
+ * Watches every object the control plane owns at one site: one watch per kind, selected by label,
+ * restarted with backoff when the server ends it. Events go to `onEvent`; deciding whether an
+ * event is drift is the caller's (it knows the desired state).
+ */
+export class OwnedObjectWatcher {
+  private readonly stops: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly conn: SiteConnection,
+    private readonly onEvent: (event: OwnedObjectEvent) => void,
+    private readonly onError: (kind: string, error: unknown) => void = () => {},
+  ) {}
+
+  /** Starts all watches; resolves once each is established. */
+  async start(): Promise<void> {
+    await Promise.all(OWNED_KINDS.map((kind) => this.watchKind(kind.kind, 0)));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  private async watchKind(kindName: string, failures: number): Promise<void> {
+    if (this.stopped) return;
+    const kind = OWNED_KINDS.find((k) => k.kind === kindName)!;
+    const restart = (error: unknown) => {
+      if (this.stopped) return;
+      if (error) this.onError(kindName, error);
+      const delay = error ? Math.min(10_000, 250 * 2 ** failures) : 0;
+      setTimeout(() => void this.watchKind(kindName, error ? failures + 1 : 0).catch(() => {}), delay);
+    };
+    try {
+      const stop = await this.conn.watch(
+        kind,
+        OWNED_SELECTOR,
+        (type, object) => {
+          const namespace = kind.namespaced ? object.metadata.namespace : object.metadata.name;
+          if (namespace) this.onEvent({ site: this.conn.site, namespace, type, object });
+        },
+        restart,
+      );
+      this.stops.push(stop);
+    } catch (error) {
+      restart(error);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+import { hostname } from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { Registry } from "prom-client";
+import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
+import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/store.ts";
+import type { LifecycleEvent } from "../workflow/lifecycle.ts";
+import { desiredObjects } from "./desired-objects.ts";
+import { hasDrifted } from "./object-diff.ts";
+import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
+import { ProvisionerMetrics } from "./provisioner-metrics.ts";
+import { SiteConnection } from "./site-connection.ts";
+import { isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface ProvisionerOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  /** Kubeconfig per site id; sites without one are reported `Unreachable` and retried. */
+  readonly kubeConfigs: ReadonlyMap<string, KubeConfig>;
+  readonly log: Logger;
+  /** @default a fresh registry */
+  readonly registry?: Registry;
+  /** Environments worked on at once. @default 16 */
+  readonly concurrency?: number;
+  /** Concurrent connections per site. @default 24 */
+  readonly connectionsPerSite?: number;
+  /** How long a claim lasts; renewed while working. @default 60_000 ms */
+  readonly leaseMs?: number;
+  /** First retry delay after a failure; doubles per attempt up to 30 s. @default 500 ms */
+  readonly retryBaseMs?: number;
+  /** How often idle workers look for work no one told them about (other replicas, retries). @default 1_000 ms */
+  readonly idleCheckMs?: number;
+  /** Whether to watch owned objects and repair drift. @default true */
+  readonly repairDrift?: boolean;
+  /** @default `<hostname>-<pid>` */
+  readonly owner?: string;
+}
+
+const ACTOR: Actor = { subject: "system:provisioner", role: "system" };
+
+/**
+ * Makes approved environments real on every site they are placed on and keeps them so: claims work
+ * from the store (durable; survives restarts; one replica per environment via leases), applies the
+ * builder's objects by server-side apply, writes status per site, prunes, freezes and removes on
+ * decommission, and repairs drift seen by one label-selected watch per kind per site.
+ */
+export class Provisioner {
+  readonly metrics: ProvisionerMetrics;
+  private readonly connections = new Map<string, SiteConnection>();
+  private readonly watchers: OwnedObjectWatcher[] = [];
+  private readonly repairs: WorkQueue;
+  private readonly owner: string;
+  private running = false;
+  private wakers: (() => void)[] = [];
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(private readonly options: ProvisionerOptions) {
+    this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
+    this.owner = options.owner ?? `${hostname()}-${process.pid}`;
+    this.repairs = new WorkQueue((key) => this.repair(key), {
+      concurrency: 32,
+      baseDelayMs: 200,
+      maxDelayMs: 10_000,
+      shouldRetry: isRetryable,
+      onFailure: (key, error, attempt, retryIn) => this.options.log.warn({ key, attempt, retryIn, err: message(error) }, "drift repair failed"),
+    });
+  }
+
+  /** Connects to every configured site, starts the watches and the workers. */
+  async start(): Promise<void> {
+    this.running = true;
+    for (const [site, kc] of this.options.kubeConfigs) {
+      this.connections.set(site, await SiteConnection.open(site, kc, { maxSockets: this.options.connectionsPerSite ?? 24 }));
+    }
+    if (this.options.repairDrift ?? true) {
+      for (const conn of this.connections.values()) {
+        const watcher = new OwnedObjectWatcher(conn, (e) => void this.onOwnedEvent(e).catch((err) => this.options.log.warn({ err: message(err) }, "drift check failed")), (kind, err) =>
+          this.options.log.info({ site: conn.site, kind, err: message(err) }, "watch restarting"),
+        );
+        this.watchers.push(watcher);
+        // A site that is down now is watched once it answers; provisioning reports it meanwhile.
+        watcher.start().catch((err) => this.options.log.warn({ site: conn.site, err: message(err) }, "watch not started"));
+      }
+    }
+    for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop());
+  }
+
+  /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */
+  notify(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const w of wakers) w();
+  }
+
+  /** Stops workers and watches; work in flight finishes, claims of unfinished work expire. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    for (const w of this.watchers.splice(0)) w.stop();
+    this.repairs.stop();
+    await Promise.all(this.loops.splice(0));
+    for (const c of this.connections.values()) c.close();
+    this.connections.clear();
+  }
+
+  private async workLoop(): Promise<void> {
+    while (this.running) {
+      let item: WorkItem | undefined;
+      try {
+        item = await this.options.store.claimWork(this.owner, { leaseMs: this.options.leaseMs ?? 60_000 });
+      } catch (err) {
+        this.options.log.error({ err: message(err) }, "claiming work failed");
+      }
+      if (!item) {
+        await this.sleep(this.options.idleCheckMs ?? 1_000);
+        continue;
+      }
+      const started = performance.now();
+      const outcome = await this.process(item).catch((err) => {
+        this.options.log.error({ env: item!.environment.id, err: message(err) }, "work failed");
+        return "error";
+      });
+      this.metrics.provisionDuration.observe({ outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakers.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** One claimed environment, by phase. Returns an outcome label for the metrics. */
+  private async process(item: WorkItem): Promise<string> {
+    let env = item.environment;
+    switch (env.phase) {
+      case "Approved": {
+        const next = await this.transition(env, "start-provisioning", { releaseLease: false });
+        if (!next) return this.release(env, "conflict");
+        env = next;
+        return this.provision(env);
+      }
+      case "Provisioning":
+      case "Updating":
+        return this.provision(env);
+      case "Decommissioning":
+        return this.freeze(env);
+      case "Retained":
+        return this.remove(env);
+      default:
+        return this.release(env, "nothing-to-do");
+    }
+  }
+
+  private async provision(env: EnvironmentRecord): Promise<string> {
+    const sites = env.plan.placements.map((p) => p.site);
+    const done = (site: string) => env.sites.some((s) => s.site === site && s.phase === "Ready" && s.observedGeneration === env.generation);
+    const results = await Promise.all(
+      sites.map(async (site) => {
+        if (done(site)) return { site, phase: "Ready", message: null as string | null, terminal: false };
+        try {
+          const desired = desiredObjects(env, site, this.options.platform);
+          if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} has no stack loaded in this control plane`);
+          const outcome = await syncEnvironment(this.connection(site), desired, { prune: env.phase === "Updating" });
+          this.metrics.applies.inc({ site }, outcome.applied);
+          return { site, phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned`, terminal: false };
+        } catch (error) {
+          const terminal = !isRetryable(error);
+          this.metrics.reconcileErrors.inc({ site, reason: error instanceof TerminalError ? error.reason : "Unreachable" });
+          return { site, phase: terminal ? "Failed" : "Degraded", message: message(error), terminal };
+        }
+      }),
+    );
+    const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.phase === "Ready" ? env.generation : 0 }));
+    const failed = results.find((r) => r.terminal);
+    if (failed) {
+      await this.transition(env, "fail", { releaseLease: true, reason: `${failed.site}: ${failed.message}` }, statuses);
+      return "failed";
+    }
+    if (results.every((r) => r.phase === "Ready")) {
+      const next = await this.transition(env, "provisioned", { releaseLease: true, observedGeneration: env.generation }, statuses);
+      return next ? "ready" : this.release(env, "conflict");
+    }
+    await this.writeSiteStatuses(env, statuses);
+    return this.release(env, "degraded", true);
+  }
+
+  /** Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), data kept. */
+  private async freeze(env: EnvironmentRecord): Promise<string> {
+    const statuses: Omit<SiteStatus, "updatedAt">[] = [];
+    let degraded = false;
+    for (const site of env.plan.placements.map((p) => p.site)) {
+      try {
+        const desired = desiredObjects(env, site, this.options.platform);
+        if (desired) await syncEnvironment(this.connection(site), desired, { prune: true });
+        statuses.push({ site, namespace: env.namespace, phase: "Retained", message: "access frozen; data kept", observedGeneration: env.generation });
+      } catch (error) {
+        if (!isRetryable(error)) {
+          await this.transition(env, "fail", { releaseLease: true, reason: `${site}: ${message(error)}` });
+          return "failed";
+        }
+        degraded = true;
+        statuses.push({ site, namespace: env.namespace, phase: "Degraded", message: message(error), observedGeneration: 0 });
+      }
+    }
+    if (degraded) {
+      await this.writeSiteStatuses(env, statuses);
+      return this.release(env, "degraded", true);
+    }
+    return (await this.transition(env, "decommissioned", { releaseLease: true, observedGeneration: env.generation }, statuses)) ? "retained" : this.release(env, "conflict");
+  }
+
+  /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */
+  private async remove(env: EnvironmentRecord): Promise<string> {
+    const statuses: Omit<SiteStatus, "updatedAt">[] = [];
+    let pending = false;
+    for (const site of env.plan.placements.map((p) => p.site)) {
+      try {
+        const result = await removeEnvironment(this.connection(site), env.namespace);
+        pending ||= result === "deleted";
+        statuses.push({ site, namespace: env.namespace, phase: result === "absent" ? "Deleted" : "Deleting", message: null, observedGeneration: env.generation });
+      } catch (error) {
+        if (!isRetryable(error)) {
+          await this.transition(env, "fail", { releaseLease: true, reason: `${site}: ${message(error)}` });
+          return "failed";
+        }
+        pending = true;
+        statuses.push({ site, namespace: env.namespace, phase: "Degraded", message: message(error), observedGeneration: 0 });
+      }
+    }
+    if (pending) {
+      // The namespace controller finishes deletion on its own; look again shortly.
+      await this.writeSiteStatuses(env, statuses);
+      return this.release(env, "deleting", true);
+    }
+    return (await this.transition(env, "retention-expired", { releaseLease: true }, statuses)) ? "deleted" : this.release(env, "conflict");
+  }
+
+  private connection(site: string): SiteConnection {
+    const conn = this.connections.get(site);
+    if (!conn) throw new Error(`no kubeconfig for site ${site}; configure NDC_KUBECONFIG_${site.toUpperCase().replace(/-/g, "_")}`);
+    return conn;
+  }
+
+  private async transition(
+    env: EnvironmentRecord,
+    event: LifecycleEvent,
+    changes: { releaseLease: boolean; reason?: string; observedGeneration?: number },
+    statuses: readonly Omit<SiteStatus, "updatedAt">[] = [],
+  ): Promise<EnvironmentRecord | undefined> {
+    const now = new Date().toISOString();
+    return this.options.store.transaction([], async (tx) => {
+      for (const s of statuses) await tx.setSiteStatus(env.id, s, now);
+      return tx.transition(env.id, env.version, event, ACTOR, now, changes);
+    });
+  }
+
+  private async writeSiteStatuses(env: EnvironmentRecord, statuses: readonly Omit<SiteStatus, "updatedAt">[]): Promise<void> {
+    const now = new Date().toISOString();
+    await this.options.store.transaction([], async (tx) => {
+      for (const s of statuses) await tx.setSiteStatus(env.id, s, now);
+    });
+  }
+
+  /** Gives the claim back; with `retry`, not before an exponential backoff with jitter. */
+  private async release(env: EnvironmentRecord, outcome: string, retry = false): Promise<string> {
+    const base = this.options.retryBaseMs ?? 500;
+    const delay = retry ? Math.min(30_000, base * 2 ** Math.min(env.attempts, 10)) * (0.5 + Math.random() / 2) : 0;
+    await this.options.store.releaseWork(env.id, this.owner, retry ? new Date(Date.now() + delay) : undefined);
+    return outcome;
+  }
+
+  // --- drift -------------------------------------------------------------------------------
+
+  /** Decides whether a watch event is drift; queues a repair when it is. */
+  private async onOwnedEvent(event: OwnedObjectEvent): Promise<void> {
+    const labels = event.object.metadata.labels ?? {};
+    const org = labels[LABELS.org];
+    const name = labels[LABELS.environment];
+    if (!org || !name) return;
+    const env = await this.options.store.getEnvironment(org, name);
+    if (!env || env.namespace !== event.namespace) return;
+    const desired = desiredObjects(env, event.site, this.options.platform)?.find((o) => objectKey(o) === objectKey(event.object));
+    if (!desired) return;
+    if (event.type === "DELETED" || hasDrifted(desired, event.object)) {
+      this.repairs.add(JSON.stringify([event.site, org, name, event.object.kind, event.object.metadata.name]));
+      this.metrics.queueDepth.set(this.repairs.depth);
+    }
+  }
+
+  /** Puts one object back as the builder says it should be, and records it. */
+  private async repair(key: string): Promise<void> {
+    const [site, org, name, kind, objectName] = JSON.parse(key) as string[];
+    const env = await this.options.store.getEnvironment(org!, name!);
+    if (!env) return;
+    const objects = desiredObjects(env, site!, this.options.platform);
+    const desired = objects?.find((o) => o.kind === kind && o.metadata.name === objectName);
+    if (!objects || !desired) return;
+    const conn = this.connection(site!);
+    const live = await conn.get(desired);
+    if (live && !hasDrifted(desired, live)) return;
+    if (!live && kind !== "Namespace") await conn.apply(objects[0]!);
+    await conn.apply(desired);
+    this.metrics.driftRepairs.inc({ site: site!, kind: kind! });
+    this.metrics.queueDepth.set(this.repairs.depth);
+    this.options.log.info({ site, env: env.id, kind, name: objectName, was: live ? "edited" : "deleted" }, "drift repaired");
+    await this.options.store.appendAudit({
+      actor: ACTOR.subject,
+      actorRole: ACTOR.role,
+      action: "environment.drift-repaired",
+      outcome: "allowed",
+      org: env.org,
+      target: `environment ${env.org}/${env.name}`,
+      detail: { site, kind, name: objectName, was: live ? "edited" : "deleted" },
+      before: live ? summary(live) : null,
+      after: summary(desired),
+    });
+  }
+
+  /** Resolves when no drift repair is queued or running (tests, shutdown). */
+  repairsIdle(): Promise<void> {
+    return this.repairs.idle();
+  }
+}
+
+function summary(o: KubernetesObject): unknown {
+  return { kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name, labels: o.metadata.labels ?? {} };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

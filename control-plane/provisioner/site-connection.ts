@@ -1,0 +1,95 @@
+import { KubeConfig, Watch } from "@kubernetes/client-node";
+import { LABELS, type KubernetesObject } from "../../model/index.ts";
+import { KubeApiError, KubeTransport, type KubeTransportOptions } from "./kube-transport.ts";
+import { collectionPath, objectPath, ownedKind, type OwnedKind } from "./owned-kinds.ts";
+
+/** The field manager of every server-side apply the control plane makes. */
+export const FIELD_MANAGER = "ndc-control-plane";
+/** Selects every object the control plane owns. */
+export const OWNED_SELECTOR = `${LABELS.managedBy}=${FIELD_MANAGER}`;
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/**
+ * One site's Kubernetes API as the provisioner uses it: apply, read, delete, list and watch the
+ * kinds it owns. Apply is server-side apply with our field manager over kept-alive connections.
+ */
+export class SiteConnection {
+  private constructor(
+    readonly site: string,
+    private readonly kubeConfig: KubeConfig,
+    private readonly transport: KubeTransport,
+  ) {}
+
+  static async open(site: string, kubeConfig: KubeConfig, options?: KubeTransportOptions): Promise<SiteConnection> {
+    return new SiteConnection(site, kubeConfig, await KubeTransport.fromKubeConfig(kubeConfig, options));
+  }
+
+  /** Server-side apply; `force` takes fields from other managers (drift repair). */
+  async apply(o: KubernetesObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<KubernetesObject> {
+    const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(options.force ?? true) });
+    if (options.dryRun) query.set("dryRun", "All");
+    const res = await this.transport.send("PATCH", `${objectPath(o)}?${query}`, o, "application/apply-patch+yaml");
+    return res.body as KubernetesObject;
+  }
+
+  /** Reads one object; undefined when it does not exist. */
+  async get(o: Pick<KubernetesObject, "kind" | "metadata">): Promise<KubernetesObject | undefined> {
+    try {
+      return (await this.transport.send("GET", objectPath(o))).body as KubernetesObject;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes one object; true when it was there. Background propagation, like kubectl. */
+  async delete(o: Pick<KubernetesObject, "kind" | "metadata">): Promise<boolean> {
+    try {
+      await this.transport.send("DELETE", objectPath(o), { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" });
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Lists objects of a kind by label selector, in one namespace or all. */
+  async list(kind: string, labelSelector: string, namespace?: string): Promise<KubernetesObject[]> {
+    const k = ownedKind(kind);
+    const res = await this.transport.send("GET", `${collectionPath(k, namespace)}?${new URLSearchParams({ labelSelector })}`);
+    const items = (res.body as { items?: KubernetesObject[] }).items ?? [];
+    // List items carry no kind/apiVersion; put them back so keys and paths work.
+    return items.map((i) => ({ ...i, kind: k.kind, apiVersion: k.apiVersion }));
+  }
+
+  /** Whether the API server answers /readyz. */
+  async ready(): Promise<boolean> {
+    try {
+      await this.transport.send("GET", "/readyz");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Watches every object of a kind that carries the selector, across namespaces: one watch per
+   * kind per site, never one per namespace. Returns a stop function.
+   */
+  async watch(kind: OwnedKind, labelSelector: string, onEvent: (type: WatchEventType, o: KubernetesObject) => void, onEnd: (err: unknown) => void): Promise<() => void> {
+    const controller = await new Watch(this.kubeConfig).watch(
+      collectionPath(kind),
+      { labelSelector, allowWatchBookmarks: true },
+      (type, obj: KubernetesObject) => {
+        if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") onEvent(type, { ...obj, kind: kind.kind, apiVersion: kind.apiVersion });
+      },
+      onEnd,
+    );
+    return () => controller.abort();
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

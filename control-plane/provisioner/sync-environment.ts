@@ -1,0 +1,86 @@
+import { LABELS, type KubernetesObject } from "../../model/index.ts";
+import { KubeApiError } from "./kube-transport.ts";
+import { prunable } from "./object-diff.ts";
+import { OWNED_KINDS } from "./owned-kinds.ts";
+import { FIELD_MANAGER, type SiteConnection } from "./site-connection.ts";
+
+/** An error retrying cannot fix (a person must act); the reason is a stable condition reason. */
+export class TerminalError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TerminalError";
+  }
+}
+
+/** Whether an error is worth retrying: unreachable servers, timeouts, 409/429/5xx. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof TerminalError) return false;
+  if (error instanceof KubeApiError) return error.status === 409 || error.status === 429 || error.status >= 500;
+  return true;
+}
+
+export interface SyncOutcome {
+  readonly applied: number;
+  readonly pruned: number;
+}
+
+/**
+ * Makes one environment at one site look exactly like `objects` (the builder's output): the
+ * namespace first, then everything in it at once, then prune what we created that is no longer
+ * desired. Level-based and idempotent: running it twice changes nothing the second time.
+ * @throws TerminalError when the namespace exists and is not ours (never adopt another's namespace)
+ */
+export async function syncEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[], options: { prune: boolean }): Promise<SyncOutcome> {
+  const [namespace, ...rest] = objects;
+  if (!namespace || namespace.kind !== "Namespace") throw new Error("the builder's first object must be the Namespace");
+  await ensureNamespaceIsOurs(conn, namespace);
+  await conn.apply(namespace);
+  await Promise.all(rest.map((o) => conn.apply(o)));
+  const pruned = options.prune ? await pruneEnvironment(conn, objects) : 0;
+  return { applied: objects.length, pruned };
+}
+
+/** Deletes objects we created in the environment's namespace that `objects` no longer lists. */
+export async function pruneEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[]): Promise<number> {
+  const namespace = objects[0]!;
+  const selector = `${LABELS.managedBy}=${FIELD_MANAGER},${LABELS.environment}=${namespace.metadata.labels?.[LABELS.environment] ?? ""}`;
+  const live = (await Promise.all(OWNED_KINDS.filter((k) => k.namespaced).map((k) => conn.list(k.kind, selector, namespace.metadata.name)))).flat();
+  const stale = prunable(objects, live);
+  await Promise.all(stale.map((o) => conn.delete(o)));
+  return stale.length;
+}
+
+/**
+ * Removes a namespace the control plane created, and only such a namespace.
+ * @returns "deleted" when deletion started, "absent" when it is already gone
+ * @throws TerminalError when the namespace is not ours
+ */
+export async function removeEnvironment(conn: SiteConnection, namespaceName: string): Promise<"deleted" | "absent"> {
+  const live = await conn.get({ kind: "Namespace", metadata: { name: namespaceName } });
+  if (!live) return "absent";
+  assertOurs(live, conn.site);
+  await conn.delete(live);
+  return "deleted";
+}
+
+async function ensureNamespaceIsOurs(conn: SiteConnection, namespace: KubernetesObject): Promise<void> {
+  const live = await conn.get(namespace);
+  if (!live) return;
+  assertOurs(live, conn.site);
+  if ((live as { status?: { phase?: string } }).status?.phase === "Terminating") {
+    throw new KubeApiError(409, "NamespaceTerminating", `namespace ${namespace.metadata.name} at ${conn.site} is still terminating; retrying`);
+  }
+}
+
+function assertOurs(live: KubernetesObject, site: string): void {
+  const owner = live.metadata.labels?.[LABELS.managedBy];
+  if (owner !== FIELD_MANAGER) {
+    throw new TerminalError(
+      "NamespaceNotOwned",
+      `namespace ${live.metadata.name} at ${site} exists and is managed by ${owner ?? "someone else (no managed-by label)"}; the control plane never adopts or deletes a namespace it did not create — choose another environment name`,
+    );
+  }
+}
