@@ -1,0 +1,22 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/** Roles of DESIGN.md section 5. `requester` and `org-admin` always belong to one organization. */
+export const ROLES = ["requester", "org-admin", "operator", "auditor", "platform-admin"] as const;
+export const RoleSchema = Type.Union(
+  ROLES.map((r) => Type.Literal(r)),
+  { description: "requester and org-admin need an org; the others are platform-wide unless given one" },
+);
+export type Role = (typeof ROLES)[number];
+
+/** Roles that only make sense inside one organization. */
+export const ORG_ROLES: readonly Role[] = ["requester", "org-admin"];
+
+/** Who is calling, after authentication. */
+export const PrincipalSchema = Type.Object({
+  subject: Type.String({ minLength: 1 }),
+  roles: Type.Array(RoleSchema),
+  /** The organization the caller is confined to; absent for platform-wide operators and auditors. */
+  org: Type.Optional(Type.String()),
+  via: Type.Union([Type.Literal("token"), Type.Literal("oidc"), Type.Literal("bootstrap")]),
+});
+export type Principal = Static<typeof PrincipalSchema>;

@@ -1,0 +1,151 @@
+import type { SqlDriver } from "./_driver.ts";
+
+/** One schema change. Never edit an applied migration: add the next one. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** The same SQL runs on SQLite and PostgreSQL (TEXT timestamps in ISO 8601, JSON as TEXT). */
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "environments, commitments, tokens, idempotency keys, audit chain",
+    sql: `
+CREATE TABLE environments (
+  id TEXT PRIMARY KEY,
+  org TEXT NOT NULL,
+  name TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  observed_generation INTEGER NOT NULL DEFAULT 0,
+  spec TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  conditions TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  approved_by TEXT,
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  retain_until TEXT,
+  lease_owner TEXT,
+  lease_expires_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT
+);
+CREATE UNIQUE INDEX environments_live_name ON environments (org, name) WHERE phase NOT IN ('Rejected', 'Deleted');
+CREATE INDEX environments_org_name ON environments (org, name, created_at);
+CREATE INDEX environments_phase ON environments (phase, updated_at);
+
+CREATE TABLE environment_sites (
+  environment_id TEXT NOT NULL REFERENCES environments (id),
+  site TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  message TEXT,
+  observed_generation INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (environment_id, site)
+);
+
+CREATE TABLE commitments (
+  environment_id TEXT NOT NULL REFERENCES environments (id),
+  site TEXT NOT NULL,
+  org TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  pool TEXT NOT NULL,
+  cpu_millis BIGINT NOT NULL,
+  memory_bytes BIGINT NOT NULL,
+  gpu INTEGER NOT NULL,
+  storage TEXT NOT NULL,
+  PRIMARY KEY (environment_id, site)
+);
+CREATE INDEX commitments_site ON commitments (site, pool);
+
+CREATE TABLE idempotency_keys (
+  principal TEXT NOT NULL,
+  org TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  environment_id TEXT NOT NULL REFERENCES environments (id),
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (principal, org, idempotency_key)
+);
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  subject TEXT NOT NULL,
+  role TEXT NOT NULL,
+  org TEXT,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+
+CREATE TABLE audit_records (
+  seq BIGINT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  actor_role TEXT,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  status INTEGER,
+  org TEXT,
+  target TEXT,
+  request_id TEXT,
+  before_state TEXT,
+  after_state TEXT,
+  detail TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_records_org ON audit_records (org, seq);
+CREATE INDEX audit_records_target ON audit_records (target, seq);
+
+-- The last record of the chain, so deleting records at the end is detected too.
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+`,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction,
+ * under a lock so two replicas starting together do not both apply one.
+ * @returns the versions applied now
+ */
+export async function migrate(driver: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await driver.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await driver.transaction(["schema-migrations"], async (tx) => {
+      if (await tx.get("SELECT version FROM schema_migrations WHERE version = ?", [m.version])) return false;
+      for (const statement of splitStatements(m.sql)) await tx.run(statement);
+      await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date().toISOString()]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Splits a migration script on `;` at line ends, dropping `--` comments (our DDL has no semicolons inside). */
+export function splitStatements(script: string): string[] {
+  return script
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join("\n")
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -1,0 +1,463 @@
+import { randomUUID } from "node:crypto";
+import { POLICY, type EnvironmentSpec, type Zone } from "../../model/index.ts";
+import { GENESIS_HASH, recordHash, verifyChain, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
+import { conditionsAfter, type Condition } from "../workflow/conditions.ts";
+import { HOLDING_PHASES, transition as nextPhaseOf, type LifecycleEvent, type Phase } from "../workflow/lifecycle.ts";
+import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
+import { migrate } from "./migrations.ts";
+import type {
+  Actor,
+  ClaimOptions,
+  CommitmentRow,
+  EnvironmentRecord,
+  IdempotencyRecord,
+  ListAuditQuery,
+  ListEnvironmentsQuery,
+  NewEnvironment,
+  SiteStatus,
+  Store,
+  StoredPlan,
+  StoreTx,
+  TokenRecord,
+  TransitionChanges,
+  WorkItem,
+} from "./store.ts";
+
+const GONE = "('Rejected', 'Deleted')";
+/** Phases whose arrival means the provisioner has new work (generation bump). */
+const WORK_AFTER: ReadonlySet<Phase> = new Set<Phase>(["Approved", "Updating", "Decommissioning"]);
+
+const json = (value: unknown): string => JSON.stringify(value);
+const parse = <T>(text: unknown): T => (text === null || text === undefined ? (null as T) : (JSON.parse(String(text)) as T));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
+
+/** The query layer: the same SQL on SQLite and PostgreSQL, through a `SqlDriver`. */
+class SqlReader {
+  constructor(protected readonly db: SqlExecutor) {}
+
+  protected async hydrate(rows: Row[]): Promise<EnvironmentRecord[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => String(r.id));
+    const siteRows = await this.db.all(`SELECT * FROM environment_sites WHERE environment_id IN (${placeholders(ids.length)}) ORDER BY site`, ids);
+    const sites = new Map<string, SiteStatus[]>();
+    for (const s of siteRows) {
+      const list = sites.get(String(s.environment_id)) ?? [];
+      list.push({
+        site: String(s.site),
+        namespace: String(s.namespace),
+        phase: String(s.phase),
+        message: str(s.message),
+        observedGeneration: Number(s.observed_generation),
+        updatedAt: String(s.updated_at),
+      });
+      sites.set(String(s.environment_id), list);
+    }
+    return rows.map((r) => ({
+      id: String(r.id),
+      org: String(r.org),
+      name: String(r.name),
+      namespace: String(r.namespace),
+      phase: String(r.phase) as Phase,
+      version: Number(r.version),
+      generation: Number(r.generation),
+      observedGeneration: Number(r.observed_generation),
+      spec: parse<EnvironmentSpec>(r.spec),
+      plan: parse<StoredPlan>(r.plan),
+      conditions: parse<Condition[]>(r.conditions),
+      sites: sites.get(String(r.id)) ?? [],
+      requestedBy: String(r.requested_by),
+      approvedBy: str(r.approved_by),
+      reason: str(r.reason),
+      createdAt: String(r.created_at),
+      updatedAt: String(r.updated_at),
+      retainUntil: str(r.retain_until),
+      leaseOwner: str(r.lease_owner),
+      leaseExpiresAt: str(r.lease_expires_at),
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  async getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined> {
+    // The live one if any, else the latest rejected or deleted request of that name.
+    const rows = await this.db.all(
+      `SELECT * FROM environments WHERE org = ? AND name = ? ORDER BY CASE WHEN phase IN ${GONE} THEN 1 ELSE 0 END, created_at DESC LIMIT 1`,
+      [org, name],
+    );
+    return (await this.hydrate(rows))[0];
+  }
+
+  async getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined> {
+    return (await this.hydrate(await this.db.all("SELECT * FROM environments WHERE id = ?", [id])))[0];
+  }
+
+  async listEnvironments(q: ListEnvironmentsQuery): Promise<EnvironmentRecord[]> {
+    const where = ["org = ?"];
+    const params: SqlValue[] = [q.org];
+    if (q.phase) {
+      where.push("phase = ?");
+      params.push(q.phase);
+    } else where.push(`phase NOT IN ${GONE}`);
+    if (q.after !== undefined) {
+      where.push("name > ?");
+      params.push(q.after);
+    }
+    params.push(q.limit);
+    return this.hydrate(await this.db.all(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY name, created_at LIMIT ?`, params));
+  }
+
+  async countLiveEnvironments(org: string): Promise<number> {
+    const row = await this.db.get(`SELECT COUNT(*) AS n FROM environments WHERE org = ? AND phase NOT IN ${GONE}`, [org]);
+    return Number(row?.n ?? 0);
+  }
+
+  async countByPhase(): Promise<Partial<Record<Phase, number>>> {
+    const rows = await this.db.all("SELECT phase, COUNT(*) AS n FROM environments GROUP BY phase");
+    return Object.fromEntries(rows.map((r) => [String(r.phase), Number(r.n)]));
+  }
+
+  async commitments(sites?: readonly string[]): Promise<CommitmentRow[]> {
+    if (sites && sites.length === 0) return [];
+    const rows = sites
+      ? await this.db.all(`SELECT * FROM commitments WHERE site IN (${placeholders(sites.length)})`, [...sites])
+      : await this.db.all("SELECT * FROM commitments");
+    return rows.map((r) => ({
+      environmentId: String(r.environment_id),
+      org: String(r.org),
+      environment: String(r.environment),
+      site: String(r.site),
+      zone: String(r.zone) as Zone,
+      pool: String(r.pool),
+      amounts: { cpuMillis: Number(r.cpu_millis), memoryBytes: Number(r.memory_bytes), gpu: Number(r.gpu), storageBytes: parse<Record<string, number>>(r.storage) },
+    }));
+  }
+
+  async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
+    const r = await this.db.get("SELECT * FROM api_tokens WHERE token_hash = ?", [tokenHash]);
+    if (!r) return undefined;
+    return {
+      id: String(r.id),
+      tokenHash: String(r.token_hash),
+      subject: String(r.subject),
+      role: String(r.role),
+      org: str(r.org),
+      createdBy: String(r.created_by),
+      createdAt: String(r.created_at),
+      expiresAt: str(r.expires_at),
+      revokedAt: str(r.revoked_at),
+    };
+  }
+
+  async getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const r = await this.db.get("SELECT request_hash, environment_id FROM idempotency_keys WHERE principal = ? AND org = ? AND idempotency_key = ?", [principal, org, key]);
+    return r ? { requestHash: String(r.request_hash), environmentId: String(r.environment_id) } : undefined;
+  }
+
+  async listAudit(q: ListAuditQuery): Promise<AuditRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: string, value: SqlValue | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add("org = ?", q.org);
+    add("action = ?", q.action);
+    add("actor = ?", q.actor);
+    add("target = ?", q.target);
+    add("outcome = ?", q.outcome);
+    add("at >= ?", q.since);
+    add("at < ?", q.until);
+    add("seq > ?", q.afterSeq);
+    params.push(q.limit);
+    const rows = await this.db.all(`SELECT * FROM audit_records ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq LIMIT ?`, params);
+    return rows.map(auditFromRow);
+  }
+
+  async countAudit(): Promise<number> {
+    return Number((await this.db.get("SELECT COUNT(*) AS n FROM audit_records"))?.n ?? 0);
+  }
+}
+
+function auditFromRow(r: Row): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    id: String(r.id),
+    at: String(r.at),
+    actor: String(r.actor),
+    actorRole: str(r.actor_role),
+    action: String(r.action),
+    outcome: String(r.outcome) as AuditRecord["outcome"],
+    status: r.status === null || r.status === undefined ? null : Number(r.status),
+    org: str(r.org),
+    target: str(r.target),
+    requestId: str(r.request_id),
+    before: parse(r.before_state),
+    after: parse(r.after_state),
+    detail: parse(r.detail),
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+/** What an audit record keeps of an environment: enough to see what changed. */
+function auditState(e: EnvironmentRecord): Record<string, unknown> {
+  return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason };
+}
+
+class SqlTx extends SqlReader implements StoreTx {
+  async insertEnvironment(env: NewEnvironment, actor: Actor, now: string): Promise<EnvironmentRecord> {
+    const id = randomUUID();
+    await this.db.run(
+      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?)`,
+      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, now, now],
+    );
+    await this.replaceCommitments(
+      id,
+      env.plan.placements.map((p) => ({ org: env.org, environment: env.spec.name, site: p.site, zone: p.zone, pool: p.pool, amounts: env.plan.amounts })),
+      env.namespace,
+      now,
+    );
+    const record = (await this.getEnvironmentById(id))!;
+    await this.appendAudit(
+      { actor: actor.subject, actorRole: actor.role ?? null, action: "environment.submit", outcome: "allowed", org: env.org, target: `environment ${env.org}/${env.spec.name}`, requestId: actor.requestId ?? null, before: null, after: auditState(record), detail: { id, plan: env.plan } },
+      now,
+    );
+    return record;
+  }
+
+  async transition(id: string, expectedVersion: number, event: LifecycleEvent, actor: Actor, now: string, changes: TransitionChanges = {}): Promise<EnvironmentRecord | undefined> {
+    const current = await this.getEnvironmentById(id);
+    if (!current || current.version !== expectedVersion) return undefined;
+    const to = nextPhaseOf(current.phase, event);
+    const newWork = changes.spec !== undefined || (WORK_AFTER.has(to) && to !== current.phase);
+    const conditions = changes.conditions ?? conditionsAfter(event, current.conditions, { actor: actor.subject, reason: changes.reason ?? null }, now);
+    const retainUntil = to === "Retained" ? new Date(Date.parse(now) + (this.retentionDays ?? POLICY.retentionDays.days) * 86_400_000).toISOString() : current.retainUntil;
+    const releaseLease = changes.releaseLease ?? false;
+    const changed = await this.db.run(
+      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?,
+         updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
+       WHERE id = ? AND version = ?`,
+      [
+        to,
+        current.generation + (newWork ? 1 : 0),
+        json(changes.spec ?? current.spec),
+        json(changes.plan ?? current.plan),
+        json(conditions),
+        changes.approvedBy ?? current.approvedBy,
+        changes.reason === undefined ? current.reason : changes.reason,
+        now,
+        retainUntil,
+        changes.observedGeneration ?? current.observedGeneration,
+        id,
+        expectedVersion,
+      ],
+    );
+    if (changed === 0) return undefined;
+    if (!HOLDING_PHASES.includes(to)) await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [id]);
+    const updated = (await this.getEnvironmentById(id))!;
+    await this.appendAudit(
+      {
+        actor: actor.subject,
+        actorRole: actor.role ?? null,
+        action: `environment.${event}`,
+        outcome: "allowed",
+        org: current.org,
+        target: `environment ${current.org}/${current.name}`,
+        requestId: actor.requestId ?? null,
+        before: auditState(current),
+        after: auditState(updated),
+        detail: changes.reason ? { reason: changes.reason } : null,
+      },
+      now,
+    );
+    return updated;
+  }
+
+  /** Set by the store from its options. */
+  retentionDays?: number;
+
+  async replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void> {
+    await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [id]);
+    for (const c of commitments) {
+      await this.db.run(
+        "INSERT INTO commitments (environment_id, site, org, environment, zone, pool, cpu_millis, memory_bytes, gpu, storage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [id, c.site, c.org, c.environment, c.zone, c.pool, c.amounts.cpuMillis, c.amounts.memoryBytes, c.amounts.gpu, json(c.amounts.storageBytes)],
+      );
+    }
+    // Sites no longer wanted are marked for the provisioner to prune; new ones start Pending.
+    const wanted = new Set(commitments.map((c) => c.site));
+    const existing = await this.db.all("SELECT site FROM environment_sites WHERE environment_id = ?", [id]);
+    for (const row of existing) {
+      if (!wanted.has(String(row.site))) {
+        await this.db.run("UPDATE environment_sites SET phase = 'Removing', updated_at = ? WHERE environment_id = ? AND site = ?", [now, id, String(row.site)]);
+      }
+    }
+    for (const site of wanted) {
+      await this.db.run(
+        `INSERT INTO environment_sites (environment_id, site, namespace, phase, message, observed_generation, updated_at) VALUES (?, ?, ?, 'Pending', NULL, 0, ?)
+         ON CONFLICT (environment_id, site) DO UPDATE SET namespace = excluded.namespace, updated_at = excluded.updated_at`,
+        [id, site, namespace, now],
+      );
+    }
+  }
+
+  async setSiteStatus(id: string, status: Omit<SiteStatus, "updatedAt">, now: string): Promise<void> {
+    await this.db.run(
+      `INSERT INTO environment_sites (environment_id, site, namespace, phase, message, observed_generation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (environment_id, site) DO UPDATE SET namespace = excluded.namespace, phase = excluded.phase, message = excluded.message,
+         observed_generation = excluded.observed_generation, updated_at = excluded.updated_at`,
+      [id, status.site, status.namespace, status.phase, status.message, status.observedGeneration, now],
+    );
+  }
+
+  async setConditions(id: string, conditions: readonly Condition[], now: string): Promise<void> {
+    await this.db.run("UPDATE environments SET conditions = ?, updated_at = ? WHERE id = ?", [json(conditions), now, id]);
+  }
+
+  async putIdempotencyKey(principal: string, org: string, key: string, record: IdempotencyRecord, now: string): Promise<void> {
+    await this.db.run(
+      "INSERT INTO idempotency_keys (principal, org, idempotency_key, request_hash, environment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      [principal, org, key, record.requestHash, record.environmentId, now],
+    );
+  }
+
+  async insertToken(t: TokenRecord): Promise<void> {
+    await this.db.run(
+      "INSERT INTO api_tokens (id, token_hash, subject, role, org, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [t.id, t.tokenHash, t.subject, t.role, t.org, t.createdBy, t.createdAt, t.expiresAt, t.revokedAt],
+    );
+  }
+
+  async appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord> {
+    // One writer at a time extends the chain; taken last in every transaction, so no deadlock.
+    await this.db.lock("audit-chain");
+    const head = await this.db.get("SELECT seq, hash FROM audit_head WHERE id = 1");
+    const body: Omit<AuditRecord, "hash"> = {
+      seq: Number(head?.seq ?? 0) + 1,
+      id: randomUUID(),
+      at: now,
+      actor: entry.actor,
+      actorRole: entry.actorRole ?? null,
+      action: entry.action,
+      outcome: entry.outcome,
+      status: entry.status ?? null,
+      org: entry.org ?? null,
+      target: entry.target ?? null,
+      requestId: entry.requestId ?? null,
+      // Stored as JSON and read back: hash what a reader will see (undefined fields dropped).
+      before: parse(json(entry.before ?? null)),
+      after: parse(json(entry.after ?? null)),
+      detail: parse(json(entry.detail ?? null)),
+      prevHash: head ? String(head.hash) : GENESIS_HASH,
+    };
+    const record: AuditRecord = { ...body, hash: recordHash(body) };
+    await this.db.run(
+      `INSERT INTO audit_records (seq, id, at, actor, actor_role, action, outcome, status, org, target, request_id, before_state, after_state, detail, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [record.seq, record.id, record.at, record.actor, record.actorRole, record.action, record.outcome, record.status, record.org, record.target, record.requestId,
+        json(record.before), json(record.after), json(record.detail), record.prevHash, record.hash],
+    );
+    await this.db.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", [record.seq, record.hash]);
+    this.onAudit?.(record);
+    return record;
+  }
+
+  /** Set by the store: called for each appended record (metrics). */
+  onAudit?: (record: AuditRecord) => void;
+}
+
+export interface SqlStoreOptions {
+  /** Days a decommissioned environment stays Retained. @default POLICY.retentionDays.days */
+  readonly retentionDays?: number;
+  /** Called after each audit record is written (the transaction may still roll back). */
+  readonly onAudit?: (record: AuditRecord) => void;
+}
+
+/** The store over either database. */
+export class SqlStore extends SqlReader implements Store {
+  readonly backend: "sqlite" | "postgres";
+  constructor(
+    private readonly driver: SqlDriver,
+    private readonly options: SqlStoreOptions = {},
+  ) {
+    super(driver);
+    this.backend = driver.dialect.name;
+  }
+
+  migrate(): Promise<number[]> {
+    return migrate(this.driver);
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.get("SELECT 1 AS ok");
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  private tx(executor: SqlExecutor): SqlTx {
+    const tx = new SqlTx(executor);
+    if (this.options.retentionDays !== undefined) tx.retentionDays = this.options.retentionDays;
+    if (this.options.onAudit) tx.onAudit = this.options.onAudit;
+    return tx;
+  }
+
+  transaction<T>(locks: readonly string[], fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.driver.transaction(locks, (executor) => fn(this.tx(executor)));
+  }
+
+  appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    return this.transaction([], (tx) => tx.appendAudit(entry, new Date().toISOString()));
+  }
+
+  async verifyAudit(): Promise<AuditVerification> {
+    const records: AuditRecord[] = [];
+    for (let after = 0; ; ) {
+      const page = (await this.driver.all("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000", [after])).map(auditFromRow);
+      records.push(...page);
+      if (page.length < 1000) break;
+      after = page[page.length - 1]!.seq;
+    }
+    const head = await this.driver.get("SELECT seq, hash FROM audit_head WHERE id = 1");
+    return verifyChain(records, head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined);
+  }
+
+  async claimWork(owner: string, options: ClaimOptions = {}): Promise<WorkItem | undefined> {
+    const now = options.now ?? new Date();
+    const nowIso = now.toISOString();
+    const leaseExpiresAt = new Date(now.getTime() + (options.leaseMs ?? 60_000)).toISOString();
+    const id = await this.driver.transaction([], async (tx) => {
+      const row = await tx.get(
+        `UPDATE environments SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+         WHERE id = (
+           SELECT id FROM environments
+           WHERE (phase IN ('Approved', 'Provisioning', 'Updating', 'Decommissioning') OR (phase = 'Retained' AND retain_until <= ?))
+             AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+             AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+           ORDER BY updated_at LIMIT 1${this.driver.dialect.claimSuffix})
+         RETURNING id`,
+        [owner, leaseExpiresAt, nowIso, nowIso, nowIso],
+      );
+      return row ? String(row.id) : undefined;
+    });
+    if (!id) return undefined;
+    const environment = (await this.getEnvironmentById(id))!;
+    return { environment, owner, leaseExpiresAt };
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, now: Date = new Date()): Promise<boolean> {
+    const changed = await this.driver.transaction([], (tx) =>
+      tx.run("UPDATE environments SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?", [new Date(now.getTime() + leaseMs).toISOString(), id, owner]),
+    );
+    return changed === 1;
+  }
+
+  async releaseWork(id: string, owner: string, retryAt?: Date): Promise<void> {
+    await this.driver.transaction([], (tx) =>
+      tx.run("UPDATE environments SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ? WHERE id = ? AND lease_owner = ?", [retryAt?.toISOString() ?? null, id, owner]),
+    );
+  }
+}

@@ -1,0 +1,216 @@
+import type { ComplianceException, DataClass, EnvironmentSpec, Placement, ResourceAmounts, SecurityLevel, Zone } from "../../model/index.ts";
+import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
+import type { Condition } from "../workflow/conditions.ts";
+import type { LifecycleEvent, Phase } from "../workflow/lifecycle.ts";
+
+/**
+ * The store's public interface: what the API, the workflow and the provisioner (issue 7) use.
+ * See README.md in this folder for the provisioner's protocol (claim, report, complete).
+ */
+
+/** What admission decided, kept with the environment. */
+export interface StoredPlan {
+  readonly dataClass: DataClass;
+  readonly minimumLevel: SecurityLevel;
+  readonly placements: readonly Placement[];
+  readonly amounts: ResourceAmounts;
+  readonly complianceExceptions: readonly ComplianceException[];
+  readonly policyVersion: string;
+}
+
+/** Per-site progress written by the provisioner. */
+export interface SiteStatus {
+  readonly site: string;
+  readonly namespace: string;
+  /** `Pending` until the provisioner reports; then e.g. `Applying`, `Ready`, `Failed`, `Removing`, `Removed`. */
+  readonly phase: string;
+  readonly message: string | null;
+  readonly observedGeneration: number;
+  readonly updatedAt: string;
+}
+
+export interface EnvironmentRecord {
+  readonly id: string;
+  readonly org: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly phase: Phase;
+  /** Bumped on every change; the API's ETag and `If-Match`. */
+  readonly version: number;
+  /** Bumped when the desired state changes (spec, or a phase that needs work). */
+  readonly generation: number;
+  /** The generation the provisioner last finished. */
+  readonly observedGeneration: number;
+  readonly spec: EnvironmentSpec;
+  readonly plan: StoredPlan;
+  readonly conditions: readonly Condition[];
+  readonly sites: readonly SiteStatus[];
+  readonly requestedBy: string;
+  readonly approvedBy: string | null;
+  /** Why it was rejected or failed. */
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Set on entering Retained: when the provisioner may delete it. */
+  readonly retainUntil: string | null;
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: string | null;
+  readonly attempts: number;
+}
+
+/** What one environment holds at one site; admission counts these. */
+export interface CommitmentRow {
+  readonly environmentId: string;
+  readonly org: string;
+  readonly environment: string;
+  readonly site: string;
+  readonly zone: Zone;
+  readonly pool: string;
+  readonly amounts: ResourceAmounts;
+}
+
+export interface NewEnvironment {
+  readonly org: string;
+  readonly spec: EnvironmentSpec;
+  readonly namespace: string;
+  readonly plan: StoredPlan;
+  readonly conditions: readonly Condition[];
+  readonly requestedBy: string;
+}
+
+/** Changes a transition may carry besides the phase. */
+export interface TransitionChanges {
+  readonly spec?: EnvironmentSpec;
+  readonly plan?: StoredPlan;
+  readonly conditions?: readonly Condition[];
+  readonly approvedBy?: string;
+  readonly reason?: string | null;
+  /** Release the lease held by this owner as part of the transition (provisioner). */
+  readonly releaseLease?: boolean;
+  readonly observedGeneration?: number;
+}
+
+/** Who causes a transition, for the audit record written with it. */
+export interface Actor {
+  readonly subject: string;
+  readonly role?: string | null;
+  readonly requestId?: string | null;
+}
+
+export interface ListEnvironmentsQuery {
+  readonly org: string;
+  readonly phase?: Phase;
+  readonly limit: number;
+  /** Name of the last item of the previous page. */
+  readonly after?: string;
+}
+
+export interface ListAuditQuery {
+  readonly org?: string;
+  readonly action?: string;
+  readonly actor?: string;
+  readonly target?: string;
+  readonly outcome?: "allowed" | "denied";
+  readonly since?: string;
+  readonly until?: string;
+  /** Seq of the last item of the previous page. */
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly subject: string;
+  readonly role: string;
+  readonly org: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+export interface IdempotencyRecord {
+  readonly requestHash: string;
+  readonly environmentId: string;
+}
+
+/** Reads available inside and outside a transaction. */
+export interface StoreReader {
+  getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined>;
+  getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined>;
+  listEnvironments(query: ListEnvironmentsQuery): Promise<EnvironmentRecord[]>;
+  /** Environments of an organization that hold a name and count against its limit. */
+  countLiveEnvironments(org: string): Promise<number>;
+  /** Environments per phase (all organizations; for metrics). */
+  countByPhase(): Promise<Partial<Record<Phase, number>>>;
+  /** What is committed at the given sites (all sites when omitted). */
+  commitments(sites?: readonly string[]): Promise<CommitmentRow[]>;
+  findToken(tokenHash: string): Promise<TokenRecord | undefined>;
+  getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined>;
+  listAudit(query: ListAuditQuery): Promise<AuditRecord[]>;
+  countAudit(): Promise<number>;
+}
+
+/** Writes: only inside `Store.transaction`, so they commit or roll back together. */
+export interface StoreTx extends StoreReader {
+  /** Inserts an environment in phase Submitted (version 1) with its commitments and per-site rows, and audits it. */
+  insertEnvironment(env: NewEnvironment, actor: Actor, now: string): Promise<EnvironmentRecord>;
+  /**
+   * Moves an environment by a lifecycle event, if it is still at `expectedVersion`; bumps version
+   * (and generation when there is new work), releases capacity on Rejected/Deleted, sets the
+   * retention deadline on Retained, and appends the audit record. Returns undefined when the
+   * version moved on (someone else won): nothing is written.
+   * @throws TransitionError when the table does not allow the event from the current phase
+   */
+  transition(id: string, expectedVersion: number, event: LifecycleEvent, actor: Actor, now: string, changes?: TransitionChanges): Promise<EnvironmentRecord | undefined>;
+  /** Replaces what an environment holds (after a resize) and its per-site rows. */
+  replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void>;
+  /** Provisioner: writes one site's progress (no version bump; status is not desired state). */
+  setSiteStatus(id: string, status: Omit<SiteStatus, "updatedAt">, now: string): Promise<void>;
+  /** Provisioner: replaces conditions without a transition (no version bump). */
+  setConditions(id: string, conditions: readonly Condition[], now: string): Promise<void>;
+  putIdempotencyKey(principal: string, org: string, key: string, record: IdempotencyRecord, now: string): Promise<void>;
+  insertToken(token: TokenRecord): Promise<void>;
+  /** Appends to the hash chain (serialized by a lock held to commit). */
+  appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord>;
+}
+
+/** A unit of work the provisioner claimed: the environment, leased to `owner` until `leaseExpiresAt`. */
+export interface WorkItem {
+  readonly environment: EnvironmentRecord;
+  readonly owner: string;
+  readonly leaseExpiresAt: string;
+}
+
+export interface ClaimOptions {
+  /** How long the claim lasts unless renewed. @default 60000 */
+  readonly leaseMs?: number;
+  readonly now?: Date;
+}
+
+export interface Store extends StoreReader {
+  readonly backend: "sqlite" | "postgres";
+  /** Applies pending migrations; returns the versions applied. */
+  migrate(): Promise<number[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * One transaction holding the named locks (`site:<id>`, `org:<slug>`, …), taken in sorted order.
+   * Admission runs its capacity check and insert inside one, so it is race-free.
+   */
+  transaction<T>(locks: readonly string[], fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Appends one audit record in its own transaction (denied attempts). */
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  verifyAudit(): Promise<AuditVerification>;
+  /**
+   * Provisioner: atomically claims the oldest environment that needs work — phase Approved,
+   * Provisioning, Updating or Decommissioning, or Retained past its deadline — whose lease is free
+   * and whose backoff has passed. PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write lock.
+   */
+  claimWork(owner: string, options?: ClaimOptions): Promise<WorkItem | undefined>;
+  /** Extends a lease still held by `owner`; false when it was lost. */
+  renewLease(id: string, owner: string, leaseMs: number, now?: Date): Promise<boolean>;
+  /** Gives the work back without a transition, retrying no earlier than `retryAt` (backoff). */
+  releaseWork(id: string, owner: string, retryAt?: Date): Promise<void>;
+}

@@ -1,0 +1,61 @@
+import { Type, type Static } from "@sinclair/typebox";
+import type { LifecycleEvent } from "./lifecycle.ts";
+
+/** A status condition in the Kubernetes style (Crossplane Ready/Synced, Kratix workflow conditions). */
+export const ConditionSchema = Type.Object({
+  type: Type.String({ description: "Admitted, Approved, Provisioned, Ready, Decommissioned" }),
+  status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
+  reason: Type.String({ description: "CamelCase machine-readable reason" }),
+  message: Type.String(),
+  lastTransitionTime: Type.String({ format: "date-time" }),
+});
+export type Condition = Static<typeof ConditionSchema>;
+
+/**
+ * Sets one condition, keeping the others; `lastTransitionTime` moves only when the status changes.
+ */
+export function setCondition(conditions: readonly Condition[], next: Omit<Condition, "lastTransitionTime">, now: string): Condition[] {
+  const existing = conditions.find((c) => c.type === next.type);
+  const lastTransitionTime = existing && existing.status === next.status ? existing.lastTransitionTime : now;
+  const updated: Condition = { ...next, lastTransitionTime };
+  return existing ? conditions.map((c) => (c.type === next.type ? updated : c)) : [...conditions, updated];
+}
+
+/**
+ * The conditions after a lifecycle event: Admitted on submission, Approved on the approval decision,
+ * Ready with the provisioner's progress, Decommissioned at the end.
+ */
+export function conditionsAfter(
+  event: LifecycleEvent,
+  conditions: readonly Condition[],
+  context: { readonly actor: string; readonly reason?: string | null },
+  now: string,
+): Condition[] {
+  const reason = context.reason ?? "";
+  switch (event) {
+    case "require-approval":
+      return setCondition(conditions, { type: "Approved", status: "Unknown", reason: "AwaitingApproval", message: "waiting for an operator to approve or reject" }, now);
+    case "auto-approve":
+      return setCondition(setCondition(conditions, { type: "Approved", status: "True", reason: "AutoApproved", message: "low-risk request approved by policy" }, now), { type: "Ready", status: "False", reason: "Pending", message: "waiting for the provisioner" }, now);
+    case "approve":
+      return setCondition(setCondition(conditions, { type: "Approved", status: "True", reason: "Approved", message: `approved by ${context.actor}` }, now), { type: "Ready", status: "False", reason: "Pending", message: "waiting for the provisioner" }, now);
+    case "reject":
+      return setCondition(conditions, { type: "Approved", status: "False", reason: "Rejected", message: `rejected by ${context.actor}: ${reason}` }, now);
+    case "withdraw":
+      return setCondition(conditions, { type: "Approved", status: "False", reason: "Withdrawn", message: `withdrawn by ${context.actor}` }, now);
+    case "update":
+      return setCondition(conditions, { type: "Synced", status: "False", reason: "SpecChanged", message: `changed by ${context.actor}; waiting for the provisioner` }, now);
+    case "start-provisioning":
+      return setCondition(conditions, { type: "Ready", status: "False", reason: "Provisioning", message: "objects are being applied" }, now);
+    case "provisioned":
+      return setCondition(setCondition(conditions, { type: "Ready", status: "True", reason: "Provisioned", message: "all sites are ready" }, now), { type: "Synced", status: "True", reason: "Applied", message: "the applied objects match the spec" }, now);
+    case "fail":
+      return setCondition(conditions, { type: "Ready", status: "False", reason: "Failed", message: reason || "provisioning failed" }, now);
+    case "decommission":
+      return setCondition(conditions, { type: "Ready", status: "False", reason: "Decommissioning", message: `decommission requested by ${context.actor}` }, now);
+    case "decommissioned":
+      return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Retained", message: "workloads removed; data retained until the retention period ends" }, now);
+    case "retention-expired":
+      return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Deleted", message: "retention period ended; deleted" }, now);
+  }
+}

@@ -1,0 +1,124 @@
+import { Type, type Static } from "@sinclair/typebox";
+
+/**
+ * The request lifecycle of DESIGN.md section 5 as data: phases, events and the one transition table
+ * that the API, the store and the provisioner all go through.
+ */
+export const PHASES = [
+  "Submitted",
+  "AwaitingApproval",
+  "Approved",
+  "Provisioning",
+  "Ready",
+  "Updating",
+  "Failed",
+  "Decommissioning",
+  "Retained",
+  "Deleted",
+  "Rejected",
+] as const;
+
+export const PhaseSchema = Type.Union(
+  PHASES.map((p) => Type.Literal(p)),
+  { description: "lifecycle phase (DESIGN.md section 5)" },
+);
+export type Phase = (typeof PHASES)[number];
+
+export const EVENTS = [
+  "require-approval",
+  "auto-approve",
+  "approve",
+  "reject",
+  "withdraw",
+  "update",
+  "start-provisioning",
+  "provisioned",
+  "fail",
+  "decommission",
+  "decommissioned",
+  "retention-expired",
+] as const;
+export type LifecycleEvent = (typeof EVENTS)[number];
+
+/** `TRANSITIONS[event][from] = to`; anything missing is not allowed. */
+export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, Phase>>>> = {
+  "require-approval": { Submitted: "AwaitingApproval" },
+  "auto-approve": { Submitted: "Approved" },
+  approve: { AwaitingApproval: "Approved" },
+  reject: { AwaitingApproval: "Rejected" },
+  // Nothing was built yet, so a pending request is simply withdrawn.
+  withdraw: { AwaitingApproval: "Deleted" },
+  // A change before provisioning keeps its phase (the provisioner sees the new generation); a change
+  // to a built environment goes through Updating.
+  update: {
+    AwaitingApproval: "AwaitingApproval",
+    Approved: "Approved",
+    Provisioning: "Provisioning",
+    Ready: "Updating",
+    Updating: "Updating",
+    Failed: "Updating",
+  },
+  "start-provisioning": { Approved: "Provisioning" },
+  provisioned: { Provisioning: "Ready", Updating: "Ready" },
+  fail: { Provisioning: "Failed", Updating: "Failed", Decommissioning: "Failed" },
+  decommission: {
+    Approved: "Decommissioning",
+    Provisioning: "Decommissioning",
+    Ready: "Decommissioning",
+    Updating: "Decommissioning",
+    Failed: "Decommissioning",
+  },
+  decommissioned: { Decommissioning: "Retained" },
+  "retention-expired": { Retained: "Deleted" },
+};
+
+/** Phases whose environments hold capacity (what admission counts). */
+export const HOLDING_PHASES: readonly Phase[] = PHASES.filter((p) => p !== "Rejected" && p !== "Deleted");
+
+/** Phases with nothing more to do. */
+export const TERMINAL_PHASES: readonly Phase[] = ["Rejected", "Deleted"];
+
+/** Phases the provisioner works on (Retained only once its retention has expired). */
+export const WORK_PHASES: readonly Phase[] = ["Approved", "Provisioning", "Updating", "Decommissioning", "Retained"];
+
+/** The phase an event leads to from `from`, or undefined when the transition is not allowed. */
+export function nextPhase(from: Phase, event: LifecycleEvent): Phase | undefined {
+  return TRANSITIONS[event][from];
+}
+
+/** Events allowed from a phase, in table order (for error messages). */
+export function allowedEvents(from: Phase): LifecycleEvent[] {
+  return EVENTS.filter((e) => TRANSITIONS[e][from] !== undefined);
+}
+
+/** The event that leads from one phase to another, if the table has one. */
+export function eventBetween(from: Phase, to: Phase): LifecycleEvent | undefined {
+  return EVENTS.find((e) => TRANSITIONS[e][from] === to);
+}
+
+/** A transition that the table does not allow, with a message that says what is allowed. */
+export class TransitionError extends Error {
+  readonly from: Phase;
+  readonly event: LifecycleEvent | undefined;
+  constructor(from: Phase, event: LifecycleEvent | undefined, to?: Phase) {
+    const allowed = allowedEvents(from);
+    super(
+      event
+        ? `cannot ${event} an environment in phase ${from}; allowed from ${from}: ${allowed.join(", ") || "nothing (terminal)"}`
+        : `cannot move an environment from ${from} to ${to}; allowed from ${from}: ${allowed.join(", ") || "nothing (terminal)"}`,
+    );
+    this.name = "TransitionError";
+    this.from = from;
+    this.event = event;
+  }
+}
+
+/**
+ * The phase an event leads to.
+ * @throws TransitionError when the table does not allow it
+ */
+export function transition(from: Phase, event: LifecycleEvent): Phase {
+  const to = nextPhase(from, event);
+  if (to === undefined) throw new TransitionError(from, event);
+  return to;
+}
