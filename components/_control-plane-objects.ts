@@ -1,0 +1,153 @@
+import { stringify } from "yaml";
+import {
+  ANNOTATIONS,
+  CONFIG_NAMESPACE,
+  CONTROL_PLANE_ROLE,
+  LABELS,
+  POLICY,
+  type KubernetesObject,
+  type Policy,
+  type SiteStackConfig,
+} from "../model/index.ts";
+import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
+
+/** Namespace of the control plane, in the `mgmt` zone. */
+export const CONTROL_PLANE_NAMESPACE = "ndc-control-plane";
+/** Name of the control plane's Deployment, Service, ServiceAccount and bindings. */
+export const CONTROL_PLANE_NAME = "ndc-control-plane";
+/** Port the service listens on (its `PORT`). */
+export const CONTROL_PLANE_PORT = 8080;
+
+/** Inputs of the control-plane deployment. */
+export interface ControlPlaneObjectsInput {
+  readonly config: SiteStackConfig;
+  /** The stack name: the stack file mounted for the service is `Pulumi.<stack>.yaml`. */
+  readonly stack: string;
+  readonly policy?: Policy;
+}
+
+/**
+ * The control plane as the site runs it: its namespace in `mgmt`, a ServiceAccount bound to the
+ * model's least-privilege `ndc-control-plane` ClusterRole (never cluster-admin), the stack file it
+ * admits against, a Deployment that passes Pod Security `restricted`, a Service, network policies
+ * (default deny; API ingress from the gateway and mgmt; egress to DNS, the Kubernetes API, the
+ * database and secops) and a PodDisruptionBudget.
+ */
+export function controlPlaneObjects(input: ControlPlaneObjectsInput): KubernetesObject[] {
+  const { config, stack } = input;
+  const policy = input.policy ?? POLICY;
+  const cp = config.controlPlane;
+  if (!cp) return [];
+  const ns = CONTROL_PLANE_NAMESPACE;
+  const labels = baselineLabels(config.site.id, { [LABELS.zone]: "mgmt", [LABELS.role]: "control-plane" });
+  const selector = { "app.kubernetes.io/name": CONTROL_PLANE_NAME };
+  const meta = (name: string) => ({ name, namespace: ns, labels: { ...labels, ...selector } });
+  const stackFile = `Pulumi.${stack}.yaml`;
+  const replicas = cp.replicas ?? 2;
+  const tcp = (port: number) => ({ protocol: "TCP", port });
+  const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: meta(name),
+    spec: { podSelector: {}, ...spec },
+  });
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: ns,
+        labels: { ...labels, ...RESTRICTED_POD_SECURITY },
+        annotations: { [ANNOTATIONS.nodeSelector]: `${LABELS.zone}=mgmt` },
+      },
+    },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(CONTROL_PLANE_NAME), automountServiceAccountToken: true },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: CONTROL_PLANE_NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTROL_PLANE_ROLE },
+      subjects: [{ kind: "ServiceAccount", name: CONTROL_PLANE_NAME, namespace: ns }],
+    },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta("ndc-stack"), data: { [stackFile]: stackFileText(config) } },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(CONTROL_PLANE_NAME),
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels: { ...selector, [LABELS.zone]: "mgmt" } },
+          spec: {
+            serviceAccountName: CONTROL_PLANE_NAME,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            // Spread replicas over nodes so a drained node never takes the whole service down.
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }],
+            containers: [{
+              name: "control-plane",
+              image: cp.image,
+              ports: [{ name: "http", containerPort: CONTROL_PLANE_PORT, protocol: "TCP" }],
+              env: [
+                { name: "PORT", value: String(CONTROL_PLANE_PORT) },
+                { name: "NDC_STACKS_DIR", value: "/etc/ndc/stacks" },
+                { name: "NDC_DATA_DIR", value: "/var/lib/ndc" },
+                { name: "NDC_SITE", value: config.site.id },
+                // Several replicas share PostgreSQL (DESIGN.md 5); without the secret the service uses SQLite.
+                { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "ndc-control-plane-database", key: "url", optional: true } } },
+              ],
+              readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
+              resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [{ name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true }, { name: "data", mountPath: "/var/lib/ndc" }, { name: "tmp", mountPath: "/tmp" }],
+            }],
+            volumes: [{ name: "stacks", configMap: { name: "ndc-stack" } }, { name: "data", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(CONTROL_PLANE_NAME),
+      spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+    },
+    netpol("ndc-default-deny", { policyTypes: ["Ingress", "Egress"] }),
+    netpol("ndc-allow-dns", {
+      policyTypes: ["Egress"],
+      egress: [{
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: policy.ports.dns.flatMap((port) => [{ protocol: "UDP", port }, tcp(port)]),
+      }],
+    }),
+    netpol("ndc-allow-api-ingress", {
+      policyTypes: ["Ingress"],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { [LABELS.role]: "ingress-gateway" } } }, { namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }],
+        ports: [tcp(CONTROL_PLANE_PORT)],
+      }],
+    }),
+    // The Kubernetes API of each site is outside the pod network; its address is not known here.
+    netpol("ndc-allow-apiserver-egress", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] }] }),
+    netpol("ndc-allow-database-egress", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: [tcp(5432)] }] }),
+    netpol("ndc-allow-log-egress", {
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: policy.ports.logs.flatMap((port) => [tcp(port), { protocol: "UDP", port }]) }],
+    }),
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: meta(CONTROL_PLANE_NAME),
+      // One replica may go at a time; with a single replica a drain still proceeds.
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
+  ];
+}
+
+/** The stack file as the service reads it from `NDC_STACKS_DIR` (parsed by model `parseStackFile`). */
+export function stackFileText(config: SiteStackConfig): string {
+  const values = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]));
+  return stringify({ config: values }, { lineWidth: 0 });
+}

@@ -1,0 +1,33 @@
+import { LABELS, type ComputePool, type KubernetesObject, type Site, type Zone } from "../model/index.ts";
+import { baselineLabels } from "./_labels.ts";
+
+/** Taint key on the nodes of dedicated pools: only workloads that tolerate it land there. */
+export const DEDICATED_TAINT_KEY = "ndc.gov.vn/dedicated";
+
+/** One named node and the zone it serves. */
+export interface NodeAssignment {
+  readonly node: string;
+  readonly zone: Zone;
+}
+
+/**
+ * Deals a pool's named nodes to its zones in order (node i serves zone i mod n). A node carries one
+ * `ndc.gov.vn/zone` label, because tenant namespaces pin pods with the selector `ndc.gov.vn/zone=<zone>`.
+ * Pools without `nodeNames` (production) are labelled by node provisioning and discovered by label.
+ */
+export function nodeAssignments(pool: ComputePool): NodeAssignment[] {
+  return (pool.nodeNames ?? []).map((node, i) => ({ node, zone: pool.zones[i % pool.zones.length]! }));
+}
+
+/**
+ * The Node patches of a pool: zone and pool labels on each named node, and on dedicated pools the
+ * `ndc.gov.vn/dedicated=<pool>:NoSchedule` taint that keeps everything else off them.
+ */
+export function poolNodeObjects(site: Site, pool: ComputePool): KubernetesObject[] {
+  return nodeAssignments(pool).map(({ node, zone }) => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: node, labels: baselineLabels(site.id, { [LABELS.zone]: zone, [LABELS.pool]: pool.name }) },
+    spec: pool.dedicated ? { taints: [{ key: DEDICATED_TAINT_KEY, value: pool.name, effect: "NoSchedule" }] } : {},
+  }));
+}
