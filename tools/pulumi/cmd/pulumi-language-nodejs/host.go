@@ -145,11 +145,14 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if req.GetParallel() > 0 {
 		flag("parallel", fmt.Sprint(req.GetParallel()))
 	}
-	// The program is the entry point inside the program directory; `.` lets
-	// Node read package.json's "main" (or index.js/index.ts via the loader).
-	program := dir
+	// `.` (relative to --pwd) tells the run script there is no explicit entry
+	// point, so it reads package.json's exports/main like `node .` would; an
+	// explicit entry point or a program directory other than pwd is absolute.
+	program := "."
 	if ep := info.GetEntryPoint(); ep != "" && ep != "." {
 		program = filepath.Join(dir, ep)
+	} else if filepath.Clean(dir) != filepath.Clean(req.GetPwd()) {
+		program = dir
 	}
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
