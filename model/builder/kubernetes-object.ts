@@ -7,6 +7,9 @@ export interface KubernetesObject {
     readonly namespace?: string;
     readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
+    /** Set by the API server on live objects; the builder never sets them. */
+    readonly uid?: string;
+    readonly resourceVersion?: string;
   };
   readonly [field: string]: unknown;
 }
