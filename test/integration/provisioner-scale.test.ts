@@ -1,0 +1,111 @@
+// Many environments at once, and a provisioner killed mid-work: nothing lost, nothing applied twice.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { admitEnvironment, buildEnvironmentObjects } from "../../model/index.ts";
+import { testPlatform, testSpec } from "../../model/testing.ts";
+import { Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { openStore, type EnvironmentRecord, type Store } from "../../control-plane/store/index.ts";
+import { adminKubeConfig, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
+import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
+import { approvedEnvironment } from "./_provisioning.ts";
+
+const platform = testPlatform({ secondSite: true });
+let admin: SiteConnection;
+
+beforeAll(async () => {
+  admin = await SiteConnection.open("ndc1", adminKubeConfig());
+});
+afterAll(() => admin?.close());
+
+async function approveMany(store: Store, prefix: string, count: number): Promise<EnvironmentRecord[]> {
+  const envs: EnvironmentRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    envs.push(await approvedEnvironment(store, platform, "byt", testSpec({ name: `${prefix}-${i}`, resources: { cpu: "100m", memory: "256Mi" } })));
+  }
+  return envs;
+}
+
+async function countReady(store: Store, ids: string[]): Promise<number> {
+  let n = 0;
+  for (const id of ids) if ((await store.getEnvironmentById(id))?.phase === "Ready") n++;
+  return n;
+}
+
+describe("scale", () => {
+  test("200 environments approved at once all reach Ready", async () => {
+    const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-scale-")), "ndc.sqlite") });
+    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+    const provisioner = new Provisioner({ store, platform, kubeConfigs: new Map([["ndc1", kc]]), log: pino({ level: "silent" }), idleCheckMs: 100 });
+    try {
+      const envs = await approveMany(store, uniqueNamespacePrefix("sc").replace(/-$/, ""), 200);
+      const started = performance.now();
+      await provisioner.start();
+      await waitUntil("200 environments Ready", 300_000, async () => (await countReady(store, envs.map((e) => e.id))) === envs.length);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`provisioned ${envs.length} environments in ${seconds.toFixed(1)} s (${(envs.length / seconds).toFixed(1)} env/s)`);
+      const ns = await admin.list("Namespace", `ndc.gov.vn/environment=${envs[0]!.name}`);
+      expect(ns).toHaveLength(1);
+    } finally {
+      await provisioner.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("crash", () => {
+  test("a provisioner killed with SIGKILL mid-work: the next one completes it, nothing lost or applied twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ndc-crash-"));
+    const sqlite = join(dir, "ndc.sqlite");
+    const store = await openStore({ sqlitePath: sqlite, retentionDays: 0 });
+    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+    const kubeconfigFile = join(dir, "cp.kubeconfig");
+    writeFileSync(kubeconfigFile, kc.exportConfig());
+    const prefix = uniqueNamespacePrefix("cr").replace(/-$/, "");
+    const envs = await approveMany(store, prefix, 60);
+    const ids = envs.map((e) => e.id);
+    const run = () => {
+      const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/run-provisioner.ts")], {
+        env: { ...process.env, NDC_TEST_SQLITE: sqlite, NDC_TEST_SITE_KUBECONFIG: kubeconfigFile },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      return child;
+    };
+    let first: ChildProcess | undefined = run();
+    let second: ChildProcess | undefined;
+    try {
+      // Kill it once some, not all, environments are done.
+      await waitUntil("some environments Ready", 120_000, async () => (await countReady(store, ids)) >= 5);
+      first.kill("SIGKILL");
+      await new Promise((r) => first!.once("exit", r));
+      first = undefined;
+      const readyAtKill = await countReady(store, ids);
+      console.log(`crash: SIGKILL with ${readyAtKill}/${ids.length} Ready`);
+      expect(readyAtKill).toBeLessThan(ids.length);
+      second = run();
+      await waitUntil("all environments Ready after restart", 180_000, async () => (await countReady(store, ids)) === ids.length);
+      // Nothing applied twice: each environment has exactly the builder's objects, one namespace each.
+      for (const env of envs.slice(0, 20)) {
+        const plan = admitEnvironment({ org: "byt", spec: env.spec }, platform);
+        const objects = buildEnvironmentObjects({ plan, site: platform.sites.get("ndc1")!.config!, organization: platform.organizations.get("byt")! });
+        for (const kind of ["NetworkPolicy", "RoleBinding", "ResourceQuota"]) {
+          const live = await admin.list(kind, `ndc.gov.vn/environment=${env.name}`, env.namespace);
+          expect(live.length, `${kind} in ${env.namespace}`).toBe(objects.filter((o) => o.kind === kind).length);
+        }
+      }
+      // Nothing lost: exactly one "provisioned" transition per environment in the audit trail.
+      for (const env of envs) {
+        const records = await store.listAudit({ target: `environment byt/${env.name}`, limit: 50 });
+        expect(records.filter((r) => r.action === "environment.provisioned").length, env.name).toBe(1);
+      }
+    } finally {
+      first?.kill("SIGKILL");
+      second?.kill("SIGTERM");
+      if (second) await new Promise((r) => second!.once("exit", r));
+      await store.close();
+    }
+  });
+});
