@@ -1,0 +1,131 @@
+import { createHash, randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { POLICY, type Platform, type Policy } from "../../model/index.ts";
+import { createAuthenticator, type AuthOptions } from "../auth/index.ts";
+import { createMetrics, installMetrics, type ControlPlaneMetrics } from "../metrics/index.ts";
+import type { Store } from "../store/index.ts";
+import { EnvironmentRequests } from "../workflow/index.ts";
+import { approvalRoutes } from "./approvals.ts";
+import { auditRoutes } from "./audit.ts";
+import { installAuthentication } from "./authentication.ts";
+import { environmentRoutes } from "./environments.ts";
+import { NdcError } from "./errors.ts";
+import { healthRoutes } from "./health.ts";
+import { platformRoutes } from "./platform-info.ts";
+import { installProblemHandler } from "./problem-handler.ts";
+import { tokenRoutes } from "./tokens.ts";
+import { typeboxValidatorCompiler } from "./_validator-compiler.ts";
+
+export interface AppOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  /** @default POLICY */
+  readonly policy?: Policy;
+  /** Bootstrap token and OIDC. @default API tokens only */
+  readonly auth?: AuthOptions;
+  /** Pino options or false. @default false (tests); server.ts passes JSON logs with redaction */
+  readonly logger?: FastifyServerOptions["logger"];
+  /** Largest accepted body in bytes. @default 65536 (a spec is ~1 KiB) */
+  readonly bodyLimit?: number;
+  /** Requests per token (or per address when unauthenticated) per window; false disables. @default { max: 1200, windowMs: 60000 } */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number } | false;
+  /** Clock (tests). @default () => new Date() */
+  readonly now?: () => Date;
+  /** Process metrics (CPU, memory, event loop) on /metrics. @default true */
+  readonly defaultMetrics?: boolean;
+}
+
+/** The pino options the server uses: JSON lines, and never a token. */
+export const LOGGER_OPTIONS: { level: string; redact: { paths: string[]; censor: string } } = {
+  level: process.env.LOG_LEVEL ?? "info",
+  redact: { paths: ["req.headers.authorization", "req.headers.cookie", "headers.authorization", "authorization", "token"], censor: "[redacted]" },
+};
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The parts buildApp wired together, for server.ts and tests. */
+    ndc: { readonly metrics: ControlPlaneMetrics; readonly requests: EnvironmentRequests; readonly store: Store; readonly platform: Platform };
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the control plane's HTTP API (without listening): one plugin per feature, schemas as the
+ * only types, problem+json errors from one catalogue, authentication and denied-attempt audit,
+ * rate limits, metrics and the OpenAPI 3.1 document.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const now = options.now ?? (() => new Date());
+  const { store, platform } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 65_536,
+    // Accept a caller's request id only when it is short and plain (it goes into logs and audit).
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  // Replies are built by presenters from records; JSON.stringify keeps every field they chose.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  const metrics = createMetrics({ store, platform, defaultMetrics: options.defaultMetrics ?? true });
+  const requests = new EnvironmentRequests({ store, platform, ...(options.policy ? { policy: options.policy } : { policy: POLICY }) });
+
+  installProblemHandler(app, store);
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "ndc-platform control plane",
+        version: "1.0.0",
+        description: "Request, approve and audit tenant environments of the national data center. Errors are RFC 9457 problem+json with a stable `type`.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "an API token (POST /v1/tokens) or an OIDC access token" } } },
+      security: [{ bearer: [] }],
+      tags: ["environments", "approvals", "organizations", "sites", "audit", "tokens", "operations"].map((name) => ({ name })),
+    },
+  });
+  if (options.rateLimit !== false) {
+    const limit = options.rateLimit ?? { max: 1200, windowMs: 60_000 };
+    await app.register(rateLimit, {
+      global: true,
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      // Per token (hashed, never the token itself), else per address.
+      keyGenerator: (req) => {
+        const auth = req.headers.authorization;
+        return auth ? `t:${createHash("sha256").update(auth).digest("hex").slice(0, 32)}` : `ip:${req.ip}`;
+      },
+      errorResponseBuilder: (_req, ctx) =>
+        new NdcError("NDC_ERR_RATE_LIMITED", `more than ${ctx.max} requests in ${Math.round(ctx.ttl / 1000) || 1} s for this token; retry after ${ctx.after}`, [], {
+          headers: { "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))) },
+        }),
+    });
+  }
+  installAuthentication(app, createAuthenticator(store, options.auth ?? {}), now);
+  installMetrics(app, metrics);
+
+  await app.register(healthRoutes, { store, platform });
+  await app.register(platformRoutes, { store, platform });
+  await app.register(environmentRoutes, { requests, store, now });
+  await app.register(approvalRoutes, { requests, now });
+  await app.register(auditRoutes, { store });
+  await app.register(tokenRoutes, { store, platform, now });
+  app.get(
+    "/openapi.json",
+    { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },
+    async () => app.swagger(),
+  );
+  app.decorate("ndc", { metrics, requests, store, platform });
+  return app;
+}

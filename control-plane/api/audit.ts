@@ -1,0 +1,85 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsync } from "fastify";
+import { AuditRecordSchema, AuditVerificationSchema } from "../audit/index.ts";
+import type { Store } from "../store/index.ts";
+import { requirePermission } from "./authentication.ts";
+import { NdcError } from "./errors.ts";
+import { decodeCursor, encodeCursor } from "./_presenters.ts";
+import type { TypeBoxProvider } from "./_type-provider.ts";
+import { Page, PageQuerySchema, problems } from "./schemas.ts";
+
+const TAGS = ["audit"];
+
+/** The audit trail: filtered pages of records, and verification of the hash chain. */
+export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async (plain, { store }) => {
+  const app = plain.withTypeProvider<TypeBoxProvider>();
+
+  app.get(
+    "/v1/audit",
+    {
+      schema: {
+        operationId: "listAudit",
+        tags: TAGS,
+        summary: "Audit records in chain order (auditor, operator, platform-admin); an org-scoped caller sees its organization's only",
+        querystring: Type.Object(
+          {
+            org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "e.g. environment.approve, request.denied" })),
+            actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            target: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "e.g. environment byt/his-app" })),
+            outcome: Type.Optional(Type.Union([Type.Literal("allowed"), Type.Literal("denied")])),
+            since: Type.Optional(Type.String({ format: "date-time", pattern: "^[0-9]{4}-", description: "ISO 8601, inclusive" })),
+            until: Type.Optional(Type.String({ format: "date-time", pattern: "^[0-9]{4}-", description: "ISO 8601, exclusive" })),
+            ...PageQuerySchema,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Page(AuditRecordSchema), ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const principal = requirePermission(request, "audit:read");
+      const q = request.query;
+      // An org-scoped auditor reads its own organization's records, whatever it asks for.
+      const org = principal.org ?? q.org;
+      const limit = q.limit ?? 50;
+      const afterSeq = decodeCursor<number>(q.cursor, "number");
+      const rows = await store.listAudit({
+        limit: limit + 1,
+        ...(org !== undefined ? { org } : {}),
+        ...(q.action ? { action: q.action } : {}),
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.target ? { target: q.target } : {}),
+        ...(q.outcome ? { outcome: q.outcome } : {}),
+        ...(q.since ? { since: q.since } : {}),
+        ...(q.until ? { until: q.until } : {}),
+        ...(afterSeq !== undefined ? { afterSeq } : {}),
+      });
+      const items = rows.slice(0, limit);
+      return { items, ...(rows.length > limit ? { nextCursor: encodeCursor(items[items.length - 1]!.seq) } : {}) };
+    },
+  );
+
+  app.get(
+    "/v1/audit/verify",
+    {
+      schema: {
+        operationId: "verifyAudit",
+        tags: TAGS,
+        summary: "Walk the hash chain; names each record that was edited, deleted or reordered",
+        response: { 200: AuditVerificationSchema, ...problems(401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const principal = requirePermission(request, "audit:read");
+      if (principal.org !== undefined) {
+        // The chain spans every organization; its length alone would tell one about the others.
+        const message = "verifying the whole chain needs a platform-wide auditor, operator or platform-admin (not confined to one organization)";
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "platform-wide-role", message }], {
+          denied: { org: principal.org, target: "audit chain", reason: "platform-wide-role" },
+        });
+      }
+      return store.verifyAudit();
+    },
+  );
+};

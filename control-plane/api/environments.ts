@@ -1,0 +1,140 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { EnvironmentSpecSchema } from "../../model/index.ts";
+import type { Store } from "../store/index.ts";
+import { EnvironmentPatchSchema, PhaseSchema, type EnvironmentRequests, type RequestContext } from "../workflow/index.ts";
+import { requirePermission } from "./authentication.ts";
+import { NdcError } from "./errors.ts";
+import { decodeCursor, encodeCursor, environmentResource, etag, parseIfMatch } from "./_presenters.ts";
+import type { TypeBoxProvider } from "./_type-provider.ts";
+import { EnvironmentParamsSchema, EnvironmentResourceSchema, IfMatchHeader, OrgParamsSchema, Page, PageQuerySchema, problems } from "./schemas.ts";
+
+export interface EnvironmentRoutesOptions {
+  readonly requests: EnvironmentRequests;
+  readonly store: Store;
+  readonly now: () => Date;
+}
+
+const TAGS = ["environments"];
+
+/** Environments of an organization: request, list, read, change (resize), decommission. */
+export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = async (plain, { requests, store, now }) => {
+  const app = plain.withTypeProvider<TypeBoxProvider>();
+  const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal!, requestId: request.id, now: now() });
+
+  app.post(
+    "/v1/organizations/:org/environments",
+    {
+      schema: {
+        operationId: "createEnvironment",
+        tags: TAGS,
+        summary: "Request an environment (admitted against placement, capacity and entitlement rules)",
+        params: OrgParamsSchema,
+        headers: Type.Object({
+          "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "repeat a request safely: the same key and body return the same environment" })),
+        }),
+        body: EnvironmentSpecSchema,
+        response: { 200: EnvironmentResourceSchema, 201: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org } = request.params;
+      requirePermission(request, "environments:write", org);
+      const key = request.headers["idempotency-key"];
+      const { environment, created } = await requests.submit(context(request), org, request.body, key);
+      reply.header("etag", etag(environment.version)).header("location", `/v1/organizations/${org}/environments/${environment.name}`);
+      return reply.code(created ? 201 : 200).send(environmentResource(environment));
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:org/environments",
+    {
+      schema: {
+        operationId: "listEnvironments",
+        tags: TAGS,
+        summary: "The organization's environments (rejected and deleted ones only when asked by phase)",
+        params: OrgParamsSchema,
+        querystring: Type.Object({ phase: Type.Optional(PhaseSchema), ...PageQuerySchema }),
+        response: { 200: Page(EnvironmentResourceSchema), ...problems(400, 401, 404, 429) },
+      },
+    },
+    async (request) => {
+      const { org } = request.params;
+      requirePermission(request, "environments:read", org);
+      const limit = request.query.limit ?? 50;
+      const after = decodeCursor<string>(request.query.cursor, "string");
+      const rows = await store.listEnvironments({ org, limit: limit + 1, ...(request.query.phase ? { phase: request.query.phase } : {}), ...(after !== undefined ? { after } : {}) });
+      const items = rows.slice(0, limit).map(environmentResource);
+      return { items, ...(rows.length > limit ? { nextCursor: encodeCursor(items[items.length - 1]!.name) } : {}) };
+    },
+  );
+
+  app.get(
+    "/v1/organizations/:org/environments/:name",
+    {
+      schema: {
+        operationId: "getEnvironment",
+        tags: TAGS,
+        summary: "One environment with its phase, conditions and per-site status",
+        params: EnvironmentParamsSchema,
+        response: { 200: EnvironmentResourceSchema, ...problems(401, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org, name } = request.params;
+      requirePermission(request, "environments:read", org, name);
+      const environment = await requests.get(org, name);
+      return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
+    },
+  );
+
+  app.patch(
+    "/v1/organizations/:org/environments/:name",
+    {
+      schema: {
+        operationId: "updateEnvironment",
+        tags: TAGS,
+        summary: "Change an environment (resize, owners, …): the result is admitted again; needs If-Match",
+        params: EnvironmentParamsSchema,
+        headers: Type.Object({ "if-match": Type.Optional(IfMatchHeader) }),
+        body: EnvironmentPatchSchema,
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org, name } = request.params;
+      requirePermission(request, "environments:write", org, name);
+      const ifMatch = parseIfMatch(request.headers["if-match"]);
+      if (ifMatch === "absent") {
+        throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", 'send If-Match with the version you read (the ETag of GET), e.g. If-Match: "3", so concurrent changes are not lost', [
+          { field: "header.if-match", rule: "required", message: "is required for PATCH" },
+        ]);
+      }
+      const current = ifMatch ?? (await requests.get(org, name)).version;
+      const environment = await requests.update(context(request), org, name, request.body, current);
+      return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
+    },
+  );
+
+  app.delete(
+    "/v1/organizations/:org/environments/:name",
+    {
+      schema: {
+        operationId: "decommissionEnvironment",
+        tags: TAGS,
+        summary: "Request decommissioning (data is retained for the retention period); a pending request is withdrawn",
+        params: EnvironmentParamsSchema,
+        headers: Type.Object({ "if-match": Type.Optional(IfMatchHeader) }),
+        response: { 202: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org, name } = request.params;
+      requirePermission(request, "environments:write", org, name);
+      const ifMatch = parseIfMatch(request.headers["if-match"]);
+      const environment = await requests.decommission(context(request), org, name, ifMatch === "absent" ? undefined : ifMatch);
+      return reply.code(202).header("etag", etag(environment.version)).send(environmentResource(environment));
+    },
+  );
+};

@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Store } from "../store/index.ts";
+import { NdcError, problem, type ErrorCode } from "./errors.ts";
+
+/**
+ * Every error becomes RFC 9457 problem+json from the catalogue; denied attempts (401, 403, and a
+ * 404 that hides another organization) are appended to the audit trail before answering.
+ */
+export function installProblemHandler(app: FastifyInstance, store: Store): void {
+  app.setErrorHandler(async (error: FastifyError | NdcError, request, reply) => {
+    const ndc = toNdcError(error);
+    if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
+    if (ndc.denied || ndc.code === "NDC_ERR_UNAUTHENTICATED" || ndc.code === "NDC_ERR_FORBIDDEN") {
+      await auditDenied(store, request, ndc);
+    }
+    return sendProblem(reply, request, ndc);
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    sendProblem(reply, request, new NdcError("NDC_ERR_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}; see GET /openapi.json`)),
+  );
+}
+
+function sendProblem(reply: FastifyReply, request: FastifyRequest, error: NdcError) {
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  return reply
+    .code(error.status)
+    .type("application/problem+json")
+    .send(problem(error.code, error.message, error.errors, { instance: request.url.split("?")[0]!, requestId: request.id }));
+}
+
+/** Maps Fastify's and plugins' errors onto the catalogue. */
+export function toNdcError(error: FastifyError | NdcError | Error): NdcError {
+  if (error instanceof NdcError) return error;
+  const e = error as FastifyError;
+  const byCode: Partial<Record<string, [ErrorCode, string]>> = {
+    FST_ERR_CTP_INVALID_JSON_BODY: ["NDC_ERR_MALFORMED_JSON", `the body is not valid JSON: ${e.message}`],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ["NDC_ERR_MALFORMED_JSON", "the body is empty; send a JSON object"],
+    FST_ERR_CTP_BODY_TOO_LARGE: ["NDC_ERR_PAYLOAD_TOO_LARGE", "the body is larger than the limit; environment specs are small, check what you send"],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ["NDC_ERR_UNSUPPORTED_MEDIA_TYPE", "send Content-Type: application/json"],
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: ["NDC_ERR_MALFORMED_JSON", "Content-Length does not match the body"],
+  };
+  const mapped = e.code ? byCode[e.code] : undefined;
+  if (mapped) return new NdcError(mapped[0], mapped[1]);
+  if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON|prototype/i.test(e.message))) {
+    return new NdcError("NDC_ERR_MALFORMED_JSON", `the body is not valid JSON: ${e.message}`);
+  }
+  if (e.statusCode === 429) return new NdcError("NDC_ERR_RATE_LIMITED", e.message);
+  if (e.statusCode === 413) return new NdcError("NDC_ERR_PAYLOAD_TOO_LARGE", e.message);
+  if (e.statusCode === 415) return new NdcError("NDC_ERR_UNSUPPORTED_MEDIA_TYPE", e.message);
+  if (e.statusCode === 404) return new NdcError("NDC_ERR_NOT_FOUND", e.message);
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return new NdcError("NDC_ERR_VALIDATION", e.message);
+  return new NdcError("NDC_ERR_INTERNAL", "an internal error occurred; the request id identifies it in the logs");
+}
+
+async function auditDenied(store: Store, request: FastifyRequest, error: NdcError): Promise<void> {
+  try {
+    await store.appendAudit({
+      actor: request.principal?.subject ?? "anonymous",
+      actorRole: request.principal?.roles.join(",") ?? null,
+      action: "request.denied",
+      outcome: "denied",
+      status: error.status,
+      org: error.denied?.org ?? (request.params as { org?: string } | undefined)?.org ?? null,
+      target: error.denied?.target ?? null,
+      requestId: request.id,
+      detail: {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        path: request.url.split("?")[0],
+        code: error.code,
+        reason: error.denied?.reason ?? error.errors[0]?.rule ?? null,
+      },
+    });
+  } catch (auditError) {
+    request.log.error({ err: auditError }, "could not audit a denied attempt");
+  }
+}

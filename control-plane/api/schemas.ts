@@ -1,0 +1,94 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { EnvironmentSpecSchema } from "../../model/index.ts";
+import { ConditionSchema } from "../workflow/conditions.ts";
+import { PhaseSchema } from "../workflow/lifecycle.ts";
+import { ProblemSchema } from "./errors.ts";
+
+/** Path parameters. */
+export const OrgParamsSchema = Type.Object({ org: Type.String({ minLength: 1, maxLength: 64, description: "organization slug" }) });
+export const EnvironmentParamsSchema = Type.Object({
+  org: Type.String({ minLength: 1, maxLength: 64, description: "organization slug" }),
+  name: Type.String({ minLength: 1, maxLength: 64, description: "environment name" }),
+});
+export const SiteParamsSchema = Type.Object({ site: Type.String({ minLength: 1, maxLength: 64, description: "site id" }) });
+
+/** Page size bounds for every list. */
+export const MAX_PAGE = 200;
+export const PageQuerySchema = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50, description: `page size, at most ${MAX_PAGE}` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "nextCursor of the previous page" })),
+};
+
+/** A page of items and the cursor of the next page (absent on the last page). */
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+
+const Amounts = Type.Object({
+  cpu: Type.String({ description: 'Kubernetes quantity, e.g. "64"' }),
+  memory: Type.String({ description: 'Kubernetes quantity, e.g. "256Gi"' }),
+  gpu: Type.Integer(),
+  cpuMillis: Type.Integer(),
+  memoryBytes: Type.Integer(),
+  storage: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "per storage tier" })),
+});
+export const AmountsSchema = Amounts;
+
+const SiteState = Type.Object({
+  phase: Type.String({ description: "Pending until the provisioner reports; then Applying, Ready, Failed, Removing, Removed" }),
+  namespace: Type.String(),
+  pool: Type.Optional(Type.String()),
+  message: Type.Union([Type.String(), Type.Null()]),
+  observedGeneration: Type.Integer(),
+});
+
+/**
+ * An environment as the API returns it: the spec's fields at the top level (with the effective
+ * data class), `spec` as submitted, and the status fields of DESIGN.md section 6. `sites` is the
+ * per-site status map; the requested site list is `spec.sites`.
+ */
+export const EnvironmentResourceSchema = Type.Object({
+  id: Type.String(),
+  org: Type.String(),
+  name: Type.String(),
+  namespace: Type.String(),
+  stage: EnvironmentSpecSchema.properties.stage,
+  zone: EnvironmentSpecSchema.properties.zone,
+  dataClass: EnvironmentSpecSchema.properties.dataClass,
+  personalData: EnvironmentSpecSchema.properties.personalData,
+  securityLevel: EnvironmentSpecSchema.properties.securityLevel,
+  resources: EnvironmentSpecSchema.properties.resources,
+  owners: EnvironmentSpecSchema.properties.owners,
+  purpose: Type.String(),
+  spec: EnvironmentSpecSchema,
+  phase: PhaseSchema,
+  conditions: Type.Array(ConditionSchema),
+  sites: Type.Record(Type.String(), SiteState, { description: "status per site id" }),
+  complianceExceptions: Type.Array(Type.Object({ rule: Type.String(), message: Type.String() })),
+  requestedBy: Type.String(),
+  approvedBy: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: "why it awaits approval, was rejected, or failed" }),
+  generation: Type.Integer(),
+  observedGeneration: Type.Integer(),
+  retainUntil: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+  version: Type.Integer({ description: "also the ETag; send it back in If-Match" }),
+});
+export type EnvironmentResource = Static<typeof EnvironmentResourceSchema>;
+
+/** The problem+json responses a route can give, for OpenAPI. */
+export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
+}
+
+/** `If-Match` as sent: `"3"`, `3`, `W/"3"` or `*`. */
+export const IfMatchHeader = Type.String({ minLength: 1, maxLength: 40, description: 'the environment version (its ETag), e.g. "3"' });
+
+export const ReasonBodySchema = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 1000, description: "shown to the requester" }) },
+  { additionalProperties: false },
+);
+export const ApproveBodySchema = Type.Union([
+  Type.Object({ comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);

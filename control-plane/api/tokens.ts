@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsync } from "fastify";
+import type { Platform } from "../../model/index.ts";
+import { generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import type { Store } from "../store/index.ts";
+import { requirePermission } from "./authentication.ts";
+import { NdcError, type ProblemIssue } from "./errors.ts";
+import type { TypeBoxProvider } from "./_type-provider.ts";
+import { problems } from "./schemas.ts";
+
+export const TokenRequestSchema = Type.Object(
+  {
+    subject: Type.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$", description: "who or what uses the token, e.g. ci:byt-his or an e-mail" }),
+    role: RoleSchema,
+    org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
+    expiresIn: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 60, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenResponseSchema = Type.Object({
+  token: Type.String({ description: "shown once; only its sha256 is stored" }),
+  id: Type.String(),
+  subject: Type.String(),
+  role: RoleSchema,
+  org: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+});
+
+/** Minting API tokens (platform-admin): the token is returned once and stored hashed. */
+export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly platform: Platform; readonly now: () => Date }> = async (plain, { store, platform, now }) => {
+  const app = plain.withTypeProvider<TypeBoxProvider>();
+  app.post(
+    "/v1/tokens",
+    {
+      schema: {
+        operationId: "createToken",
+        tags: ["tokens"],
+        summary: "Mint an API token (platform-admin); the token is shown once",
+        body: TokenRequestSchema,
+        response: { 201: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const admin = requirePermission(request, "tokens:create");
+      const { subject, role, org, expiresIn } = request.body;
+      const issues: ProblemIssue[] = [];
+      if (ORG_ROLES.includes(role) && org === undefined) issues.push({ field: "org", rule: "org-required", message: `is required for role ${role}`, value: org });
+      if (org !== undefined && !platform.organizations.has(org)) {
+        issues.push({ field: "org", rule: "organization-known", message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`, value: org });
+      }
+      if (admin.org !== undefined && org !== admin.org) issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
+      const ms = expiresIn === undefined ? undefined : parseDuration(expiresIn);
+      if (expiresIn !== undefined && ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
+      if (issues.length > 0) throw new NdcError("NDC_ERR_ADMISSION", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
+
+      const { token, hash } = generateToken();
+      const at = now();
+      const record = {
+        id: randomUUID(),
+        tokenHash: hash,
+        subject,
+        role,
+        org: org ?? null,
+        createdBy: admin.subject,
+        createdAt: at.toISOString(),
+        expiresAt: ms === undefined ? null : new Date(at.getTime() + ms).toISOString(),
+        revokedAt: null,
+      };
+      await store.transaction([], async (tx) => {
+        await tx.insertToken(record);
+        await tx.appendAudit(
+          {
+            actor: admin.subject,
+            actorRole: admin.roles.join(","),
+            action: "token.create",
+            outcome: "allowed",
+            status: 201,
+            org: record.org,
+            target: `token ${record.id}`,
+            requestId: request.id,
+            // Never the token or its hash: who it is for and what it allows.
+            after: { id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt },
+          },
+          record.createdAt,
+        );
+      });
+      return reply.code(201).send({ token, id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt });
+    },
+  );
+};

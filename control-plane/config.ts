@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { assemblePlatform, parseStackFile, type Platform } from "../model/index.ts";
+import type { AuthOptions } from "./auth/index.ts";
+import type { OpenStoreOptions } from "./store/index.ts";
+
+/** Everything the server reads from its environment, resolved. */
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly store: OpenStoreOptions;
+  readonly stacksDir: string;
+  /** Stack names loaded (`Pulumi.<name>.yaml`). */
+  readonly stacks: readonly string[];
+  readonly platform: Platform;
+  readonly auth: AuthOptions;
+}
+
+/**
+ * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL, NDC_STACKS_DIR (stacks/),
+ * NDC_SITES (comma list of stack names; default every `Pulumi.*.yaml`), NDC_BOOTSTRAP_TOKEN and
+ * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE.
+ * @throws Error naming the variable or stack file that is wrong
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0-65535), got ${JSON.stringify(env.PORT)}`);
+  const stacksDir = env.NDC_STACKS_DIR ?? "stacks";
+  const { names, platform } = loadPlatform(stacksDir, env.NDC_SITES);
+  const bootstrap = env.NDC_BOOTSTRAP_TOKEN;
+  if (bootstrap !== undefined && bootstrap.length < 16) throw new Error("NDC_BOOTSTRAP_TOKEN must be at least 16 characters (use `openssl rand -base64 32`)");
+  return {
+    port,
+    host: env.HOST ?? "0.0.0.0",
+    store: env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.NDC_DATA_DIR ?? "./.ndc" },
+    stacksDir,
+    stacks: names,
+    platform,
+    auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
+  };
+}
+
+/** Parses the selected site stacks and assembles the platform (sites, organizations, entitlements). */
+export function loadPlatform(stacksDir: string, only?: string): { names: string[]; platform: Platform } {
+  const files = readdirSync(stacksDir).filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f)).sort();
+  const available = files.map((f) => f.slice("Pulumi.".length, -".yaml".length));
+  const wanted = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : available;
+  for (const name of wanted) {
+    if (!available.includes(name)) throw new Error(`NDC_SITES names stack ${name}, but ${stacksDir} has no Pulumi.${name}.yaml; stacks: ${available.join(", ")}`);
+  }
+  const stacks = wanted.map((name) => {
+    const file = join(stacksDir, `Pulumi.${name}.yaml`);
+    return parseStackFile(readFileSync(file, "utf8"), file);
+  });
+  return { names: wanted, platform: assemblePlatform(stacks) };
+}
+
+function oidcFromEnv(env: NodeJS.ProcessEnv): Pick<AuthOptions, "oidc"> {
+  const issuer = env.NDC_OIDC_ISSUER;
+  if (!issuer) return {};
+  const audience = env.NDC_OIDC_AUDIENCE;
+  if (!audience) throw new Error("NDC_OIDC_AUDIENCE is required with NDC_OIDC_ISSUER (the client id tokens are issued for)");
+  if (env.NDC_OIDC_JWKS_FILE) return { oidc: { issuer, audience, jwks: JSON.parse(readFileSync(env.NDC_OIDC_JWKS_FILE, "utf8")) } };
+  if (env.NDC_OIDC_JWKS_URL) return { oidc: { issuer, audience, jwksUrl: env.NDC_OIDC_JWKS_URL } };
+  throw new Error("set NDC_OIDC_JWKS_URL (the provider's jwks_uri) or NDC_OIDC_JWKS_FILE with NDC_OIDC_ISSUER");
+}

@@ -1,0 +1,2 @@
+// Prometheus metrics of the control plane.
+export * from "./metrics.ts";

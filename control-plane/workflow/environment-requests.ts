@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import {
+  admitEnvironment,
+  commitmentsOf,
+  landingNamespaceName,
+  namespaceName,
+  POLICY,
+  ValidationError,
+  type EnvironmentPlan,
+  type EnvironmentSpec,
+  type Platform,
+  type Policy,
+} from "../../model/index.ts";
+import { NdcError } from "../api/errors.ts";
+import { canonicalJson } from "../audit/index.ts";
+import type { Principal } from "../auth/index.ts";
+import type { Actor, EnvironmentRecord, Store, StoredPlan, StoreTx } from "../store/index.ts";
+import { autoApprovalDecision } from "./auto-approval.ts";
+import { setCondition } from "./conditions.ts";
+import { nextPhase, TERMINAL_PHASES, TransitionError, type LifecycleEvent } from "./lifecycle.ts";
+import { applySpecPatch, type EnvironmentPatch } from "./spec-patch.ts";
+
+/** Who asks, and when: every workflow call gets one. */
+export interface RequestContext {
+  readonly principal: Principal;
+  readonly requestId?: string;
+  readonly now: Date;
+}
+
+export interface EnvironmentRequestsOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  /** @default POLICY */
+  readonly policy?: Policy;
+}
+
+/**
+ * The use cases of the request lifecycle: submit, change, decommission, approve, reject. Each runs
+ * admission and the state change in one store transaction (capacity counted from what is
+ * committed, under a lock per organization and site), and every transition is audited by the store.
+ * Authorization is the caller's job (the API plugin); this enforces the workflow's own rules.
+ */
+export class EnvironmentRequests {
+  private readonly store: Store;
+  private readonly platform: Platform;
+  private readonly policy: Policy;
+  /** Namespaces the site stacks own: static environments and organization landing namespaces. */
+  readonly reservedNamespaces: ReadonlySet<string>;
+
+  constructor(options: EnvironmentRequestsOptions) {
+    this.store = options.store;
+    this.platform = options.platform;
+    this.policy = options.policy ?? POLICY;
+    this.reservedNamespaces = new Set([
+      ...options.platform.staticEnvironments.map((e) => namespaceName(e.org, e.name)),
+      ...[...options.platform.organizations.keys()].map((org) => landingNamespaceName(org)),
+    ]);
+  }
+
+  /** The environment (the live one, else the latest rejected or deleted request of that name), or 404. */
+  async get(org: string, name: string): Promise<EnvironmentRecord> {
+    const env = await this.store.getEnvironment(org, name);
+    if (!env) throw notFound(org, name);
+    return env;
+  }
+
+  /**
+   * Admits and records a request. With an `Idempotency-Key`, a repeat of the same request returns
+   * the environment it created (`created: false`); the same key with another body is refused.
+   * @throws NdcError NDC_ERR_ADMISSION (rules), NDC_ERR_ENVIRONMENT_EXISTS, NDC_ERR_IDEMPOTENCY_KEY_REUSED, NDC_ERR_NOT_FOUND
+   */
+  async submit(ctx: RequestContext, org: string, spec: EnvironmentSpec, idempotencyKey?: string): Promise<{ environment: EnvironmentRecord; created: boolean }> {
+    if (!this.platform.organizations.has(org)) throw notFound(org);
+    const requestHash = createHash("sha256").update(canonicalJson({ org, spec })).digest("hex");
+    const now = ctx.now.toISOString();
+    return this.store.transaction(locksFor(org, spec.sites), async (tx) => {
+      if (idempotencyKey !== undefined) {
+        const seen = await tx.getIdempotencyKey(ctx.principal.subject, org, idempotencyKey);
+        if (seen) {
+          if (seen.requestHash !== requestHash) {
+            throw new NdcError("NDC_ERR_IDEMPOTENCY_KEY_REUSED", `Idempotency-Key "${idempotencyKey}" was already used by ${ctx.principal.subject} for a different request; send a new key for a new request`, [
+              { field: "header.idempotency-key", rule: "idempotency-key-reuse", message: "was used with another body; use a new key", value: idempotencyKey },
+            ]);
+          }
+          const environment = await tx.getEnvironmentById(seen.environmentId);
+          if (environment) return { environment, created: false };
+        }
+      }
+      const existing = await tx.getEnvironment(org, spec.name);
+      if (existing && !TERMINAL_PHASES.includes(existing.phase)) {
+        throw new NdcError("NDC_ERR_ENVIRONMENT_EXISTS", `${org} already has an environment named ${spec.name} (phase ${existing.phase}); choose another name or change it with PATCH`, [
+          { field: "name", rule: "name-unique", message: `environment ${org}/${spec.name} exists; choose another name`, value: spec.name },
+        ]);
+      }
+      const plan = await this.admit(tx, org, spec);
+      const actor = actorOf(ctx);
+      const conditions = setCondition([], { type: "Admitted", status: "True", reason: "Admitted", message: `admitted under policy ${plan.policyVersion}` }, now);
+      const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject }, actor, now);
+      const decision = autoApprovalDecision(plan, this.policy);
+      const event: LifecycleEvent = decision.approve ? "auto-approve" : "require-approval";
+      const environment = await tx.transition(submitted.id, submitted.version, event, decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor, now, {
+        ...(decision.approve ? { approvedBy: "policy:auto-approval" } : { reason: `needs approval: ${decision.reasons.join("; ")}` }),
+      });
+      if (idempotencyKey !== undefined) await tx.putIdempotencyKey(ctx.principal.subject, org, idempotencyKey, { requestHash, environmentId: submitted.id }, now);
+      return { environment: environment!, created: true };
+    });
+  }
+
+  /**
+   * Changes a request or a built environment (resize): the merged spec is admitted again, counting
+   * what everyone else holds, and replaces this environment's commitments.
+   * @throws NdcError NDC_ERR_PRECONDITION_FAILED when `ifMatch` is stale, NDC_ERR_INVALID_TRANSITION, NDC_ERR_ADMISSION
+   */
+  async update(ctx: RequestContext, org: string, name: string, patch: EnvironmentPatch, ifMatch: number): Promise<EnvironmentRecord> {
+    const current = await this.get(org, name);
+    const spec = applySpecPatch(current.spec, patch);
+    const now = ctx.now.toISOString();
+    return this.store.transaction(locksFor(org, [...current.spec.sites, ...spec.sites]), async (tx) => {
+      const env = await tx.getEnvironmentById(current.id);
+      if (!env) throw notFound(org, name);
+      checkVersion(env, ifMatch);
+      checkAllowed(env, "update");
+      const plan = await this.admit(tx, org, spec);
+      const next = await tx.transition(env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
+      if (!next) throw versionConflict(env);
+      await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
+      return (await tx.getEnvironmentById(env.id))!;
+    });
+  }
+
+  /** Asks for an environment to be decommissioned; a request not yet approved is withdrawn at once. */
+  async decommission(ctx: RequestContext, org: string, name: string, ifMatch?: number): Promise<EnvironmentRecord> {
+    const env = await this.get(org, name);
+    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
+    return this.move(ctx, env, event, {});
+  }
+
+  /**
+   * Approves a request. The approver is never the requester.
+   * @throws NdcError NDC_ERR_SELF_APPROVAL (403), NDC_ERR_INVALID_TRANSITION or NDC_ERR_VERSION_CONFLICT (409) when someone else decided first
+   */
+  async approve(ctx: RequestContext, org: string, name: string, ifMatch?: number, comment?: string): Promise<EnvironmentRecord> {
+    const env = await this.get(org, name);
+    checkNotRequester(ctx, env);
+    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, ...(comment ? { reason: comment } : {}) });
+  }
+
+  /** Rejects a request, with the reason the requester will read; its capacity is released. */
+  async reject(ctx: RequestContext, org: string, name: string, reason: string, ifMatch?: number): Promise<EnvironmentRecord> {
+    const env = await this.get(org, name);
+    checkNotRequester(ctx, env);
+    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    return this.move(ctx, env, "reject", { reason });
+  }
+
+  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string }): Promise<EnvironmentRecord> {
+    checkAllowed(env, event);
+    const now = ctx.now.toISOString();
+    let next: EnvironmentRecord | undefined;
+    try {
+      next = await this.store.transaction([`environment:${env.id}`], (tx) => tx.transition(env.id, env.version, event, actorOf(ctx), now, changes));
+    } catch (error) {
+      if (error instanceof TransitionError) throw invalidTransition(env, event);
+      throw error;
+    }
+    if (next) return next;
+    // Lost a race: say what happened instead.
+    const latest = await this.store.getEnvironmentById(env.id);
+    if (latest && nextPhase(latest.phase, event) === undefined) throw invalidTransition(latest, event);
+    throw versionConflict(latest ?? env);
+  }
+
+  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec): Promise<EnvironmentPlan> {
+    const committed = await tx.commitments(spec.sites);
+    const existing = await tx.getEnvironment(org, spec.name);
+    const live = await tx.countLiveEnvironments(org);
+    const ownLive = existing && !TERMINAL_PHASES.includes(existing.phase) ? 1 : 0;
+    try {
+      return admitEnvironment({ org, spec }, this.platform, {
+        committed,
+        existingEnvironmentCount: live - ownLive,
+        reservedNamespaces: this.reservedNamespaces,
+        policy: this.policy,
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const rules = [...new Set(error.issues.map((i) => i.rule))].join(", ");
+      throw new NdcError(
+        "NDC_ERR_ADMISSION",
+        `environment ${org}/${spec.name} was not admitted (${rules}); nothing was recorded`,
+        error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })),
+      );
+    }
+  }
+}
+
+/** Locks that serialize admissions competing for one organization's limits or one site's capacity. */
+export function locksFor(org: string, sites: readonly string[]): string[] {
+  return [`org:${org}`, ...new Set(sites.map((s) => `site:${s}`))];
+}
+
+function storedPlan(plan: EnvironmentPlan): StoredPlan {
+  return {
+    dataClass: plan.dataClass,
+    minimumLevel: plan.minimumLevel,
+    placements: plan.placements,
+    amounts: plan.amounts,
+    complianceExceptions: plan.complianceExceptions,
+    policyVersion: plan.policyVersion,
+  };
+}
+
+function actorOf(ctx: RequestContext): Actor {
+  return { subject: ctx.principal.subject, role: ctx.principal.roles.join(","), requestId: ctx.requestId ?? null };
+}
+
+function notFound(org: string, name?: string): NdcError {
+  return new NdcError("NDC_ERR_NOT_FOUND", name ? `no environment ${name} in organization ${org} is visible to you` : `no organization ${org} is visible to you`);
+}
+
+function checkVersion(env: EnvironmentRecord, ifMatch: number): void {
+  if (env.version !== ifMatch) {
+    throw new NdcError("NDC_ERR_PRECONDITION_FAILED", `environment ${env.org}/${env.name} is at version ${env.version}, not ${ifMatch}; GET it again and retry with If-Match: "${env.version}"`, [
+      { field: "header.if-match", rule: "version-match", message: `must be the current version ${env.version}`, value: ifMatch },
+    ]);
+  }
+}
+
+function checkAllowed(env: EnvironmentRecord, event: LifecycleEvent): void {
+  if (nextPhase(env.phase, event) === undefined) throw invalidTransition(env, event);
+}
+
+function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
+  if (env.requestedBy === ctx.principal.subject) {
+    throw new NdcError(
+      "NDC_ERR_SELF_APPROVAL",
+      `${ctx.principal.subject} requested ${env.org}/${env.name} and cannot also decide on it; another operator must`,
+      [{ field: "approver", rule: "approver-not-requester", message: "the approver must not be the requester (four-eyes rule)", value: ctx.principal.subject }],
+      { denied: { org: env.org, target: `environment ${env.org}/${env.name}`, reason: "approver-not-requester" } },
+    );
+  }
+}
+
+function invalidTransition(env: EnvironmentRecord, event: LifecycleEvent): NdcError {
+  const error = new TransitionError(env.phase, event);
+  return new NdcError("NDC_ERR_INVALID_TRANSITION", `environment ${env.org}/${env.name}: ${error.message}`, [
+    { field: "phase", rule: "transition-allowed", message: error.message, value: env.phase },
+  ]);
+}
+
+function versionConflict(env: EnvironmentRecord): NdcError {
+  return new NdcError("NDC_ERR_VERSION_CONFLICT", `environment ${env.org}/${env.name} changed while this request ran (now version ${env.version}, phase ${env.phase}); GET it and retry`, [
+    { field: "version", rule: "version-match", message: "the environment changed concurrently", value: env.version },
+  ]);
+}
