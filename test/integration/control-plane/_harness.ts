@@ -1,0 +1,151 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import pg from "pg";
+import { inject } from "vitest";
+import { assemblePlatform, type EnvironmentSpec, type Organization, type Platform } from "../../../model/index.ts";
+import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
+import { buildApp, type AppOptions } from "../../../control-plane/api/index.ts";
+import { openPostgresDriver, openSqliteDriver, openStore, type SqlDriver, type Store } from "../../../control-plane/store/index.ts";
+
+/** The two stores every integration suite runs against. */
+export const BACKENDS = ["sqlite", "postgres"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export const BOOTSTRAP = "bootstrap-token-for-tests-0123456789";
+
+/** A fresh, migrated store: a SQLite file in a temp dir, or a new database on the test PostgreSQL. */
+export async function openTestStore(backend: Backend, options: { poolSize?: number } = {}): Promise<{ store: Store; raw: SqlDriver; cleanup: () => Promise<void> }> {
+  if (backend === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "ndc-sqlite-"));
+    const path = join(dir, "ndc.sqlite");
+    const store = await openStore({ sqlitePath: path });
+    // A second connection, as an attacker with file access would have.
+    const raw = openSqliteDriver(path);
+    return {
+      store,
+      raw,
+      cleanup: async () => {
+        await raw.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const admin = inject("databaseUrl");
+  const name = `ndc_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const store = await openStore({ databaseUrl: url.toString(), poolSize: options.poolSize ?? 10 });
+  const raw = openPostgresDriver(url.toString(), { poolSize: 2 });
+  return {
+    store,
+    raw,
+    cleanup: async () => {
+      await raw.close();
+      await store.close();
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Two organizations (byt, bct) on an active site ndc1, an active site ndc2 far away, and a planned ndc3. */
+export function testPlatformForApi(extra: { organizations?: Organization[] } = {}): Platform {
+  const orgs = extra.organizations ?? [
+    testOrganization(),
+    testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"], maxDataClass: "important", maxSecurityLevel: 3, maxEnvironments: 3 }),
+  ];
+  return assemblePlatform([
+    testSiteStack({}, orgs),
+    testSiteStack({ id: "ndc2", name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "National Data Center No. 2" }, location: { name: "Đà Nẵng", latitude: 16.0544, longitude: 108.2022 } }, orgs),
+    testSiteStack({ id: "ndc3", status: "planned", name: { vi: "Trung tâm Dữ liệu quốc gia số 3", en: "National Data Center No. 3" }, location: { name: "TP. Hồ Chí Minh", latitude: 10.8231, longitude: 106.6297 } }, orgs),
+  ]);
+}
+
+export interface Tokens {
+  readonly admin: string;
+  readonly alice: string; // requester, byt
+  readonly bob: string; // requester, bct
+  readonly carol: string; // org-admin, byt
+  readonly oscar: string; // operator
+  readonly olga: string; // operator
+  readonly audrey: string; // auditor
+}
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly raw: SqlDriver;
+  readonly tokens: Tokens;
+  readonly platform: Platform;
+  cleanup(): Promise<void>;
+  call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+/** A built app on a fresh store, with tokens minted through POST /v1/tokens. */
+export async function startTestApp(backend: Backend, options: Partial<AppOptions> & { poolSize?: number } = {}): Promise<TestApp> {
+  const { store, raw, cleanup } = await openTestStore(backend, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
+  const platform = options.platform ?? testPlatformForApi();
+  const app = await buildApp({ store, platform, auth: { bootstrapToken: BOOTSTRAP, ...(options.auth ?? {}) }, defaultMetrics: false, ...options });
+  const call: TestApp["call"] = (method, url, token, body, headers = {}) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      ...(body === undefined ? {} : typeof body === "string" ? { payload: body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } } : { payload: body as object }),
+    });
+  const mint = async (subject: string, role: string, org?: string): Promise<string> => {
+    const res = await call("POST", "/v1/tokens", BOOTSTRAP, { subject, role, ...(org ? { org } : {}) });
+    if (res.statusCode !== 201) throw new Error(`minting ${subject}: ${res.statusCode} ${res.body}`);
+    return (res.json() as { token: string }).token;
+  };
+  const tokens: Tokens = {
+    admin: BOOTSTRAP,
+    alice: await mint("alice", "requester", "byt"),
+    bob: await mint("bob", "requester", "bct"),
+    carol: await mint("carol", "org-admin", "byt"),
+    oscar: await mint("oscar", "operator"),
+    olga: await mint("olga", "operator"),
+    audrey: await mint("audrey", "auditor"),
+  };
+  return {
+    app,
+    store,
+    raw,
+    tokens,
+    platform,
+    call,
+    cleanup: async () => {
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+/** A spec that needs a human approval (prod). */
+export function prodSpec(overrides: Partial<EnvironmentSpec> = {}): EnvironmentSpec {
+  return testSpec({ stage: "prod", securityLevel: 3, ...overrides });
+}
+
+/** Everything a request could have changed: rows per table and the audit head. */
+export async function snapshot(raw: SqlDriver): Promise<Record<string, unknown>> {
+  const count = async (table: string) => Number((await raw.get(`SELECT COUNT(*) AS n FROM ${table}`))?.n ?? 0);
+  const versions = await raw.all("SELECT id, phase, version FROM environments ORDER BY id");
+  return {
+    environments: await count("environments"),
+    commitments: await count("commitments"),
+    environment_sites: await count("environment_sites"),
+    idempotency_keys: await count("idempotency_keys"),
+    audit: await count("audit_records"),
+    versions: versions.map((v) => `${String(v.id)}:${String(v.phase)}:${String(v.version)}`),
+  };
+}
