@@ -51,6 +51,8 @@ describe("index.ts", () => {
     const values = structuredClone(stackValues("local")) as Record<string, any>;
     values.site.storageTiers[0].capacity = "-5Gi";
     const { program, registered } = await importProgram("local", engineConfig(values));
+    // A RunError: the engine prints the message alone (file, key path, rule), no stack trace.
+    await expect(program).rejects.toBeInstanceOf(pulumi.RunError);
     await expect(program).rejects.toThrow(/^stacks\/Pulumi\.local\.yaml: ndc:site\.storageTiers\[0\]\.capacity: .*\[quantity-format\]$/);
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     expect(registered).toEqual([]);
