@@ -71,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
   });
+  // JSON only: anything else is 415 rather than a string the schema then rejects.
+  app.removeContentTypeParser("text/plain");
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Replies are built by presenters from records; JSON.stringify keeps every field they chose.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

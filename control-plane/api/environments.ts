@@ -111,6 +111,11 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
           { field: "header.if-match", rule: "required", message: "is required for PATCH" },
         ]);
       }
+      if (Object.keys(request.body).length === 0) {
+        throw new NdcError("NDC_ERR_VALIDATION", "the patch is empty; send the fields to change, e.g. {\"resources\": {\"cpu\": \"8\"}}", [
+          { field: "(body)", rule: "patch-empty", message: "must change at least one field", value: request.body },
+        ]);
+      }
       const current = ifMatch ?? (await requests.get(org, name)).version;
       const environment = await requests.update(context(request), org, name, request.body, current);
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));

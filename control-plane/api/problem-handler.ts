@@ -28,6 +28,11 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, error: NdcErr
     .send(problem(error.code, error.message, error.errors, { instance: request.url.split("?")[0]!, requestId: request.id }));
 }
 
+const ISSUE_BY_CODE: Partial<Record<ErrorCode, { field: string; rule: string; message: string }>> = {
+  NDC_ERR_PAYLOAD_TOO_LARGE: { field: "(body)", rule: "body-size", message: "is larger than the service accepts; send only the environment spec" },
+  NDC_ERR_UNSUPPORTED_MEDIA_TYPE: { field: "header.content-type", rule: "media-type", message: "must be application/json" },
+};
+
 /** Maps Fastify's and plugins' errors onto the catalogue. */
 export function toNdcError(error: FastifyError | NdcError | Error): NdcError {
   if (error instanceof NdcError) return error;
@@ -40,9 +45,10 @@ export function toNdcError(error: FastifyError | NdcError | Error): NdcError {
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: ["NDC_ERR_MALFORMED_JSON", "Content-Length does not match the body"],
   };
   const mapped = e.code ? byCode[e.code] : undefined;
-  if (mapped) return new NdcError(mapped[0], mapped[1]);
+  if (mapped) return new NdcError(mapped[0], mapped[1], [ISSUE_BY_CODE[mapped[0]] ?? { field: "(body)", rule: "json-syntax", message: mapped[1] }]);
   if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON|prototype/i.test(e.message))) {
-    return new NdcError("NDC_ERR_MALFORMED_JSON", `the body is not valid JSON: ${e.message}`);
+    const detail = `the body is not valid JSON: ${e.message}`;
+    return new NdcError("NDC_ERR_MALFORMED_JSON", detail, [{ field: "(body)", rule: "json-syntax", message: detail }]);
   }
   if (e.statusCode === 429) return new NdcError("NDC_ERR_RATE_LIMITED", e.message);
   if (e.statusCode === 413) return new NdcError("NDC_ERR_PAYLOAD_TOO_LARGE", e.message);

@@ -9,7 +9,7 @@ const { name: _name, resources: _resources, ...changeable } = EnvironmentSpecSch
  */
 export const EnvironmentPatchSchema = Type.Partial(
   Type.Object({ ...changeable, resources: Type.Partial(ResourceRequestSchema, { additionalProperties: false }) }),
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false },
 );
 export type EnvironmentPatch = Static<typeof EnvironmentPatchSchema>;
 
