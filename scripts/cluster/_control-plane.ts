@@ -5,6 +5,7 @@ import { ensureTool, etcdTool, kubernetesTool, isToolBuilt } from "../toolchain/
 import { ensurePki, type Pki } from "./_certs.ts";
 import { httpsGet } from "./_https.ts";
 import { renderKubeconfig } from "./_kubeconfig.ts";
+import { addClient, clearClients, liveClients, removeClient } from "./_clients.ts";
 import { withLock } from "./_lock.ts";
 import { clusterDir, defaultClusterName, etcdDataRoot, validateClusterName } from "./_paths.ts";
 import { freeLoopbackPort } from "./_ports.ts";
@@ -19,6 +20,12 @@ export interface StartClusterOptions {
   readonly readyTimeoutMs?: number;
   /** Receives progress lines. @default writes to stderr */
   readonly log?: (line: string) => void;
+  /**
+   * Who starts it: `cli` clusters are only stopped by `down`; `shared` ones (test runs) are stopped by
+   * the last {@link acquireCluster} user to release them. Recorded when this call starts the cluster.
+   * @default "cli"
+   */
+  readonly owner?: ClusterState["owner"];
 }
 
 /** A running cluster. */
@@ -54,8 +61,12 @@ async function apiGet(state: Pick<ClusterState, "dir" | "server">, path: string)
   return httpsGet(`${state.server}${path}`, { caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
 }
 
+function allAlive(state: ClusterState): boolean {
+  return Object.values(state.processes).every(isOurProcess);
+}
+
 async function isReady(state: ClusterState): Promise<boolean> {
-  if (!Object.values(state.processes).every(isOurProcess)) return false;
+  if (!allAlive(state)) return false;
   try {
     return (await apiGet(state, "/readyz")).status === 200;
   } catch {
@@ -108,19 +119,27 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
 
   return withLock(join(dir, "lock"), async () => {
     const existing = await readState(dir);
-    if (existing && (await isReady(existing))) {
+    if (existing && allAlive(existing)) {
+      // Alive but slow to answer (a loaded machine) is still somebody's cluster: wait, never kill it.
+      const deadline = Date.now() + readyTimeoutMs;
+      while (!(await isReady(existing))) {
+        if (!allAlive(existing) || Date.now() > deadline) {
+          throw new Error(`cluster ${name} is running but not ready at ${existing.server} (logs in ${existing.dir}/logs): wait, or stop it with \`tsx scripts/cluster.ts down --name ${name}\``);
+        }
+        await sleep(500);
+      }
       log(`cluster ${name}: already running at ${existing.server}`);
       return { name, kubeconfig: existing.kubeconfig, server: existing.server, reused: true, state: existing };
     }
     if (existing) {
-      log(`cluster ${name}: found a stale or partial cluster; cleaning it up`);
+      log(`cluster ${name}: a process of the recorded cluster is gone; cleaning up the rest`);
       await stopRecorded(existing);
     }
-    return startFresh({ name, dir, k8sBin, etcdBin, readyTimeoutMs, log });
+    return startFresh({ name, dir, k8sBin, etcdBin, readyTimeoutMs, log, owner: opts.owner ?? "cli" });
   });
 }
 
-async function startFresh(args: { name: string; dir: string; k8sBin: string; etcdBin: string; readyTimeoutMs: number; log: (line: string) => void }): Promise<ClusterHandle> {
+async function startFresh(args: { name: string; dir: string; k8sBin: string; etcdBin: string; readyTimeoutMs: number; log: (line: string) => void; owner: ClusterState["owner"] }): Promise<ClusterHandle> {
   const { name, dir, log } = args;
   const began = Date.now();
   const deadline = began + args.readyTimeoutMs;
@@ -200,8 +219,9 @@ async function startFresh(args: { name: string; dir: string; k8sBin: string; etc
       `--kubeconfig=${kubeconfig}`,
       "--leader-elect=false",
       // Without these, namespaces stay Terminating, quota status stays empty (so quota admission
-      // refuses everything the quota covers) and namespaces get no default ServiceAccount.
-      "--controllers=namespace,resourcequota,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher",
+      // refuses everything the quota covers), namespaces get no default ServiceAccount, and the
+      // aggregated ClusterRoles `admin`, `edit` and `view` stay empty (clusterrole-aggregation).
+      "--controllers=namespace,resourcequota,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,clusterrole-aggregation",
       `--service-account-private-key-file=${pki.saKey}`,
       `--root-ca-file=${pki.caCert}`,
       // No HTTPS endpoint: nothing scrapes it, and it would need one more port.
@@ -212,9 +232,14 @@ async function startFresh(args: { name: string; dir: string; k8sBin: string; etc
     // The default ServiceAccount appearing proves the controllers run (pods need it to be admitted).
     await waitFor("kube-controller-manager (default ServiceAccount)", deadline, controllerManager,
       async () => (await apiGet(probeState, "/api/v1/namespaces/default/serviceaccounts/default")).status === 200, log);
+    // Tenant RoleBindings reference `view`/`edit`; they grant nothing until aggregated.
+    await waitFor("kube-controller-manager (aggregated ClusterRole view)", deadline, controllerManager, async () => {
+      const res = await apiGet(probeState, "/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
+      return res.status === 200 && ((JSON.parse(res.body) as { rules?: unknown[] }).rules ?? []).length > 0;
+    }, log);
 
     const state: ClusterState = {
-      name, dir, etcdDataDir, kubeconfig, server, ports,
+      name, owner: args.owner, dir, etcdDataDir, kubeconfig, server, ports,
       versions: { kubernetes: kubernetesTool.version, etcd: etcdTool.version },
       processes: { etcd: etcd.record, apiserver: apiserver.record, controllerManager: controllerManager.record },
       startedAt: new Date(began).toISOString(),
@@ -255,8 +280,50 @@ export async function stopCluster(name: string = defaultClusterName): Promise<{ 
   const dir = clusterDir(validateClusterName(name));
   return withLock(join(dir, "lock"), async () => {
     const state = await readState(dir);
+    await clearClients(dir);
     return { stopped: state ? await stopRecorded(state) : [] };
   });
+}
+
+/** A cluster in use by one {@link acquireCluster} caller until it calls `release`. */
+export interface ClusterLease extends ClusterHandle {
+  /**
+   * Ends this use. When the cluster is `shared` (started by an acquireCluster call) and no other live
+   * process still uses it, stops it; a `cli` cluster is left running.
+   * @returns true when this call stopped the cluster
+   */
+  release(): Promise<boolean>;
+}
+
+/**
+ * Starts or reuses a cluster for a test run and registers this process as a user of it, so runs in
+ * several processes (two engineers' `npm test`, vitest's projects) share one cluster and the last one
+ * out stops it — never while another live process uses it, and never a cluster started by `up`.
+ */
+export async function acquireCluster(opts: Omit<StartClusterOptions, "owner"> = {}): Promise<ClusterLease> {
+  const name = validateClusterName(opts.name ?? defaultClusterName);
+  const dir = clusterDir(name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Registered before starting, so a concurrent release sees us and leaves the cluster running.
+  const client = await addClient(dir);
+  let handle: ClusterHandle;
+  try {
+    handle = await startCluster({ ...opts, name, owner: "shared" });
+  } catch (err) {
+    await removeClient(client);
+    throw err;
+  }
+  return {
+    ...handle,
+    release: () => withLock(join(dir, "lock"), async () => {
+      await removeClient(client);
+      const state = await readState(dir);
+      if (!state || state.owner !== "shared" || state.startedAt !== handle.state.startedAt) return false;
+      if ((await liveClients(dir)) > 0) return false;
+      await stopRecorded(state);
+      return true;
+    }),
+  };
 }
 
 /** Reports whether the named cluster runs, per process, and its recorded state. */

@@ -6,6 +6,8 @@ import type { ProcessRecord } from "./_process.ts";
 /** What `up` records so `down`, `status` and a second `up` find exactly what it started. */
 export interface ClusterState {
   readonly name: string;
+  /** `cli`: started by `up`, stopped only by `down`; `shared`: started for test runs, stopped by the last one. */
+  readonly owner: "cli" | "shared";
   /** Cluster folder (certificates, kubeconfigs, logs). */
   readonly dir: string;
   /** etcd data folder, removed by `down`. */

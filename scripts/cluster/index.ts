@@ -1,5 +1,5 @@
-export { clusterStatus, findRunningCluster, startCluster, stopCluster } from "./_control-plane.ts";
-export type { ClusterHandle, ClusterStatus, StartClusterOptions } from "./_control-plane.ts";
+export { acquireCluster, clusterStatus, findRunningCluster, startCluster, stopCluster } from "./_control-plane.ts";
+export type { ClusterHandle, ClusterLease, ClusterStatus, StartClusterOptions } from "./_control-plane.ts";
 export type { ClusterState } from "./_state.ts";
 export { clusterDir, defaultClusterName } from "./_paths.ts";
 export { createFakeNodes, deleteFakeNodes, fakeNodeLabel } from "./fake-nodes.ts";

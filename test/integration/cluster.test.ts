@@ -68,7 +68,8 @@ describe("ResourceQuota admission", () => {
       body: pod("big", { resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } } }),
     }));
     expect(err.code).toBe(403);
-    expect(err.message).toContain('pods "big" is forbidden: exceeded quota: compute, requested: requests.cpu=1');
+    // Exact: the tests in this describe run in order, so "used" is the pod admitted above.
+    expect(err.message).toBe('pods "big" is forbidden: exceeded quota: compute, requested: limits.cpu=1,requests.cpu=1, used: limits.cpu=200m,requests.cpu=100m, limited: limits.cpu=1,requests.cpu=500m');
   });
 
   test("fails when a PVC requests more storage than the quota has", async () => {
@@ -77,7 +78,7 @@ describe("ResourceQuota admission", () => {
       body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } } },
     }));
     expect(err.code).toBe(403);
-    expect(err.message).toContain('persistentvolumeclaims "data" is forbidden: exceeded quota: compute, requested: requests.storage=2Gi');
+    expect(err.message).toBe('persistentvolumeclaims "data" is forbidden: exceeded quota: compute, requested: requests.storage=2Gi, used: requests.storage=0, limited: requests.storage=1Gi');
   });
 });
 
