@@ -21,6 +21,7 @@ export const ERRORS = {
   NDC_ERR_PAYLOAD_TOO_LARGE: { status: 413, type: "payload-too-large", title: "The body is too large" },
   NDC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: "unsupported-media-type", title: "The body must be application/json" },
   NDC_ERR_ADMISSION: { status: 422, type: "admission", title: "The environment breaks a placement, capacity or policy rule" },
+  NDC_ERR_RULE: { status: 422, type: "rule", title: "The request is well-formed but breaks a rule" },
   NDC_ERR_IDEMPOTENCY_KEY_REUSED: { status: 422, type: "idempotency-key-reused", title: "The Idempotency-Key was used with another request" },
   NDC_ERR_PRECONDITION_REQUIRED: { status: 428, type: "precondition-required", title: "If-Match is required" },
   NDC_ERR_RATE_LIMITED: { status: 429, type: "rate-limited", title: "Too many requests" },

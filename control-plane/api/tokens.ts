@@ -55,7 +55,7 @@ export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly p
       if (admin.org !== undefined && org !== admin.org) issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
       const ms = expiresIn === undefined ? undefined : parseDuration(expiresIn);
       if (expiresIn !== undefined && ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
-      if (issues.length > 0) throw new NdcError("NDC_ERR_ADMISSION", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
+      if (issues.length > 0) throw new NdcError("NDC_ERR_RULE", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
 
       const { token, hash } = generateToken();
       const at = now();
