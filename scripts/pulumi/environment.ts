@@ -39,7 +39,7 @@ export interface PulumiEnvOptions {
 /**
  * The environment that runs `pulumi` offline: file backend, passphrase secrets, no update checks,
  * no plugin downloads, and our engine and this Node first on PATH so the CLI finds the language host
- * and the provider, and the language host runs the Node that runs these scripts.
+ * and the language host runs the Node that runs these scripts.
  */
 export function pulumiEnv(engine: PulumiEngine, opts: PulumiEnvOptions = {}): Record<string, string> {
   const env: Record<string, string | undefined> = {
@@ -49,7 +49,9 @@ export function pulumiEnv(engine: PulumiEngine, opts: PulumiEnvOptions = {}): Re
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? (process.env.PULUMI_CONFIG_PASSPHRASE_FILE ? undefined : localDevPassphrase),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PATH: [engine.binDir, engine.providerDir, dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
+    // The provider is not put on PATH: it is installed as a plugin, and an ambient copy makes the
+    // engine warn on every run.
+    PATH: [engine.binDir, dirname(process.execPath), process.env.PATH ?? ""].join(delimiter),
     ...(opts.kubeconfig ? { KUBECONFIG: opts.kubeconfig } : {}),
     ...opts.env,
   };
