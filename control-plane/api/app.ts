@@ -46,7 +46,14 @@ export const LOGGER_OPTIONS: { level: string; redact: { paths: string[]; censor:
 declare module "fastify" {
   interface FastifyInstance {
     /** The parts buildApp wired together, for server.ts and tests. */
-    ndc: { readonly metrics: ControlPlaneMetrics; readonly requests: EnvironmentRequests; readonly store: Store; readonly platform: Platform };
+    ndc: {
+      readonly metrics: ControlPlaneMetrics;
+      readonly requests: EnvironmentRequests;
+      readonly store: Store;
+      readonly platform: Platform;
+      /** Every route registered (method, URL pattern), HEAD excluded: what the OpenAPI document must cover. */
+      readonly routes: readonly { method: string; url: string }[];
+    };
   }
 }
 
@@ -78,6 +85,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url });
   });
 
   const metrics = createMetrics({ store, platform, defaultMetrics: options.defaultMetrics ?? true });
@@ -128,6 +140,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },
     async () => app.swagger(),
   );
-  app.decorate("ndc", { metrics, requests, store, platform });
+  app.decorate("ndc", { metrics, requests, store, platform, routes });
   return app;
 }
