@@ -66,6 +66,7 @@ async function main(): Promise<void> {
         console.log(`  server      ${s.server}`);
         console.log(`  kubeconfig  ${s.kubeconfig}`);
         console.log(`  versions    kubernetes ${s.versions.kubernetes}, etcd ${s.versions.etcd}`);
+        console.log(`  owner       ${s.owner === "shared" ? "shared (test runs; the last one stops it)" : "cli (stopped only by down)"}`);
         console.log(`  etcd        pid ${s.processes.etcd.pid} ${status.processes.etcd ? "alive" : "gone"}, port ${s.ports.etcdClient}, data ${s.etcdDataDir}`);
         console.log(`  apiserver   pid ${s.processes.apiserver.pid} ${status.processes.apiserver ? "alive" : "gone"}, port ${s.ports.apiserver}`);
         console.log(`  controllers pid ${s.processes.controllerManager.pid} ${status.processes.controllerManager ? "alive" : "gone"}`);

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -6,7 +7,7 @@ import { ensurePki, type Pki } from "./_certs.ts";
 import { httpsGet } from "./_https.ts";
 import { renderKubeconfig } from "./_kubeconfig.ts";
 import { addClient, clearClients, liveClients, removeClient } from "./_clients.ts";
-import { withLock } from "./_lock.ts";
+import { withLock } from "../toolchain/_lock.ts";
 import { clusterDir, defaultClusterName, etcdDataRoot, validateClusterName } from "./_paths.ts";
 import { freeLoopbackPort } from "./_ports.ts";
 import { isOurProcess, logTail, type ProcessRecord, startDetached, type StartedProcess, stopProcess } from "./_process.ts";
@@ -278,6 +279,7 @@ async function stopRecorded(state: ClusterState): Promise<string[]> {
  */
 export async function stopCluster(name: string = defaultClusterName): Promise<{ stopped: string[] }> {
   const dir = clusterDir(validateClusterName(name));
+  if (!existsSync(dir)) return { stopped: [] };
   return withLock(join(dir, "lock"), async () => {
     const state = await readState(dir);
     await clearClients(dir);

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { withLock } from "./_lock.ts";
 import { toolDir } from "./_paths.ts";
 import type { ToolBuild } from "./_tool.ts";
 import { findTool } from "./registry.ts";
@@ -21,8 +22,8 @@ export function isToolBuilt(tool: ToolBuild): boolean {
 
 /**
  * Returns the folder holding the tool's binaries, building them first when the cache lacks them.
- * Builds into a private temporary folder and publishes it by rename, so a killed build is redone and
- * two concurrent builds never mix files.
+ * Builds into a temporary folder and publishes it by rename, so a killed build is redone; a lock file
+ * makes concurrent callers wait for one build.
  * @param toolOrName a tool or its registry name (`kubernetes`, `etcd`, …)
  * @throws when the build fails (the message says what to fix)
  */
@@ -30,7 +31,16 @@ export async function ensureTool(toolOrName: ToolBuild | string, opts: { readonl
   const tool = typeof toolOrName === "string" ? findTool(toolOrName) : toolOrName;
   const dir = toolBinDir(tool);
   if (!opts.force && isToolBuilt(tool)) return dir;
+  await mkdir(dirname(dir), { recursive: true });
+  // One build per tool version at a time (vitest's projects, parallel scripts): the others wait and
+  // find it built.
+  return withLock(`${dir}.lock`, async () => {
+    if (!opts.force && isToolBuilt(tool)) return dir;
+    return buildInto(tool, dir);
+  }, 90 * 60_000, (holder) => console.error(`${tool.name} ${tool.version}: process ${holder} is building it; waiting`));
+}
 
+async function buildInto(tool: ToolBuild, dir: string): Promise<string> {
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -43,13 +53,8 @@ export async function ensureTool(toolOrName: ToolBuild | string, opts: { readonl
     }
     const seconds = Math.round((Date.now() - started) / 1000);
     await writeFile(join(tmp, marker), JSON.stringify({ name: tool.name, version: tool.version, binaries: tool.binaries, seconds, builtAt: new Date().toISOString() }, null, 2) + "\n");
-    // Another process may have published the same version meanwhile; either copy is good.
-    if (isToolBuilt(tool) && !opts.force) {
-      await rm(tmp, { recursive: true, force: true });
-    } else {
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
-    }
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
     return dir;
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

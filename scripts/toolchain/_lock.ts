@@ -11,12 +11,13 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Runs `fn` holding a lock file (created exclusively, holding our pid), so two `up`s of the same
- * cluster — e.g. two vitest projects' global setups — do not start two control planes. A lock left by
- * a dead process is taken over.
+ * Runs `fn` holding a lock file (created exclusively, holding our pid), so two builds of one tool, or
+ * two `up`s of one cluster (e.g. two vitest projects' global setups), do not run at once. A lock left
+ * by a dead process is taken over.
+ * @param onWait called once when another live process holds the lock, to tell the user why we wait
  * @throws when another live process holds the lock longer than `waitMs`
  */
-export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
+export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 300_000, onWait?: (holder: number) => void): Promise<T> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
@@ -30,6 +31,10 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 3
       if (!holder || !alive(holder)) {
         await rm(path, { force: true });
         continue;
+      }
+      if (onWait) {
+        onWait(holder);
+        onWait = undefined;
       }
       if (Date.now() > deadline) {
         throw new Error(`${path} is held by process ${holder} for over ${waitMs / 1000} s: wait for it, or remove the file if that process is not a cluster script`);
