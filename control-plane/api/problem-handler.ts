@@ -6,12 +6,13 @@ import { NdcError, problem, type ErrorCode } from "./errors.ts";
  * Every error becomes RFC 9457 problem+json from the catalogue; denied attempts (401, 403, and a
  * 404 that hides another organization) are appended to the audit trail before answering.
  */
-export function installProblemHandler(app: FastifyInstance, store: Store): void {
+export function installProblemHandler(app: FastifyInstance, store: Store, onDenied: (status: number) => void = () => {}): void {
   app.setErrorHandler(async (error: FastifyError | NdcError, request, reply) => {
     const ndc = toNdcError(error);
     if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
     if (ndc.denied || ndc.code === "NDC_ERR_UNAUTHENTICATED" || ndc.code === "NDC_ERR_FORBIDDEN") {
       await auditDenied(store, request, ndc);
+      onDenied(ndc.status);
     }
     return sendProblem(reply, request, ndc);
   });

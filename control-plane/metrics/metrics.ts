@@ -9,12 +9,13 @@ export interface ControlPlaneMetrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<"method" | "route" | "status">;
   readonly httpDuration: Histogram<"method" | "route" | "status">;
-  readonly auditRecords: Counter<"outcome">;
+  /** Denied attempts (401, 403, 404 for isolation), by status. */
+  readonly deniedRequests: Counter<"status">;
 }
 
 /**
  * Creates the metrics: HTTP rate and latency, environments by phase, capacity committed vs.
- * available per site/pool/zone (read from the store at scrape time), audit records written.
+ * available per site/pool/zone and audit records (read from the store at scrape time), denied requests.
  */
 export function createMetrics(options: { store: Store; platform: Platform; defaultMetrics?: boolean }): ControlPlaneMetrics {
   const registry = new Registry();
@@ -27,8 +28,16 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const auditRecords = new Counter({ name: "ndc_audit_records_total", help: "audit records appended by this process", labelNames: ["outcome"] as const, registers: [registry] });
+  const deniedRequests = new Counter({ name: "ndc_denied_requests_total", help: "requests denied and audited (401, 403, 404 hiding another organization)", labelNames: ["status"] as const, registers: [registry] });
   const { store, platform } = options;
+  new Gauge({
+    name: "ndc_audit_records",
+    help: "records in the audit trail",
+    registers: [registry],
+    async collect() {
+      this.set(await store.countAudit());
+    },
+  });
   new Gauge({
     name: "ndc_environments",
     help: "environments by lifecycle phase",
@@ -69,7 +78,7 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
       }
     },
   });
-  return { registry, httpRequests, httpDuration, auditRecords };
+  return { registry, httpRequests, httpDuration, deniedRequests };
 }
 
 /** Counts and times every answered request by route pattern (bounded label values), and serves GET /metrics. */

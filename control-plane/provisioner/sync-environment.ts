@@ -15,10 +15,15 @@ export class TerminalError extends Error {
   }
 }
 
-/** Whether an error is worth retrying: unreachable servers, timeouts, 409/429/5xx. */
+/**
+ * Whether an error is worth retrying. Only a request the API server rejects as malformed (400, 422)
+ * and our own terminal errors are final. 401/403 are retried too: right after an API server restart
+ * its RBAC cache answers 403 for a moment, and an operator who fixes a ClusterRole should see the
+ * environment recover without a new request.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof TerminalError) return false;
-  if (error instanceof KubeApiError) return error.status === 409 || error.status === 429 || error.status >= 500;
+  if (error instanceof KubeApiError) return error.status !== 400 && error.status !== 422;
   return true;
 }
 
