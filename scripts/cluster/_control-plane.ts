@@ -113,7 +113,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   for (const tool of [kubernetesTool, etcdTool]) {
-    if (!isToolBuilt(tool)) log(`cluster ${name}: building ${tool.name} ${tool.version} (once per version; a cold Kubernetes build takes several minutes)`);
+    if (!isToolBuilt(tool)) log(`cluster ${name}: building ${tool.name} ${tool.version} once per version (cold on 2 cores: ${tool === kubernetesTool ? "about 15 min" : "about 1.5 min"})`);
   }
   const k8sBin = await ensureTool(kubernetesTool);
   const etcdBin = await ensureTool(etcdTool);
