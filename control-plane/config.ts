@@ -14,12 +14,14 @@ export interface ServerConfig {
   readonly stacks: readonly string[];
   readonly platform: Platform;
   readonly auth: AuthOptions;
+  /** Requests per token per minute (NDC_RATE_LIMIT_PER_MINUTE). @default 1200 */
+  readonly rateLimitPerMinute: number;
 }
 
 /**
  * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL, NDC_STACKS_DIR (stacks/),
  * NDC_SITES (comma list of stack names; default every `Pulumi.*.yaml`), NDC_BOOTSTRAP_TOKEN and
- * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE.
+ * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_RATE_LIMIT_PER_MINUTE (1200).
  * @throws Error naming the variable or stack file that is wrong
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -27,6 +29,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0-65535), got ${JSON.stringify(env.PORT)}`);
   const stacksDir = env.NDC_STACKS_DIR ?? "stacks";
   const { names, platform } = loadPlatform(stacksDir, env.NDC_SITES);
+  const rateLimitPerMinute = Number(env.NDC_RATE_LIMIT_PER_MINUTE ?? 1200);
+  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) throw new Error(`NDC_RATE_LIMIT_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_RATE_LIMIT_PER_MINUTE)}`);
   const bootstrap = env.NDC_BOOTSTRAP_TOKEN;
   if (bootstrap !== undefined && bootstrap.length < 16) throw new Error("NDC_BOOTSTRAP_TOKEN must be at least 16 characters (use `openssl rand -base64 32`)");
   return {
@@ -37,6 +41,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     stacks: names,
     platform,
     auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
+    rateLimitPerMinute,
   };
 }
 

@@ -5,7 +5,13 @@ import { openStore } from "./store/index.ts";
 
 const config = configFromEnv();
 const store = await openStore(config.store);
-const app = await buildApp({ store, platform: config.platform, auth: config.auth, logger: LOGGER_OPTIONS });
+const app = await buildApp({
+  store,
+  platform: config.platform,
+  auth: config.auth,
+  logger: LOGGER_OPTIONS,
+  rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
+});
 app.log.info(
   { stacks: config.stacks, sites: [...config.platform.sites.keys()], store: store.backend, oidc: config.auth.oidc !== undefined, bootstrapToken: config.auth.bootstrapToken !== undefined },
   "ndc control plane starting",
