@@ -27,7 +27,8 @@ function startTicksOf(pid: number): string | undefined {
 export function isOurProcess(record: ProcessRecord): boolean {
   if (startTicksOf(record.pid) !== record.startTicks) return false;
   try {
-    return readlinkSync(`/proc/${record.pid}/exe`) === record.exe;
+    // A binary replaced by `toolchain build --force` shows as "<path> (deleted)"; still ours.
+    return readlinkSync(`/proc/${record.pid}/exe`).replace(/ \(deleted\)$/, "") === record.exe;
   } catch {
     return false;
   }
