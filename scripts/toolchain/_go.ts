@@ -88,7 +88,10 @@ export async function goBuild(opts: GoBuildOptions): Promise<void> {
 
   // The dependency count gives the progress lines a scale; packages already in go's build cache are
   // not printed by -v, so a warm build finishes early.
-  const deps = await $({ cwd: opts.moduleDir, env, quiet: true })`go list -deps ${tags} ${opts.packages}`;
+  const deps = await $({ cwd: opts.moduleDir, env, quiet: true, nothrow: true })`go list -deps ${tags} ${opts.packages}`;
+  if (deps.exitCode !== 0) {
+    throw new Error(`${opts.label}: go cannot resolve ${opts.packages.join(" ")} in ${opts.moduleDir}:\n${deps.stderr.trim()}\nfix the wrapper module (run \`GOTOOLCHAIN=local go mod tidy\` there and commit go.mod and go.sum)`);
+  }
   const total = deps.stdout.split("\n").filter(Boolean).length;
 
   const output = opts.binaryName ? join(opts.outDir, opts.binaryName) : opts.outDir + "/";
