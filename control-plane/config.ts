@@ -47,7 +47,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
 
 /** Parses the selected site stacks and assembles the platform (sites, organizations, entitlements). */
 export function loadPlatform(stacksDir: string, only?: string): { names: string[]; platform: Platform } {
-  const files = readdirSync(stacksDir).filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f)).sort();
+  let entries: string[];
+  try {
+    entries = readdirSync(stacksDir);
+  } catch (error) {
+    throw new Error(`NDC_STACKS_DIR ${stacksDir} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the folder with the Pulumi.<stack>.yaml files`);
+  }
+  const files = entries.filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f)).sort();
   const available = files.map((f) => f.slice("Pulumi.".length, -".yaml".length));
   const wanted = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : available;
   for (const name of wanted) {
