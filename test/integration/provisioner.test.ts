@@ -11,7 +11,7 @@ import { admitEnvironment, buildEnvironmentObjects, objectKey, type KubernetesOb
 import { testPlatform, testSpec } from "../../model/testing.ts";
 import { hasDrifted, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { openStore, type Store } from "../../control-plane/store/index.ts";
-import { startCluster, stopCluster } from "../../scripts/cluster/index.ts";
+import { acquireCluster, type ClusterLease } from "../../scripts/cluster/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
 import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
 import { approvedEnvironment, lifecycleEvent, waitForPhase } from "./_provisioning.ts";
@@ -23,6 +23,7 @@ const prefix = uniqueNamespacePrefix("pv").replace(/-$/, "");
 let seq = 0;
 const nextName = () => `${prefix}-${++seq}`;
 
+let siteB: ClusterLease;
 let store: Store;
 let provisioner: Provisioner;
 let registry: Registry;
@@ -31,7 +32,9 @@ const sites = new Map<string, SiteConnection>();
 
 beforeAll(async () => {
   const adminA = adminKubeConfig();
-  const b = await startCluster({ name: SECOND_CLUSTER, log: () => {} });
+  // Shared with parallel runs: the last user stops it.
+  siteB = await acquireCluster({ name: SECOND_CLUSTER, log: () => {} });
+  const b = siteB;
   const adminB = new KubeConfig();
   adminB.loadFromFile(b.kubeconfig);
   admins.set("ndc1", adminA).set("ndc2", adminB);
@@ -51,7 +54,7 @@ afterAll(async () => {
   await provisioner?.stop();
   for (const s of sites.values()) s.close();
   await store?.close();
-  await stopCluster(SECOND_CLUSTER);
+  await siteB?.release();
 });
 
 function desired(env: { org: string; spec: ReturnType<typeof testSpec> }, site: string): KubernetesObject[] {
