@@ -77,15 +77,19 @@ export function parseIfMatch(header: string | undefined): number | undefined | "
 }
 
 /** Opaque cursors: base64url of the last key of the page. */
-export function encodeCursor(key: string | number): string {
+export function encodeCursor(key: string | number | readonly [string, string]): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
-export function decodeCursor<T extends string | number>(cursor: string | undefined, kind: "string" | "number"): T | undefined {
+/**
+ * The key a cursor holds, checked against the kind this list uses.
+ * @throws NdcError NDC_ERR_VALIDATION when the cursor is not one this API returned
+ */
+export function decodeCursor<T extends string | number | readonly [string, string]>(cursor: string | undefined, kind: "string" | "number" | "pair"): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (typeof key === kind) return key as T;
+    if (kind === "pair" ? Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === "string") : typeof key === kind) return key as T;
   } catch {
     // fall through to the error
   }

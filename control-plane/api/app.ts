@@ -31,6 +31,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Requests per token (or per address when unauthenticated) per window; false disables. @default { max: 1200, windowMs: 60000 } */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number } | false;
+  /** Failed authentications per address per minute before 429. @default 60 */
+  readonly authFailuresPerMinute?: number;
   /** Clock (tests). @default () => new Date() */
   readonly now?: () => Date;
   /** Process metrics (CPU, memory, event loop) on /metrics. @default true */
@@ -126,7 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         }),
     });
   }
-  installAuthentication(app, createAuthenticator(store, options.auth ?? {}), now);
+  installAuthentication(app, createAuthenticator(store, options.auth ?? {}), now, options.authFailuresPerMinute ?? 60);
   installMetrics(app, metrics);
 
   await app.register(healthRoutes, { store, platform });

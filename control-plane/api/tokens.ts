@@ -30,7 +30,15 @@ export const TokenResponseSchema = Type.Object({
   expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
 });
 
-/** Minting API tokens (platform-admin): the token is returned once and stored hashed. */
+export const TokenRevokedSchema = Type.Object({
+  id: Type.String(),
+  subject: Type.String(),
+  role: Type.String(),
+  org: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.String({ format: "date-time" }),
+});
+
+/** Minting and revoking API tokens (platform-admin): a token is returned once and stored hashed. */
 export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly platform: Platform; readonly now: () => Date }> = async (plain, { store, platform, now }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
   app.post(
@@ -89,6 +97,36 @@ export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly p
         );
       });
       return reply.code(201).send({ token, id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt });
+    },
+  );
+
+  app.delete(
+    "/v1/tokens/:id",
+    {
+      schema: {
+        operationId: "revokeToken",
+        tags: ["tokens"],
+        summary: "Revoke an API token (platform-admin); it is refused from the next request on",
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: "the id returned when the token was minted" }) }),
+        response: { 200: TokenRevokedSchema, ...problems(401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const admin = requirePermission(request, "tokens:create");
+      const at = now().toISOString();
+      const revoked = await store.transaction([], async (tx) => {
+        const token = await tx.revokeToken(request.params.id, at);
+        // Throwing rolls the revocation back: a confined admin cannot touch other organizations' tokens.
+        if (!token || (admin.org !== undefined && token.org !== admin.org)) {
+          throw new NdcError("NDC_ERR_NOT_FOUND", `no token ${request.params.id}; use the id returned by POST /v1/tokens`);
+        }
+        await tx.appendAudit(
+          { actor: admin.subject, actorRole: admin.roles.join(","), action: "token.revoke", outcome: "allowed", status: 200, org: token.org, target: `token ${token.id}`, requestId: request.id, after: { id: token.id, subject: token.subject, role: token.role, revokedAt: token.revokedAt } },
+          at,
+        );
+        return token;
+      });
+      return { id: revoked.id, subject: revoked.subject, role: revoked.role, org: revoked.org, revokedAt: revoked.revokedAt! };
     },
   );
 };

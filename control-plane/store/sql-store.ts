@@ -11,6 +11,7 @@ import type {
   CommitmentRow,
   EnvironmentRecord,
   IdempotencyRecord,
+  ListAllEnvironmentsQuery,
   ListAuditQuery,
   ListEnvironmentsQuery,
   NewEnvironment,
@@ -104,6 +105,26 @@ class SqlReader {
     }
     params.push(q.limit);
     return this.hydrate(await this.db.all(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY name, created_at LIMIT ?`, params));
+  }
+
+  async listAllEnvironments(q: ListAllEnvironmentsQuery): Promise<EnvironmentRecord[]> {
+    if (q.orgs && q.orgs.length === 0) return [];
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.orgs) {
+      where.push(`org IN (${placeholders(q.orgs.length)})`);
+      params.push(...q.orgs);
+    }
+    if (q.phase) {
+      where.push("phase = ?");
+      params.push(q.phase);
+    } else where.push(`phase NOT IN ${GONE}`);
+    if (q.after) {
+      where.push("(org > ? OR (org = ? AND name > ?))");
+      params.push(q.after[0], q.after[0], q.after[1]);
+    }
+    params.push(q.limit);
+    return this.hydrate(await this.db.all(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY org, name, created_at LIMIT ?`, params));
   }
 
   async countLiveEnvironments(org: string): Promise<number> {
@@ -328,6 +349,12 @@ class SqlTx extends SqlReader implements StoreTx {
       "INSERT INTO api_tokens (id, token_hash, subject, role, org, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       [t.id, t.tokenHash, t.subject, t.role, t.org, t.createdBy, t.createdAt, t.expiresAt, t.revokedAt],
     );
+  }
+
+  async revokeToken(id: string, now: string): Promise<TokenRecord | undefined> {
+    await this.db.run("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", [now, id]);
+    const row = await this.db.get("SELECT token_hash FROM api_tokens WHERE id = ?", [id]);
+    return row ? this.findToken(String(row.token_hash)) : undefined;
   }
 
   async appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord> {

@@ -105,6 +105,16 @@ export interface ListEnvironmentsQuery {
   readonly after?: string;
 }
 
+/** Environments across organizations (an operator's approval queue). */
+export interface ListAllEnvironmentsQuery {
+  /** Only these organizations (the caller's visible set); all when omitted. */
+  readonly orgs?: readonly string[];
+  readonly phase?: Phase;
+  readonly limit: number;
+  /** `[org, name]` of the last item of the previous page. */
+  readonly after?: readonly [string, string];
+}
+
 export interface ListAuditQuery {
   readonly org?: string;
   readonly action?: string;
@@ -140,6 +150,8 @@ export interface StoreReader {
   getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined>;
   getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined>;
   listEnvironments(query: ListEnvironmentsQuery): Promise<EnvironmentRecord[]>;
+  /** Ordered by organization and name; without `phase`, rejected and deleted ones are left out. */
+  listAllEnvironments(query: ListAllEnvironmentsQuery): Promise<EnvironmentRecord[]>;
   /** Environments of an organization that hold a name and count against its limit. */
   countLiveEnvironments(org: string): Promise<number>;
   /** Environments per phase (all organizations; for metrics). */
@@ -172,6 +184,8 @@ export interface StoreTx extends StoreReader {
   setConditions(id: string, conditions: readonly Condition[], now: string): Promise<void>;
   putIdempotencyKey(principal: string, org: string, key: string, record: IdempotencyRecord, now: string): Promise<void>;
   insertToken(token: TokenRecord): Promise<void>;
+  /** Marks a token revoked; returns it, or undefined when there is no such token. */
+  revokeToken(id: string, now: string): Promise<TokenRecord | undefined>;
   /** Appends to the hash chain (serialized by a lock held to commit). */
   appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord>;
 }

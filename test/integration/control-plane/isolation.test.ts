@@ -77,6 +77,32 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     expect(all.items.map((o) => o.slug)).toEqual(["bct", "byt"]);
   });
 
+  test("GET /v1/environments: an operator's approval queue spans organizations; a requester's holds only its own", async () => {
+    const queue = (await t.call("GET", "/v1/environments?phase=AwaitingApproval", t.tokens.oscar)).json() as { items: { org: string; name: string }[] };
+    expect(queue.items.map((i) => `${i.org}/${i.name}`)).toEqual(expect.arrayContaining(["byt/his-app", "byt/secret-registry"]));
+    const page = (await t.call("GET", "/v1/environments?limit=1", t.tokens.oscar)).json() as { items: { org: string }[]; nextCursor: string };
+    expect(page.items).toHaveLength(1);
+    const next = (await t.call("GET", `/v1/environments?limit=200&cursor=${page.nextCursor}`, t.tokens.oscar)).json() as { items: { org: string; name: string }[] };
+    expect(next.items.length).toBeGreaterThan(0);
+    const bobs = (await t.call("GET", "/v1/environments?limit=200", t.tokens.bob)).json() as { items: { org: string }[] };
+    expect(new Set(bobs.items.map((i) => i.org))).toEqual(new Set(["bct"]));
+    const asked = (await t.call("GET", "/v1/environments?org=byt", t.tokens.bob)).json() as { items: unknown[] };
+    expect(asked.items).toEqual([]);
+  });
+
+  test("a revoked token gets 401 token-revoked; only a platform admin revokes", async () => {
+    const minted = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "leaked", role: "requester", org: "byt" })).json() as { token: string; id: string };
+    expect((await t.call("GET", "/v1/sites", minted.token)).statusCode).toBe(200);
+    expect((await t.call("DELETE", `/v1/tokens/${minted.id}`, t.tokens.oscar)).statusCode).toBe(403);
+    expect((await t.call("DELETE", "/v1/tokens/no-such-id", t.tokens.admin)).statusCode).toBe(404);
+    const revoked = await t.call("DELETE", `/v1/tokens/${minted.id}`, t.tokens.admin);
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toMatchObject({ id: minted.id, subject: "leaked", revokedAt: expect.any(String) });
+    const res = await t.call("GET", "/v1/sites", minted.token);
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ errors: [{ rule: "token-revoked" }] });
+  });
+
   test("an org-scoped auditor reads only its organization's audit records", async () => {
     const res = await t.call("GET", "/v1/audit?org=byt&limit=200", bctAuditor);
     expect(res.statusCode).toBe(200);
