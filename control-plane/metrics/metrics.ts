@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { poolCapacity, type Platform } from "../../model/index.ts";
+import { addAmounts, poolCapacity, ZERO_AMOUNTS, type Platform, type ResourceAmounts } from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { PHASES } from "../workflow/index.ts";
 
@@ -59,6 +59,25 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "cpu_millis" }, c.amounts.cpuMillis);
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "memory_bytes" }, c.amounts.memoryBytes);
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "gpu" }, c.amounts.gpu);
+      }
+    },
+  });
+  new Gauge({
+    name: "ndc_capacity_available",
+    help: "capacity not yet committed per site and pool (cpu in millicores, memory in bytes, gpu); admission refuses beyond it",
+    labelNames: ["site", "pool", "resource"] as const,
+    registers: [registry],
+    async collect() {
+      const used = new Map<string, ResourceAmounts>();
+      for (const c of await store.commitments()) used.set(`${c.site}/${c.pool}`, addAmounts(used.get(`${c.site}/${c.pool}`) ?? ZERO_AMOUNTS, c.amounts));
+      for (const site of platform.sites.values()) {
+        for (const pool of site.config?.computePools ?? []) {
+          const cap = poolCapacity(pool, site.config!);
+          const u = used.get(`${site.id}/${pool.name}`) ?? ZERO_AMOUNTS;
+          this.set({ site: site.id, pool: pool.name, resource: "cpu_millis" }, Math.max(0, cap.cpuMillis - u.cpuMillis));
+          this.set({ site: site.id, pool: pool.name, resource: "memory_bytes" }, Math.max(0, cap.memoryBytes - u.memoryBytes));
+          this.set({ site: site.id, pool: pool.name, resource: "gpu" }, Math.max(0, cap.gpu - u.gpu));
+        }
       }
     },
   });

@@ -48,6 +48,7 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     expect(text).toMatch(/^ndc_environments\{phase="Approved"\} 1$/m);
     expect(text).toMatch(/^ndc_capacity_committed\{site="ndc1",pool="general",zone="app",resource="cpu_millis"\} 8000$/m);
     expect(text).toMatch(/^ndc_capacity_total\{site="ndc1",pool="general",resource="cpu_millis"\} 1280000$/m);
+    expect(text).toMatch(/^ndc_capacity_available\{site="ndc1",pool="general",resource="cpu_millis"\} 1272000$/m);
     expect(text).toMatch(new RegExp(`^ndc_audit_records ${await t.store.countAudit()}$`, "m"));
     await t.call("GET", "/v1/organizations/byt/environments", t.tokens.bob);
     expect((await t.call("GET", "/metrics", undefined)).body).toMatch(/^ndc_denied_requests_total\{status="404"\} 1$/m);
