@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly stacks: readonly string[];
   readonly platform: Platform;
   readonly auth: AuthOptions;
+  /** Proxies whose X-Forwarded-For is trusted (NDC_TRUST_PROXY: a comma list of addresses/CIDRs, or "true"). @default false */
+  readonly trustProxy: boolean | string[];
   /** Requests per token per minute (NDC_RATE_LIMIT_PER_MINUTE). @default 1200 */
   readonly rateLimitPerMinute: number;
 }
@@ -21,7 +23,7 @@ export interface ServerConfig {
 /**
  * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL, NDC_STACKS_DIR (stacks/),
  * NDC_SITES (comma list of stack names; default every `Pulumi.*.yaml`), NDC_BOOTSTRAP_TOKEN and
- * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_RATE_LIMIT_PER_MINUTE (1200).
+ * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_RATE_LIMIT_PER_MINUTE (1200), NDC_TRUST_PROXY.
  * @throws Error naming the variable or stack file that is wrong
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -42,6 +44,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     platform,
     auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
     rateLimitPerMinute,
+    trustProxy: env.NDC_TRUST_PROXY === "true" ? true : env.NDC_TRUST_PROXY ? env.NDC_TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean) : false,
   };
 }
 

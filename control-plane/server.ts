@@ -11,6 +11,7 @@ const app = await buildApp({
   auth: config.auth,
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
+  trustProxy: config.trustProxy,
 });
 app.log.info(
   { stacks: config.stacks, sites: [...config.platform.sites.keys()], store: store.backend, oidc: config.auth.oidc !== undefined, bootstrapToken: config.auth.bootstrapToken !== undefined },

@@ -31,6 +31,8 @@ export interface AppOptions {
   readonly bodyLimit?: number;
   /** Requests per token (or per address when unauthenticated) per window; false disables. @default { max: 1200, windowMs: 60000 } */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number } | false;
+  /** Trust X-Forwarded-For from these proxies (Fastify `trustProxy`), so per-address limits see clients. @default false */
+  readonly trustProxy?: FastifyServerOptions["trustProxy"];
   /** Failed authentications per address per minute before 429. @default 60 */
   readonly authFailuresPerMinute?: number;
   /** Clock (tests). @default () => new Date() */
@@ -78,6 +80,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    trustProxy: options.trustProxy ?? false,
+    // A slow client cannot hold a connection for long (slowloris); a request never needs 30 s.
+    requestTimeout: 30_000,
     routerOptions: { maxParamLength: 200 },
   });
   // JSON only: anything else is 415 rather than a string the schema then rejects.

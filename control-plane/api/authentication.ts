@@ -15,29 +15,28 @@ declare module "fastify" {
 
 /**
  * Authenticates every non-public route before its handler (and before body parsing). Failed
- * attempts are audited; past `failuresPerMinute` from one address they are refused with 429 and no
- * longer audited, so guessing tokens can neither flood the audit chain nor dodge the per-token rate
- * limit by sending a new token each time.
+ * attempts are audited; past `failuresPerMinute` from one address they are answered 429 and no
+ * longer audited, so guessing tokens cannot flood the audit chain. A valid token is never throttled
+ * here (callers behind one proxy address share the failure count).
  */
 export function installAuthentication(app: FastifyInstance, authenticate: Authenticator, now: () => Date, failuresPerMinute = 60): void {
   const failures = new Map<string, { count: number; resetAt: number }>();
   app.decorateRequest("principal", undefined);
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config.public || request.routeOptions.url === undefined) return;
-    const at = now().getTime();
-    const seen = failures.get(request.ip);
-    if (seen && seen.resetAt > at && seen.count >= failuresPerMinute) {
-      const retry = Math.max(1, Math.ceil((seen.resetAt - at) / 1000));
-      throw new NdcError("NDC_ERR_RATE_LIMITED", `too many failed authentications from ${request.ip}; retry in ${retry} s with a valid token`, [], { headers: { "retry-after": String(retry) } });
-    }
     try {
       request.principal = await authenticate(request.headers.authorization, now());
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
+      const at = now().getTime();
+      const seen = failures.get(request.ip);
       if (!seen || seen.resetAt <= at) {
         if (failures.size > 10_000) failures.clear(); // bounded memory under a spread-out attack
         failures.set(request.ip, { count: 1, resetAt: at + 60_000 });
-      } else seen.count++;
+      } else if (++seen.count > failuresPerMinute) {
+        const retry = Math.max(1, Math.ceil((seen.resetAt - at) / 1000));
+        throw new NdcError("NDC_ERR_RATE_LIMITED", `too many failed authentications from ${request.ip}; retry in ${retry} s with a valid token`, [], { headers: { "retry-after": String(retry) } });
+      }
       throw new NdcError(
         "NDC_ERR_UNAUTHENTICATED",
         error.message,

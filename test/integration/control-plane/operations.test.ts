@@ -64,7 +64,7 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     for (const token of [secret, t.tokens.alice, t.tokens.admin]) expect(all).not.toContain(token);
   });
 
-  test("guessing tokens from one address: after 60 failures a minute, 429 and no more audit records", async () => {
+  test("guessing tokens from one address: after 60 failures a minute, 429 and no more audit records; valid tokens still pass", async () => {
     const before = await t.store.countAudit();
     const statuses: number[] = [];
     for (let i = 0; i < 65; i++) {
@@ -74,8 +74,8 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(60);
     expect(statuses.slice(60)).toEqual([429, 429, 429, 429, 429]);
     expect(await t.store.countAudit()).toBe(before + 60);
-    // Another address is unaffected.
-    expect((await t.app.inject({ method: "GET", url: "/v1/sites", remoteAddress: "192.0.2.78", headers: { authorization: `Bearer ${t.tokens.oscar}` } })).statusCode).toBe(200);
+    // A valid token from the same address (e.g. behind one proxy) is never throttled by this.
+    expect((await t.app.inject({ method: "GET", url: "/v1/sites", remoteAddress: "192.0.2.77", headers: { authorization: `Bearer ${t.tokens.oscar}` } })).statusCode).toBe(200);
   });
 
   test("rate limit per token: the 31st request in a minute gets 429, another token is unaffected", async () => {

@@ -4,7 +4,7 @@ import { configFromEnv, loadPlatform } from "../../../control-plane/config.ts";
 describe("configFromEnv", () => {
   test("defaults: port 8080, SQLite under ./.ndc, every stack in stacks/", () => {
     const config = configFromEnv({});
-    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", store: { dataDir: "./.ndc" }, stacksDir: "stacks", rateLimitPerMinute: 1200, auth: {} });
+    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", store: { dataDir: "./.ndc" }, stacksDir: "stacks", rateLimitPerMinute: 1200, trustProxy: false, auth: {} });
     expect(config.stacks).toEqual(["local", "ndc1-hoalac", "ndc2", "ndc3"]);
     expect([...config.platform.sites.keys()].sort()).toEqual(["local", "ndc1", "ndc2", "ndc3"]);
   });
