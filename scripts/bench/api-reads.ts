@@ -92,6 +92,8 @@ try {
     console.log(`${label.padEnd(34)} ${(latencies.length / seconds).toFixed(0).padStart(6)} req/s  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  errors ${errors}`);
   };
 
+  const residentMiB = async () => (Number(/^ndc_process_resident_memory_bytes (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? NaN) / 2 ** 20).toFixed(0);
+  console.log(`server resident memory before the runs: ${await residentMiB()} MiB`);
   await run("baseline GET /healthz (no auth)", () => [`${base}/healthz`, {}]);
   await run("GET one environment (token)", (i) => {
     const n = i % count;
@@ -102,6 +104,7 @@ try {
     const k = i % orgs.length;
     return [`${base}/v1/organizations/${orgs[k]}/environments?limit=50`, { authorization: `Bearer ${tokens[k]}` }];
   });
+  console.log(`server resident memory after the runs: ${await residentMiB()} MiB (${count} environments in the store)`);
 } finally {
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));
