@@ -133,7 +133,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         }),
     });
   }
-  installAuthentication(app, createAuthenticator(store, options.auth ?? {}), now, options.authFailuresPerMinute ?? 60);
+  const authenticator = createAuthenticator(store, options.auth ?? {});
+  installAuthentication(app, authenticator, now, options.authFailuresPerMinute ?? 60);
   installMetrics(app, metrics);
 
   await app.register(healthRoutes, { store, platform });
@@ -141,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });
   await app.register(auditRoutes, { store });
-  await app.register(tokenRoutes, { store, platform, now });
+  await app.register(tokenRoutes, { store, platform, now, onRevoke: () => authenticator.forget() });
   app.get(
     "/openapi.json",
     { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },

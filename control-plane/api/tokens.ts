@@ -38,8 +38,16 @@ export const TokenRevokedSchema = Type.Object({
   revokedAt: Type.String({ format: "date-time" }),
 });
 
+export interface TokenRoutesOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  readonly now: () => Date;
+  /** Called after a revocation commits (drops this replica's token cache). */
+  readonly onRevoke?: () => void;
+}
+
 /** Minting and revoking API tokens (platform-admin): a token is returned once and stored hashed. */
-export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly platform: Platform; readonly now: () => Date }> = async (plain, { store, platform, now }) => {
+export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain, { store, platform, now, onRevoke }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
   app.post(
     "/v1/tokens",
@@ -126,6 +134,7 @@ export const tokenRoutes: FastifyPluginAsync<{ readonly store: Store; readonly p
         );
         return token;
       });
+      onRevoke?.();
       return { id: revoked.id, subject: revoked.subject, role: revoked.role, org: revoked.org, revokedAt: revoked.revokedAt! };
     },
   );

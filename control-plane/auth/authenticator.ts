@@ -1,4 +1,4 @@
-import type { Store } from "../store/index.ts";
+import type { Store, TokenRecord } from "../store/index.ts";
 import { hashToken, sameToken } from "./api-tokens.ts";
 import { createOidcVerifier, OidcError, type OidcOptions } from "./oidc.ts";
 import { ORG_ROLES, type Principal, type Role } from "./principal.ts";
@@ -18,8 +18,11 @@ export class AuthenticationError extends Error {
   }
 }
 
-/** Resolves an `Authorization` header to a principal. */
-export type Authenticator = (authorization: string | undefined, now: Date) => Promise<Principal>;
+/** Resolves an `Authorization` header to a principal; `forget()` drops cached API-token lookups (after a revocation). */
+export type Authenticator = ((authorization: string | undefined, now: Date) => Promise<Principal>) & { forget(): void };
+
+/** How long an API-token lookup is reused. Another replica sees a revocation within this time. */
+export const TOKEN_CACHE_MS = 5_000;
 
 /**
  * API tokens are looked up by their sha256 in the store; anything shaped like a JWT goes to the
@@ -27,7 +30,18 @@ export type Authenticator = (authorization: string | undefined, now: Date) => Pr
  */
 export function createAuthenticator(store: Store, options: AuthOptions): Authenticator {
   const verifyJwt = options.oidc ? createOidcVerifier(options.oidc) : undefined;
-  return async (authorization, now) => {
+  // A read per request for the same token is most of an authenticated GET; keep lookups briefly.
+  const cache = new Map<string, { record: TokenRecord | undefined; until: number }>();
+  const lookup = async (hash: string, now: Date): Promise<TokenRecord | undefined> => {
+    const hit = cache.get(hash);
+    if (hit && hit.until > now.getTime()) return hit.record;
+    const record = await store.findToken(hash);
+    if (cache.size >= 10_000) cache.clear();
+    // Unknown tokens are not cached: guesses must not fill the cache.
+    if (record) cache.set(hash, { record, until: now.getTime() + TOKEN_CACHE_MS });
+    return record;
+  };
+  const authenticate = async (authorization: string | undefined, now: Date): Promise<Principal> => {
     if (!authorization) throw new AuthenticationError("token-required", "send Authorization: Bearer <token> (an API token or an OIDC access token)");
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{16,4096})$/.exec(authorization);
     if (!m) throw new AuthenticationError("token-format", "the Authorization header must be `Bearer <token>`");
@@ -50,10 +64,11 @@ export function createAuthenticator(store: Store, options: AuthOptions): Authent
         throw error;
       }
     }
-    const record = await store.findToken(hashToken(token));
+    const record = await lookup(hashToken(token), now);
     if (!record) throw new AuthenticationError("token-unknown", "the token is not known; ask a platform admin for one (POST /v1/tokens)");
     if (record.revokedAt) throw new AuthenticationError("token-revoked", "the token was revoked");
     if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw new AuthenticationError("token-expired", `the token expired at ${record.expiresAt}`);
     return { subject: record.subject, roles: [record.role as Role], ...(record.org ? { org: record.org } : {}), via: "token" };
   };
+  return Object.assign(authenticate, { forget: () => cache.clear() });
 }
