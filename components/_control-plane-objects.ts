@@ -15,6 +15,12 @@ import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
 export const CONTROL_PLANE_NAMESPACE = "ndc-control-plane";
 /** Name of the control plane's Deployment, Service, ServiceAccount and bindings. */
 export const CONTROL_PLANE_NAME = "ndc-control-plane";
+/**
+ * Tells the Pulumi Kubernetes provider not to wait for readiness.
+ * @see https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#await-behavior
+ */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+
 /** Port the service listens on (its `PORT`). */
 export const CONTROL_PLANE_PORT = 8080;
 
@@ -73,7 +79,12 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: meta(CONTROL_PLANE_NAME),
+      metadata: {
+        ...meta(CONTROL_PLANE_NAME),
+        // Where no kubelet runs pods (the local cluster) the Deployment never becomes ready; the
+        // provider would wait 10 minutes and fail the update.
+        ...(cp.waitForReady === false ? { annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } } : {}),
+      },
       spec: {
         replicas,
         selector: { matchLabels: selector },

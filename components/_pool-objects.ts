@@ -1,6 +1,12 @@
 import { LABELS, type ComputePool, type KubernetesObject, type Site, type Zone } from "../model/index.ts";
 import { baselineLabels } from "./_labels.ts";
 
+/**
+ * Makes the Pulumi Kubernetes provider force its server-side apply of a patch resource.
+ * @see https://www.pulumi.com/registry/packages/kubernetes/how-to-guides/managing-resources-with-server-side-apply/
+ */
+export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
+
 /** Taint key on the nodes of dedicated pools: only workloads that tolerate it land there. */
 export const DEDICATED_TAINT_KEY = "ndc.gov.vn/dedicated";
 
@@ -27,7 +33,13 @@ export function poolNodeObjects(site: Site, pool: ComputePool): KubernetesObject
   return nodeAssignments(pool).map(({ node, zone }) => ({
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name: node, labels: baselineLabels(site.id, { [LABELS.zone]: zone, [LABELS.pool]: pool.name }) },
+    metadata: {
+      name: node,
+      labels: baselineLabels(site.id, { [LABELS.zone]: zone, [LABELS.pool]: pool.name }),
+      // Node provisioning (or the kubelet) also writes taints, an atomic list: the site stack owns the
+      // pool's labels and taints, so its patch takes the fields over instead of failing on a conflict.
+      annotations: { [PATCH_FORCE_ANNOTATION]: "true" },
+    },
     spec: pool.dedicated ? { taints: [{ key: DEDICATED_TAINT_KEY, value: pool.name, effect: "NoSchedule" }] } : {},
   }));
 }

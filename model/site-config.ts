@@ -125,6 +125,9 @@ export const ControlPlaneConfigSchema = Type.Object(
   {
     image: Type.String({ minLength: 1 }),
     replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    waitForReady: Type.Optional(
+      Type.Boolean({ description: "wait for the Deployment to become ready on apply; false where no kubelet runs pods (local cluster); default true" }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -136,6 +136,9 @@ describe("siteProgram", () => {
       const dancu = r.resources.find((x) => x.type === T.namespace && x.inputs.metadata.name === "bca-csdlqg-dancu")!;
       expect(dancu.inputs.metadata.labels).toMatchObject({ "ndc.gov.vn/zone": "restricted", "ndc.gov.vn/data-class": "core", "ndc.gov.vn/security-level": "5", "ndc.gov.vn/pool": "restricted" });
       expect(dancu.parentType).toBe(T.env);
+      const deployment = r.resources.find((x) => x.type === T.deployment)!;
+      expect(deployment.inputs.metadata.annotations).toBeUndefined(); // production waits for readiness
+      expect(deployment.inputs.spec.replicas).toBe(3);
     });
 
     test("outputs the namespaces, the capacity summary and the multi-site exceptions", async () => {
@@ -190,6 +193,8 @@ describe("siteProgram", () => {
       expect(deployment.parentType).toBe(T.controlPlane);
       expect(deployment.inputs.spec.replicas).toBe(1);
       expect(deployment.inputs.spec.template.spec.containers[0].image).toBe("registry.local.ndc.gov.vn/ndc/control-plane:dev");
+      // No kubelet runs pods locally: the provider must not wait for readiness (waitForReady: false).
+      expect(deployment.inputs.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
       const stackFile = r.resources.find((x) => x.type === T.configMap && x.inputs.metadata.name === "ndc-stack")!;
       expect(Object.keys(stackFile.inputs.data)).toEqual(["Pulumi.local.yaml"]);
       const role = r.resources.find((x) => x.type === T.clusterRole && x.inputs.metadata.name === "ndc-control-plane")!;

@@ -31,7 +31,9 @@ describe("site program apply check (local stack)", () => {
 
   const apply = async (o: Obj, dryRun: boolean): Promise<Obj> => {
     try {
-      return (await api.patch(o, undefined, dryRun ? "All" : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as Obj;
+      // Like the Pulumi provider: force only patches that ask for it (node labels and taints).
+      const force = (o.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/patchForce"] === "true";
+      return (await api.patch(o, undefined, dryRun ? "All" : undefined, FIELD_MANAGER, force, PatchStrategy.ServerSideApply)) as Obj;
     } catch (err) {
       throw describeError(o, err);
     }
