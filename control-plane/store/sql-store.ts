@@ -37,24 +37,35 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => "?")
 class SqlReader {
   constructor(protected readonly db: SqlExecutor) {}
 
-  protected async hydrate(rows: Row[]): Promise<EnvironmentRecord[]> {
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => String(r.id));
-    const siteRows = await this.db.all(`SELECT * FROM environment_sites WHERE environment_id IN (${placeholders(ids.length)}) ORDER BY site`, ids);
-    const sites = new Map<string, SiteStatus[]>();
-    for (const s of siteRows) {
-      const list = sites.get(String(s.environment_id)) ?? [];
-      list.push({
-        site: String(s.site),
-        namespace: String(s.namespace),
-        phase: String(s.phase),
-        message: str(s.message),
-        observedGeneration: Number(s.observed_generation),
-        updatedAt: String(s.updated_at),
-      });
-      sites.set(String(s.environment_id), list);
+  /**
+   * Environments selected by `inner` (a full SELECT over `environments`, with its own ORDER BY and
+   * LIMIT), joined with their per-site rows in the same round trip.
+   */
+  protected async select(inner: string, params: readonly SqlValue[], order: string): Promise<EnvironmentRecord[]> {
+    const rows = await this.db.all(
+      `SELECT e.*, s.site AS s_site, s.namespace AS s_namespace, s.phase AS s_phase, s.message AS s_message,
+              s.observed_generation AS s_observed_generation, s.updated_at AS s_updated_at
+       FROM (${inner}) e LEFT JOIN environment_sites s ON s.environment_id = e.id
+       ORDER BY ${order}, s.site`,
+      params,
+    );
+    const byId = new Map<string, { row: Row; sites: SiteStatus[] }>();
+    for (const r of rows) {
+      const id = String(r.id);
+      let entry = byId.get(id);
+      if (!entry) byId.set(id, (entry = { row: r, sites: [] }));
+      if (r.s_site !== null && r.s_site !== undefined) {
+        entry.sites.push({
+          site: String(r.s_site),
+          namespace: String(r.s_namespace),
+          phase: String(r.s_phase),
+          message: str(r.s_message),
+          observedGeneration: Number(r.s_observed_generation),
+          updatedAt: String(r.s_updated_at),
+        });
+      }
     }
-    return rows.map((r) => ({
+    return [...byId.values()].map(({ row: r, sites }) => ({
       id: String(r.id),
       org: String(r.org),
       name: String(r.name),
@@ -66,7 +77,7 @@ class SqlReader {
       spec: parse<EnvironmentSpec>(r.spec),
       plan: parse<StoredPlan>(r.plan),
       conditions: parse<Condition[]>(r.conditions),
-      sites: sites.get(String(r.id)) ?? [],
+      sites,
       requestedBy: String(r.requested_by),
       approvedBy: str(r.approved_by),
       reason: str(r.reason),
@@ -81,15 +92,12 @@ class SqlReader {
 
   async getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined> {
     // The live one if any, else the latest rejected or deleted request of that name.
-    const rows = await this.db.all(
-      `SELECT * FROM environments WHERE org = ? AND name = ? ORDER BY CASE WHEN phase IN ${GONE} THEN 1 ELSE 0 END, created_at DESC LIMIT 1`,
-      [org, name],
-    );
-    return (await this.hydrate(rows))[0];
+    const inner = `SELECT * FROM environments WHERE org = ? AND name = ? ORDER BY CASE WHEN phase IN ${GONE} THEN 1 ELSE 0 END, created_at DESC LIMIT 1`;
+    return (await this.select(inner, [org, name], "e.id"))[0];
   }
 
   async getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined> {
-    return (await this.hydrate(await this.db.all("SELECT * FROM environments WHERE id = ?", [id])))[0];
+    return (await this.select("SELECT * FROM environments WHERE id = ?", [id], "e.id"))[0];
   }
 
   async listEnvironments(q: ListEnvironmentsQuery): Promise<EnvironmentRecord[]> {
@@ -104,7 +112,7 @@ class SqlReader {
       params.push(q.after);
     }
     params.push(q.limit);
-    return this.hydrate(await this.db.all(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY name, created_at LIMIT ?`, params));
+    return this.select(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY name, created_at LIMIT ?`, params, "e.name, e.created_at");
   }
 
   async listAllEnvironments(q: ListAllEnvironmentsQuery): Promise<EnvironmentRecord[]> {
@@ -124,7 +132,7 @@ class SqlReader {
       params.push(q.after[0], q.after[0], q.after[1]);
     }
     params.push(q.limit);
-    return this.hydrate(await this.db.all(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY org, name, created_at LIMIT ?`, params));
+    return this.select(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY org, name, created_at LIMIT ?`, params, "e.org, e.name, e.created_at");
   }
 
   async countLiveEnvironments(org: string): Promise<number> {
