@@ -100,7 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const metrics = createMetrics({ store, platform, defaultMetrics: options.defaultMetrics ?? true });
-  const requests = new EnvironmentRequests({ store, platform, ...(options.policy ? { policy: options.policy } : { policy: POLICY }) });
+  const requests = new EnvironmentRequests({ store, platform, policy: options.policy ?? POLICY });
 
   installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }));
   await app.register(swagger, {

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { AuditRecord } from "../audit/index.ts";
 import { openPostgresDriver } from "./postgres-driver.ts";
 import { SqlStore } from "./sql-store.ts";
 import { openSqliteDriver } from "./sqlite-driver.ts";
@@ -16,7 +15,6 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** @default POLICY.retentionDays.days */
   readonly retentionDays?: number;
-  readonly onAudit?: (record: AuditRecord) => void;
   /** Apply pending migrations on open. @default true */
   readonly migrate?: boolean;
 }
@@ -26,10 +24,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const driver = options.databaseUrl
     ? openPostgresDriver(options.databaseUrl, options.poolSize === undefined ? {} : { poolSize: options.poolSize })
     : openSqliteDriver(options.sqlitePath ?? join(options.dataDir ?? "./.ndc", "ndc.sqlite"));
-  const store = new SqlStore(driver, {
-    ...(options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }),
-    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
-  });
+  const store = new SqlStore(driver, options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays });
   if (options.migrate ?? true) await store.migrate();
   return store;
 }

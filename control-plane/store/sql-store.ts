@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { POLICY, type EnvironmentSpec, type Zone } from "../../model/index.ts";
 import { GENESIS_HASH, recordHash, verifyChain, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
 import { conditionsAfter, type Condition } from "../workflow/conditions.ts";
-import { HOLDING_PHASES, transition as nextPhaseOf, type LifecycleEvent, type Phase } from "../workflow/lifecycle.ts";
+import { HOLDING_PHASES, WORK_PHASES, transition as nextPhaseOf, type LifecycleEvent, type Phase } from "../workflow/lifecycle.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
 import { migrate } from "./migrations.ts";
 import type {
@@ -25,6 +25,8 @@ import type {
 } from "./store.ts";
 
 const GONE = "('Rejected', 'Deleted')";
+/** Phases that are work whenever their lease is free (Retained only once its retention has ended). */
+const ACTIVE_WORK = WORK_PHASES.filter((p) => p !== "Retained").map((p) => `'${p}'`).join(", ");
 /** Phases whose arrival means the provisioner has new work (generation bump). */
 const WORK_AFTER: ReadonlySet<Phase> = new Set<Phase>(["Approved", "Updating", "Decommissioning"]);
 
@@ -395,19 +397,13 @@ class SqlTx extends SqlReader implements StoreTx {
         json(record.before), json(record.after), json(record.detail), record.prevHash, record.hash],
     );
     await this.db.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", [record.seq, record.hash]);
-    this.onAudit?.(record);
     return record;
   }
-
-  /** Set by the store: called for each appended record (metrics). */
-  onAudit?: (record: AuditRecord) => void;
 }
 
 export interface SqlStoreOptions {
   /** Days a decommissioned environment stays Retained. @default POLICY.retentionDays.days */
   readonly retentionDays?: number;
-  /** Called after each audit record is written (the transaction may still roll back). */
-  readonly onAudit?: (record: AuditRecord) => void;
 }
 
 /** The store over either database. */
@@ -436,7 +432,6 @@ export class SqlStore extends SqlReader implements Store {
   private tx(executor: SqlExecutor): SqlTx {
     const tx = new SqlTx(executor);
     if (this.options.retentionDays !== undefined) tx.retentionDays = this.options.retentionDays;
-    if (this.options.onAudit) tx.onAudit = this.options.onAudit;
     return tx;
   }
 
@@ -469,7 +464,7 @@ export class SqlStore extends SqlReader implements Store {
         `UPDATE environments SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM environments
-           WHERE (phase IN ('Approved', 'Provisioning', 'Updating', 'Decommissioning') OR (phase = 'Retained' AND retain_until <= ?))
+           WHERE (phase IN (${ACTIVE_WORK}) OR (phase = 'Retained' AND retain_until <= ?))
              AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
            ORDER BY updated_at LIMIT 1${this.driver.dialect.claimSuffix})
