@@ -17,6 +17,12 @@ export interface EnvironmentRoutesOptions {
 
 const TAGS = ["environments"];
 
+/** A spec patch, with the version read as an alternative to If-Match. */
+const PatchBodySchema = Type.Object(
+  { ...EnvironmentPatchSchema.properties, version: Type.Optional(Type.Integer({ minimum: 1, description: "the version you read; used when If-Match is absent" })) },
+  { additionalProperties: false, description: EnvironmentPatchSchema.description },
+);
+
 /** Environments of an organization: request, list, read, change (resize), decommission. */
 export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = async (plain, { requests, store, now }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
@@ -123,26 +129,28 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         summary: "Change an environment (resize, owners, …): the result is admitted again; needs If-Match",
         params: EnvironmentParamsSchema,
         headers: Type.Object({ "if-match": Type.Optional(IfMatchHeader) }),
-        body: EnvironmentPatchSchema,
+        body: PatchBodySchema,
         response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429) },
       },
     },
     async (request, reply) => {
       const { org, name } = request.params;
       requirePermission(request, "environments:write", org, name);
-      const ifMatch = parseIfMatch(request.headers["if-match"]);
+      const { version, ...patch } = request.body;
+      const header = parseIfMatch(request.headers["if-match"]);
+      const ifMatch = header === "absent" ? (version ?? "absent") : header;
       if (ifMatch === "absent") {
-        throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", 'send If-Match with the version you read (the ETag of GET), e.g. If-Match: "3", so concurrent changes are not lost', [
-          { field: "header.if-match", rule: "required", message: "is required for PATCH" },
+        throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", 'send If-Match with the version you read (the ETag of GET), e.g. If-Match: "3", or "version" in the body, so concurrent changes are not lost', [
+          { field: "header.if-match", rule: "required", message: "is required for PATCH (or version in the body)" },
         ]);
       }
-      if (Object.keys(request.body).length === 0) {
+      if (Object.keys(patch).length === 0) {
         throw new NdcError("NDC_ERR_VALIDATION", "the patch is empty; send the fields to change, e.g. {\"resources\": {\"cpu\": \"8\"}}", [
           { field: "(body)", rule: "patch-empty", message: "must change at least one field", value: request.body },
         ]);
       }
       const current = ifMatch ?? (await requests.get(org, name)).version;
-      const environment = await requests.update(context(request), org, name, request.body, current);
+      const environment = await requests.update(context(request), org, name, patch, current);
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );

@@ -15,7 +15,7 @@ export const TokenRequestSchema = Type.Object(
     role: RoleSchema,
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
     expiresIn: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 60, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })]),
+      Type.Union([Type.Integer({ minimum: 1, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })]),
     ),
   },
   { additionalProperties: false },

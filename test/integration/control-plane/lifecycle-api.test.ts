@@ -116,6 +116,15 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     expect(audit[2]!.after).toMatchObject({ spec: { resources: { cpu: "12", memory: "48Gi" } } });
   });
 
+  test("resize with the version in the body instead of If-Match", async () => {
+    const env = (await t.call("GET", `${base}/portal`, t.tokens.alice)).json() as Env;
+    const stale = await t.call("PATCH", `${base}/portal`, t.tokens.alice, { version: env.version - 1, resources: { cpu: "10" } });
+    expect(stale.statusCode).toBe(412);
+    const res = await t.call("PATCH", `${base}/portal`, t.tokens.alice, { version: env.version, resources: { cpu: "10" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ version: env.version + 1, resources: { cpu: "10" } });
+  });
+
   test("a built environment resized goes Ready -> Updating", async () => {
     const created = (await t.call("POST", base, t.tokens.alice, testSpec({ name: "built" }))).json() as Env & { id: string };
     // The provisioner's part, through the store interface it uses.
