@@ -40,7 +40,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
           "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "repeat a request safely: the same key and body return the same environment" })),
         }),
         body: EnvironmentSpecSchema,
-        response: { 200: EnvironmentResourceSchema, 201: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+        response: { 201: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -49,7 +49,9 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
       const key = request.headers["idempotency-key"];
       const { environment, created } = await requests.submit(context(request), org, request.body, key);
       reply.header("etag", etag(environment.version)).header("location", `/v1/organizations/${org}/environments/${environment.name}`);
-      return reply.code(created ? 201 : 200).send(environmentResource(environment));
+      // A replay answers like the original request did (IETF Idempotency-Key draft), marked as such.
+      if (!created) reply.header("idempotent-replayed", "true");
+      return reply.code(201).send(environmentResource(environment));
     },
   );
 

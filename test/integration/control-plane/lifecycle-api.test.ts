@@ -151,11 +151,13 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     expect(withdrawn.json()).toMatchObject({ phase: "Deleted" });
   });
 
-  test("the same Idempotency-Key and body returns the same environment (200), nothing new is written", async () => {
+  test("the same Idempotency-Key and body replays the answer (201, Idempotent-Replayed), nothing new is written", async () => {
     const first = await t.call("POST", base, t.tokens.alice, prodSpec({ name: "idem" }), { "idempotency-key": "same-key" });
     const again = await t.call("POST", base, t.tokens.alice, prodSpec({ name: "idem" }), { "idempotency-key": "same-key" });
     expect(first.statusCode).toBe(201);
-    expect(again.statusCode).toBe(200);
+    expect(first.headers["idempotent-replayed"]).toBeUndefined();
+    expect(again.statusCode).toBe(201);
+    expect(again.headers["idempotent-replayed"]).toBe("true");
     expect((again.json() as { id: string }).id).toBe((first.json() as { id: string }).id);
     expect((await actions("environment byt/idem")).length).toBe(2);
   });
