@@ -1,4 +1,4 @@
-import { LABELS, type ComputePool, type KubernetesObject, type Site, type Zone } from "../model/index.ts";
+import { DEDICATED_TAINT_KEY, LABELS, type ComputePool, type KubernetesObject, type Site, type Zone } from "../model/index.ts";
 import { baselineLabels } from "./_labels.ts";
 
 /**
@@ -7,8 +7,6 @@ import { baselineLabels } from "./_labels.ts";
  */
 export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
 
-/** Taint key on the nodes of dedicated pools: only workloads that tolerate it land there. */
-export const DEDICATED_TAINT_KEY = "ndc.gov.vn/dedicated";
 
 /** One named node and the zone it serves. */
 export interface NodeAssignment {

@@ -9,7 +9,7 @@ export * from "./control-plane.ts";
 export * from "./site-program.ts";
 export { capacitySummary, type CapacitySummary, type PoolCapacitySummary, type TierCapacitySummary } from "./_capacity-summary.ts";
 export { zoneNamespaceName, zoneObjects } from "./_zone-objects.ts";
-export { nodeAssignments, poolNodeObjects, DEDICATED_TAINT_KEY, PATCH_FORCE_ANNOTATION } from "./_pool-objects.ts";
+export { nodeAssignments, poolNodeObjects, PATCH_FORCE_ANNOTATION } from "./_pool-objects.ts";
 export { storageClassObject, tierHoldsCoreData, tierReclaimPolicy } from "./_tier-objects.ts";
 export { landingObjects, entitlementRecord, ENTITLEMENT_RECORD, LANDING_ROLE } from "./_landing-objects.ts";
 export { controlPlaneObjects, stackFileText, CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_PORT } from "./_control-plane-objects.ts";

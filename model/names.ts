@@ -67,4 +67,12 @@ export const ANNOTATIONS = {
   purpose: "ndc.gov.vn/purpose",
   owners: "ndc.gov.vn/owners",
   nodeSelector: "scheduler.alpha.kubernetes.io/node-selector",
+  /** PodTolerationRestriction admission: tolerations added to every pod of the namespace. */
+  defaultTolerations: "scheduler.alpha.kubernetes.io/defaultTolerations",
 } as const;
+
+/**
+ * Taint on the nodes of dedicated pools (`<key>=<pool>:NoSchedule`): only environments placed on the
+ * pool, whose namespaces tolerate it by default, land there.
+ */
+export const DEDICATED_TAINT_KEY = "ndc.gov.vn/dedicated";

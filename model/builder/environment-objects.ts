@@ -1,5 +1,5 @@
 import type { EnvironmentPlan } from "../admission.ts";
-import { ANNOTATIONS, LABELS } from "../names.ts";
+import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS } from "../names.ts";
 import { POLICY, type Policy, type Zone } from "../policy.ts";
 import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
@@ -85,6 +85,8 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
         [ANNOTATIONS.purpose]: spec.purpose.normalize("NFC"),
         [ANNOTATIONS.owners]: spec.owners.join(","),
         [ANNOTATIONS.nodeSelector]: nodeSelector(spec.zone, placement.pool, placement.dedicatedPool),
+        // Dedicated pools are tainted: the namespace's pods tolerate their own pool's taint only.
+        ...(placement.dedicatedPool ? { [ANNOTATIONS.defaultTolerations]: dedicatedTolerations(placement.pool) } : {}),
       },
     },
   };
@@ -110,6 +112,11 @@ function stripNames(o: KubernetesObject): KubernetesObject {
 /** The PodNodeSelector annotation: pods land on their zone's nodes, and on the pool when dedicated. */
 export function nodeSelector(zone: Zone, pool: string, dedicated: boolean): string {
   return dedicated ? `${LABELS.zone}=${zone},${LABELS.pool}=${pool}` : `${LABELS.zone}=${zone}`;
+}
+
+/** The PodTolerationRestriction annotation value: tolerate the dedicated pool's taint (JSON list). */
+export function dedicatedTolerations(pool: string): string {
+  return JSON.stringify([{ key: DEDICATED_TAINT_KEY, operator: "Equal", value: pool, effect: "NoSchedule" }]);
 }
 
 /** The quota: every requested resource, every storage class of the site (zero when not asked for), object counts. */
