@@ -87,6 +87,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // JSON only: anything else is 415 rather than a string the schema then rejects.
   app.removeContentTypeParser("text/plain");
+  // An empty body sent as JSON (clients that always set the header) is "no body", not a syntax
+  // error: approve/decommission take none, and routes that need one say "(body) required".
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => (body === "" ? done(null, null) : json(request, body as string, done)));
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Replies are built by presenters from records; JSON.stringify keeps every field they chose.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -57,7 +57,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       const { org, name } = request.params;
       const principal = requirePermission(request, "environments:approve", org, name);
       const ifMatch = parseIfMatch(request.headers["if-match"]);
-      const environment = await requests.reject({ principal, requestId: request.id, now: now() }, org, name, request.body.reason, ifMatch === "absent" ? undefined : ifMatch);
+      const environment = await requests.reject({ principal, requestId: request.id, now: now() }, org, name, request.body?.reason ?? `rejected by ${principal.subject} without a reason`, ifMatch === "absent" ? undefined : ifMatch);
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );

@@ -84,10 +84,10 @@ export function problems(...statuses: number[]): Record<number, typeof ProblemSc
 /** `If-Match` as sent: `"3"`, `3`, `W/"3"` or `*`. */
 export const IfMatchHeader = Type.String({ minLength: 1, maxLength: 40, description: 'the environment version (its ETag), e.g. "3"' });
 
-export const ReasonBodySchema = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 1000, description: "shown to the requester" }) },
-  { additionalProperties: false },
-);
+export const ReasonBodySchema = Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "shown to the requester; please give one" })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 export const ApproveBodySchema = Type.Union([
   Type.Object({ comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false }),
   Type.Null(),

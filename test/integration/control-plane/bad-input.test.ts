@@ -24,7 +24,7 @@ const resources = (o: Record<string, unknown>) => spec({ resources: { cpu: "4", 
 
 const CASES: Case[] = [
   { name: "malformed JSON", body: '{"name": "his-app",', status: 400, field: "(body)", rule: "json-syntax" },
-  { name: "empty JSON body", body: "", status: 400, field: "(body)", rule: "json-syntax" },
+  { name: "empty JSON body", body: "", status: 400, field: "(body)", rule: "required" },
   { name: "prototype pollution", body: '{"__proto__": {"admin": true}}', status: 400, field: "(body)", rule: "json-syntax" },
   { name: "body is a list", body: "[]", status: 400, field: "(body)", rule: "type" },
   { name: "wrong content type", body: "name=x", headers: { "content-type": "text/plain" }, status: 415, field: "header.content-type", rule: "media-type" },
@@ -78,7 +78,8 @@ const CASES: Case[] = [
   { name: "forged cursor", method: "GET", url: `${ENVS}?cursor=bm9wZQ`, status: 400, field: "query.cursor", rule: "cursor-format" },
   { name: "unknown phase filter", method: "GET", url: `${ENVS}?phase=Running`, status: 400, field: "query.phase", rule: "allowed-values" },
   { name: "approving an approved environment", as: "oscar", url: `${ENVS}/approved-one/approve`, status: 409, field: "phase", rule: "transition-allowed" },
-  { name: "reject without a reason", as: "oscar", url: `${ENVS}/existing/reject`, body: {}, status: 400, field: "reason", rule: "required" },
+  { name: "reject with an empty reason", as: "oscar", url: `${ENVS}/existing/reject`, body: { reason: "" }, status: 400, field: "reason", rule: "min-length" },
+  { name: "approve with an unknown field", as: "oscar", url: `${ENVS}/existing/approve`, body: { approved: true }, status: 400, field: "approved", rule: "unknown-field" },
   { name: "token with an unknown role", as: "admin", url: "/v1/tokens", body: { subject: "x", role: "root" }, status: 400, field: "role", rule: "allowed-values" },
   { name: "requester token without an org", as: "admin", url: "/v1/tokens", body: { subject: "x", role: "requester" }, status: 422, field: "org", rule: "org-required" },
 ];
