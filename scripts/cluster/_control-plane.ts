@@ -185,7 +185,8 @@ async function startFresh(args: { name: string; dir: string; k8sBin: string; etc
     }, log);
 
     log(`cluster ${name}: starting kube-apiserver on ${server}`);
-    // Flags as controller-runtime's envtest sets them, plus RBAC and PodNodeSelector (zone pinning).
+    // Flags as controller-runtime's envtest sets them, plus RBAC, PodNodeSelector (zone pinning) and
+    // PodTolerationRestriction (pods of a dedicated pool's namespace tolerate its taint, nothing else).
     // ResourceQuota, LimitRanger and PodSecurity admission are on by default.
     const apiserver = startDetached(join(args.k8sBin, "kube-apiserver"), [
       `--etcd-servers=${etcdUrl}`,
@@ -203,7 +204,7 @@ async function startFresh(args: { name: string; dir: string; k8sBin: string; etc
       "--service-cluster-ip-range=10.0.0.0/24",
       "--authorization-mode=RBAC",
       "--allow-privileged=true",
-      "--enable-admission-plugins=PodNodeSelector",
+      "--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction",
       "--profiling=false",
     ], join(logs, "kube-apiserver.log"));
     started.push(apiserver);

@@ -200,6 +200,22 @@ describe("admission in a tenant namespace", () => {
     expect(conflict.code).toBe(403);
   });
 
+  test("pins a level-4 environment's pods to its dedicated pool and tolerates that pool's taint", async () => {
+    const org = orgs[4]!;
+    const spec = testSpec({ name: "secure", zone: "data", dataClass: "important", securityLevel: 4, owners: [tenants[4]!.group], resources: { cpu: "1", memory: "1Gi" } });
+    const plan = admitEnvironment({ org: org.slug, spec }, platform);
+    const [ns, ...rest] = buildEnvironmentObjects({ plan, site, organization: org });
+    await admin.apply(ns!);
+    for (const o of rest) await admin.apply(o);
+    await waitUntil("default ServiceAccount", 30_000, async () => {
+      await adminKubeConfig().makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: "default", namespace: plan.namespace });
+      return true;
+    });
+    const created = await tenants[4]!.kc!.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: plan.namespace, body: pod("dedicated") });
+    expect(created.spec!.nodeSelector).toEqual({ "ndc.gov.vn/zone": "data", "ndc.gov.vn/pool": "secure" });
+    expect(created.spec!.tolerations).toContainEqual({ key: "ndc.gov.vn/dedicated", operator: "Equal", value: "secure", effect: "NoSchedule" });
+  });
+
   test("deleting a tenant namespace completes", async () => {
     const t = tenants[ORG_COUNT - 1]!;
     await admin.delete({ kind: "Namespace", metadata: { name: t.namespace } });
