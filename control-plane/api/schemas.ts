@@ -76,10 +76,27 @@ export const EnvironmentResourceSchema = Type.Object({
 });
 export type EnvironmentResource = Static<typeof EnvironmentResourceSchema>;
 
-/** The problem+json responses a route can give, for OpenAPI. */
-export function problems(...statuses: number[]): Record<number, typeof ProblemSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
+/** The problem+json responses a route can give, documented under `application/problem+json`. */
+export function problems(...statuses: number[]): Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: PROBLEM_DESCRIPTIONS[s] ?? "problem details", content: { "application/problem+json": { schema: ProblemSchema } } }]),
+  );
 }
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: "the request does not match the schema (field, rule)",
+  401: "no valid token",
+  403: "the caller's role does not allow this",
+  404: "not found, or not visible to the caller's organization",
+  409: "conflict: name taken, phase does not allow it, or lost a race",
+  412: "If-Match does not match the current version",
+  413: "body too large",
+  415: "body is not JSON",
+  422: "well-formed, but breaks a placement, capacity, policy or token rule",
+  428: "If-Match required",
+  429: "rate limited",
+  503: "not ready",
+};
 
 /** `If-Match` as sent: `"3"`, `3`, `W/"3"` or `*`. */
 export const IfMatchHeader = Type.String({ minLength: 1, maxLength: 40, description: 'the environment version (its ETag), e.g. "3"' });
