@@ -211,7 +211,9 @@ export interface Store extends StoreReader {
   close(): Promise<void>;
   /**
    * One transaction holding the named locks (`site:<id>`, `org:<slug>`, …), taken in sorted order.
-   * Admission runs its capacity check and insert inside one, so it is race-free.
+   * Admission runs its capacity check and insert inside one, so it is race-free. Inside `fn` use
+   * only `tx`: a call on the store itself would wait for this transaction (SQLite's single
+   * connection, or a PostgreSQL pool that is exhausted) and never return.
    */
   transaction<T>(locks: readonly string[], fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Appends one audit record in its own transaction (denied attempts). */
