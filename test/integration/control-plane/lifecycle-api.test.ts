@@ -1,6 +1,6 @@
 // The request lifecycle through HTTP (inject), on real SQLite and real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testSpec } from "../../../model/testing.ts";
+import { testOrganization, testPlatform, testSpec } from "../../../model/testing.ts";
 import { BACKENDS, prodSpec, startTestApp, type TestApp } from "./_harness.ts";
 
 interface Env {
@@ -189,5 +189,19 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const res = await t.call("GET", "/v1/audit/verify", t.tokens.audrey);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ok: true, problems: [] });
+  });
+
+  test("core data while only one site is active: admitted with a reported compliance exception, never auto-approved", async () => {
+    const single = await startTestApp(backend, { platform: testPlatform({ organizations: [testOrganization(), testOrganization({ slug: "bct" })] }) });
+    try {
+      const res = await single.call("POST", base, single.tokens.alice, testSpec({ name: "registry", dataClass: "core", zone: "restricted", securityLevel: 4, resources: { cpu: "4", memory: "16Gi" } }));
+      expect(res.statusCode, res.body).toBe(201);
+      const env = res.json() as Env;
+      expect(env.complianceExceptions).toEqual([{ rule: "multi-site", message: expect.stringContaining("admitted with an exception") }]);
+      expect(env.phase).toBe("AwaitingApproval");
+      expect(env.reason).toContain("admitted with a compliance exception");
+    } finally {
+      await single.cleanup();
+    }
   });
 });
