@@ -133,7 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return auth ? `t:${createHash("sha256").update(auth).digest("hex").slice(0, 32)}` : `ip:${req.ip}`;
       },
       errorResponseBuilder: (_req, ctx) =>
-        new NdcError("NDC_ERR_RATE_LIMITED", `more than ${ctx.max} requests in ${Math.round(ctx.ttl / 1000) || 1} s for this token; retry after ${ctx.after}`, [], {
+        new NdcError("NDC_ERR_RATE_LIMITED", `more than ${ctx.max} requests per ${Math.round(limit.windowMs / 1000)} s for this token; retry after ${ctx.after}`, [], {
           headers: { "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))) },
         }),
     });

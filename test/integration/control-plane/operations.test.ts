@@ -86,7 +86,7 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     const limited = await t.call("GET", "/v1/sites", token);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers["retry-after"]).toMatch(/^\d+$/);
-    expect(limited.json()).toMatchObject({ type: "https://ndc.gov.vn/problems/rate-limited", code: "NDC_ERR_RATE_LIMITED" });
+    expect(limited.json()).toMatchObject({ type: "https://ndc.gov.vn/problems/rate-limited", code: "NDC_ERR_RATE_LIMITED", detail: expect.stringMatching(/^more than 30 requests per 60 s for this token; retry after/) });
     expect((await t.call("GET", "/v1/sites", t.tokens.oscar)).statusCode).toBe(200);
     expect((await t.call("GET", "/healthz", undefined)).statusCode).toBe(200);
   });
