@@ -144,7 +144,8 @@ export class EnvironmentRequests {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
-    return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, ...(comment ? { reason: comment } : {}) });
+    // The "needs approval" reason no longer applies; an approver's comment takes its place.
+    return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
   }
 
   /** Rejects a request, with the reason the requester will read; its capacity is released. */
@@ -155,7 +156,7 @@ export class EnvironmentRequests {
     return this.move(ctx, env, "reject", { reason });
   }
 
-  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string }): Promise<EnvironmentRecord> {
+  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string | null }): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();
     let next: EnvironmentRecord | undefined;

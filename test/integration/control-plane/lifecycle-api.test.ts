@@ -50,6 +50,7 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const after = approved.json() as Env;
     expect(after.phase).toBe("Approved");
     expect(after.approvedBy).toBe("oscar");
+    expect(after.reason).toBeNull();
     expect(after.version).toBe(env.version + 1);
     expect(after.conditions.find((c) => c.type === "Approved")).toMatchObject({ status: "True", reason: "Approved" });
 
