@@ -1,9 +1,12 @@
-// Starts the control plane: read the environment, open the store, listen. Everything else is buildApp.
+// Starts the control plane: read the environment, open the store, listen, and provision the sites
+// that have a kubeconfig (NDC_KUBECONFIG_<SITE>). Everything else is buildApp and Provisioner.
 import { buildApp, LOGGER_OPTIONS } from "./api/index.ts";
 import { configFromEnv } from "./config.ts";
+import { kubeconfigVariable, Provisioner, siteKubeConfigsFromEnv } from "./provisioner/index.ts";
 import { openStore } from "./store/index.ts";
 
 const config = configFromEnv();
+const kubeConfigs = siteKubeConfigsFromEnv(config.platform.sites.keys());
 const store = await openStore(config.store);
 const app = await buildApp({
   store,
@@ -11,17 +14,41 @@ const app = await buildApp({
   auth: config.auth,
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
-  trustProxy: config.trustProxy,
 });
+
+// Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.
+const provisioner =
+  kubeConfigs.size > 0 ? new Provisioner({ store, platform: config.platform, kubeConfigs, log: app.log, registry: app.ndc.metrics.registry }) : undefined;
+if (provisioner) {
+  // A change that needs work wakes the workers once it is committed (the answer is on its way).
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.method !== "GET" && reply.statusCode < 300 && request.url.startsWith("/v1/organizations/")) provisioner.notify();
+  });
+}
+
 app.log.info(
-  { stacks: config.stacks, sites: [...config.platform.sites.keys()], store: store.backend, oidc: config.auth.oidc !== undefined, bootstrapToken: config.auth.bootstrapToken !== undefined },
+  {
+    stacks: config.stacks,
+    sites: [...config.platform.sites.keys()],
+    provisioning: [...kubeConfigs.keys()],
+    notProvisioning: [...config.platform.sites.keys()].filter((s) => !kubeConfigs.has(s)).map((s) => `${s} (set ${kubeconfigVariable(s)})`),
+    store: store.backend,
+    oidc: config.auth.oidc !== undefined,
+    bootstrapToken: config.auth.bootstrapToken !== undefined,
+  },
   "ndc control plane starting",
 );
 await app.listen({ port: config.port, host: config.host });
+await provisioner?.start();
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     app.log.info({ signal }, "shutting down");
-    void app.close().then(() => store.close()).then(() => process.exit(0));
+    void (async () => {
+      await provisioner?.stop();
+      await app.close();
+      await store.close();
+      process.exit(0);
+    })();
   });
 }

@@ -8,3 +8,4 @@ export * from "./owned-object-watcher.ts";
 export * from "./desired-objects.ts";
 export * from "./provisioner-metrics.ts";
 export * from "./provisioner.ts";
+export * from "./site-kubeconfigs.ts";

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Logger } from "pino";
 import { Registry } from "prom-client";
 import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
 import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/store.ts";
@@ -10,15 +9,23 @@ import { hasDrifted } from "./object-diff.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import { SiteConnection } from "./site-connection.ts";
+import { kubeconfigVariable } from "./site-kubeconfigs.ts";
 import { isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
+
+/** What the provisioner logs with: pino's or Fastify's logger. */
+export interface ProvisionerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
 
 export interface ProvisionerOptions {
   readonly store: Store;
   readonly platform: Platform;
   /** Kubeconfig per site id; sites without one are reported `Unreachable` and retried. */
   readonly kubeConfigs: ReadonlyMap<string, KubeConfig>;
-  readonly log: Logger;
+  readonly log: ProvisionerLog;
   /** @default a fresh registry */
   readonly registry?: Registry;
   /** Environments worked on at once. @default 16 */

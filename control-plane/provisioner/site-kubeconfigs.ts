@@ -1,0 +1,30 @@
+import { existsSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+
+/** The variable naming a site's kubeconfig: `NDC_KUBECONFIG_<SITE>`, e.g. `NDC_KUBECONFIG_NDC1`. */
+export function kubeconfigVariable(site: string): string {
+  return `NDC_KUBECONFIG_${site.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/**
+ * Loads the kubeconfig of every site that has one configured. Sites without one are simply not
+ * provisioned by this process: their requests are admitted and approved and wait for a site.
+ * @throws Error naming the variable when it points at a file that does not exist or does not parse
+ */
+export function siteKubeConfigsFromEnv(siteIds: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Map<string, KubeConfig> {
+  const configs = new Map<string, KubeConfig>();
+  for (const site of siteIds) {
+    const variable = kubeconfigVariable(site);
+    const path = env[variable];
+    if (!path) continue;
+    if (!existsSync(path)) throw new Error(`${variable} names ${path}, which does not exist; point it at the kubeconfig of site ${site}'s cluster`);
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(path);
+    } catch (error) {
+      throw new Error(`${variable} names ${path}, which is not a valid kubeconfig: ${(error as Error).message}`);
+    }
+    configs.set(site, kc);
+  }
+  return configs;
+}
