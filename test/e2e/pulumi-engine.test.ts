@@ -1,7 +1,8 @@
 // The Pulumi engine built from Go modules (CLI, our Node.js language host, the Kubernetes provider)
 // runs a real TypeScript program offline against the test cluster: preview, up, a no-change
-// preview, destroy. The program is fixtures/smoke-program (one Namespace), copied to a temp folder
-// so stack config and state never land in the repository.
+// preview, destroy, and a policy pack blocking a preview. The program is fixtures/smoke-program (one
+// Namespace) and the pack fixtures/smoke-policy, copied to a temp folder so stack config and state
+// never land in the repository.
 import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { adminKubeConfig, apiError, uniqueNamespacePrefix, waitUntil } from "../
 
 const namespace = `${uniqueNamespacePrefix("pe")}smoke`;
 let work: string;
+let policyPack: string;
 let opts: RunPulumiOptions;
 let kc: KubeConfig;
 
@@ -24,6 +26,9 @@ beforeAll(async () => {
   await cp(join(repoRoot, "test/e2e/fixtures/smoke-program"), program, { recursive: true });
   // Node resolves @pulumi/*, tsx and the run script through this link to the project's install.
   await symlink(join(repoRoot, "node_modules"), join(program, "node_modules"));
+  policyPack = join(work, "policy");
+  await cp(join(repoRoot, "test/e2e/fixtures/smoke-policy"), policyPack, { recursive: true });
+  await symlink(join(repoRoot, "node_modules"), join(policyPack, "node_modules"));
   opts = { stack: "e2e", cwd: program, stateDir: join(work, "state"), kubeconfig: inject("kubeconfig"), quiet: true };
   kc = adminKubeConfig();
   await runPulumi(["config", "set", "namespace", namespace], opts);
@@ -40,6 +45,13 @@ describe("runPulumi", () => {
     const result = await runPulumi(["preview", "--diff"], opts);
     expect(result.stdout).toContain("kubernetes:core/v1:Namespace");
     expect(result.stdout).toMatch(/\+ 2 to create/);
+  });
+
+  test("fails preview when a mandatory policy is violated, with the policy's message", async () => {
+    const result = await runPulumi(["preview", "--policy-pack", policyPack], { ...opts, nothrow: true });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout).toContain("ndc-smoke-policy@v0.0.1");
+    expect(result.stdout).toContain(`namespace ${namespace} has no ndc.gov.vn/owner label`);
   });
 
   test("up creates the Namespace in the API server with the program's labels", async () => {
