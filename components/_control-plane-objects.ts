@@ -122,7 +122,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata: meta(CONTROL_PLANE_NAME),
+      // Without pods (no kubelet) the Service never gets endpoints; the provider would wait for them.
+      metadata: { ...meta(CONTROL_PLANE_NAME), ...(cp.waitForReady === false ? { annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } } : {}) },
       spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
     },
     netpol("ndc-default-deny", { policyTypes: ["Ingress", "Egress"] }),

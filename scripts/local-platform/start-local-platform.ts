@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiException, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { parseStackFile } from "../../model/index.ts";
+import { startCluster } from "../cluster/index.ts";
+import { runPulumi } from "../pulumi/index.ts";
+import { repoRoot } from "../toolchain/index.ts";
+import { writeControlPlaneKubeconfig } from "./control-plane-kubeconfig.ts";
+import { createLocalNodes } from "./local-nodes.ts";
+
+export interface LocalPlatformOptions {
+  /** HTTP port of the service. @default 8080 ($PORT) */
+  readonly port?: number;
+  /** Data folder (SQLite file, bootstrap token). @default `.ndc` */
+  readonly dataDir?: string;
+  /** A cluster to use instead of the local one. @default $KUBECONFIG when it answers, else cluster `local` */
+  readonly kubeconfig?: string;
+  /** Skip `pulumi up` (the baseline must already be there). @default false */
+  readonly skipBaseline?: boolean;
+  /** Pulumi file-backend folder. @default the engine's default */
+  readonly pulumiStateDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalPlatform {
+  readonly url: string;
+  readonly bootstrapToken: string;
+  readonly kubeconfig: string;
+  readonly service: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const STACK = "local";
+
+/**
+ * The whole local platform, in order: a Kubernetes cluster (the one $KUBECONFIG names, or the local
+ * one built from Go modules), the local stack's nodes, the site baseline by `pulumi up` with the
+ * engine built from Go modules, the control plane's identity from that baseline, then the service
+ * on SQLite provisioning the `local` site. Idempotent: a second run reuses all of it.
+ */
+export async function startLocalPlatform(options: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const dataDir = resolve(options.dataDir ?? join(repoRoot, ".ndc"));
+  const port = options.port ?? Number(process.env.PORT ?? 8080);
+  await mkdir(dataDir, { recursive: true });
+
+  log("[1/5] Kubernetes cluster");
+  const kubeconfig = options.kubeconfig ?? (await usableKubeconfig(process.env.KUBECONFIG)) ?? (await startCluster({ name: "local", owner: "cli", log: (l) => log(`      ${l}`) })).kubeconfig;
+  const admin = new KubeConfig();
+  admin.loadFromFile(kubeconfig);
+  log(`      using ${kubeconfig}`);
+
+  log("[2/5] nodes of the local stack");
+  const stackFile = join(repoRoot, "stacks", `Pulumi.${STACK}.yaml`);
+  const stack = parseStackFile(await readFile(stackFile, "utf8"), stackFile);
+  log(`      ${await createLocalNodes(admin, stack)} nodes`);
+
+  if (options.skipBaseline) log("[3/5] site baseline: skipped (--skip-baseline)");
+  else {
+    log("[3/5] site baseline: pulumi up --stack local (the first run builds the Pulumi engine)");
+    await runPulumi(["up", "--yes", "--skip-preview"], { stack: STACK, kubeconfig, quiet: true, ...(options.pulumiStateDir ? { stateDir: options.pulumiStateDir } : {}) });
+  }
+
+  log("[4/5] control plane identity (ServiceAccount ndc-control-plane/ndc-control-plane)");
+  const identity = await writeControlPlaneKubeconfig(admin, join(dataDir, "control-plane.kubeconfig"));
+
+  log("[5/5] control plane service");
+  const bootstrapToken = process.env.NDC_BOOTSTRAP_TOKEN ?? (await persistentToken(join(dataDir, "bootstrap-token")));
+  const service = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "control-plane", "server.ts")], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: process.env.HOST ?? "127.0.0.1",
+      NDC_DATA_DIR: dataDir,
+      NDC_SITES: STACK,
+      NDC_KUBECONFIG_LOCAL: identity,
+      NDC_BOOTSTRAP_TOKEN: bootstrapToken,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForService(url, service);
+  return {
+    url,
+    bootstrapToken,
+    kubeconfig,
+    service,
+    stop: async () => {
+      if (service.exitCode !== null) return;
+      service.kill("SIGTERM");
+      await new Promise((r) => service.once("exit", r));
+    },
+  };
+}
+
+async function usableKubeconfig(path: string | undefined): Promise<string | undefined> {
+  if (!path || !existsSync(path)) return undefined;
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    await kc.makeApiClient(VersionApi).getCode();
+    return path;
+  } catch (error) {
+    // An HTTP answer that refuses us still means a server is there; a network error does not.
+    return error instanceof ApiException ? path : undefined;
+  }
+}
+
+async function persistentToken(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const token = `ndc-bootstrap-${randomBytes(24).toString("base64url")}`;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function waitForService(url: string, service: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.exitCode !== null) throw new Error(`the control plane exited with code ${service.exitCode} before it was ready; see its log above`);
+    if (await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false)) return;
+    await sleep(200);
+  }
+  throw new Error(`the control plane did not answer ${url}/readyz within ${timeoutMs / 1000} s`);
+}
