@@ -16,7 +16,8 @@ export interface OwnedObjectEvent {
  * event is drift is the caller's (it knows the desired state).
  */
 export class OwnedObjectWatcher {
-  private readonly stops: (() => void)[] = [];
+  private readonly stops = new Map<string, () => void>();
+  private readonly resourceVersions = new Map<string, string>();
   private stopped = false;
 
   constructor(
@@ -32,7 +33,8 @@ export class OwnedObjectWatcher {
 
   stop(): void {
     this.stopped = true;
-    for (const stop of this.stops.splice(0)) stop();
+    for (const stop of this.stops.values()) stop();
+    this.stops.clear();
   }
 
   private async watchKind(kindName: string, failures: number): Promise<void> {
@@ -45,16 +47,19 @@ export class OwnedObjectWatcher {
       setTimeout(() => void this.watchKind(kindName, error ? failures + 1 : 0).catch(() => {}), delay);
     };
     try {
-      const stop = await this.conn.watch(
-        kind,
-        OWNED_SELECTOR,
-        (type, object) => {
+      const resourceVersion = this.resourceVersions.get(kindName);
+      const stop = await this.conn.watch(kind, OWNED_SELECTOR, {
+        ...(resourceVersion ? { resourceVersion } : {}),
+        onEvent: (type, object) => {
           const namespace = kind.namespaced ? object.metadata.namespace : object.metadata.name;
           if (namespace) this.onEvent({ site: this.conn.site, namespace, type, object });
         },
-        restart,
-      );
-      this.stops.push(stop);
+        // Resume from the last version seen, so a restarted watch does not list everything again.
+        onProgress: (rv) => this.resourceVersions.set(kindName, rv),
+        onExpired: () => this.resourceVersions.delete(kindName),
+        onEnd: restart,
+      });
+      this.stops.set(kindName, stop);
     } catch (error) {
       restart(error);
     }

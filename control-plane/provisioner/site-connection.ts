@@ -75,16 +75,41 @@ export class SiteConnection {
 
   /**
    * Watches every object of a kind that carries the selector, across namespaces: one watch per
-   * kind per site, never one per namespace. Returns a stop function.
+   * kind per site, never one per namespace. From `resourceVersion` when given (a resumed watch sees
+   * only what changed since); without it the server first sends every existing object as ADDED.
+   * `onProgress` receives each resourceVersion seen (bookmarks included), `onExpired` a 410 Gone
+   * (the version is too old: resume without one). Returns a stop function.
    */
-  async watch(kind: OwnedKind, labelSelector: string, onEvent: (type: WatchEventType, o: KubernetesObject) => void, onEnd: (err: unknown) => void): Promise<() => void> {
-    const controller = await new Watch(this.kubeConfig).watch(
+  async watch(
+    kind: OwnedKind,
+    labelSelector: string,
+    handlers: {
+      readonly resourceVersion?: string;
+      readonly onEvent: (type: WatchEventType, o: KubernetesObject) => void;
+      readonly onProgress: (resourceVersion: string) => void;
+      readonly onExpired: () => void;
+      readonly onEnd: (err: unknown) => void;
+    },
+  ): Promise<() => void> {
+    const watch = new Watch(this.kubeConfig);
+    // client-node ends a watch after 30 s without data; the API server ends it on its own schedule
+    // (minutes) and sends bookmarks, so wait longer than that before calling a quiet watch dead.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 10 * 60_000;
+    const query: Record<string, string | boolean> = { labelSelector, allowWatchBookmarks: true };
+    if (handlers.resourceVersion) query.resourceVersion = handlers.resourceVersion;
+    const controller = await watch.watch(
       collectionPath(kind),
-      { labelSelector, allowWatchBookmarks: true },
-      (type, obj: KubernetesObject) => {
-        if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") onEvent(type, { ...obj, kind: kind.kind, apiVersion: kind.apiVersion });
+      query,
+      (type, obj: KubernetesObject & { code?: number }) => {
+        if (type === "ERROR") {
+          if (obj.code === 410) handlers.onExpired();
+          return;
+        }
+        const rv = obj.metadata?.resourceVersion;
+        if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") handlers.onEvent(type, { ...obj, kind: kind.kind, apiVersion: kind.apiVersion });
+        if (rv) handlers.onProgress(rv);
       },
-      onEnd,
+      handlers.onEnd,
     );
     return () => controller.abort();
   }
