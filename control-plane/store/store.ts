@@ -1,4 +1,4 @@
-import type { ComplianceException, DataClass, EnvironmentSpec, Placement, ResourceAmounts, SecurityLevel, Zone } from "../../model/index.ts";
+import type { EnvironmentPlan, EnvironmentSpec, ResourceAmounts, Zone } from "../../model/index.ts";
 import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
 import type { Condition } from "../workflow/conditions.ts";
 import type { LifecycleEvent, Phase } from "../workflow/lifecycle.ts";
@@ -8,15 +8,8 @@ import type { LifecycleEvent, Phase } from "../workflow/lifecycle.ts";
  * See README.md in this folder for the provisioner's protocol (claim, report, complete).
  */
 
-/** What admission decided, kept with the environment. */
-export interface StoredPlan {
-  readonly dataClass: DataClass;
-  readonly minimumLevel: SecurityLevel;
-  readonly placements: readonly Placement[];
-  readonly amounts: ResourceAmounts;
-  readonly complianceExceptions: readonly ComplianceException[];
-  readonly policyVersion: string;
-}
+/** What admission decided, kept with the environment (the plan without what the record holds itself). */
+export type StoredPlan = Omit<EnvironmentPlan, "environment" | "namespace">;
 
 /** Per-site progress written by the provisioner. */
 export interface SiteStatus {
