@@ -46,6 +46,17 @@ export interface ProvisionerOptions {
 
 const ACTOR: Actor = { subject: "system:provisioner", role: "system" };
 
+/** One site's part of a phase step. */
+interface SiteResult {
+  readonly site: string;
+  readonly phase: string;
+  readonly message: string | null;
+  /** The site reached what the phase wants. */
+  readonly done: boolean;
+  /** Failed in a way retrying cannot fix. */
+  readonly terminal: boolean;
+}
+
 /**
  * Makes approved environments real on every site they are placed on and keeps them so: claims work
  * from the store (durable; survives restarts; one replica per environment via leases), applies the
@@ -165,92 +176,79 @@ export class Provisioner {
   }
 
   private async provision(env: EnvironmentRecord): Promise<string> {
-    const sites = env.plan.placements.map((p) => p.site);
-    const done = (site: string) => env.sites.some((s) => s.site === site && s.phase === "Ready" && s.observedGeneration === env.generation);
-    const results = await Promise.all(
-      sites.map(async (site) => {
-        if (done(site)) return { site, phase: "Ready", message: null as string | null, terminal: false };
+    const alreadyReady = (site: string) => env.sites.some((s) => s.site === site && s.phase === "Ready" && s.observedGeneration === env.generation);
+    const results = await this.eachSite(env, async (site) => {
+      if (alreadyReady(site)) return { phase: "Ready", message: null, done: true };
+      const desired = desiredObjects(env, site, this.options.platform);
+      if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} has no stack loaded in this control plane`);
+      const outcome = await syncEnvironment(this.connection(site), desired, { prune: env.phase === "Updating" });
+      this.metrics.applies.inc({ site }, outcome.applied);
+      return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned`, done: true };
+    });
+    return this.conclude(env, results, "provisioned", "ready", "degraded");
+  }
+
+  /** Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), data kept. */
+  private async freeze(env: EnvironmentRecord): Promise<string> {
+    const results = await this.eachSite(env, async (site) => {
+      const desired = desiredObjects(env, site, this.options.platform);
+      if (desired) await syncEnvironment(this.connection(site), desired, { prune: true });
+      return { phase: "Retained", message: "access frozen; data kept", done: true };
+    });
+    return this.conclude(env, results, "decommissioned", "retained", "degraded");
+  }
+
+  /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */
+  private async remove(env: EnvironmentRecord): Promise<string> {
+    const results = await this.eachSite(env, async (site) =>
+      (await removeEnvironment(this.connection(site), env.namespace)) === "absent"
+        ? { phase: "Deleted", message: null, done: true }
+        : // The namespace controller finishes deletion on its own; look again shortly.
+          { phase: "Deleting", message: "the namespace is being removed", done: false },
+    );
+    return this.conclude(env, results, "retention-expired", "deleted", "deleting");
+  }
+
+  /**
+   * Runs one phase's step at every site of the environment at once. A site that fails is `Failed`
+   * when retrying cannot help, else `Degraded`; it never stops the other sites.
+   */
+  private eachSite(env: EnvironmentRecord, step: (site: string) => Promise<Omit<SiteResult, "site" | "terminal">>): Promise<SiteResult[]> {
+    return Promise.all(
+      env.plan.placements.map(async ({ site }) => {
         try {
-          const desired = desiredObjects(env, site, this.options.platform);
-          if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} has no stack loaded in this control plane`);
-          const outcome = await syncEnvironment(this.connection(site), desired, { prune: env.phase === "Updating" });
-          this.metrics.applies.inc({ site }, outcome.applied);
-          return { site, phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned`, terminal: false };
+          return { site, ...(await step(site)), terminal: false };
         } catch (error) {
           const terminal = !isRetryable(error);
           this.metrics.reconcileErrors.inc({ site, reason: error instanceof TerminalError ? error.reason : "Unreachable" });
-          return { site, phase: terminal ? "Failed" : "Degraded", message: message(error), terminal };
+          return { site, phase: terminal ? "Failed" : "Degraded", message: message(error), done: false, terminal };
         }
       }),
     );
-    const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.phase === "Ready" ? env.generation : 0 }));
+  }
+
+  /**
+   * Records the sites' results: `fail` when one failed for good, `success` when all are done
+   * (one transaction with the site statuses), otherwise the statuses alone and a retry later.
+   */
+  private async conclude(env: EnvironmentRecord, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string): Promise<string> {
+    const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.done ? env.generation : 0 }));
     const failed = results.find((r) => r.terminal);
     if (failed) {
       await this.transition(env, "fail", { releaseLease: true, reason: `${failed.site}: ${failed.message}` }, statuses);
       return "failed";
     }
-    if (results.every((r) => r.phase === "Ready")) {
-      const next = await this.transition(env, "provisioned", { releaseLease: true, observedGeneration: env.generation }, statuses);
-      return next ? "ready" : this.release(env, "conflict");
+    if (results.every((r) => r.done)) {
+      const next = await this.transition(env, success, { releaseLease: true, observedGeneration: env.generation }, statuses);
+      return next ? doneOutcome : this.release(env, "conflict");
     }
     await this.writeSiteStatuses(env, statuses);
-    return this.release(env, "degraded", true);
-  }
-
-  /** Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), data kept. */
-  private async freeze(env: EnvironmentRecord): Promise<string> {
-    const statuses: Omit<SiteStatus, "updatedAt">[] = [];
-    let degraded = false;
-    for (const site of env.plan.placements.map((p) => p.site)) {
-      try {
-        const desired = desiredObjects(env, site, this.options.platform);
-        if (desired) await syncEnvironment(this.connection(site), desired, { prune: true });
-        statuses.push({ site, namespace: env.namespace, phase: "Retained", message: "access frozen; data kept", observedGeneration: env.generation });
-      } catch (error) {
-        if (!isRetryable(error)) {
-          await this.transition(env, "fail", { releaseLease: true, reason: `${site}: ${message(error)}` });
-          return "failed";
-        }
-        degraded = true;
-        statuses.push({ site, namespace: env.namespace, phase: "Degraded", message: message(error), observedGeneration: 0 });
-      }
-    }
-    if (degraded) {
-      await this.writeSiteStatuses(env, statuses);
-      return this.release(env, "degraded", true);
-    }
-    return (await this.transition(env, "decommissioned", { releaseLease: true, observedGeneration: env.generation }, statuses)) ? "retained" : this.release(env, "conflict");
-  }
-
-  /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */
-  private async remove(env: EnvironmentRecord): Promise<string> {
-    const statuses: Omit<SiteStatus, "updatedAt">[] = [];
-    let pending = false;
-    for (const site of env.plan.placements.map((p) => p.site)) {
-      try {
-        const result = await removeEnvironment(this.connection(site), env.namespace);
-        pending ||= result === "deleted";
-        statuses.push({ site, namespace: env.namespace, phase: result === "absent" ? "Deleted" : "Deleting", message: null, observedGeneration: env.generation });
-      } catch (error) {
-        if (!isRetryable(error)) {
-          await this.transition(env, "fail", { releaseLease: true, reason: `${site}: ${message(error)}` });
-          return "failed";
-        }
-        pending = true;
-        statuses.push({ site, namespace: env.namespace, phase: "Degraded", message: message(error), observedGeneration: 0 });
-      }
-    }
-    if (pending) {
-      // The namespace controller finishes deletion on its own; look again shortly.
-      await this.writeSiteStatuses(env, statuses);
-      return this.release(env, "deleting", true);
-    }
-    return (await this.transition(env, "retention-expired", { releaseLease: true }, statuses)) ? "deleted" : this.release(env, "conflict");
+    return this.release(env, waitingOutcome, true);
   }
 
   private connection(site: string): SiteConnection {
     const conn = this.connections.get(site);
-    if (!conn) throw new Error(`no kubeconfig for site ${site}; configure NDC_KUBECONFIG_${site.toUpperCase().replace(/-/g, "_")}`);
+    if (!conn) throw new Error(`no kubeconfig for site ${site}; set ${kubeconfigVariable(site)} to its kubeconfig`);
     return conn;
   }
 
