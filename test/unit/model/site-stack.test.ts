@@ -1,0 +1,61 @@
+import { describe, expect, test } from "vitest";
+import { stringify } from "yaml";
+import { parseStackFile, ValidationError, type SiteStackConfig } from "../../../model/index.ts";
+import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
+
+const FILE = "stacks/Pulumi.test.yaml";
+
+/** A stack file's text from a config, with `ndc:` keys as Pulumi writes them. */
+function stackText(config: SiteStackConfig | Record<string, unknown>): string {
+  return stringify({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`ndc:${k}`, v])) });
+}
+
+function failure(mutate: (c: any) => void): ValidationError {
+  const config = structuredClone(testSiteStack()) as any;
+  config.environments = [{ org: "byt", ...testSpec() }];
+  mutate(config);
+  try {
+    parseStackFile(stackText(config), FILE);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error("expected the stack file to be rejected");
+}
+
+describe("parseStackFile", () => {
+  test("parses a valid stack and keeps display names as written (NFC)", () => {
+    const config = parseStackFile(stackText(testSiteStack()), FILE);
+    expect(config.site.name.vi).toBe("Trung tâm Dữ liệu quốc gia số 1");
+    expect(config.site.name.vi.normalize("NFC")).toBe(config.site.name.vi);
+  });
+
+  test.each([
+    ["an unknown key", (c: any) => (c.site.colour = "blue"), "ndc:site.colour", "unknown-field"],
+    ["a site id with diacritics", (c: any) => (c.site.id = "hòa-lạc"), "ndc:site.id", "slug-format"],
+    ["an unknown site status", (c: any) => (c.site.status = "building"), "ndc:site.status", "allowed-values"],
+    ["a location outside Vietnam", (c: any) => (c.site.location.latitude = 48.8), "ndc:site.location.latitude", "range"],
+    ["a pool in a zone the site does not have", (c: any) => (c.site.zones = ["app", "data"], c.site.computePools[0].zones = ["app", "dmz"]), "ndc:site.computePools[0].zones[1]", "zone-at-site"],
+    ["a malformed node cpu", (c: any) => (c.site.computePools[0].nodeCpu = "lots"), "ndc:site.computePools[0].nodeCpu", "quantity-format"],
+    ["a negative tier capacity", (c: any) => (c.site.storageTiers[0].capacity = "-2Pi"), "ndc:site.storageTiers[0].capacity", "quantity-format"],
+    ["two pools with one name", (c: any) => (c.site.computePools[1].name = "general"), "ndc:site.computePools[1].name", "duplicate-name"],
+    ["two tiers with one StorageClass", (c: any) => (c.site.storageTiers[1].storageClass = "ndc-standard"), "ndc:site.storageTiers[1].storageClass", "duplicate-name"],
+    ["two organizations with one slug", (c: any) => c.organizations.push(testOrganization()), "ndc:organizations[1].slug", "duplicate-name"],
+    ["an entitlement to an unknown tier", (c: any) => (c.organizations[0].entitlements.app.storage = { gold: "1Ti" }), "ndc:organizations[0].entitlements.app.storage.gold", "storage-tier-known"],
+    ["an environment of an unknown organization", (c: any) => (c.environments[0].org = "xyz"), "ndc:environments[0].org", "organization-known"],
+    ["two environments with one name", (c: any) => c.environments.push({ org: "byt", ...testSpec() }), "ndc:environments[1].name", "duplicate-name"],
+    ["core data outside restricted", (c: any) => Object.assign(c.environments[0], { dataClass: "core", securityLevel: 4 }), "ndc:environments[0].zone", "zone-for-data-class"],
+    ["an environment over the organization's entitlement", (c: any) => (c.environments[0].resources = { cpu: "999", memory: "1Gi" }), "ndc:environments[0].resources.cpu", "entitlement"],
+    ["a peer that names the site itself", (c: any) => (c.peers = [{ id: "ndc1", status: "active", location: c.site.location }]), "ndc:peers[0].id", "peer-not-self"],
+  ])("fails on %s, naming the file, the key path and the rule", (_case, mutate, field, rule) => {
+    const error = failure(mutate);
+    expect(error.issues.map((i) => `${i.field} [${i.rule}]`)).toContain(`${field} [${rule}]`);
+    expect(error.message.startsWith(`${FILE}: `)).toBe(true);
+    expect(error.message).toContain(`${field}: `);
+    expect(error.message).toContain(`[${rule}]`);
+  });
+
+  test("fails on YAML that does not parse, naming the file", () => {
+    expect(() => parseStackFile("config:\n  ndc:site: [unclosed", FILE)).toThrow(`${FILE}: (file): is not valid YAML`);
+  });
+});
