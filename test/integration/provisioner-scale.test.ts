@@ -56,6 +56,36 @@ describe("scale", () => {
   });
 });
 
+describe("replicas", () => {
+  test("two provisioners on one PostgreSQL store: every environment is reconciled by exactly one", async () => {
+    const store = await openStore({ databaseUrl: inject("databaseUrl") });
+    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+    const replicas = ["replica-a", "replica-b"].map(
+      (owner) => new Provisioner({ store, platform, kubeConfigs: new Map([["ndc1", kc]]), log: pino({ level: "silent" }), idleCheckMs: 50, owner, repairDrift: false }),
+    );
+    try {
+      const envs = await approveMany(store, uniqueNamespacePrefix("rp").replace(/-$/, ""), 60);
+      await Promise.all(replicas.map((r) => r.start()));
+      await waitUntil("60 environments Ready", 120_000, async () => (await countReady(store, envs.map((e) => e.id))) === envs.length);
+      const byReplica = new Map<string, number>();
+      for (const env of envs) {
+        const records = await store.listAudit({ target: `environment byt/${env.name}`, limit: 50 });
+        const starts = records.filter((r) => r.action === "environment.start-provisioning");
+        expect(starts.length, env.name).toBe(1);
+        expect(records.filter((r) => r.action === "environment.provisioned").length, env.name).toBe(1);
+      }
+      // Both replicas took work (claims are spread, not serialized behind one leader).
+      const applies = await Promise.all(replicas.map(async (r) => (await r.metrics.applies.get()).values.reduce((n, v) => n + v.value, 0)));
+      for (const [i, n] of applies.entries()) byReplica.set(`replica-${i}`, n);
+      console.log(`replicas: server-side applies per replica ${JSON.stringify(Object.fromEntries(byReplica))}`);
+      expect(applies.every((n) => n > 0)).toBe(true);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      await store.close();
+    }
+  });
+});
+
 describe("crash", () => {
   test("a provisioner killed with SIGKILL mid-work: the next one completes it, nothing lost or applied twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ndc-crash-"));
