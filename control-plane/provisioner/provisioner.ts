@@ -284,6 +284,8 @@ export class Provisioner {
 
   /** Decides whether a watch event is drift; queues a repair when it is. */
   private async onOwnedEvent(event: OwnedObjectEvent): Promise<void> {
+    // Most events during provisioning are our own applies coming back: no store read, no build.
+    if (event.type !== "DELETED" && this.connections.get(event.site)?.isOwnWrite(event.object)) return;
     const labels = event.object.metadata.labels ?? {};
     const org = labels[LABELS.org];
     const name = labels[LABELS.environment];

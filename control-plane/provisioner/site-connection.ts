@@ -1,5 +1,5 @@
 import { KubeConfig, Watch } from "@kubernetes/client-node";
-import { LABELS, type KubernetesObject } from "../../model/index.ts";
+import { LABELS, objectKey, type KubernetesObject } from "../../model/index.ts";
 import { KubeApiError, KubeTransport, type KubeTransportOptions } from "./kube-transport.ts";
 import { collectionPath, objectPath, ownedKind, type OwnedKind } from "./owned-kinds.ts";
 
@@ -15,6 +15,9 @@ export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
  * kinds it owns. Apply is server-side apply with our field manager over kept-alive connections.
  */
 export class SiteConnection {
+  /** resourceVersion of each object as our last apply left it: the watch event of our own write. */
+  private readonly ownWrites = new Map<string, string>();
+
   private constructor(
     readonly site: string,
     private readonly kubeConfig: KubeConfig,
@@ -30,7 +33,26 @@ export class SiteConnection {
     const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(options.force ?? true) });
     if (options.dryRun) query.set("dryRun", "All");
     const res = await this.transport.send("PATCH", `${objectPath(o)}?${query}`, o, "application/apply-patch+yaml");
-    return res.body as KubernetesObject;
+    const live = res.body as KubernetesObject;
+    const rv = live.metadata?.resourceVersion;
+    if (rv && !options.dryRun) {
+      // Bounded: entries are taken by their watch events; a burst the watch never saw is dropped.
+      if (this.ownWrites.size > 100_000) this.ownWrites.clear();
+      this.ownWrites.set(objectKey(o), rv);
+    }
+    return live;
+  }
+
+  /**
+   * Whether a watch event shows exactly what our own last apply wrote (so it cannot be drift).
+   * Each write is recognised once.
+   */
+  isOwnWrite(o: KubernetesObject): boolean {
+    const key = objectKey(o);
+    const rv = this.ownWrites.get(key);
+    if (rv === undefined || rv !== o.metadata.resourceVersion) return false;
+    this.ownWrites.delete(key);
+    return true;
   }
 
   /** Reads one object; undefined when it does not exist. */
