@@ -18,7 +18,7 @@ const app = await buildApp({
 
 // Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.
 const provisioner =
-  kubeConfigs.size > 0 ? new Provisioner({ store, platform: config.platform, kubeConfigs, log: app.log, registry: app.ndc.metrics.registry }) : undefined;
+  kubeConfigs.size > 0 ? new Provisioner({ store, platform: config.platform, sites: kubeConfigs, log: app.log, registry: app.ndc.metrics.registry }) : undefined;
 if (provisioner) {
   // A change that needs work wakes the workers once it is committed (the answer is on its way).
   app.addHook("onResponse", async (request, reply) => {

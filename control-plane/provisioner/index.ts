@@ -9,3 +9,4 @@ export * from "./desired-objects.ts";
 export * from "./provisioner-metrics.ts";
 export * from "./provisioner.ts";
 export * from "./site-kubeconfigs.ts";
+export * from "./kube-credentials.ts";

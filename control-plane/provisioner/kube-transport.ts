@@ -1,5 +1,5 @@
 import { Agent, request, type RequestOptions } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeCredentials } from "./kube-credentials.ts";
 
 /** A response from the API server: status and parsed JSON body (undefined when empty). */
 export interface KubeResponse {
@@ -27,33 +27,63 @@ export interface KubeTransportOptions {
 }
 
 /**
- * HTTPS to one API server over kept-alive connections. Credentials come from a KubeConfig via
- * client-node (certificates, tokens, CA); the connection pool is ours because client-node 2.x
- * builds a new agent for every request, which costs a TLS handshake per apply.
+ * HTTPS to one API server over kept-alive connections (client-node 2.x builds a new agent, so a
+ * new TLS handshake, for every request), plus long-lived watch streams on connections of their own.
  */
 export class KubeTransport {
   private constructor(
     private readonly server: URL,
     private readonly base: RequestOptions,
+    private readonly watchBase: RequestOptions,
     private readonly timeoutMs: number,
   ) {}
 
-  /** Reads credentials once from the KubeConfig's current context. */
-  static async fromKubeConfig(kc: KubeConfig, options: KubeTransportOptions = {}): Promise<KubeTransport> {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("kubeconfig has no current cluster: set current-context to a context with a cluster");
-    const opts: RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: options.maxSockets ?? 16,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: opts.rejectUnauthorized,
+  static fromCredentials(creds: KubeCredentials, options: KubeTransportOptions = {}): KubeTransport {
+    const tls = { ca: creds.ca, cert: creds.cert, key: creds.key, rejectUnauthorized: !creds.insecureSkipTlsVerify };
+    const headers: Record<string, string> = { accept: "application/json", ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}) };
+    const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16, ...tls });
+    const watchAgent = new Agent({ keepAlive: false, ...tls });
+    return new KubeTransport(new URL(creds.server), { agent, headers }, { agent: watchAgent, headers }, options.timeoutMs ?? 30_000);
+  }
+
+  /**
+   * Opens a watch: each JSON line the server sends goes to `onEvent`; `onEnd` is called once when
+   * the stream ends (undefined: the server closed it normally). Returns a stop function.
+   */
+  stream(path: string, onEvent: (event: { type: string; object: unknown }) => void, onEnd: (err?: Error) => void): () => void {
+    let ended = false;
+    const end = (err?: Error) => {
+      if (!ended) {
+        ended = true;
+        onEnd(err);
+      }
+    };
+    const req = request({ ...this.watchBase, protocol: this.server.protocol, hostname: this.server.hostname, port: this.server.port, method: "GET", path }, (res) => {
+      if ((res.statusCode ?? 0) >= 400) {
+        res.resume();
+        end(new KubeApiError(res.statusCode ?? 0, "Unknown", `GET ${path}: ${res.statusCode}`));
+        return;
+      }
+      let buffered = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffered += chunk;
+        let newline: number;
+        while ((newline = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) onEvent(JSON.parse(line) as { type: string; object: unknown });
+        }
+      });
+      res.on("end", () => end());
+      res.on("error", (err) => end(err));
     });
-    const headers = { ...(opts.headers as Record<string, string> | undefined), accept: "application/json" };
-    return new KubeTransport(new URL(cluster.server), { agent, headers, auth: opts.auth }, options.timeoutMs ?? 30_000);
+    req.on("error", (err) => end(new Error(`GET ${path}: cannot reach ${this.address}: ${err.message}`)));
+    req.end();
+    return () => {
+      ended = true;
+      req.destroy();
+    };
   }
 
   /** The API server's address, for messages. */
@@ -109,5 +139,6 @@ export class KubeTransport {
   /** Closes kept-alive connections. */
   close(): void {
     (this.base.agent as Agent).destroy();
+    (this.watchBase.agent as Agent).destroy();
   }
 }

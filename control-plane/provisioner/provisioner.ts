@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
 import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/store.ts";
 import type { LifecycleEvent } from "../workflow/lifecycle.ts";
 import { desiredObjects } from "./desired-objects.ts";
+import type { KubeCredentials } from "./kube-credentials.ts";
 import { hasDrifted } from "./object-diff.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import { ProvisionerMetrics } from "./provisioner-metrics.ts";
@@ -23,8 +23,8 @@ export interface ProvisionerLog {
 export interface ProvisionerOptions {
   readonly store: Store;
   readonly platform: Platform;
-  /** Kubeconfig per site id; sites without one are reported `Unreachable` and retried. */
-  readonly kubeConfigs: ReadonlyMap<string, KubeConfig>;
+  /** How to reach each site's API server (see `readKubeconfigFile`); sites without an entry are `Degraded` and retried. */
+  readonly sites: ReadonlyMap<string, KubeCredentials>;
   readonly log: ProvisionerLog;
   /** @default a fresh registry */
   readonly registry?: Registry;
@@ -88,8 +88,8 @@ export class Provisioner {
   /** Connects to every configured site, starts the watches and the workers. */
   async start(): Promise<void> {
     this.running = true;
-    for (const [site, kc] of this.options.kubeConfigs) {
-      this.connections.set(site, await SiteConnection.open(site, kc, { maxSockets: this.options.connectionsPerSite ?? 24 }));
+    for (const [site, credentials] of this.options.sites) {
+      this.connections.set(site, SiteConnection.open(site, credentials, { maxSockets: this.options.connectionsPerSite ?? 24 }));
     }
     if (this.options.repairDrift ?? true) {
       for (const conn of this.connections.values()) {

@@ -1,5 +1,5 @@
-import { KubeConfig, Watch } from "@kubernetes/client-node";
 import { LABELS, objectKey, type KubernetesObject } from "../../model/index.ts";
+import type { KubeCredentials } from "./kube-credentials.ts";
 import { KubeApiError, KubeTransport, type KubeTransportOptions } from "./kube-transport.ts";
 import { collectionPath, objectPath, ownedKind, type OwnedKind } from "./owned-kinds.ts";
 
@@ -20,12 +20,11 @@ export class SiteConnection {
 
   private constructor(
     readonly site: string,
-    private readonly kubeConfig: KubeConfig,
     private readonly transport: KubeTransport,
   ) {}
 
-  static async open(site: string, kubeConfig: KubeConfig, options?: KubeTransportOptions): Promise<SiteConnection> {
-    return new SiteConnection(site, kubeConfig, await KubeTransport.fromKubeConfig(kubeConfig, options));
+  static open(site: string, credentials: KubeCredentials, options?: KubeTransportOptions): SiteConnection {
+    return new SiteConnection(site, KubeTransport.fromCredentials(credentials, options));
   }
 
   /** Server-side apply; `force` takes fields from other managers (drift repair). */
@@ -102,7 +101,7 @@ export class SiteConnection {
    * `onProgress` receives each resourceVersion seen (bookmarks included), `onExpired` a 410 Gone
    * (the version is too old: resume without one). Returns a stop function.
    */
-  async watch(
+  watch(
     kind: OwnedKind,
     labelSelector: string,
     handlers: {
@@ -112,17 +111,15 @@ export class SiteConnection {
       readonly onExpired: () => void;
       readonly onEnd: (err: unknown) => void;
     },
-  ): Promise<() => void> {
-    const watch = new Watch(this.kubeConfig);
-    // client-node ends a watch after 30 s without data; the API server ends it on its own schedule
-    // (minutes) and sends bookmarks, so wait longer than that before calling a quiet watch dead.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 10 * 60_000;
-    const query: Record<string, string | boolean> = { labelSelector, allowWatchBookmarks: true };
-    if (handlers.resourceVersion) query.resourceVersion = handlers.resourceVersion;
-    const controller = await watch.watch(
-      collectionPath(kind),
-      query,
-      (type, obj: KubernetesObject & { code?: number }) => {
+  ): () => void {
+    // The server ends a watch after timeoutSeconds (spread so kinds do not all restart together);
+    // the caller resumes from the last resourceVersion it saw.
+    const query = new URLSearchParams({ watch: "1", labelSelector, allowWatchBookmarks: "true", timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) });
+    if (handlers.resourceVersion) query.set("resourceVersion", handlers.resourceVersion);
+    return this.transport.stream(
+      `${collectionPath(kind)}?${query}`,
+      ({ type, object }) => {
+        const obj = object as KubernetesObject & { code?: number };
         if (type === "ERROR") {
           if (obj.code === 410) handlers.onExpired();
           return;
@@ -133,7 +130,6 @@ export class SiteConnection {
       },
       handlers.onEnd,
     );
-    return () => controller.abort();
   }
 
   close(): void {

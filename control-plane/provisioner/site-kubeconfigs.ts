@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
+import { readKubeconfigFile, type KubeCredentials } from "./kube-credentials.ts";
 
 /** The variable naming a site's kubeconfig: `NDC_KUBECONFIG_<SITE>`, e.g. `NDC_KUBECONFIG_NDC1`. */
 export function kubeconfigVariable(site: string): string {
@@ -11,20 +11,18 @@ export function kubeconfigVariable(site: string): string {
  * provisioned by this process: their requests are admitted and approved and wait for a site.
  * @throws Error naming the variable when it points at a file that does not exist or does not parse
  */
-export function siteKubeConfigsFromEnv(siteIds: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Map<string, KubeConfig> {
-  const configs = new Map<string, KubeConfig>();
+export function siteKubeConfigsFromEnv(siteIds: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Map<string, KubeCredentials> {
+  const configs = new Map<string, KubeCredentials>();
   for (const site of siteIds) {
     const variable = kubeconfigVariable(site);
     const path = env[variable];
     if (!path) continue;
     if (!existsSync(path)) throw new Error(`${variable} names ${path}, which does not exist; point it at the kubeconfig of site ${site}'s cluster`);
-    const kc = new KubeConfig();
     try {
-      kc.loadFromFile(path);
+      configs.set(site, readKubeconfigFile(path));
     } catch (error) {
-      throw new Error(`${variable} names ${path}, which is not a valid kubeconfig: ${(error as Error).message}`);
+      throw new Error(`${variable} names ${path}, which is not a usable kubeconfig: ${(error as Error).message}`);
     }
-    configs.set(site, kc);
   }
   return configs;
 }

@@ -16,7 +16,7 @@ import { $ } from "zx";
 import { stringify } from "yaml";
 import { admitEnvironment, buildEnvironmentObjects, type KubernetesObject } from "../../model/index.ts";
 import { testOrganization, testPlatform, testSpec } from "../../model/testing.ts";
-import { Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { kubeCredentialsFrom, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { openStore } from "../../control-plane/store/index.ts";
 import { EnvironmentRequests } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
@@ -51,7 +51,7 @@ const objectsOf = (name: string): KubernetesObject[] =>
 const cluster = await acquireCluster({ name: values.cluster!, log: () => {} });
 const admin = new KubeConfig();
 admin.loadFromFile(cluster.kubeconfig);
-const conn = await SiteConnection.open("ndc1", admin, { maxSockets: 24 });
+const conn = SiteConnection.open("ndc1", kubeCredentialsFrom(admin), { maxSockets: 24 });
 const rows: [string, string][] = [];
 const rate = (n: number, ms: number) => n / (ms / 1000);
 
@@ -87,7 +87,7 @@ try {
   const names = Array.from({ length: count }, (_, i) => `ctl-${run}-${i}`);
   for (const name of names) await requests.submit({ principal, now: new Date() }, org.slug, spec(name));
   const rssBefore = process.memoryUsage().rss;
-  const provisioner = new Provisioner({ store, platform, kubeConfigs: new Map([["ndc1", admin]]), log: pino({ level: "silent" }), idleCheckMs: 50 });
+  const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(admin)]]), log: pino({ level: "silent" }), idleCheckMs: 50 });
   started = performance.now();
   await provisioner.start();
   for (;;) {

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { admitEnvironment, buildEnvironmentObjects } from "../../model/index.ts";
 import { testPlatform, testSpec } from "../../model/testing.ts";
-import { Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { kubeCredentialsFrom, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { openStore, type EnvironmentRecord, type Store } from "../../control-plane/store/index.ts";
 import { adminKubeConfig, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
 import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
@@ -17,7 +17,7 @@ const platform = testPlatform({ secondSite: true });
 let admin: SiteConnection;
 
 beforeAll(async () => {
-  admin = await SiteConnection.open("ndc1", adminKubeConfig());
+  admin = SiteConnection.open("ndc1", kubeCredentialsFrom(adminKubeConfig()));
 });
 afterAll(() => admin?.close());
 
@@ -39,7 +39,7 @@ describe("scale", () => {
   test("200 environments approved at once all reach Ready", async () => {
     const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-scale-")), "ndc.sqlite") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-    const provisioner = new Provisioner({ store, platform, kubeConfigs: new Map([["ndc1", kc]]), log: pino({ level: "silent" }), idleCheckMs: 100 });
+    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 100 });
     try {
       const envs = await approveMany(store, uniqueNamespacePrefix("sc").replace(/-$/, ""), 200);
       const started = performance.now();
@@ -61,7 +61,7 @@ describe("replicas", () => {
     const store = await openStore({ databaseUrl: inject("databaseUrl") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
     const replicas = ["replica-a", "replica-b"].map(
-      (owner) => new Provisioner({ store, platform, kubeConfigs: new Map([["ndc1", kc]]), log: pino({ level: "silent" }), idleCheckMs: 50, owner, repairDrift: false }),
+      (owner) => new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, owner, repairDrift: false }),
     );
     try {
       const envs = await approveMany(store, uniqueNamespacePrefix("rp").replace(/-$/, ""), 60);

@@ -9,7 +9,7 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { admitEnvironment, buildEnvironmentObjects, objectKey, type KubernetesObject } from "../../model/index.ts";
 import { testPlatform, testSpec } from "../../model/testing.ts";
-import { hasDrifted, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { hasDrifted, kubeCredentialsFrom, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { openStore, type Store } from "../../control-plane/store/index.ts";
 import { acquireCluster, type ClusterLease } from "../../scripts/cluster/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
@@ -43,10 +43,10 @@ beforeAll(async () => {
     ["ndc1", await controlPlaneKubeConfig(adminA, cluster)],
     ["ndc2", await controlPlaneKubeConfig(adminB, SECOND_CLUSTER)],
   ]);
-  for (const [site, kc] of admins) sites.set(site, await SiteConnection.open(site, kc));
+  for (const [site, kc] of admins) sites.set(site, SiteConnection.open(site, kubeCredentialsFrom(kc)));
   store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-pv-")), "ndc.sqlite"), retentionDays: 0 });
   registry = new Registry();
-  provisioner = new Provisioner({ store, platform, kubeConfigs, log: pino({ level: "silent" }), registry, retryBaseMs: 100, idleCheckMs: 100 });
+  provisioner = new Provisioner({ store, platform, sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])), log: pino({ level: "silent" }), registry, retryBaseMs: 100, idleCheckMs: 100 });
   await provisioner.start();
 }, 300_000);
 

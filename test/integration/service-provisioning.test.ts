@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { kubeCredentialsFrom, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { freeLoopbackPort } from "../../scripts/cluster/_ports.ts";
 import { adminKubeConfig, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
 import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
@@ -66,7 +66,7 @@ beforeAll(async () => {
   const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
   kubeconfigFile = join(mkdtempSync(join(tmpdir(), "ndc-svc-")), "control-plane.kubeconfig");
   writeFileSync(kubeconfigFile, kc.exportConfig());
-  admin = await SiteConnection.open("local", adminKubeConfig());
+  admin = SiteConnection.open("local", kubeCredentialsFrom(adminKubeConfig()));
 });
 afterAll(() => admin?.close());
 

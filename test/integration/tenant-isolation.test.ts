@@ -5,7 +5,7 @@ import { CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api, type KubeConfig } f
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { admitEnvironment, assemblePlatform, buildEnvironmentObjects, platformClusterRoles, type KubernetesObject } from "../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
-import { hasDrifted, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { hasDrifted, kubeCredentialsFrom, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { createFakeNodes } from "../../scripts/cluster/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, userKubeConfig, waitUntil } from "./_cluster.ts";
 
@@ -34,7 +34,7 @@ const tenants: Tenant[] = orgs.map((org, i) => {
 let admin: SiteConnection;
 
 beforeAll(async () => {
-  admin = await SiteConnection.open("ndc1", adminKubeConfig());
+  admin = SiteConnection.open("ndc1", kubeCredentialsFrom(adminKubeConfig()));
   // ClusterRoles are the site program's, not a kind the provisioner owns: install them as it would.
   const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
   for (const role of platformClusterRoles("pulumi")) {
