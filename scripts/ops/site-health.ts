@@ -18,7 +18,7 @@ const usage = `usage: npx tsx scripts/ops/site-health.ts [--site <site>] [--kube
 2. With --kubeconfig: asks the site's API server GET /readyz?verbose (the kubeconfig's current
    context, or --context) and prints the checks that fail.
 
-  --site <site>        only this site (e.g. ndc1-hoalac); the kubeconfig should be this site's
+  --site <site>        only this site id (e.g. ndc1; GET /v1/sites lists them); the kubeconfig should be this site's
   --kubeconfig <file>  the site's kubeconfig (e.g. the control plane's NDC_KUBECONFIG_<SITE> file)
   --context <name>     kubeconfig context to use (default: its current-context)
 

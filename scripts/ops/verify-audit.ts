@@ -34,7 +34,7 @@ await runScript("verify-audit", async () => {
   } else {
     console.log(`audit chain BROKEN: ${result.problems.length} problem(s) in ${result.checked} records read (head seq ${result.headSeq ?? "none"})`);
     for (const p of result.problems) console.log(`  seq ${p.seq}  ${p.problem.padEnd(9)}  id ${p.id ?? "-"}  ${p.message}`);
-    console.log("do not repair the database by hand: follow runbooks/audit-chain-verify.md (Mitigation)");
+    console.log("do not repair the database by hand: follow runbooks/audit-chain-verify.md, step 4 (if the chain is broken)");
   }
   return result.ok ? EXIT.ok : EXIT.finding;
 });
