@@ -1,8 +1,7 @@
 // The operator scripts the runbooks name, run as operators run them: child processes against the
 // real service listening on 127.0.0.1 (SQLite), asserting exit codes and --json output.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -56,8 +55,8 @@ const runbookFiles = readdirSync(RUNBOOKS).filter((f) => f.endsWith(".md") && f 
 const opsScripts = readdirSync(join(ROOT, "scripts/ops")).filter((f) => f.endsWith(".ts") && !f.startsWith("_")).sort();
 
 describe("runbooks", () => {
-  test("there are the four procedures, each indexed in runbooks/README.md", () => {
-    expect(runbookFiles).toEqual(["approval-queue.md", "audit-chain-verify.md", "mint-tokens.md", "site-degraded.md"]);
+  test("the four procedures exist and every runbook is indexed in runbooks/README.md", () => {
+    expect(runbookFiles).toEqual(expect.arrayContaining(["approval-queue.md", "audit-chain-verify.md", "mint-tokens.md", "site-degraded.md"]));
     const index = readFileSync(join(RUNBOOKS, "README.md"), "utf8");
     for (const f of runbookFiles) expect(index, `runbooks/README.md links ${f}`).toContain(`(${f})`);
   });
@@ -77,6 +76,21 @@ describe("runbooks", () => {
   test("every ops script is named by a runbook", () => {
     const named = new Set(runbookFiles.flatMap((f) => scriptsNamedIn(readFileSync(join(RUNBOOKS, f), "utf8"))));
     expect(opsScripts.map((s) => `scripts/ops/${s}`).filter((s) => !named.has(s))).toEqual([]);
+  });
+
+  test.each(runbookFiles)("%s uses only flags its scripts accept", async (file) => {
+    const uses = new Map<string, Set<string>>();
+    for (const line of readFileSync(join(RUNBOOKS, file), "utf8").split("\n")) {
+      const m = /scripts\/ops\/([a-z0-9-]+\.ts)(.*)$/.exec(line);
+      if (!m) continue;
+      const flags = uses.get(m[1]!) ?? new Set<string>();
+      for (const f of m[2]!.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)) flags.add(f[0]);
+      uses.set(m[1]!, flags);
+    }
+    for (const [script, flags] of uses) {
+      const help = (await runOps(script, ["--help"])).stdout;
+      for (const flag of flags) expect(help, `${file}: ${script} ${flag}`).toMatch(new RegExp(`^\\s+${flag}\\b`, "m"));
+    }
   });
 
   test.each(opsScripts)("scripts/ops/%s answers --help with exit 0", async (script) => {
