@@ -66,6 +66,7 @@ function age(iso: string): string {
 await runScript("approval-queue", async () => {
   const flags = parseFlags(OPTIONS, usage);
   if (flags.approve !== undefined && flags.reject !== undefined) throw new UsageError("give either --approve or --reject, not both");
+  if (flags.org !== undefined && (flags.approve !== undefined || flags.reject !== undefined)) throw new UsageError("--org filters the list; --approve/--reject take <org>/<name> instead");
   if (flags.reason !== undefined && flags.reject === undefined) throw new UsageError("--reason goes with --reject <org>/<name>; an approval takes --comment");
   if (flags.comment !== undefined && flags.approve === undefined) throw new UsageError("--comment goes with --approve <org>/<name>; a rejection takes --reason");
   if (flags.reject !== undefined && !flags.reason?.trim()) throw new UsageError("--reject needs --reason <text>: the requester reads it, so say what to change");
