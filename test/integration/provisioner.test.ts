@@ -159,8 +159,8 @@ describe("drift", () => {
     });
     const seconds = (performance.now() - started) / 1000;
     console.log(`drift: deleted ${kind}/${name} repaired in ${seconds.toFixed(2)} s`);
-    const audit = await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env.name}`, limit: 10 });
-    expect(audit.length).toBeGreaterThanOrEqual(1);
+    // Audited right after the apply answers, a moment after the object is back.
+    await waitUntil("the repair audited", 5_000, async () => (await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env.name}`, limit: 10 })).length >= 1);
   });
 
   test("an edited label on the namespace is put back", async () => {
@@ -168,13 +168,15 @@ describe("drift", () => {
     provisioner.notify();
     await waitForPhase(store, env.id, "Ready");
     const admin = admins.get("ndc1")!.makeApiClient(CoreV1Api);
+    const namespaceRepairs = async () => (await registry.getSingleMetric("ndc_drift_repairs_total")!.get()).values.find((v) => v.labels.kind === "Namespace")?.value ?? 0;
+    const before = await namespaceRepairs();
     await admin.patchNamespace({ name: env.namespace, body: [{ op: "replace", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }] });
     await waitUntil("pod security label restored", 30_000, async () => {
       const ns = await admin.readNamespace({ name: env.namespace });
       return ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"] === "restricted";
     });
-    const repairs = (await registry.getSingleMetric("ndc_drift_repairs_total")!.get()).values;
-    expect(repairs.find((v) => v.labels.kind === "Namespace")?.value).toBeGreaterThanOrEqual(1);
+    // The repair is counted once its apply has answered, a moment after the server has the label back.
+    await waitUntil("the repair counted", 5_000, async () => (await namespaceRepairs()) > before);
   });
 });
 
