@@ -98,15 +98,10 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
     serviceAccount,
     { apiVersion: "v1", kind: "ResourceQuota", metadata: meta(OBJECT_NAMES.quota), spec: { hard: quotaHard(plan, site, policy) } },
     { apiVersion: "v1", kind: "LimitRange", metadata: meta(OBJECT_NAMES.limits), spec: { limits: limitRanges(plan, policy) } },
-    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) => ({ ...p, metadata: meta(p.name) }) as unknown as KubernetesObject),
-    ...roleBindings(plan).map((b) => ({ ...b, metadata: meta(b.name) }) as unknown as KubernetesObject),
+    ...networkPolicies(plan, input.agreements ?? [], policy).map(({ name, spec }) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(name), spec })),
+    ...roleBindings(plan).map(({ name, roleRef, subjects }) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta(name), roleRef, subjects })),
   ];
-  return objects.map(stripNames);
-}
-
-function stripNames(o: KubernetesObject): KubernetesObject {
-  const { name: _drop, ...rest } = o as KubernetesObject & { name?: string };
-  return rest as KubernetesObject;
+  return objects;
 }
 
 /** The PodNodeSelector annotation: pods land on their zone's nodes, and on the pool when dedicated. */
@@ -163,10 +158,11 @@ function limitRanges(plan: EnvironmentPlan, policy: Policy): unknown[] {
   return ranges;
 }
 
-type NamedPolicy = { name: string; apiVersion: string; kind: string; spec: unknown };
+/** A policy before it gets the environment's metadata. */
+type NamedPolicy = { readonly name: string; readonly spec: Record<string, unknown> };
 
 function netpol(name: string, spec: Record<string, unknown>): NamedPolicy {
-  return { name, apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", spec: { podSelector: {}, ...spec } };
+  return { name, spec: { podSelector: {}, ...spec } };
 }
 
 const ports = (list: readonly number[], protocols: readonly ("TCP" | "UDP")[] = ["TCP"]) =>
@@ -254,14 +250,13 @@ function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgre
   return policies;
 }
 
-type NamedBinding = { name: string; apiVersion: string; kind: string; roleRef: unknown; subjects: unknown[] };
+/** A binding before it gets the environment's metadata. */
+type NamedBinding = { readonly name: string; readonly roleRef: unknown; readonly subjects: unknown[] };
 
 function roleBindings(plan: EnvironmentPlan): NamedBinding[] {
   const { spec } = plan.environment;
   const binding = (name: string, role: string, subjects: unknown[]): NamedBinding => ({
     name,
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
     subjects,
   });
