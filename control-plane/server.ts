@@ -5,6 +5,22 @@ import { configFromEnv } from "./config.ts";
 import { kubeconfigVariable, Provisioner, siteKubeConfigsFromEnv } from "./provisioner/index.ts";
 import { openStore } from "./store/index.ts";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`usage: npm run serve    (the control plane alone; npm start brings up the whole local platform)
+
+configured by environment variables:
+  PORT (8080)  HOST (0.0.0.0)  LOG_LEVEL (info)
+  NDC_DATA_DIR (./.ndc)          SQLite file ndc.sqlite
+  DATABASE_URL                   PostgreSQL instead of SQLite (several replicas)
+  NDC_STACKS_DIR (stacks)        site stacks to admit against; NDC_SITES=a,b loads only those
+  NDC_KUBECONFIG_<SITE>          kubeconfig of a site's cluster (e.g. NDC_KUBECONFIG_NDC1); sites
+                                 without one keep their requests approved until it is set
+  NDC_BOOTSTRAP_TOKEN            a platform-admin token accepted from the first start
+  NDC_OIDC_ISSUER, NDC_OIDC_AUDIENCE, NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE
+  NDC_RATE_LIMIT_PER_MINUTE (1200)`);
+  process.exit(0);
+}
+
 const config = configFromEnv();
 const kubeConfigs = siteKubeConfigsFromEnv(config.platform.sites.keys());
 const store = await openStore(config.store);
