@@ -72,6 +72,7 @@ export class Provisioner {
   private running = false;
   private wakers: (() => void)[] = [];
   private readonly loops: Promise<void>[] = [];
+  private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
 
   constructor(private readonly options: ProvisionerOptions) {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
@@ -292,12 +293,29 @@ export class Provisioner {
     if (!org || !name) return;
     const env = await this.options.store.getEnvironment(org, name);
     if (!env || env.namespace !== event.namespace) return;
-    const desired = desiredObjects(env, event.site, this.options.platform)?.find((o) => objectKey(o) === objectKey(event.object));
+    const desired = this.desiredFor(env, event.site)?.find((o) => objectKey(o) === objectKey(event.object));
     if (!desired) return;
     if (event.type === "DELETED" || hasDrifted(desired, event.object)) {
       this.repairs.add(JSON.stringify([event.site, org, name, event.object.kind, event.object.metadata.name]));
       this.metrics.queueDepth.set(this.repairs.depth);
     }
+  }
+
+  /**
+   * The builder's objects for an environment version at a site, remembered for the last few
+   * environments: a watch (re)start lists every object we own, ~13 events per environment in a row.
+   * Retained environments are not remembered (whether they still exist depends on the clock).
+   */
+  private desiredFor(env: EnvironmentRecord, site: string): KubernetesObject[] | undefined {
+    if (env.phase === "Retained") return desiredObjects(env, site, this.options.platform);
+    const key = `${site}|${env.id}|${env.version}`;
+    let objects = this.recentDesired.get(key);
+    if (!objects) {
+      objects = desiredObjects(env, site, this.options.platform);
+      if (this.recentDesired.size >= 64) this.recentDesired.delete(this.recentDesired.keys().next().value!);
+      this.recentDesired.set(key, objects);
+    }
+    return objects;
   }
 
   /** Puts one object back as the builder says it should be, and records it. */
