@@ -144,13 +144,16 @@ export class Provisioner {
     }
   }
 
+  /** Waits `ms`, or less when `notify()` is called; a waker leaves the list either way (no growth while idle). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakers.push(() => {
+      const wake = () => {
         clearTimeout(timer);
+        this.wakers = this.wakers.filter((w) => w !== wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.push(wake);
     });
   }
 
