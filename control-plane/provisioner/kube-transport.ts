@@ -79,6 +79,9 @@ export class KubeTransport {
       res.on("error", (err) => end(err));
     });
     req.on("error", (err) => end(new Error(`GET ${path}: cannot reach ${this.address}: ${err.message}`)));
+    // A connection that dies without a FIN would hang the watch: the server ends every watch within
+    // its timeoutSeconds (at most 10 min) and sends bookmarks, so 11 min of silence means it is gone.
+    req.setTimeout(11 * 60_000, () => req.destroy(new Error(`watch ${path}: nothing from ${this.address} for 11 min`)));
     req.end();
     return () => {
       ended = true;
