@@ -72,7 +72,16 @@ export class KubeTransport {
         while ((newline = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
-          if (line.trim()) onEvent(JSON.parse(line) as { type: string; object: unknown });
+          if (!line.trim()) continue;
+          let event: { type: string; object: unknown };
+          try {
+            event = JSON.parse(line) as { type: string; object: unknown };
+          } catch {
+            // A torn or garbled stream: end this watch (the caller restarts it), never the process.
+            req.destroy(new Error(`watch ${path}: unreadable event from ${this.address}`));
+            return;
+          }
+          onEvent(event);
         }
       });
       res.on("end", () => end());

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from "../../model/index.ts";
+import { KubeApiError } from "./kube-transport.ts";
 import { OWNED_KINDS } from "./owned-kinds.ts";
 import { OWNED_SELECTOR, type SiteConnection, type WatchEventType } from "./site-connection.ts";
 
@@ -26,7 +27,7 @@ export class OwnedObjectWatcher {
     private readonly onError: (kind: string, error: unknown) => void = () => {},
   ) {}
 
-  /** Starts all watches; resolves once each is established. */
+  /** Starts all watches (each connects in the background and restarts itself on failure). */
   async start(): Promise<void> {
     await Promise.all(OWNED_KINDS.map((kind) => this.watchKind(kind.kind, 0)));
   }
@@ -43,6 +44,8 @@ export class OwnedObjectWatcher {
     const restart = (error: unknown) => {
       if (this.stopped) return;
       if (error) this.onError(kindName, error);
+      // 410 Gone: the version we resume from is too old; list again from the start.
+      if (error instanceof KubeApiError && error.status === 410) this.resourceVersions.delete(kindName);
       const delay = error ? Math.min(10_000, 250 * 2 ** failures) : 0;
       setTimeout(() => void this.watchKind(kindName, error ? failures + 1 : 0).catch(() => {}), delay);
     };

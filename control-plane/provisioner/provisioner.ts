@@ -10,7 +10,8 @@ import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watche
 import { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import { SiteConnection } from "./site-connection.ts";
 import { kubeconfigVariable } from "./site-kubeconfigs.ts";
-import { isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
+import { KubeApiError } from "./kube-transport.ts";
+import { ensureNamespaceIsOurs, isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** What the provisioner logs with: pino's or Fastify's logger. */
@@ -102,7 +103,7 @@ export class Provisioner {
         watcher.start().catch((err) => this.options.log.warn({ site: conn.site, err: message(err) }, "watch not started"));
       }
     }
-    for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop());
+    for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop(`${this.owner}/${i}`));
   }
 
   /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */
@@ -118,16 +119,18 @@ export class Provisioner {
     this.notify();
     for (const w of this.watchers.splice(0)) w.stop();
     this.repairs.stop();
-    await Promise.all(this.loops.splice(0));
+    await Promise.all([...this.loops.splice(0), this.repairs.idle()]);
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
   }
 
-  private async workLoop(): Promise<void> {
+  /** One worker: claims work under its own owner name, so a lease names exactly one worker. */
+  private async workLoop(owner: string): Promise<void> {
+    const leaseMs = this.options.leaseMs ?? 60_000;
     while (this.running) {
       let item: WorkItem | undefined;
       try {
-        item = await this.options.store.claimWork(this.owner, { leaseMs: this.options.leaseMs ?? 60_000 });
+        item = await this.options.store.claimWork(owner, { leaseMs });
       } catch (err) {
         this.options.log.error({ err: message(err) }, "claiming work failed");
       }
@@ -136,10 +139,17 @@ export class Provisioner {
         continue;
       }
       const started = performance.now();
-      const outcome = await this.process(item).catch((err) => {
-        this.options.log.error({ env: item!.environment.id, err: message(err) }, "work failed");
-        return "error";
-      });
+      // Keep the claim while working (a site may take up to the request timeout to answer).
+      const id = item.environment.id;
+      const renewal = setInterval(() => {
+        this.options.store.renewLease(id, owner, leaseMs).catch((err) => this.options.log.warn({ env: id, err: message(err) }, "lease renewal failed"));
+      }, Math.max(100, Math.floor(leaseMs / 3)));
+      const outcome = await this.process(item, owner)
+        .catch((err) => {
+          this.options.log.error({ env: id, err: message(err) }, "work failed");
+          return "error";
+        })
+        .finally(() => clearInterval(renewal));
       this.metrics.provisionDuration.observe({ outcome }, (performance.now() - started) / 1000);
     }
   }
@@ -158,59 +168,78 @@ export class Provisioner {
   }
 
   /** One claimed environment, by phase. Returns an outcome label for the metrics. */
-  private async process(item: WorkItem): Promise<string> {
+  private async process(item: WorkItem, owner: string): Promise<string> {
     let env = item.environment;
     switch (env.phase) {
       case "Approved": {
         const next = await this.transition(env, "start-provisioning", { releaseLease: false });
-        if (!next) return this.release(env, "conflict");
+        if (!next) return this.release(env, owner, "conflict");
         env = next;
-        return this.provision(env);
+        return this.provision(env, owner);
       }
       case "Provisioning":
       case "Updating":
-        return this.provision(env);
+        return this.provision(env, owner);
       case "Decommissioning":
-        return this.freeze(env);
+        return this.freeze(env, owner);
       case "Retained":
-        return this.remove(env);
+        return this.remove(env, owner);
       default:
-        return this.release(env, "nothing-to-do");
+        return this.release(env, owner, "nothing-to-do");
     }
   }
 
-  private async provision(env: EnvironmentRecord): Promise<string> {
-    const alreadyReady = (site: string) => env.sites.some((s) => s.site === site && s.phase === "Ready" && s.observedGeneration === env.generation);
+  private async provision(env: EnvironmentRecord, owner: string): Promise<string> {
+    const status = (site: string) => env.sites.find((s) => s.site === site);
     const results = await this.eachSite(env, async (site) => {
-      if (alreadyReady(site)) return { phase: "Ready", message: null, done: true };
-      const desired = desiredObjects(env, site, this.options.platform);
-      if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} has no stack loaded in this control plane`);
-      const outcome = await syncEnvironment(this.connection(site), desired, { prune: env.phase === "Updating" });
+      if (status(site)?.phase === "Ready" && status(site)?.observedGeneration === env.generation) return { phase: "Ready", message: null, done: true };
+      const desired = this.required(env, site);
+      // Anything applied before (an earlier generation) may hold objects the spec no longer has.
+      const prune = env.phase === "Updating" || (status(site)?.observedGeneration ?? 0) > 0;
+      const outcome = await syncEnvironment(this.connection(site), desired, { prune });
       this.metrics.applies.inc({ site }, outcome.applied);
       return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned`, done: true };
     });
-    return this.conclude(env, results, "provisioned", "ready", "degraded");
+    return this.conclude(env, owner, results, "provisioned", "ready", "degraded");
   }
 
   /** Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), data kept. */
-  private async freeze(env: EnvironmentRecord): Promise<string> {
+  private async freeze(env: EnvironmentRecord, owner: string): Promise<string> {
     const results = await this.eachSite(env, async (site) => {
-      const desired = desiredObjects(env, site, this.options.platform);
-      if (desired) await syncEnvironment(this.connection(site), desired, { prune: true });
+      try {
+        await syncEnvironment(this.connection(site), this.required(env, site), { prune: true });
+      } catch (error) {
+        // A site where the name belongs to someone else never held anything of ours (it Failed there).
+        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Retained", message: "nothing of ours at this site", done: true };
+        throw error;
+      }
       return { phase: "Retained", message: "access frozen; data kept", done: true };
     });
-    return this.conclude(env, results, "decommissioned", "retained", "degraded");
+    return this.conclude(env, owner, results, "decommissioned", "retained", "degraded");
   }
 
   /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */
-  private async remove(env: EnvironmentRecord): Promise<string> {
-    const results = await this.eachSite(env, async (site) =>
-      (await removeEnvironment(this.connection(site), env.namespace)) === "absent"
-        ? { phase: "Deleted", message: null, done: true }
-        : // The namespace controller finishes deletion on its own; look again shortly.
-          { phase: "Deleting", message: "the namespace is being removed", done: false },
-    );
-    return this.conclude(env, results, "retention-expired", "deleted", "deleting");
+  private async remove(env: EnvironmentRecord, owner: string): Promise<string> {
+    const namespace = { metadata: { name: env.namespace, labels: { [LABELS.org]: env.org, [LABELS.environment]: env.name } } };
+    const results = await this.eachSite(env, async (site) => {
+      try {
+        return (await removeEnvironment(this.connection(site), namespace)) === "absent"
+          ? { phase: "Deleted", message: null, done: true }
+          : // The namespace controller finishes deletion on its own; look again shortly.
+            { phase: "Deleting", message: "the namespace is being removed", done: false };
+      } catch (error) {
+        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Deleted", message: "the namespace there is not ours; left alone", done: true };
+        throw error;
+      }
+    });
+    return this.conclude(env, owner, results, "retention-expired", "deleted", "deleting");
+  }
+
+  /** The builder's objects for a site. @throws TerminalError when this control plane cannot build them */
+  private required(env: EnvironmentRecord, site: string): KubernetesObject[] {
+    const desired = desiredObjects(env, site, this.options.platform);
+    if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} or organization ${env.org} is not in the stacks this control plane loaded`);
+    return desired;
   }
 
   /**
@@ -224,7 +253,7 @@ export class Provisioner {
           return { site, ...(await step(site)), terminal: false };
         } catch (error) {
           const terminal = !isRetryable(error);
-          this.metrics.reconcileErrors.inc({ site, reason: error instanceof TerminalError ? error.reason : "Unreachable" });
+          this.metrics.reconcileErrors.inc({ site, reason: error instanceof TerminalError || error instanceof KubeApiError ? error.reason : "Unreachable" });
           return { site, phase: terminal ? "Failed" : "Degraded", message: message(error), done: false, terminal };
         }
       }),
@@ -235,19 +264,19 @@ export class Provisioner {
    * Records the sites' results: `fail` when one failed for good, `success` when all are done
    * (one transaction with the site statuses), otherwise the statuses alone and a retry later.
    */
-  private async conclude(env: EnvironmentRecord, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string): Promise<string> {
+  private async conclude(env: EnvironmentRecord, owner: string, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string): Promise<string> {
     const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.done ? env.generation : 0 }));
     const failed = results.find((r) => r.terminal);
     if (failed) {
-      await this.transition(env, "fail", { releaseLease: true, reason: `${failed.site}: ${failed.message}` }, statuses);
-      return "failed";
+      const next = await this.transition(env, "fail", { releaseLease: true, reason: `${failed.site}: ${failed.message}` }, statuses);
+      return next ? "failed" : this.release(env, owner, "conflict");
     }
     if (results.every((r) => r.done)) {
       const next = await this.transition(env, success, { releaseLease: true, observedGeneration: env.generation }, statuses);
-      return next ? doneOutcome : this.release(env, "conflict");
+      return next ? doneOutcome : this.release(env, owner, "conflict");
     }
     await this.writeSiteStatuses(env, statuses);
-    return this.release(env, waitingOutcome, true);
+    return this.release(env, owner, waitingOutcome, true);
   }
 
   private connection(site: string): SiteConnection {
@@ -277,10 +306,10 @@ export class Provisioner {
   }
 
   /** Gives the claim back; with `retry`, not before an exponential backoff with jitter. */
-  private async release(env: EnvironmentRecord, outcome: string, retry = false): Promise<string> {
+  private async release(env: EnvironmentRecord, owner: string, outcome: string, retry = false): Promise<string> {
     const base = this.options.retryBaseMs ?? 500;
     const delay = retry ? Math.min(30_000, base * 2 ** Math.min(env.attempts, 10)) * (0.5 + Math.random() / 2) : 0;
-    await this.options.store.releaseWork(env.id, this.owner, retry ? new Date(Date.now() + delay) : undefined);
+    await this.options.store.releaseWork(env.id, owner, retry ? new Date(Date.now() + delay) : undefined);
     return outcome;
   }
 
@@ -332,8 +361,14 @@ export class Provisioner {
     const conn = this.connection(site!);
     const live = await conn.get(desired);
     if (live && !hasDrifted(desired, live)) return;
-    if (!live && kind !== "Namespace") await conn.apply(objects[0]!);
-    await conn.apply(desired);
+    if (kind === "Namespace") {
+      // The namespace itself was deleted or edited: put the whole environment back, after checking
+      // the name was not taken by someone else meanwhile.
+      await syncEnvironment(conn, objects, { prune: false });
+    } else {
+      await ensureNamespaceIsOurs(conn, objects[0]!);
+      await conn.apply(desired);
+    }
     this.metrics.driftRepairs.inc({ site: site!, kind: kind! });
     this.metrics.queueDepth.set(this.repairs.depth);
     this.options.log.info({ site, env: env.id, kind, name: objectName, was: live ? "edited" : "deleted" }, "drift repaired");

@@ -59,33 +59,52 @@ export async function pruneEnvironment(conn: SiteConnection, objects: readonly K
 }
 
 /**
- * Removes a namespace the control plane created, and only such a namespace.
- * @returns "deleted" when deletion started, "absent" when it is already gone
+ * Removes a namespace the control plane created for this environment, and only such a namespace.
+ * @returns "deleted" when deletion started (or is under way), "absent" when it is already gone
  * @throws TerminalError when the namespace is not ours
  */
-export async function removeEnvironment(conn: SiteConnection, namespaceName: string): Promise<"deleted" | "absent"> {
-  const live = await conn.get({ kind: "Namespace", metadata: { name: namespaceName } });
+export async function removeEnvironment(conn: SiteConnection, namespace: Pick<KubernetesObject, "metadata">): Promise<"deleted" | "absent"> {
+  const live = await conn.get({ kind: "Namespace", metadata: { name: namespace.metadata.name } });
   if (!live) return "absent";
-  assertOurs(live, conn.site);
-  await conn.delete(live);
+  assertOurs(live, namespace, conn.site);
+  if (!isTerminating(live)) await conn.delete(live);
   return "deleted";
 }
 
-async function ensureNamespaceIsOurs(conn: SiteConnection, namespace: KubernetesObject): Promise<void> {
+/**
+ * Checks that the environment's namespace, if it exists, was made by the control plane for this very
+ * environment (labels org and environment match: `a` + `b-c` and `a-b` + `c` give the same name).
+ * @throws TerminalError when it is someone else's; a retryable error while it is terminating
+ */
+export async function ensureNamespaceIsOurs(conn: SiteConnection, namespace: KubernetesObject): Promise<void> {
   const live = await conn.get(namespace);
   if (!live) return;
-  assertOurs(live, conn.site);
-  if ((live as { status?: { phase?: string } }).status?.phase === "Terminating") {
+  assertOurs(live, namespace, conn.site);
+  if (isTerminating(live)) {
     throw new KubeApiError(409, "NamespaceTerminating", `namespace ${namespace.metadata.name} at ${conn.site} is still terminating; retrying`);
   }
 }
 
-function assertOurs(live: KubernetesObject, site: string): void {
-  const owner = live.metadata.labels?.[LABELS.managedBy];
+function isTerminating(live: KubernetesObject): boolean {
+  return (live as { status?: { phase?: string } }).status?.phase === "Terminating";
+}
+
+function assertOurs(live: KubernetesObject, expected: Pick<KubernetesObject, "metadata">, site: string): void {
+  const labels = live.metadata.labels ?? {};
+  const owner = labels[LABELS.managedBy];
   if (owner !== FIELD_MANAGER) {
     throw new TerminalError(
       "NamespaceNotOwned",
       `namespace ${live.metadata.name} at ${site} exists and is managed by ${owner ?? "someone else (no managed-by label)"}; the control plane never adopts or deletes a namespace it did not create — choose another environment name`,
     );
+  }
+  const want = expected.metadata.labels ?? {};
+  for (const key of [LABELS.org, LABELS.environment]) {
+    if (want[key] !== undefined && labels[key] !== want[key]) {
+      throw new TerminalError(
+        "NamespaceNotOwned",
+        `namespace ${live.metadata.name} at ${site} belongs to environment ${labels[LABELS.org]}/${labels[LABELS.environment]}, not ${want[LABELS.org]}/${want[LABELS.environment]}; choose another environment name`,
+      );
+    }
   }
 }

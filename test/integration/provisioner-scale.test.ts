@@ -79,6 +79,8 @@ describe("replicas", () => {
       for (const [i, n] of applies.entries()) byReplica.set(`replica-${i}`, n);
       console.log(`replicas: server-side applies per replica ${JSON.stringify(Object.fromEntries(byReplica))}`);
       expect(applies.every((n) => n > 0)).toBe(true);
+      // No environment was applied twice: exactly 13 server-side applies each, across both replicas.
+      expect(applies.reduce((a, b) => a + b, 0)).toBe(envs.length * 13);
     } finally {
       await Promise.all(replicas.map((r) => r.stop()));
       await store.close();

@@ -128,6 +128,23 @@ describe("provisioning", () => {
     expect(live.metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("pulumi");
     const quotas = await admin.listNamespacedResourceQuota({ namespace });
     expect(quotas.items).toHaveLength(0);
+    // It can still be decommissioned: nothing of ours is there, and the foreign namespace stays.
+    await lifecycleEvent(store, env.id, "decommission");
+    provisioner.notify();
+    await waitForPhase(store, env.id, "Deleted", 60_000);
+    expect((await admin.readNamespace({ name: namespace })).metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("pulumi");
+  });
+
+  test("never takes over a namespace the control plane made for another environment", async () => {
+    const name = nextName();
+    const namespace = `byt-${name}`;
+    const admin = admins.get("ndc1")!.makeApiClient(CoreV1Api);
+    // Same name, made by us for org `byt-x`'s environment (a hyphenated org can collide: a + b-c = a-b + c).
+    await admin.createNamespace({ body: { metadata: { name: namespace, labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", "ndc.gov.vn/org": "byt-x", "ndc.gov.vn/environment": name } } } });
+    const env = await approvedEnvironment(store, platform, "byt", testSpec({ name }));
+    provisioner.notify();
+    const failed = await waitForPhase(store, env.id, "Failed");
+    expect(failed.reason).toContain(`namespace ${namespace} at ndc1 belongs to environment byt-x/`);
   });
 
   test("the control plane's identity cannot do more than its ClusterRole allows", async () => {
