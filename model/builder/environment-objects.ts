@@ -1,5 +1,5 @@
 import type { EnvironmentPlan } from "../admission.ts";
-import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS } from "../names.ts";
+import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS, namespaceName } from "../names.ts";
 import { POLICY, type Policy, type Zone } from "../policy.ts";
 import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
@@ -234,13 +234,13 @@ function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgre
   for (const a of [...agreements].filter(isAgreementInForce).sort((x, y) => x.id.localeCompare(y.id))) {
     const peerPorts = [{ protocol: a.protocol, port: a.port }];
     if (same(a.provider)) {
-      const peer = `${a.consumer.org}-${a.consumer.environment}`;
+      const peer = namespaceName(a.consumer.org, a.consumer.environment);
       policies.push(netpol(`ndc-share-${a.id}`, {
         policyTypes: ["Ingress"],
         ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
       }));
     } else if (same(a.consumer)) {
-      const peer = `${a.provider.org}-${a.provider.environment}`;
+      const peer = namespaceName(a.provider.org, a.provider.environment);
       policies.push(netpol(`ndc-share-${a.id}`, {
         policyTypes: ["Egress"],
         egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE } from "../../components/_control-plane-objects.ts";
@@ -9,7 +9,7 @@ import { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE } from "../../components/_c
  * outside the cluster (npm start) then has exactly the rights it would have inside it.
  * @throws when the ServiceAccount does not exist: lay down the site baseline first (pulumi up)
  */
-export async function writeControlPlaneKubeconfig(admin: KubeConfig, out: string, hours = 24): Promise<string> {
+export async function writeControlPlaneKubeconfig(admin: KubeConfig, out: string, hours = 24 * 7): Promise<string> {
   const core = admin.makeApiClient(CoreV1Api);
   let token: string | undefined;
   try {
@@ -33,5 +33,6 @@ export async function writeControlPlaneKubeconfig(admin: KubeConfig, out: string
   });
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, kc.exportConfig(), { mode: 0o600 });
+  await chmod(out, 0o600); // `mode` applies only when the file is created
   return out;
 }
