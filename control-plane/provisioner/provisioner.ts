@@ -43,6 +43,12 @@ export interface ProvisionerOptions {
   readonly repairDrift?: boolean;
   /** @default `<hostname>-<pid>` */
   readonly owner?: string;
+  /**
+   * How often every Ready or Retained environment is re-applied (level-based safety net for drift
+   * no watch saw: changes while this process was down, or between a watch's end and its restart).
+   * The first pass runs shortly after start. 0 disables. @default 30 min
+   */
+  readonly resyncIntervalMs?: number;
 }
 
 const ACTOR: Actor = { subject: "system:provisioner", role: "system" };
@@ -74,6 +80,7 @@ export class Provisioner {
   private wakers: (() => void)[] = [];
   private readonly loops: Promise<void>[] = [];
   private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ProvisionerOptions) {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
@@ -104,6 +111,46 @@ export class Provisioner {
       }
     }
     for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop(`${this.owner}/${i}`));
+    const every = this.options.resyncIntervalMs ?? 30 * 60_000;
+    if (every > 0) this.scheduleResync(Math.min(every, 30_000), every);
+  }
+
+  private scheduleResync(delayMs: number, everyMs: number): void {
+    this.resyncTimer = setTimeout(() => {
+      this.resync()
+        .catch((err) => this.options.log.warn({ err: message(err) }, "resync failed"))
+        .finally(() => this.running && this.scheduleResync(everyMs, everyMs));
+    }, delayMs);
+    this.resyncTimer.unref();
+  }
+
+  /**
+   * Re-applies every Ready and Retained environment at every site through the drift-repair queue
+   * (bounded concurrency, retries): server-side apply of unchanged objects changes nothing, and
+   * anything deleted or edited while no watch was looking is put back.
+   * @returns how many environments were queued
+   */
+  async resync(): Promise<number> {
+    let queued = 0;
+    for (const phase of ["Ready", "Retained"] as const) {
+      let after: readonly [string, string] | undefined;
+      for (;;) {
+        const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
+        for (const env of page) {
+          for (const { site } of env.plan.placements) {
+            if (!this.connections.has(site)) continue;
+            this.repairs.add(JSON.stringify([site, env.org, env.name, "*", ""]));
+            queued++;
+          }
+        }
+        if (page.length < 200) break;
+        after = [page.at(-1)!.org, page.at(-1)!.name];
+        // Let drift repairs and provisioning go first: a resync is background work.
+        await this.repairs.idle();
+        if (!this.running) return queued;
+      }
+    }
+    return queued;
   }
 
   /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */
@@ -116,6 +163,7 @@ export class Provisioner {
   /** Stops workers and watches; work in flight finishes, claims of unfinished work expire. */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.resyncTimer);
     this.notify();
     for (const w of this.watchers.splice(0)) w.stop();
     this.repairs.stop();
@@ -356,9 +404,29 @@ export class Provisioner {
     const env = await this.options.store.getEnvironment(org!, name!);
     if (!env) return;
     const objects = desiredObjects(env, site!, this.options.platform);
-    const desired = objects?.find((o) => o.kind === kind && o.metadata.name === objectName);
-    if (!objects || !desired) return;
+    if (!objects) return;
     const conn = this.connection(site!);
+    if (kind === "*") {
+      // A resync: the whole environment, idempotently; counted only when something was missing.
+      const before = await Promise.all(objects.map((o) => conn.get(o)));
+      const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
+      if (missing.length === 0) return;
+      await syncEnvironment(conn, objects, { prune: false });
+      for (const o of missing) this.metrics.driftRepairs.inc({ site: site!, kind: o.kind });
+      this.options.log.info({ site, env: env.id, objects: missing.map(objectKey) }, "drift repaired by resync");
+      await this.options.store.appendAudit({
+        actor: ACTOR.subject,
+        actorRole: ACTOR.role,
+        action: "environment.drift-repaired",
+        outcome: "allowed",
+        org: env.org,
+        target: `environment ${env.org}/${env.name}`,
+        detail: { site, found: "resync", objects: missing.map(objectKey) },
+      });
+      return;
+    }
+    const desired = objects.find((o) => o.kind === kind && o.metadata.name === objectName);
+    if (!desired) return;
     const live = await conn.get(desired);
     if (live && !hasDrifted(desired, live)) return;
     if (kind === "Namespace") {

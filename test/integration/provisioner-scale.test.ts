@@ -88,6 +88,34 @@ describe("replicas", () => {
   });
 });
 
+describe("resync", () => {
+  test("drift no watch saw (the process was not watching) is put back by the periodic resync", async () => {
+    const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-")), "ndc.sqlite") });
+    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+    // No watches: only the resync can notice.
+    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, repairDrift: false, resyncIntervalMs: 0 });
+    try {
+      await provisioner.start();
+      const [env] = await approveMany(store, uniqueNamespacePrefix("rs").replace(/-$/, ""), 1);
+      provisioner.notify();
+      await waitUntil("environment Ready", 60_000, async () => (await countReady(store, [env!.id])) === 1);
+      const deny = { kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: env!.namespace } };
+      const owners = { kind: "RoleBinding", metadata: { name: "ndc-owners", namespace: env!.namespace } };
+      await admin.delete(deny);
+      await admin.delete(owners);
+      expect(await provisioner.resync()).toBeGreaterThanOrEqual(1);
+      await provisioner.repairsIdle();
+      expect(await admin.get(deny)).toBeDefined();
+      expect(await admin.get(owners)).toBeDefined();
+      const audit = await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env!.name}`, limit: 5 });
+      expect(audit[0]?.detail).toMatchObject({ found: "resync", objects: expect.arrayContaining([`NetworkPolicy/${env!.namespace}/ndc-default-deny`, `RoleBinding/${env!.namespace}/ndc-owners`]) });
+    } finally {
+      await provisioner.stop();
+      await store.close();
+    }
+  });
+});
+
 describe("crash", () => {
   test("a provisioner killed with SIGKILL mid-work: the next one completes it, nothing lost or applied twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ndc-crash-"));
