@@ -104,7 +104,9 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
                 { name: "PORT", value: String(CONTROL_PLANE_PORT) },
                 { name: "NDC_STACKS_DIR", value: "/etc/ndc/stacks" },
                 { name: "NDC_DATA_DIR", value: "/var/lib/ndc" },
-                { name: "NDC_SITE", value: config.site.id },
+                { name: "NDC_SITES", value: stack },
+                // Provision this site through the pod's own ServiceAccount (bound to ndc-control-plane).
+                { name: "NDC_IN_CLUSTER_SITE", value: config.site.id },
                 // Several replicas share PostgreSQL (DESIGN.md 5); without the secret the service uses SQLite.
                 { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "ndc-control-plane-database", key: "url", optional: true } } },
               ],

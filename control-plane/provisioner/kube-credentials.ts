@@ -18,6 +18,8 @@ export interface KubeCredentials {
   readonly key?: string;
   /** Bearer token (e.g. a ServiceAccount token). */
   readonly token?: string;
+  /** File holding the bearer token, re-read as it rotates (a projected ServiceAccount token). */
+  readonly tokenFile?: string;
   /** @default false */
   readonly insecureSkipTlsVerify?: boolean;
 }
@@ -54,15 +56,32 @@ export function readKubeconfigFile(path: string): KubeCredentials {
     return undefined;
   };
   const server = typeof cluster.server === "string" ? cluster.server : fail(`cluster ${context.cluster} has no server`);
-  const token = typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? readFileSync(resolve(base, user.tokenFile), "utf8").trim() : undefined;
+  const token = typeof user.token === "string" ? user.token : undefined;
+  const tokenFile = typeof user.tokenFile === "string" ? resolve(base, user.tokenFile) : undefined;
   return compact({
     server,
     ca: material(cluster["certificate-authority-data"], cluster["certificate-authority"]),
     cert: material(user["client-certificate-data"], user["client-certificate"]),
     key: material(user["client-key-data"], user["client-key"]),
     token,
+    tokenFile,
     insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
   });
+}
+
+/** Where a pod finds its ServiceAccount credentials. */
+export const IN_CLUSTER_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * The credentials of the pod the service runs in: the API server from KUBERNETES_SERVICE_HOST/PORT,
+ * the cluster CA and the ServiceAccount token (re-read as kubelet rotates it).
+ * @throws Error when not running in a pod
+ */
+export function inClusterCredentials(env: NodeJS.ProcessEnv = process.env, dir = IN_CLUSTER_DIR): KubeCredentials {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? "443";
+  if (!host) throw new Error("not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); use NDC_KUBECONFIG_<SITE> instead");
+  return { server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`, ca: readFileSync(`${dir}/ca.crt`, "utf8"), tokenFile: `${dir}/token` };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Agent, request, type RequestOptions } from "node:https";
 import type { KubeCredentials } from "./kube-credentials.ts";
 
@@ -43,7 +44,19 @@ export class KubeTransport {
     const headers: Record<string, string> = { accept: "application/json", ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}) };
     const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16, ...tls });
     const watchAgent = new Agent({ keepAlive: false, ...tls });
-    return new KubeTransport(new URL(creds.server), { agent, headers }, { agent: watchAgent, headers }, options.timeoutMs ?? 30_000);
+    const transport = new KubeTransport(new URL(creds.server), { agent, headers }, { agent: watchAgent, headers }, options.timeoutMs ?? 30_000);
+    if (creds.tokenFile) transport.tokenFile = { path: creds.tokenFile, readAt: 0 };
+    return transport;
+  }
+
+  /** A token file re-read at most once a minute (kubelet rotates projected tokens well before expiry). */
+  private tokenFile: { path: string; readAt: number } | undefined;
+
+  private refreshToken(): void {
+    if (!this.tokenFile || Date.now() - this.tokenFile.readAt < 60_000) return;
+    const token = readFileSync(this.tokenFile.path, "utf8").trim();
+    this.tokenFile.readAt = Date.now();
+    for (const base of [this.base, this.watchBase]) base.headers = { ...base.headers, authorization: `Bearer ${token}` };
   }
 
   /**
@@ -51,6 +64,7 @@ export class KubeTransport {
    * the stream ends (undefined: the server closed it normally). Returns a stop function.
    */
   stream(path: string, onEvent: (event: { type: string; object: unknown }) => void, onEnd: (err?: Error) => void): () => void {
+    this.refreshToken();
     let ended = false;
     const end = (err?: Error) => {
       if (!ended) {
@@ -108,6 +122,7 @@ export class KubeTransport {
    * @throws KubeApiError on a status >= 400; a plain Error when the server cannot be reached
    */
   async send(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
+    this.refreshToken();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<KubeResponse>((resolve, reject) => {
       const req = request(

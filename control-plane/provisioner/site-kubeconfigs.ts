@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readKubeconfigFile, type KubeCredentials } from "./kube-credentials.ts";
+import { inClusterCredentials, readKubeconfigFile, type KubeCredentials } from "./kube-credentials.ts";
 
 /** The variable naming a site's kubeconfig: `NDC_KUBECONFIG_<SITE>`, e.g. `NDC_KUBECONFIG_NDC1`. */
 export function kubeconfigVariable(site: string): string {
@@ -13,7 +13,13 @@ export function kubeconfigVariable(site: string): string {
  */
 export function siteKubeConfigsFromEnv(siteIds: Iterable<string>, env: NodeJS.ProcessEnv = process.env): Map<string, KubeCredentials> {
   const configs = new Map<string, KubeCredentials>();
+  // Deployed by the site stack: the pod's own ServiceAccount reaches its own site.
+  const inCluster = env.NDC_IN_CLUSTER_SITE;
   for (const site of siteIds) {
+    if (site === inCluster && !env[kubeconfigVariable(site)]) {
+      configs.set(site, inClusterCredentials(env));
+      continue;
+    }
     const variable = kubeconfigVariable(site);
     const path = env[variable];
     if (!path) continue;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
-import { readKubeconfigFile } from "../../../control-plane/provisioner/index.ts";
+import { inClusterCredentials, readKubeconfigFile } from "../../../control-plane/provisioner/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ndc-kc-"));
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -33,6 +33,11 @@ describe("readKubeconfigFile", () => {
     expect(readKubeconfigFile(path)).toEqual({ server: "https://10.0.0.1", ca: "FILE-CA", token: "sa-token", insecureSkipTlsVerify: false });
   });
 
+  test("keeps a token file's path, so a rotated token is read again", () => {
+    const path = kubeconfig("tokenfile", { server: "https://x" }, { tokenFile: "sa.token" });
+    expect(readKubeconfigFile(path)).toEqual({ server: "https://x", tokenFile: join(dir, "sa.token"), insecureSkipTlsVerify: false });
+  });
+
   test("fails when the user runs an exec plugin, saying what to use instead", () => {
     const path = kubeconfig("exec", { server: "https://x" }, { exec: { command: "aws" } });
     expect(() => readKubeconfigFile(path)).toThrow(`${path}: user u uses an exec or auth-provider plugin, which the control plane does not run; give it a client certificate or a token`);
@@ -41,5 +46,17 @@ describe("readKubeconfigFile", () => {
   test("fails when the current context does not exist", () => {
     const path = kubeconfig("nocontext", { server: "https://x" }, {}, "other");
     expect(() => readKubeconfigFile(path)).toThrow(`${path}: current-context "other" is not among its contexts`);
+  });
+});
+
+describe("inClusterCredentials", () => {
+  test("uses the pod's ServiceAccount: service host and port, CA, token file", () => {
+    const sa = mkdtempSync(join(tmpdir(), "ndc-sa-"));
+    writeFileSync(join(sa, "ca.crt"), "POD-CA");
+    expect(inClusterCredentials({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" }, sa)).toEqual({ server: "https://10.0.0.1:443", ca: "POD-CA", tokenFile: join(sa, "token") });
+  });
+
+  test("fails outside a pod, saying what to use instead", () => {
+    expect(() => inClusterCredentials({})).toThrow("not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set); use NDC_KUBECONFIG_<SITE> instead");
   });
 });
