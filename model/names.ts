@@ -45,6 +45,18 @@ export function landingNamespaceName(org: string): string {
   return namespaceName(org, LANDING_ENVIRONMENT_NAME);
 }
 
+/**
+ * Pod Security Admission labels for `restricted`, the level every namespace enforces — tenant
+ * environments (the builder) and the site baseline (components) alike.
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-admission/
+ */
+export const RESTRICTED_POD_SECURITY: Readonly<Record<string, string>> = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "latest",
+  "pod-security.kubernetes.io/audit": "restricted",
+  "pod-security.kubernetes.io/warn": "restricted",
+};
+
 /** Label keys written on every object we build. */
 export const LABELS = {
   org: "ndc.gov.vn/org",

@@ -10,3 +10,4 @@ export * from "./provisioner-metrics.ts";
 export * from "./provisioner.ts";
 export * from "./site-kubeconfigs.ts";
 export * from "./kube-credentials.ts";
+export * from "./backoff.ts";

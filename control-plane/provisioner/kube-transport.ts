@@ -37,6 +37,8 @@ export class KubeTransport {
     private readonly base: RequestOptions,
     private readonly watchBase: RequestOptions,
     private readonly timeoutMs: number,
+    /** A token file re-read at most once a minute (kubelet rotates projected tokens well before expiry). */
+    private readonly tokenFile?: { readonly path: string; readAt: number },
   ) {}
 
   static fromCredentials(creds: KubeCredentials, options: KubeTransportOptions = {}): KubeTransport {
@@ -44,13 +46,9 @@ export class KubeTransport {
     const headers: Record<string, string> = { accept: "application/json", ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}) };
     const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16, ...tls });
     const watchAgent = new Agent({ keepAlive: false, ...tls });
-    const transport = new KubeTransport(new URL(creds.server), { agent, headers }, { agent: watchAgent, headers }, options.timeoutMs ?? 30_000);
-    if (creds.tokenFile) transport.tokenFile = { path: creds.tokenFile, readAt: 0 };
-    return transport;
+    const tokenFile = creds.tokenFile ? { path: creds.tokenFile, readAt: 0 } : undefined;
+    return new KubeTransport(new URL(creds.server), { agent, headers }, { agent: watchAgent, headers }, options.timeoutMs ?? 30_000, tokenFile);
   }
-
-  /** A token file re-read at most once a minute (kubelet rotates projected tokens well before expiry). */
-  private tokenFile: { path: string; readAt: number } | undefined;
 
   private refreshToken(): void {
     if (!this.tokenFile || Date.now() - this.tokenFile.readAt < 60_000) return;

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from "../../model/index.ts";
+import { backoffDelay } from "./backoff.ts";
 import { KubeApiError } from "./kube-transport.ts";
 import { OWNED_KINDS } from "./owned-kinds.ts";
 import { OWNED_SELECTOR, type SiteConnection, type WatchEventType } from "./site-connection.ts";
@@ -46,7 +47,8 @@ export class OwnedObjectWatcher {
       if (error) this.onError(kindName, error);
       // 410 Gone: the version we resume from is too old; list again from the start.
       if (error instanceof KubeApiError && error.status === 410) this.resourceVersions.delete(kindName);
-      const delay = error ? Math.min(10_000, 250 * 2 ** failures) : 0;
+      // No jitter: each kind restarts on its own schedule anyway.
+      const delay = error ? backoffDelay(failures + 1, { baseMs: 250, maxMs: 10_000, random: () => 1 }) : 0;
       setTimeout(() => void this.watchKind(kindName, error ? failures + 1 : 0).catch(() => {}), delay);
     };
     try {

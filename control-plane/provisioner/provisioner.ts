@@ -3,6 +3,7 @@ import { Registry } from "prom-client";
 import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
 import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/store.ts";
 import type { LifecycleEvent } from "../workflow/lifecycle.ts";
+import { backoffDelay } from "./backoff.ts";
 import { desiredObjects } from "./desired-objects.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
 import { hasDrifted } from "./object-diff.ts";
@@ -355,8 +356,8 @@ export class Provisioner {
 
   /** Gives the claim back; with `retry`, not before an exponential backoff with jitter. */
   private async release(env: EnvironmentRecord, owner: string, outcome: string, retry = false): Promise<string> {
-    const base = this.options.retryBaseMs ?? 500;
-    const delay = retry ? Math.min(30_000, base * 2 ** Math.min(env.attempts, 10)) * (0.5 + Math.random() / 2) : 0;
+    // The claim counted this attempt already: the first retry waits up to twice the base.
+    const delay = retry ? backoffDelay(env.attempts + 1, { baseMs: this.options.retryBaseMs ?? 500, maxMs: 30_000 }) : 0;
     await this.options.store.releaseWork(env.id, owner, retry ? new Date(Date.now() + delay) : undefined);
     return outcome;
   }
@@ -412,17 +413,7 @@ export class Provisioner {
       const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
       if (missing.length === 0) return;
       await syncEnvironment(conn, objects, { prune: false });
-      for (const o of missing) this.metrics.driftRepairs.inc({ site: site!, kind: o.kind });
-      this.options.log.info({ site, env: env.id, objects: missing.map(objectKey) }, "drift repaired by resync");
-      await this.options.store.appendAudit({
-        actor: ACTOR.subject,
-        actorRole: ACTOR.role,
-        action: "environment.drift-repaired",
-        outcome: "allowed",
-        org: env.org,
-        target: `environment ${env.org}/${env.name}`,
-        detail: { site, found: "resync", objects: missing.map(objectKey) },
-      });
+      await this.recordRepair(env, site!, missing, { site, found: "resync", objects: missing.map(objectKey) });
       return;
     }
     const desired = objects.find((o) => o.kind === kind && o.metadata.name === objectName);
@@ -437,9 +428,14 @@ export class Provisioner {
       await ensureNamespaceIsOurs(conn, objects[0]!);
       await conn.apply(desired);
     }
-    this.metrics.driftRepairs.inc({ site: site!, kind: kind! });
+    await this.recordRepair(env, site!, [desired], { site, kind, name: objectName, was: live ? "edited" : "deleted" }, live ? summary(live) : null, summary(desired));
+  }
+
+  /** Counts, logs and audits one repair (the metric per kind of object put back). */
+  private async recordRepair(env: EnvironmentRecord, site: string, repaired: readonly KubernetesObject[], detail: Record<string, unknown>, before: unknown = null, after: unknown = null): Promise<void> {
+    for (const o of repaired) this.metrics.driftRepairs.inc({ site, kind: o.kind });
     this.metrics.queueDepth.set(this.repairs.depth);
-    this.options.log.info({ site, env: env.id, kind, name: objectName, was: live ? "edited" : "deleted" }, "drift repaired");
+    this.options.log.info({ env: env.id, ...detail }, "drift repaired");
     await this.options.store.appendAudit({
       actor: ACTOR.subject,
       actorRole: ACTOR.role,
@@ -447,9 +443,9 @@ export class Provisioner {
       outcome: "allowed",
       org: env.org,
       target: `environment ${env.org}/${env.name}`,
-      detail: { site, kind, name: objectName, was: live ? "edited" : "deleted" },
-      before: live ? summary(live) : null,
-      after: summary(desired),
+      detail,
+      before,
+      after,
     });
   }
 

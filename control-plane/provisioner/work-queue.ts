@@ -1,3 +1,5 @@
+import { backoffDelay } from "./backoff.ts";
+
 export interface WorkQueueOptions {
   /** Tasks running at once. @default 32 */
   readonly concurrency?: number;
@@ -86,7 +88,7 @@ export class WorkQueue {
     } catch (error) {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
       const retry = !this.stopped && (this.options.shouldRetry?.(error) ?? true);
-      const delay = retry ? this.backoff(attempt) : undefined;
+      const delay = retry ? backoffDelay(attempt, { baseMs: this.options.baseDelayMs ?? 200, maxMs: this.options.maxDelayMs ?? 30_000, ...(this.options.random ? { random: this.options.random } : {}) }) : undefined;
       this.options.onFailure?.(key, error, attempt, delay);
       if (delay !== undefined) {
         this.attempts.set(key, attempt);
@@ -105,11 +107,6 @@ export class WorkQueue {
     }
   }
 
-  /** Equal jitter: between half and all of base * 2^(attempt-1), capped, so retries of many keys spread out. */
-  private backoff(attempt: number): number {
-    const cap = Math.min(this.options.maxDelayMs ?? 30_000, (this.options.baseDelayMs ?? 200) * 2 ** (attempt - 1));
-    return Math.round(cap / 2 + (this.options.random ?? Math.random)() * (cap / 2));
-  }
 
   private checkIdle(): void {
     if (this.depth > 0) return;

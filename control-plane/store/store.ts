@@ -1,4 +1,4 @@
-import type { EnvironmentPlan, EnvironmentSpec, ResourceAmounts, Zone } from "../../model/index.ts";
+import type { Commitment, EnvironmentPlan, EnvironmentSpec } from "../../model/index.ts";
 import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
 import type { Condition } from "../workflow/conditions.ts";
 import type { LifecycleEvent, Phase } from "../workflow/lifecycle.ts";
@@ -51,16 +51,8 @@ export interface EnvironmentRecord {
   readonly attempts: number;
 }
 
-/** What one environment holds at one site; admission counts these. */
-export interface CommitmentRow {
-  readonly environmentId: string;
-  readonly org: string;
-  readonly environment: string;
-  readonly site: string;
-  readonly zone: Zone;
-  readonly pool: string;
-  readonly amounts: ResourceAmounts;
-}
+/** What one environment holds at one site (the model's commitment, keyed by the record); admission counts these. */
+export type CommitmentRow = Commitment & { readonly environmentId: string };
 
 export interface NewEnvironment {
   readonly org: string;

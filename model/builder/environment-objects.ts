@@ -1,5 +1,5 @@
 import type { EnvironmentPlan } from "../admission.ts";
-import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS, namespaceName } from "../names.ts";
+import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS, namespaceName, RESTRICTED_POD_SECURITY } from "../names.ts";
 import { POLICY, type Policy, type Zone } from "../policy.ts";
 import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
@@ -74,10 +74,7 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
         [LABELS.stage]: spec.stage,
         [LABELS.pool]: placement.pool,
         [LABELS.policyVersion]: plan.policyVersion,
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
+        ...RESTRICTED_POD_SECURITY,
       },
       annotations: {
         [ANNOTATIONS.displayName]: organization.name.vi.normalize("NFC"),

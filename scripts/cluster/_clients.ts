@@ -1,17 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive } from "../toolchain/_lock.ts";
 
 // One file per process using a shared cluster: `<cluster dir>/clients/<pid>-<token>`.
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Registers this process as a user of the cluster; returns the file to remove on release. */
 export async function addClient(dir: string): Promise<string> {
@@ -32,7 +24,7 @@ export async function liveClients(dir: string): Promise<number> {
   const names = await readdir(clients).catch(() => [] as string[]);
   let live = 0;
   for (const name of names) {
-    if (alive(Number(name.split("-")[0]))) live++;
+    if (processAlive(Number(name.split("-")[0]))) live++;
     else await rm(join(clients, name), { force: true });
   }
   return live;

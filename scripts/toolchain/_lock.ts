@@ -1,7 +1,8 @@
 import { open, readFile, rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 3
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = Number((await readFile(path, "utf8").catch(() => "")).trim());
-      if (!holder || !alive(holder)) {
+      if (!holder || !processAlive(holder)) {
         await rm(path, { force: true });
         continue;
       }

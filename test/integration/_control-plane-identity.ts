@@ -11,10 +11,8 @@ export const CONTROL_PLANE_USER = "ndc-control-plane";
  * to its role; returns that user's KubeConfig.
  */
 export async function controlPlaneKubeConfig(admin: KubeConfig, cluster: string): Promise<KubeConfig> {
+  await installPlatformClusterRoles(admin);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  for (const role of platformClusterRoles("pulumi")) {
-    await rbac.replaceClusterRole({ name: role.metadata.name, body: role as never }).catch(() => rbac.createClusterRole({ body: role as never }));
-  }
   const binding = {
     metadata: { name: "ndc-control-plane-test" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTROL_PLANE_ROLE },
@@ -24,4 +22,12 @@ export async function controlPlaneKubeConfig(admin: KubeConfig, cluster: string)
   const kc = new KubeConfig();
   kc.loadFromFile(await issueUserKubeconfig({ cluster, user: CONTROL_PLANE_USER }));
   return kc;
+}
+
+/** Installs the model's platform ClusterRoles as the site program would (create or replace). */
+export async function installPlatformClusterRoles(admin: KubeConfig): Promise<void> {
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  for (const role of platformClusterRoles("pulumi")) {
+    await rbac.replaceClusterRole({ name: role.metadata.name, body: role as never }).catch(() => rbac.createClusterRole({ body: role as never }));
+  }
 }

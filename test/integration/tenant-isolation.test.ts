@@ -3,11 +3,12 @@
 // namespace deletion.
 import { CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { admitEnvironment, assemblePlatform, buildEnvironmentObjects, platformClusterRoles, type KubernetesObject } from "../../model/index.ts";
+import { admitEnvironment, assemblePlatform, buildEnvironmentObjects, type KubernetesObject } from "../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
 import { hasDrifted, kubeCredentialsFrom, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { createFakeNodes } from "../../scripts/cluster/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, userKubeConfig, waitUntil } from "./_cluster.ts";
+import { installPlatformClusterRoles } from "./_control-plane-identity.ts";
 
 const ORG_COUNT = 10;
 const run = uniqueNamespacePrefix("ti").replace(/-$/, "").slice(-10).replace(/^-/, "");
@@ -36,10 +37,7 @@ let admin: SiteConnection;
 beforeAll(async () => {
   admin = SiteConnection.open("ndc1", kubeCredentialsFrom(adminKubeConfig()));
   // ClusterRoles are the site program's, not a kind the provisioner owns: install them as it would.
-  const rbac = adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
-  for (const role of platformClusterRoles("pulumi")) {
-    await rbac.replaceClusterRole({ name: role.metadata.name, body: role as never }).catch(() => rbac.createClusterRole({ body: role as never }));
-  }
+  await installPlatformClusterRoles(adminKubeConfig());
   for (const t of tenants) {
     // A dry run of namespaced objects needs their namespace: namespace first, then the rest.
     const [ns, ...rest] = t.objects;
