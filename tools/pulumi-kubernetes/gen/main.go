@@ -35,13 +35,23 @@ func run(version, out string) error {
 	if version == "" || strings.HasPrefix(version, "v") {
 		return fmt.Errorf("-version must be a bare semver like 4.25.0, got %q", version)
 	}
-	// The module's directory in the module cache, resolved by the go command
-	// from this module's go.mod so the schema always matches the built code.
-	dirOut, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", providerModule).Output()
+	// The module's directory in the module cache. `go list -m -f {{.Dir}}` prints
+	// nothing for a module that is not downloaded yet (a fresh machine), so ask
+	// `go mod download -json`, which fetches it when needed and names its Dir;
+	// the version comes from this module's go.mod, so the schema always matches
+	// the built code.
+	dlOut, err := exec.Command("go", "mod", "download", "-json", providerModule).Output()
 	if err != nil {
-		return fmt.Errorf("locating %s (run `go mod download` first): %w", providerModule, err)
+		return fmt.Errorf("downloading %s: %w", providerModule, err)
 	}
-	src := filepath.Join(strings.TrimSpace(string(dirOut)), "cmd", "pulumi-resource-kubernetes")
+	var dl struct{ Dir, Error string }
+	if err := json.Unmarshal(dlOut, &dl); err != nil {
+		return fmt.Errorf("reading `go mod download -json %s`: %w", providerModule, err)
+	}
+	if dl.Error != "" || dl.Dir == "" {
+		return fmt.Errorf("downloading %s: %s (no module directory)", providerModule, dl.Error)
+	}
+	src := filepath.Join(dl.Dir, "cmd", "pulumi-resource-kubernetes")
 
 	// Round-trip through schema.PackageSpec, as upstream does, so the embedded
 	// schema is byte-for-byte what their release would embed.
