@@ -26,7 +26,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 task="${1:-test}"; [ $# -gt 0 ] && shift
 case "$task" in
-  test)  npx tsc --noEmit -p . && npx vitest run "$@" ;;
+  # What the tests need from the machine is checked first, so a missing package stops the run at once.
+  test)  npx tsx scripts/check-prerequisites.ts && npx tsc --noEmit -p . && npx vitest run "$@" ;;
   start) exec npx tsx scripts/start.ts "$@" ;;
   serve) exec npx tsx control-plane/server.ts "$@" ;;
   *)     exec "$task" "$@" ;;

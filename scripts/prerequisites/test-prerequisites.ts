@@ -1,0 +1,70 @@
+/** One thing `npm test` needs from the machine, and whether it is there. */
+export interface Prerequisite {
+  /** What is needed, e.g. `PostgreSQL (initdb)`. */
+  readonly name: string;
+  /** Which tests need it and why. */
+  readonly neededBy: string;
+  /** Where it was found, or undefined when it is missing. */
+  readonly found: string | undefined;
+  /** How to get it, shown when it is missing. */
+  readonly howTo: string;
+}
+
+/** What the machine has, as the probe in `check-prerequisites.ts` reads it (injectable for tests). */
+export interface MachineProbe {
+  /** Absolute path of an executable on PATH, or undefined. */
+  which(command: string): string | undefined;
+  /** The newest Debian PostgreSQL `initdb`, or undefined. */
+  initdb(): string | undefined;
+  /** Environment variables. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Go-built tools missing from the cache, by name (`kubernetes v1.37.2`). */
+  readonly unbuiltTools: readonly string[];
+}
+
+/**
+ * Everything `npm test` needs beyond Node and node_modules, checked before the first test so a
+ * missing package is reported at the start with how to install it, not as a failure 10 minutes in.
+ * Go is needed only while some Go-built tool is missing from the cache.
+ */
+export function testPrerequisites(probe: MachineProbe): Prerequisite[] {
+  const database = probe.env.DATABASE_URL_NDC_TEST;
+  const go = probe.which("go");
+  return [
+    {
+      name: "PostgreSQL (initdb)",
+      neededBy: "store and API tests on PostgreSQL (a throw-away server per run)",
+      found: database ? "DATABASE_URL_NDC_TEST" : probe.initdb(),
+      howTo: "apt-get install -y postgresql (Debian), or set DATABASE_URL_NDC_TEST to a server where you may CREATE DATABASE",
+    },
+    {
+      name: "openssl",
+      neededBy: "the test clusters' certificates",
+      found: probe.which("openssl"),
+      howTo: "apt-get install -y openssl",
+    },
+    {
+      name: "git",
+      neededBy: "the e2e test that checks pulumi leaves stacks/ untouched",
+      found: probe.which("git"),
+      howTo: "apt-get install -y git",
+    },
+    {
+      name: "Go >= 1.26",
+      neededBy: `building ${probe.unbuiltTools.length > 0 ? probe.unbuiltTools.join(", ") : "the Go tools"} (kube-apiserver, etcd, Pulumi engine)`,
+      found: probe.unbuiltTools.length === 0 ? "every Go tool is already built" : go,
+      howTo: "install Go 1.26 or newer and put it first on PATH (https://go.dev/doc/install), or build the tools once elsewhere into $NDC_CACHE_DIR",
+    },
+  ];
+}
+
+/** The report printed at the start of `npm test`: one line per prerequisite, then what to do. */
+export function prerequisitesReport(items: readonly Prerequisite[]): { ok: boolean; text: string } {
+  const missing = items.filter((i) => i.found === undefined);
+  const lines = items.map((i) => `  ${i.found === undefined ? "MISSING" : "ok     "} ${i.name.padEnd(20)} ${i.found ?? `needed by ${i.neededBy}`}`);
+  const fixes = missing.map((i) => `  ${i.name}: ${i.howTo}`);
+  const text = missing.length === 0
+    ? `npm test needs:\n${lines.join("\n")}`
+    : `npm test needs:\n${lines.join("\n")}\n\nnpm test cannot run: ${missing.map((i) => i.name).join(", ")} ${missing.length === 1 ? "is" : "are"} missing. Install:\n${fixes.join("\n")}`;
+  return { ok: missing.length === 0, text };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, test } from "vitest";
+import { prerequisitesReport, testPrerequisites, type MachineProbe } from "../../../scripts/prerequisites/test-prerequisites.ts";
+import { coldCacheEnv } from "../../../scripts/toolchain/check-cold.ts";
+
+const everything: MachineProbe = {
+  which: (c) => `/usr/bin/${c}`,
+  initdb: () => "/usr/lib/postgresql/15/bin/initdb",
+  env: {},
+  unbuiltTools: [],
+};
+
+describe("testPrerequisites", () => {
+  test("finds everything on a machine that has it", () => {
+    const report = prerequisitesReport(testPrerequisites(everything));
+    expect(report.ok).toBe(true);
+    expect(report.text).not.toContain("MISSING");
+  });
+
+  test("fails when PostgreSQL, openssl and git are missing, saying how to install each", () => {
+    const bare: MachineProbe = { ...everything, which: (c) => (c === "go" ? "/usr/local/go/bin/go" : undefined), initdb: () => undefined };
+    const report = prerequisitesReport(testPrerequisites(bare));
+    expect(report.ok).toBe(false);
+    expect(report.text).toContain("npm test cannot run: PostgreSQL (initdb), openssl, git are missing. Install:");
+    expect(report.text).toContain("  PostgreSQL (initdb): apt-get install -y postgresql (Debian), or set DATABASE_URL_NDC_TEST to a server where you may CREATE DATABASE");
+    expect(report.text).toContain("  openssl: apt-get install -y openssl");
+    expect(report.text).toContain("  git: apt-get install -y git");
+  });
+
+  test("accepts DATABASE_URL_NDC_TEST instead of a local PostgreSQL", () => {
+    const items = testPrerequisites({ ...everything, initdb: () => undefined, env: { DATABASE_URL_NDC_TEST: "postgres://x" } });
+    expect(items.find((i) => i.name === "PostgreSQL (initdb)")?.found).toBe("DATABASE_URL_NDC_TEST");
+  });
+
+  test("needs Go only while a Go-built tool is missing from the cache", () => {
+    const noGo: MachineProbe = { ...everything, which: (c) => (c === "go" ? undefined : `/usr/bin/${c}`) };
+    expect(prerequisitesReport(testPrerequisites(noGo)).ok).toBe(true);
+    const report = prerequisitesReport(testPrerequisites({ ...noGo, unbuiltTools: ["etcd v3.6.16"] }));
+    expect(report.ok).toBe(false);
+    expect(report.text).toContain("MISSING Go >= 1.26           needed by building etcd v3.6.16 (kube-apiserver, etcd, Pulumi engine)");
+  });
+});
+
+describe("coldCacheEnv", () => {
+  test("puts the module, build and tool caches under the given folder, each apart", () => {
+    expect(coldCacheEnv("/tmp/x")).toEqual({ GOMODCACHE: "/tmp/x/gomodcache", GOCACHE: "/tmp/x/gocache", NDC_CACHE_DIR: "/tmp/x/ndc-cache" });
+  });
+});
