@@ -6,6 +6,7 @@ import { distanceKm, entitlementOf, type Platform, type PlatformSite } from "./p
 import { POLICY, TENANT_ZONES, type DataClass, type Policy, type SecurityLevel, type Zone } from "./policy.ts";
 import { addAmounts, formatBytes, formatCpu, parseBytes, parseCpuMillis, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
 import type { ComputePool, Site } from "./site-config.ts";
+import { refuseTenantGroup } from "./tenant-groups.ts";
 import { IssueCollector, ValidationError } from "./validation-error.ts";
 
 /** A rule the platform cannot meet yet, admitted and reported until it can (DOMAIN.md placement). */
@@ -98,6 +99,14 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
   }
   if (spec.allowLoadBalancer && !org!.allowLoadBalancer) {
     issues.add("allowLoadBalancer", true, "load-balancer-entitlement", `${env.org} is not entitled to LoadBalancer or NodePort services`);
+  }
+
+  // Owners and viewers: the organization's own groups only (they are bound to roles in the namespace).
+  for (const key of ["owners", "viewers"] as const) {
+    (spec[key] ?? []).forEach((group, index) => {
+      const refusal = refuseTenantGroup(group, env.org, platform, policy);
+      if (refusal) issues.add(`${key}[${index}]`, group, refusal.rule, refusal.message);
+    });
   }
 
   // Zone.

@@ -9,6 +9,7 @@ export * from "./site-config.ts";
 export * from "./platform.ts";
 export * from "./data-classification.ts";
 export * from "./zone-flows.ts";
+export * from "./tenant-groups.ts";
 export * from "./admission.ts";
 export * from "./site-stack.ts";
 export * from "./builder/index.ts";

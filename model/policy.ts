@@ -95,6 +95,17 @@ export interface Policy {
     readonly requestMemoryBytes: number;
     readonly limitMemoryBytes: number;
   };
+  /**
+   * Which identity-provider groups an environment may name as owners or viewers: the organization's
+   * catalog `ownerGroups`, or groups named `<org><separator>…`; names with a refused prefix never.
+   */
+  readonly tenantGroups: {
+    readonly source: Source;
+    /** Groups `<org slug><separator>…` belong to that organization (the longest matching slug wins). */
+    readonly orgPrefixSeparator: string;
+    /** Prefixes no tenant group may have, compared case-insensitively (Kubernetes' own groups). */
+    readonly refusedPrefixes: readonly string[];
+  };
   /** Requests the workflow may approve without a human. */
   readonly autoApproval: {
     readonly maxSecurityLevel: SecurityLevel;
@@ -102,6 +113,10 @@ export interface Policy {
     readonly stages: readonly Stage[];
     readonly maxCpuMillis: number;
     readonly maxMemoryBytes: number;
+    /** GPUs are scarce and costly: above this a human decides. */
+    readonly maxGpu: number;
+    /** Storage summed over every tier, in bytes. */
+    readonly maxStorageBytes: number;
   };
 }
 
@@ -178,11 +193,20 @@ export const POLICY: Policy = {
   },
   ephemeralStorage: { perCoreBytes: 4 * GI, minimumBytes: 4 * GI },
   containerDefaults: { requestCpuMillis: 100, limitCpuMillis: 500, requestMemoryBytes: 128 * MI, limitMemoryBytes: 512 * MI },
+  tenantGroups: {
+    // Owners become tenant-admin and viewers get view in the namespace: a group that is not the
+    // organization's own (system:authenticated, another ministry's team) would hand its namespace out.
+    source: { law: "platform policy: an organization grants access to its environments only to its own people", confirmed: false },
+    orgPrefixSeparator: "-",
+    refusedPrefixes: ["system:"],
+  },
   autoApproval: {
     maxSecurityLevel: 2,
     dataClasses: ["other"],
     stages: ["dev", "test"],
     maxCpuMillis: 16_000,
     maxMemoryBytes: 64 * GI,
+    maxGpu: 0,
+    maxStorageBytes: 500 * GI,
   },
 };

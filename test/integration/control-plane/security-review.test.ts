@@ -1,0 +1,62 @@
+// Issue 10 (an independent security review): each hole it found, closed and proven through the
+// HTTP API on SQLite and PostgreSQL. A refused request names the field and the rule, and leaves the
+// store exactly as it was.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { testSpec } from "../../../model/testing.ts";
+import { BACKENDS, prodSpec, snapshot, startTestApp, type TestApp } from "./_harness.ts";
+
+const ENVS = "/v1/organizations/byt/environments";
+
+describe.each(BACKENDS)("security review (%s)", (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  /** Sends a request that must be refused with `status`, naming `field` and `rule`, and changes nothing. */
+  const refused = async (status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) => {
+    const before = await snapshot(t.raw);
+    const res = await send();
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+    expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
+    expect(await snapshot(t.raw)).toEqual(before);
+    return res.json() as { detail: string; errors: { field: string; rule: string; message: string }[] };
+  };
+
+  describe("item 2: owners and viewers come only from the organization's own groups", () => {
+    test.each([
+      ["owners", "system:authenticated", "group-reserved"],
+      ["owners", "system:serviceaccounts", "group-reserved"],
+      ["viewers", "system:unauthenticated", "group-reserved"],
+      ["owners", "System:Masters", "group-reserved"],
+      ["owners", "bct-admins", "group-of-organization"], // another organization's catalog group
+      ["viewers", "bct-his-team", "group-of-organization"], // another organization's prefix
+      ["owners", "everyone", "group-of-organization"],
+    ])("fails when %s names %s (%s); nothing is stored", async (key, group, rule) => {
+      const body = testSpec({ name: "grp", [key]: [group] });
+      const problem = await refused(422, `${key}[0]`, rule, () => t.call("POST", ENVS, t.tokens.alice, body));
+      expect(problem.errors.find((e) => e.field === `${key}[0]`)!.message).toMatch(/byt/);
+    });
+
+    test("fails when a PATCH names system:authenticated as owner; the environment keeps its owners", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "grp-patch" }));
+      expect(created.statusCode).toBe(201);
+      const version = String(created.json().version);
+      await refused(422, "owners[1]", "group-reserved", () =>
+        t.call("PATCH", `${ENVS}/grp-patch`, t.tokens.alice, { owners: ["byt-his-team", "system:authenticated"] }, { "if-match": version }),
+      );
+      expect((await t.call("GET", `${ENVS}/grp-patch`, t.tokens.alice)).json().owners).toEqual(["byt-his-team"]);
+    });
+
+    test("the catalog's ownerGroups and <org>-<team> groups are accepted", async () => {
+      const res = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "grp-ok", owners: ["byt-admins", "byt-his-team"], viewers: ["byt-auditors"] }));
+      expect(res.statusCode, res.body).toBe(201);
+    });
+  });
+});
+
+export { prodSpec };
