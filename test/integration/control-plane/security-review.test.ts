@@ -57,6 +57,23 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(res.statusCode, res.body).toBe(201);
     });
   });
+
+  describe("item 15: auto-approval counts GPUs and storage (limits in policy data)", () => {
+    test.each([
+      ["one GPU", { cpu: "2", memory: "8Gi", gpu: 1 }, "gpu 1 is above 0"],
+      ["600Gi of storage", { cpu: "2", memory: "8Gi", storage: { standard: "600Gi" } }, `storage ${600 * 2 ** 30} bytes (all tiers) is above ${500 * 2 ** 30}`],
+    ])("a small dev request with %s waits for an operator", async (what, resources, reason) => {
+      const res = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: `auto-${what.split(" ")[0]!.toLowerCase()}`, resources }));
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({ phase: "AwaitingApproval" });
+      expect(res.json().reason).toContain(reason);
+    });
+
+    test("the same request without GPU and with 100Gi is still approved by policy", async () => {
+      const res = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "auto-small", resources: { cpu: "2", memory: "8Gi", storage: { standard: "100Gi" } } }));
+      expect(res.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
+    });
+  });
 });
 
 export { prodSpec };
