@@ -13,7 +13,9 @@ const READ = ["get", "list", "watch"];
 
 /**
  * The tenant admin role: full control of workloads, read-only on quota, limits, network policies
- * and RBAC, so owners cannot widen their own isolation.
+ * and RBAC, so owners cannot widen their own isolation. No `endpoints` or `endpointslices`: whoever
+ * writes them steers a Service's traffic to any address, around network policies (CVE-2021-25740;
+ * Kubernetes removed them from its own `edit` and `admin` roles for that reason).
  */
 export function tenantAdminClusterRole(managedBy: ManagedBy = "pulumi"): KubernetesObject {
   return {
@@ -21,7 +23,7 @@ export function tenantAdminClusterRole(managedBy: ManagedBy = "pulumi"): Kuberne
     kind: "ClusterRole",
     metadata: { name: TENANT_ADMIN_ROLE, labels: { [LABELS.managedBy]: managedBy, [LABELS.role]: "tenant-admin" } },
     rules: [
-      { apiGroups: [""], resources: ["pods", "services", "endpoints", "configmaps", "secrets", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: [""], resources: ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims"], verbs: ALL },
       { apiGroups: [""], resources: ["pods/log", "pods/exec", "pods/portforward", "pods/attach"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["serviceaccounts", "events", "resourcequotas", "limitranges"], verbs: READ },
       { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
@@ -57,6 +59,12 @@ export function controlPlaneClusterRole(managedBy: ManagedBy = "pulumi"): Kubern
     ],
   };
 }
+
+/** Resources no tenant-facing role may write: traffic-steering objects (CVE-2021-25740). */
+export const TENANT_FORBIDDEN_WRITES: readonly { readonly apiGroup: string; readonly resource: string }[] = [
+  { apiGroup: "", resource: "endpoints" },
+  { apiGroup: "discovery.k8s.io", resource: "endpointslices" },
+];
 
 /** All platform cluster roles, in apply order. */
 export function platformClusterRoles(managedBy: ManagedBy = "pulumi"): KubernetesObject[] {
