@@ -51,6 +51,8 @@ function describe(error: ValueError): { rule: string; message: string } {
       return { rule: "allowed-values", message: `must be ${JSON.stringify(s.const)}` };
     case ValueErrorType.StringPattern:
       return { rule: String(s["x-rule"] ?? "format"), message: String(s["x-message"] ?? `must match ${String(s.pattern)}`) };
+    case ValueErrorType.StringFormat:
+      return { rule: String(s["x-rule"] ?? "format"), message: String(s["x-message"] ?? `must be a ${String(s.format)}`) };
     case ValueErrorType.StringMaxLength:
       return { rule: "max-length", message: `must be at most ${String(s.maxLength)} characters` };
     case ValueErrorType.StringMinLength:

@@ -4,6 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { FastifySchemaCompiler } from "fastify";
 import { checkSchema } from "../../model/index.ts";
 import { NdcError } from "./errors.ts";
+import "./_formats.ts";
 
 /**
  * For an optional body (`object | null`) sent as an object, the object branch: its errors name the

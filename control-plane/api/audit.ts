@@ -4,11 +4,21 @@ import { AuditRecordSchema, AuditVerificationSchema } from "../audit/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
+import { toStoredInstant } from "./_formats.ts";
 import { decodeCursor, encodeCursor } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
 import { Page, PageQuerySchema, problems } from "./schemas.ts";
 
 const TAGS = ["audit"];
+
+/** An RFC 3339 time with its offset; compared as an instant (a +07:00 time is converted to UTC). */
+const DateTime = (bound: string) =>
+  Type.String({
+    format: "date-time",
+    maxLength: 40,
+    description: `RFC 3339 date-time with an offset, ${bound}, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00`,
+    "x-message": "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00",
+  });
 
 /** The audit trail: filtered pages of records, and verification of the hash chain. */
 export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async (plain, { store }) => {
@@ -28,8 +38,8 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async 
             actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             target: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "e.g. environment byt/his-app" })),
             outcome: Type.Optional(Type.Union([Type.Literal("allowed"), Type.Literal("denied")])),
-            since: Type.Optional(Type.String({ format: "date-time", pattern: "^[0-9]{4}-", description: "ISO 8601, inclusive" })),
-            until: Type.Optional(Type.String({ format: "date-time", pattern: "^[0-9]{4}-", description: "ISO 8601, exclusive" })),
+            since: Type.Optional(DateTime("inclusive")),
+            until: Type.Optional(DateTime("exclusive")),
             ...PageQuerySchema,
           },
           { additionalProperties: false },
@@ -51,8 +61,8 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async 
         ...(q.actor ? { actor: q.actor } : {}),
         ...(q.target ? { target: q.target } : {}),
         ...(q.outcome ? { outcome: q.outcome } : {}),
-        ...(q.since ? { since: q.since } : {}),
-        ...(q.until ? { until: q.until } : {}),
+        ...(q.since ? { since: toStoredInstant(q.since) } : {}),
+        ...(q.until ? { until: toStoredInstant(q.until) } : {}),
         ...(afterSeq !== undefined ? { afterSeq } : {}),
       });
       const items = rows.slice(0, limit);

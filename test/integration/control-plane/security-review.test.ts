@@ -74,6 +74,37 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(res.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
     });
   });
+
+  describe("item 14: since and until on GET /v1/audit take RFC 3339 times", () => {
+    /** `at` written as local time in Hà Nội (+07:00), the way a Vietnamese operator would type it. */
+    const hanoi = (at: Date) => new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(0, 19) + "+07:00";
+    const count = async (query: string) => {
+      const res = await t.call("GET", `/v1/audit?limit=200&${query}`, t.tokens.audrey);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().items as unknown[]).length;
+    };
+
+    test("Z, offsets and fractions are accepted, and an offset is compared as the instant it names", async () => {
+      const all = await count("");
+      expect(all).toBeGreaterThan(0);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      const inAnHour = new Date(Date.now() + 3_600_000);
+      expect(await count(`since=${encodeURIComponent(hourAgo.toISOString())}`)).toBe(all);
+      expect(await count(`since=${encodeURIComponent(hanoi(hourAgo))}`)).toBe(all);
+      // As text, "…T11:…+07:00" sorts after "…T04:…Z": only a comparison by instant finds nothing here.
+      expect(await count(`since=${encodeURIComponent(hanoi(inAnHour))}`)).toBe(0);
+      expect(await count(`until=${encodeURIComponent(hanoi(hourAgo))}`)).toBe(0);
+      expect(await count("since=2020-01-01T00:00:00.123456Z&until=2999-12-31T23:59:59z")).toBe(all);
+    });
+
+    test.each(["yesterday", "2026-01-31", "2026-01-31T00:00:00", "2026-02-30T00:00:00Z", "2026-01-31T24:00:00Z", "2026-01-31T00:00:00+25:00"])(
+      "fails when since is %s",
+      async (since) => {
+        const problem = await refused(400, "query.since", "format", () => t.call("GET", `/v1/audit?since=${encodeURIComponent(since)}`, t.tokens.audrey));
+        expect(problem.errors[0]!.message).toBe("must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00");
+      },
+    );
+  });
 });
 
 export { prodSpec };
