@@ -303,7 +303,7 @@ describe("ops scripts against the running service", () => {
         },
       );
       await new Promise<void>((r) => fakeApiServer.listen(0, "127.0.0.1", r));
-      const res = await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, prodSpec({ name: "site-prod", securityLevel: 2, dataClass: "other" }));
+      const res = await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, prodSpec({ name: "site-prod", securityLevel: 2, dataClass: "other", owners: ["bct-admins"] }));
       expect(res.statusCode, res.body).toBe(201);
       expect((await t.call("POST", "/v1/organizations/bct/environments/site-prod/approve", t.tokens.olga)).statusCode).toBe(200);
       ({ id: envId, namespace } = res.json() as { id: string; namespace: string });

@@ -51,7 +51,7 @@ const CASES: Case[] = [
   { name: "core data in the app zone", body: spec({ dataClass: "core", securityLevel: 4, zone: "app", sites: ["ndc1", "ndc2"] }), status: 422, field: "zone", rule: "zone-for-data-class" },
   { name: "core data on one site while two are active", body: spec({ dataClass: "core", securityLevel: 4, zone: "restricted", stage: "prod", resources: { cpu: "4", memory: "16Gi" } }), status: 422, field: "sites", rule: "multi-site" },
   { name: "security level too low for the data", body: spec({ dataClass: "important", zone: "data", securityLevel: 2 }), status: 422, field: "securityLevel", rule: "minimum-security-level" },
-  { name: "level above the organization's", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ securityLevel: 4, zone: "data", dataClass: "important" }), status: 422, field: "securityLevel", rule: "organization-max-security-level" },
+  { name: "level above the organization's", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ securityLevel: 4, zone: "data", dataClass: "important", owners: ["bct-admins"] }), status: 422, field: "securityLevel", rule: "organization-max-security-level" },
   { name: "over site capacity", body: resources({ cpu: "2000" }), status: 422, field: "resources.cpu", rule: "site-capacity" },
   { name: "over entitlement", body: resources({ cpu: "65" }), status: 422, field: "resources.cpu", rule: "entitlement" },
   { name: "over GPU entitlement", body: resources({ gpu: 3 }), status: 422, field: "resources.gpu", rule: "entitlement" },
@@ -65,7 +65,7 @@ const CASES: Case[] = [
   { name: "owner group with a space", body: spec({ owners: ["my group"] }), status: 400, field: "owners[0]", rule: "format" },
   { name: "name taken", body: spec({ name: "existing" }), status: 409, field: "name", rule: "name-unique" },
   { name: "name of the landing namespace", body: spec({ name: "landing" }), status: 422, field: "name", rule: "name-unique" },
-  { name: "over the organization's environment limit", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ name: "fourth" }), status: 422, field: "org", rule: "environment-limit" },
+  { name: "over the organization's environment limit", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ name: "fourth", owners: ["bct-admins"] }), status: 422, field: "org", rule: "environment-limit" },
   { name: "reused Idempotency-Key with another body", body: spec({ name: "other" }), headers: { "idempotency-key": "used-key" }, status: 422, field: "header.idempotency-key", rule: "idempotency-key-reuse" },
   { name: "wrong If-Match", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "8" } }, headers: { "if-match": '"99"' }, status: 412, field: "header.if-match", rule: "version-match" },
   { name: "PATCH without If-Match", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "8" } }, status: 428, field: "header.if-match", rule: "required" },
@@ -95,7 +95,7 @@ describe.each(BACKENDS)("bad input over HTTP (%s)", (backend) => {
     await ok(t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "existing" })));
     await ok(t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "approved-one" })));
     await ok(t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "keyed" }), { "idempotency-key": "used-key" }));
-    for (const name of ["one", "two", "three"]) await ok(t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name })));
+    for (const name of ["one", "two", "three"]) await ok(t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name, owners: ["bct-admins"] })));
   });
   afterAll(async () => {
     await t?.cleanup();

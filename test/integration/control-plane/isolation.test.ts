@@ -36,7 +36,7 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     pat = await mint({ subject: "pat", role: "platform-admin" });
     bctAuditor = await mint({ subject: "bct-auditor", role: "auditor", org: "bct" });
     for (const name of ["his-app", "secret-registry"]) expect((await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name }))).statusCode).toBe(201);
-    expect((await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name: "trade-portal" }))).statusCode).toBe(201);
+    expect((await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name: "trade-portal", owners: ["bct-portal-team"] }))).statusCode).toBe(201);
   });
   afterAll(async () => {
     await t?.cleanup();
