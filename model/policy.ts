@@ -106,6 +106,8 @@ export interface Policy {
     /** Prefixes no tenant group may have, compared case-insensitively (Kubernetes' own groups). */
     readonly refusedPrefixes: readonly string[];
   };
+  /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
+  readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
   /** Requests the workflow may approve without a human. */
   readonly autoApproval: {
     readonly maxSecurityLevel: SecurityLevel;
@@ -199,6 +201,13 @@ export const POLICY: Policy = {
     source: { law: "platform policy: an organization grants access to its environments only to its own people", confirmed: false },
     orgPrefixSeparator: "-",
     refusedPrefixes: ["system:"],
+  },
+  apiTokenLifetime: {
+    // A token that never expires outlives the person or system it was given to; a year at most
+    // means every token is reviewed at least yearly.
+    source: { law: "platform policy: credentials are reviewed at least yearly", confirmed: false },
+    defaultSeconds: 30 * 86_400,
+    maxSeconds: 365 * 86_400,
   },
   autoApproval: {
     maxSecurityLevel: 2,

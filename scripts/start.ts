@@ -15,7 +15,7 @@ Brings up, reusing whatever is already running:
 
 options:
   --port <n>         HTTP port (default $PORT or 8080)
-  --data-dir <dir>   SQLite file, bootstrap token, identity (default .ndc)
+  --data-dir <dir>   SQLite file, bootstrap and admin tokens, identity (default .ndc)
   --skip-baseline    do not run pulumi up (the baseline must exist)
   --help             this text`;
 
@@ -40,10 +40,10 @@ try {
   console.log(`
 ndc-platform is up.
   API        ${platform.url}   (OpenAPI: ${platform.url}/openapi.json)
-  token      ${platform.bootstrapToken}   (platform-admin; mint others with POST /v1/tokens)
+  token      ${platform.adminToken}   (platform-admin, kept in the data folder; mint others with POST /v1/tokens)
   cluster    KUBECONFIG=${platform.kubeconfig}
 try:
-  curl -s -H "authorization: Bearer ${platform.bootstrapToken}" ${platform.url}/v1/sites
+  curl -s -H "authorization: Bearer ${platform.adminToken}" ${platform.url}/v1/sites
 Ctrl-C stops the service; the cluster keeps running (npm run cluster -- down stops it).`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void platform.stop().then(() => process.exit(0)));
   platform.service.once("exit", (code) => process.exit(code ?? 1));

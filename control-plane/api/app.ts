@@ -147,7 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });
   await app.register(auditRoutes, { store });
-  await app.register(tokenRoutes, { store, platform, now, onRevoke: () => authenticator.forget() });
+  await app.register(tokenRoutes, { store, platform, now, policy: options.policy ?? POLICY, onRevoke: () => authenticator.forget() });
   app.get(
     "/openapi.json",
     { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import type { Platform } from "../../model/index.ts";
-import { generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import { POLICY, type Platform, type Policy } from "../../model/index.ts";
+import { bootstrapRetired, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError, type ProblemIssue } from "./errors.ts";
@@ -15,7 +15,9 @@ export const TokenRequestSchema = Type.Object(
     role: RoleSchema,
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
     expiresIn: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })]),
+      Type.Union([Type.Integer({ minimum: 1, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })], {
+        description: "lifetime; default and maximum from policy (30 days and 365 days)",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -27,7 +29,7 @@ export const TokenResponseSchema = Type.Object({
   subject: Type.String(),
   role: RoleSchema,
   org: Type.Union([Type.String(), Type.Null()]),
-  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()], { description: "always set for new tokens; null only for tokens minted before lifetimes were enforced" }),
 });
 
 export const TokenRevokedSchema = Type.Object({
@@ -42,12 +44,15 @@ export interface TokenRoutesOptions {
   readonly store: Store;
   readonly platform: Platform;
   readonly now: () => Date;
+  /** Token lifetimes. @default POLICY */
+  readonly policy?: Policy;
   /** Called after a revocation commits (drops this replica's token cache). */
   readonly onRevoke?: () => void;
 }
 
 /** Minting and revoking API tokens (platform-admin): a token is returned once and stored hashed. */
-export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain, { store, platform, now, onRevoke }) => {
+export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain, { store, platform, now, policy = POLICY, onRevoke }) => {
+  const lifetime = policy.apiTokenLifetime;
   const app = plain.withTypeProvider<TypeBoxProvider>();
   app.post(
     "/v1/tokens",
@@ -69,8 +74,15 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         issues.push({ field: "org", rule: "organization-known", message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`, value: org });
       }
       if (admin.org !== undefined && org !== admin.org) issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
-      const ms = expiresIn === undefined ? undefined : parseDuration(expiresIn);
-      if (expiresIn !== undefined && ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
+      const ms = expiresIn === undefined ? lifetime.defaultSeconds * 1000 : parseDuration(expiresIn);
+      if (ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
+      else if (ms > lifetime.maxSeconds * 1000) {
+        issues.push({ field: "expiresIn", rule: "max-lifetime", message: `must be at most ${lifetime.maxSeconds / 86_400} days (${lifetime.maxSeconds} s); mint a new token when it ends`, value: expiresIn });
+      }
+      if (admin.via === "bootstrap" && (role !== "platform-admin" || org !== undefined)) {
+        const message = "the bootstrap token only mints the first platform admin (role platform-admin, no org); mint everything else with that admin's token";
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "role", rule: "bootstrap-first-admin-only", message, value: role }], { denied: { org: org ?? null, target: "tokens", reason: "bootstrap-first-admin-only" } });
+      }
       if (issues.length > 0) throw new NdcError("NDC_ERR_RULE", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
 
       const { token, hash } = generateToken();
@@ -83,10 +95,14 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         org: org ?? null,
         createdBy: admin.subject,
         createdAt: at.toISOString(),
-        expiresAt: ms === undefined ? null : new Date(at.getTime() + ms).toISOString(),
+        expiresAt: new Date(at.getTime() + ms!).toISOString(),
         revokedAt: null,
       };
-      await store.transaction([], async (tx) => {
+      // The bootstrap lock makes "only the first admin" hold when two requests race.
+      await store.transaction(admin.via === "bootstrap" ? ["bootstrap"] : [], async (tx) => {
+        if (admin.via === "bootstrap" && (await bootstrapRetired(tx, admin.subject))) {
+          throw new NdcError("NDC_ERR_UNAUTHENTICATED", "the bootstrap token has already minted the first platform admin", [{ field: "header.authorization", rule: "bootstrap-retired", message: "use the platform-admin token it minted" }], { denied: { target: "tokens", reason: "bootstrap-retired" } });
+        }
         await tx.insertToken(record);
         await tx.appendAudit(
           {
@@ -100,6 +116,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
             requestId: request.id,
             // Never the token or its hash: who it is for and what it allows.
             after: { id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt },
+            detail: { via: admin.via, ...(admin.via === "bootstrap" ? { bootstrap: "first platform admin; this bootstrap token is retired now" } : {}) },
           },
           record.createdAt,
         );
@@ -121,6 +138,10 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
     },
     async (request) => {
       const admin = requirePermission(request, "tokens:create");
+      if (admin.via === "bootstrap") {
+        const message = "the bootstrap token only mints the first platform admin; revoke with a platform-admin token";
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], { denied: { target: `token ${request.params.id}`, reason: "bootstrap-first-admin-only" } });
+      }
       const at = now().toISOString();
       const revoked = await store.transaction([], async (tx) => {
         const token = await tx.revokeToken(request.params.id, at);

@@ -19,6 +19,15 @@ export function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(hashToken(a), "hex"), Buffer.from(hashToken(b), "hex"));
 }
 
+/**
+ * The subject the bootstrap token acts as: `bootstrap:` and a short hash of the secret, so a new
+ * secret (break-glass rotation) is a new subject that may mint one admin again, and the audit
+ * trail says which secret was used. 48 bits of a sha256 reveal nothing of a 32-byte secret.
+ */
+export function bootstrapSubject(bootstrapToken: string): string {
+  return `bootstrap:${hashToken(bootstrapToken).slice(0, 12)}`;
+}
+
 /** `30d`, `12h`, `15m`, `3600s`, or seconds as a number -> milliseconds; undefined when malformed. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isInteger(value) && value > 0 ? value * 1000 : undefined;

@@ -1,5 +1,5 @@
 import type { Store, TokenRecord } from "../store/index.ts";
-import { hashToken, sameToken } from "./api-tokens.ts";
+import { bootstrapSubject, hashToken, sameToken } from "./api-tokens.ts";
 import { createOidcVerifier, OidcError, type OidcOptions } from "./oidc.ts";
 import { ORG_ROLES, type Principal, type Role } from "./principal.ts";
 
@@ -16,6 +16,14 @@ export class AuthenticationError extends Error {
     super(message);
     this.name = "AuthenticationError";
   }
+}
+
+/**
+ * Whether the bootstrap token `subject` names has minted its platform admin already (the audit
+ * trail's `token.create` by that subject). Pass a transaction's reader to decide under its lock.
+ */
+export async function bootstrapRetired(reader: Pick<Store, "listAudit">, subject: string): Promise<boolean> {
+  return (await reader.listAudit({ actor: subject, action: "token.create", limit: 1 })).length > 0;
 }
 
 /** Resolves an `Authorization` header to a principal; `forget()` drops cached API-token lookups (after a revocation). */
@@ -41,13 +49,20 @@ export function createAuthenticator(store: Store, options: AuthOptions): Authent
     if (record) cache.set(hash, { record, until: now.getTime() + TOKEN_CACHE_MS });
     return record;
   };
+  // Once retired, a bootstrap token stays retired: no store read for it again.
+  let retiredBootstrap: string | undefined;
   const authenticate = async (authorization: string | undefined, now: Date): Promise<Principal> => {
     if (!authorization) throw new AuthenticationError("token-required", "send Authorization: Bearer <token> (an API token or an OIDC access token)");
     const m = /^Bearer ([A-Za-z0-9._~+/=-]{16,4096})$/.exec(authorization);
     if (!m) throw new AuthenticationError("token-format", "the Authorization header must be `Bearer <token>`");
     const token = m[1]!;
     if (options.bootstrapToken && sameToken(token, options.bootstrapToken)) {
-      return { subject: "bootstrap", roles: ["platform-admin"], via: "bootstrap" };
+      const subject = bootstrapSubject(options.bootstrapToken);
+      if (retiredBootstrap === subject || (await bootstrapRetired(store, subject))) {
+        retiredBootstrap = subject;
+        throw new AuthenticationError("bootstrap-retired", "the bootstrap token has minted the first platform admin and no longer works; use a platform-admin token (or set a new NDC_BOOTSTRAP_TOKEN to mint one more, break-glass)");
+      }
+      return { subject, roles: ["platform-admin"], via: "bootstrap" };
     }
     if (token.split(".").length === 3) {
       if (!verifyJwt) throw new AuthenticationError("oidc-disabled", "this service does not accept OIDC tokens (NDC_OIDC_ISSUER is not set); use an API token");

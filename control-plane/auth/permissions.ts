@@ -37,6 +37,9 @@ export function canSeeOrg(principal: Principal, org: string): boolean {
  * answers 404 — the same as one that does not exist — so nothing leaks, not even existence.
  */
 export function authorize(principal: Principal, action: Action, org?: string): Decision {
+  if (principal.via === "bootstrap" && action !== "tokens:create") {
+    return { allowed: false, status: 403, rule: "bootstrap-first-admin-only", message: "the bootstrap token only mints the first platform admin (POST /v1/tokens with role platform-admin); use that admin's token for everything else" };
+  }
   if (org !== undefined && !canSeeOrg(principal, org)) {
     return { allowed: false, status: 404, rule: "organization-visible", message: `no organization or environment of that name is visible to ${principal.subject}` };
   }

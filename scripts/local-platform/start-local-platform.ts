@@ -15,7 +15,7 @@ import { createLocalNodes } from "./local-nodes.ts";
 export interface LocalPlatformOptions {
   /** HTTP port of the service. @default 8080 ($PORT) */
   readonly port?: number;
-  /** Data folder (SQLite file, bootstrap token). @default `.ndc` */
+  /** Data folder (SQLite file, bootstrap and admin tokens). @default `.ndc` */
   readonly dataDir?: string;
   /** A cluster to use instead of the local one. @default $KUBECONFIG when it answers, else cluster `local` */
   readonly kubeconfig?: string;
@@ -28,7 +28,8 @@ export interface LocalPlatformOptions {
 
 export interface LocalPlatform {
   readonly url: string;
-  readonly bootstrapToken: string;
+  /** A platform-admin API token (the bootstrap token mints it on the first start, then is retired). */
+  readonly adminToken: string;
   readonly kubeconfig: string;
   readonly service: ChildProcess;
   stop(): Promise<void>;
@@ -85,9 +86,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForService(url, service);
+  const adminToken = await localAdminToken(url, bootstrapToken, join(dataDir, "admin-token"));
   return {
     url,
-    bootstrapToken,
+    adminToken,
     kubeconfig,
     service,
     stop: async () => {
@@ -114,6 +116,30 @@ async function usableKubeconfig(path: string | undefined): Promise<string | unde
 async function persistentToken(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, "utf8")).trim();
   const token = `ndc-bootstrap-${randomBytes(24).toString("base64url")}`;
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * The local platform admin's token: the one kept in `file` while the service accepts it, else one
+ * minted with the bootstrap token (which only mints this first admin, then is retired).
+ */
+async function localAdminToken(url: string, bootstrapToken: string, file: string): Promise<string> {
+  if (existsSync(file)) {
+    const kept = (await readFile(file, "utf8")).trim();
+    // Only a platform-wide role reads the audit chain's first record: the token is still an admin's.
+    const res = await fetch(`${url}/v1/audit?limit=1`, { headers: { authorization: `Bearer ${kept}` } });
+    if (res.ok) return kept;
+  }
+  const res = await fetch(`${url}/v1/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${bootstrapToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ subject: "local-admin", role: "platform-admin", expiresIn: "365d" }),
+  });
+  if (res.status !== 201) {
+    throw new Error(`could not mint the local platform admin (${res.status} ${await res.text()}); the bootstrap token mints one admin only: remove ${file} and the SQLite file in its folder to start afresh, or set a new NDC_BOOTSTRAP_TOKEN`);
+  }
+  const token = ((await res.json()) as { token: string }).token;
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   return token;
 }

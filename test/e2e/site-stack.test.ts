@@ -53,7 +53,7 @@ describe("npm start", () => {
       expect(cpNs.metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("pulumi");
       await core().readNamespace({ name: "bca-landing" });
       // The service runs as the baseline's ServiceAccount and provisions a request to Ready.
-      const auth = { authorization: `Bearer ${platform.bootstrapToken}`, "content-type": "application/json" };
+      const auth = { authorization: `Bearer ${platform.adminToken}`, "content-type": "application/json" };
       const res = await fetch(`${platform.url}/v1/organizations/byt/environments`, {
         method: "POST",
         headers: { ...auth, "idempotency-key": "e2e-start-1" },

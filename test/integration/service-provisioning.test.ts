@@ -42,8 +42,17 @@ async function call(service: Service, token: string, method: string, path: strin
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
+/** Admin tokens per service: the bootstrap token mints the first platform admin only, which mints the rest. */
+const admins = new WeakMap<Service, string>();
+
 async function token(service: Service, subject: string, role: string, org?: string): Promise<string> {
-  const res = await call(service, BOOTSTRAP, "POST", "/v1/tokens", { subject, role, ...(org ? { org } : {}) });
+  let admin = admins.get(service);
+  if (!admin) {
+    const first = await call(service, BOOTSTRAP, "POST", "/v1/tokens", { subject: "test-admin", role: "platform-admin" });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    admins.set(service, (admin = first.body.token as string));
+  }
+  const res = await call(service, admin, "POST", "/v1/tokens", { subject, role, ...(org ? { org } : {}) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.token as string;
 }

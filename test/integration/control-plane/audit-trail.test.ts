@@ -21,7 +21,7 @@ describe.each(BACKENDS)("audit trail (%s)", (backend) => {
 
   beforeEach(async () => {
     t = await startTestApp(backend);
-    // Records 1-6: tokens minted by the harness; 7-11: environment transitions; 12: a denied read.
+    // Records 1-7: tokens minted by the harness; 8-12: environment transitions; 13: a denied read.
     await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name: "a" }));
     await t.call("POST", "/v1/organizations/byt/environments/a/approve", t.tokens.oscar);
     await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: "b" }));
@@ -35,39 +35,39 @@ describe.each(BACKENDS)("audit trail (%s)", (backend) => {
     const result = await verify();
     expect(result).toMatchObject({ ok: true, problems: [] });
     expect(result.checked).toBe(await t.store.countAudit());
-    expect(result.checked).toBe(12);
+    expect(result.checked).toBe(13);
   });
 
   test("a record edited in the database is named", async () => {
-    const id = await idOf(9);
-    await t.raw.run("UPDATE audit_records SET actor = ? WHERE seq = ?", ["mallory", 9]);
+    const id = await idOf(10);
+    await t.raw.run("UPDATE audit_records SET actor = ? WHERE seq = ?", ["mallory", 10]);
     const result = await verify();
     expect(result.ok).toBe(false);
-    expect(result.problems[0]).toMatchObject({ seq: 9, id, problem: "edited" });
-    expect(result.problems[0]!.message).toContain("record 9");
+    expect(result.problems[0]).toMatchObject({ seq: 10, id, problem: "edited" });
+    expect(result.problems[0]!.message).toContain("record 10");
   });
 
   test("an edit inside the JSON of a record is named", async () => {
-    await t.raw.run("UPDATE audit_records SET after_state = REPLACE(after_state, '\"AwaitingApproval\"', '\"Approved\"') WHERE seq = ?", [8]);
+    await t.raw.run("UPDATE audit_records SET after_state = REPLACE(after_state, '\"AwaitingApproval\"', '\"Approved\"') WHERE seq = ?", [9]);
     const result = await verify();
-    expect(result.problems).toEqual([expect.objectContaining({ seq: 8, problem: "edited" })]);
+    expect(result.problems).toEqual([expect.objectContaining({ seq: 9, problem: "edited" })]);
   });
 
   test("a deleted record is named by the gap it leaves", async () => {
-    await t.raw.run("DELETE FROM audit_records WHERE seq = ?", [10]);
+    await t.raw.run("DELETE FROM audit_records WHERE seq = ?", [11]);
     const result = await verify();
     expect(result.ok).toBe(false);
-    expect(result.problems[0]).toMatchObject({ seq: 11, problem: "deleted" });
-    expect(result.problems[0]!.message).toMatch(/^record 10 is missing before record 11/);
+    expect(result.problems[0]).toMatchObject({ seq: 12, problem: "deleted" });
+    expect(result.problems[0]!.message).toMatch(/^record 11 is missing before record 12/);
   });
 
   test("two records swapped are reported as reordered", async () => {
-    await t.raw.run("UPDATE audit_records SET seq = -1 WHERE seq = 9");
-    await t.raw.run("UPDATE audit_records SET seq = 9 WHERE seq = 10");
-    await t.raw.run("UPDATE audit_records SET seq = 10 WHERE seq = -1");
+    await t.raw.run("UPDATE audit_records SET seq = -1 WHERE seq = 10");
+    await t.raw.run("UPDATE audit_records SET seq = 10 WHERE seq = 11");
+    await t.raw.run("UPDATE audit_records SET seq = 11 WHERE seq = -1");
     const result = await verify();
     expect(result.ok).toBe(false);
-    expect(result.problems[0]).toMatchObject({ seq: 9, problem: "reordered" });
+    expect(result.problems[0]).toMatchObject({ seq: 10, problem: "reordered" });
   });
 
   test("records deleted at the end are detected by the head", async () => {

@@ -3,7 +3,9 @@
 // store exactly as it was.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testSpec } from "../../../model/testing.ts";
-import { BACKENDS, prodSpec, snapshot, startTestApp, type TestApp } from "./_harness.ts";
+import { buildApp } from "../../../control-plane/api/index.ts";
+import { bootstrapSubject } from "../../../control-plane/auth/index.ts";
+import { BACKENDS, BOOTSTRAP, openTestStore, prodSpec, snapshot, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
 
@@ -104,6 +106,58 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
         expect(problem.errors[0]!.message).toBe("must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00");
       },
     );
+  });
+
+  describe("item 12: token lifetimes have a default and a maximum; the bootstrap token only mints the first admin", () => {
+    const DAY = 86_400_000;
+    test.each([["9999999d"], ["366d"], ["8761h"], [31_622_401]])("fails when expiresIn is %s (over 365 days); nothing is stored", async (expiresIn) => {
+      const problem = await refused(422, "expiresIn", "max-lifetime", () => t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:long", role: "auditor", expiresIn }));
+      expect(problem.errors[0]!.message).toBe("must be at most 365 days (31536000 s); mint a new token when it ends");
+    });
+
+    test("without expiresIn a token lives 30 days; 365d is the longest accepted", async () => {
+      const before = Date.now();
+      const plain = await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:default", role: "auditor" });
+      expect(plain.statusCode, plain.body).toBe(201);
+      const expiresAt = Date.parse(plain.json().expiresAt);
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 30 * DAY);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30 * DAY);
+      const year = await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:year", role: "auditor", expiresIn: "365d" });
+      expect(year.statusCode).toBe(201);
+      expect(Date.parse(year.json().expiresAt) - Date.parse(new Date().toISOString())).toBeLessThanOrEqual(365 * DAY);
+    });
+
+    test("the bootstrap token, once it minted the first admin, is refused everywhere and the refusal is audited", async () => {
+      for (const [method, url, body] of [["GET", "/v1/sites", undefined], ["POST", "/v1/tokens", { subject: "again", role: "platform-admin" }]] as const) {
+        const res = await t.call(method, url, BOOTSTRAP, body);
+        expect(res.statusCode, res.body).toBe(401);
+        expect(res.json().errors[0]).toMatchObject({ field: "header.authorization", rule: "bootstrap-retired" });
+      }
+      const audit = (await t.call("GET", "/v1/audit?limit=200", t.tokens.audrey)).json().items as { actor: string; action: string; detail: { via?: string; reason?: string } | null; after: { role?: string } | null }[];
+      const minted = audit.filter((r) => r.action === "token.create" && r.actor === bootstrapSubject(BOOTSTRAP));
+      expect(minted).toEqual([expect.objectContaining({ after: expect.objectContaining({ subject: "admin", role: "platform-admin" }), detail: expect.objectContaining({ via: "bootstrap" }) })]);
+      expect(audit.filter((r) => r.action === "request.denied" && r.detail?.reason === "bootstrap-retired")).toHaveLength(2);
+    });
+
+    test("before that, the bootstrap token can mint a platform admin only — once, even when two requests race", async () => {
+      const fresh = await openTestStore(backend);
+      const app = await buildApp({ store: fresh.store, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false });
+      try {
+        const send = (method: "GET" | "POST", url: string, payload?: object) => app.inject({ method, url, headers: { authorization: `Bearer ${BOOTSTRAP}` }, ...(payload ? { payload } : {}) });
+        const read = await send("GET", "/v1/organizations");
+        expect(read.statusCode).toBe(403);
+        expect(read.json().errors[0]).toMatchObject({ rule: "bootstrap-first-admin-only" });
+        const requester = await send("POST", "/v1/tokens", { subject: "alice", role: "requester", org: "byt" });
+        expect(requester.statusCode).toBe(403);
+        expect(requester.json().errors[0]).toMatchObject({ field: "role", rule: "bootstrap-first-admin-only" });
+        const race = await Promise.all([send("POST", "/v1/tokens", { subject: "first", role: "platform-admin" }), send("POST", "/v1/tokens", { subject: "second", role: "platform-admin" })]);
+        expect(race.map((r) => r.statusCode).sort()).toEqual([201, 401]);
+        expect(Number((await fresh.raw.get("SELECT COUNT(*) AS n FROM api_tokens"))!.n)).toBe(1);
+      } finally {
+        await app.close();
+        await fresh.cleanup();
+      }
+    });
   });
 });
 
