@@ -23,7 +23,8 @@ export interface ServerConfig {
 /**
  * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL, NDC_STACKS_DIR (stacks/),
  * NDC_SITES (comma list of stack names; default every `Pulumi.*.yaml`), NDC_BOOTSTRAP_TOKEN and
- * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_RATE_LIMIT_PER_MINUTE (1200), NDC_TRUST_PROXY.
+ * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600),
+ * NDC_OIDC_ROLE_PREFIX (ndc:), NDC_RATE_LIMIT_PER_MINUTE (1200), NDC_TRUST_PROXY.
  * @throws Error naming the variable or stack file that is wrong
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -74,7 +75,10 @@ function oidcFromEnv(env: NodeJS.ProcessEnv): Pick<AuthOptions, "oidc"> {
   if (!issuer) return {};
   const audience = env.NDC_OIDC_AUDIENCE;
   if (!audience) throw new Error("NDC_OIDC_AUDIENCE is required with NDC_OIDC_ISSUER (the client id tokens are issued for)");
-  if (env.NDC_OIDC_JWKS_FILE) return { oidc: { issuer, audience, jwks: JSON.parse(readFileSync(env.NDC_OIDC_JWKS_FILE, "utf8")) } };
-  if (env.NDC_OIDC_JWKS_URL) return { oidc: { issuer, audience, jwksUrl: env.NDC_OIDC_JWKS_URL } };
+  const maxAge = env.NDC_OIDC_MAX_TOKEN_AGE_SECONDS;
+  if (maxAge !== undefined && !/^[1-9][0-9]{0,5}$/.test(maxAge)) throw new Error(`NDC_OIDC_MAX_TOKEN_AGE_SECONDS must be a whole number of seconds (1-999999), got ${JSON.stringify(maxAge)}`);
+  const extra = { ...(maxAge ? { maxTokenAgeSeconds: Number(maxAge) } : {}), ...(env.NDC_OIDC_ROLE_PREFIX ? { rolePrefix: env.NDC_OIDC_ROLE_PREFIX } : {}) };
+  if (env.NDC_OIDC_JWKS_FILE) return { oidc: { issuer, audience, jwks: JSON.parse(readFileSync(env.NDC_OIDC_JWKS_FILE, "utf8")), ...extra } };
+  if (env.NDC_OIDC_JWKS_URL) return { oidc: { issuer, audience, jwksUrl: env.NDC_OIDC_JWKS_URL, ...extra } };
   throw new Error("set NDC_OIDC_JWKS_URL (the provider's jwks_uri) or NDC_OIDC_JWKS_FILE with NDC_OIDC_ISSUER");
 }

@@ -15,8 +15,10 @@ configured by environment variables:
   NDC_STACKS_DIR (stacks)        site stacks to admit against; NDC_SITES=a,b loads only those
   NDC_KUBECONFIG_<SITE>          kubeconfig of a site's cluster (e.g. NDC_KUBECONFIG_NDC1); sites
                                  without one keep their requests approved until it is set
-  NDC_BOOTSTRAP_TOKEN            a platform-admin token accepted from the first start
+  NDC_BOOTSTRAP_TOKEN            mints the first platform admin (POST /v1/tokens), then is refused
   NDC_OIDC_ISSUER, NDC_OIDC_AUDIENCE, NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE
+  NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600)  oldest accepted OIDC token (from iat); exp is required
+  NDC_OIDC_ROLE_PREFIX (ndc:)    roles only from groups named <prefix><role>, e.g. ndc:operator
   NDC_RATE_LIMIT_PER_MINUTE (1200)`);
   process.exit(0);
 }

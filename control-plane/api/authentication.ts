@@ -28,6 +28,10 @@ export function installAuthentication(app: FastifyInstance, authenticate: Authen
       request.principal = await authenticate(request.headers.authorization, now());
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
+      if (error.rule === "idp-unavailable") {
+        // The caller's token may be fine: our identity provider did not answer. Not a failed login.
+        throw new NdcError("NDC_ERR_UNAVAILABLE", `${error.message} (the identity provider did not answer)`, [{ field: "header.authorization", rule: error.rule, message: error.message }], { headers: { "retry-after": "5" } });
+      }
       const at = now().getTime();
       const seen = failures.get(request.ip);
       if (!seen || seen.resetAt <= at) {

@@ -69,6 +69,9 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const admin = requirePermission(request, "tokens:create");
       const { subject, role, org, expiresIn } = request.body;
       const issues: ProblemIssue[] = [];
+      if (/^(bootstrap|system|oidc)[:]/i.test(subject)) {
+        issues.push({ field: "subject", rule: "subject-reserved", message: "must not start with bootstrap:, system: or oidc: (names the service gives itself or Kubernetes reserves)", value: subject });
+      }
       if (ORG_ROLES.includes(role) && org === undefined) issues.push({ field: "org", rule: "org-required", message: `is required for role ${role}`, value: org });
       if (org !== undefined && !platform.organizations.has(org)) {
         issues.push({ field: "org", rule: "organization-known", message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`, value: org });

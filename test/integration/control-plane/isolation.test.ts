@@ -159,7 +159,7 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
   });
 
   test("an OIDC JWT from the identity provider is accepted with its roles and organization", async () => {
-    const token = await jwt({ sub: "nguyen.van.a@byt.gov.vn", roles: ["requester"], org: "byt" });
+    const token = await jwt({ sub: "nguyen.van.a@byt.gov.vn", roles: ["ndc:requester"], org: "byt" });
     const mine = await t.call("GET", "/v1/organizations/byt/environments", token);
     expect(mine.statusCode).toBe(200);
     expect((await t.call("GET", "/v1/organizations/bct/environments", token)).statusCode).toBe(404);
@@ -168,13 +168,13 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
   });
 
   test.each([
-    ["expired", async () => jwt({ sub: "a", roles: ["requester"], org: "byt" }, { expiresAt: Math.floor(Date.now() / 1000) - 3600 }), "token-expired"],
-    ["signed by another key", async () => jwt({ sub: "a", roles: ["requester"], org: "byt" }, { key: otherKey }), "token-signature"],
-    ["for another audience", async () => jwt({ sub: "a", roles: ["requester"], org: "byt" }, { audience: "someone-else" }), "token-claims"],
+    ["expired", async () => jwt({ sub: "a", roles: ["ndc:requester"], org: "byt" }, { expiresAt: Math.floor(Date.now() / 1000) - 3600 }), "token-expired"],
+    ["signed by another key", async () => jwt({ sub: "a", roles: ["ndc:requester"], org: "byt" }, { key: otherKey }), "token-signature"],
+    ["for another audience", async () => jwt({ sub: "a", roles: ["ndc:requester"], org: "byt" }, { audience: "someone-else" }), "token-claims"],
     [
       "tampered (org changed, signature kept)",
       async () => {
-        const [h, p, s] = (await jwt({ sub: "a", roles: ["requester"], org: "bct" })).split(".");
+        const [h, p, s] = (await jwt({ sub: "a", roles: ["ndc:requester"], org: "bct" })).split(".");
         const payload = { ...JSON.parse(Buffer.from(p!, "base64url").toString()), org: "byt" };
         return `${h}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.${s}`;
       },

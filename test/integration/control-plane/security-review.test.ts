@@ -1,6 +1,8 @@
 // Issue 10 (an independent security review): each hole it found, closed and proven through the
 // HTTP API on SQLite and PostgreSQL. A refused request names the field and the rule, and leaves the
 // store exactly as it was.
+import { createServer, type Server } from "node:http";
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testSpec } from "../../../model/testing.ts";
 import { buildApp } from "../../../control-plane/api/index.ts";
@@ -156,6 +158,77 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       } finally {
         await app.close();
         await fresh.cleanup();
+      }
+    });
+  });
+
+  describe("item 9: OIDC needs exp and a recent iat, roles only from ndc: groups, an IdP outage is 503", () => {
+    const ISSUER = "https://sso.ndc.gov.vn/realms/ndc";
+    const AUDIENCE = "ndc-control-plane";
+    let o: TestApp;
+    let key: CryptoKey;
+    let jwk: JWK;
+    const now = () => Math.floor(Date.now() / 1000);
+    const jwt = (claims: Record<string, unknown>, times: { iat?: number | null; exp?: number | null } = {}) => {
+      const j = new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(String(claims.sub ?? "someone"));
+      if (times.iat !== null) j.setIssuedAt(times.iat ?? now() - 60);
+      if (times.exp !== null) j.setExpirationTime(times.exp ?? now() + 600);
+      return j.sign(key);
+    };
+    beforeAll(async () => {
+      const pair = await generateKeyPair("RS256");
+      key = pair.privateKey;
+      jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+      o = await startTestApp(backend, { auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] } } } });
+    });
+    afterAll(async () => {
+      await o?.cleanup();
+    });
+
+    test.each([
+      ["without exp", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { exp: null }), "token-exp-required"],
+      ["issued two hours ago (older than the 3600 s maximum), though not expired", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { iat: now() - 7200, exp: now() + 3600 }), "token-too-old"],
+      ["without iat", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { iat: null }), "token-iat-required"],
+      ["with a bare operator group", () => jwt({ sub: "a", groups: ["operator", "platform-admin"], roles: ["auditor"] }), "token-roles"],
+    ] as const)("a JWT %s -> 401 %s", async (_what, make, rule) => {
+      const res = await o.call("GET", "/v1/sites", await make());
+      expect(res.statusCode, res.body).toBe(401);
+      expect(res.json().errors[0]).toMatchObject({ field: "header.authorization", rule });
+    });
+
+    test("an ndc: group grants its role, and the caller acts as <issuer>#<sub>, never as an API-token subject", async () => {
+      const submitted = await o.call("POST", ENVS, await jwt({ sub: "alice", groups: ["ndc:requester"], org: "byt" }), prodSpec({ name: "oidc-alice" }));
+      expect(submitted.statusCode, submitted.body).toBe(201);
+      expect(submitted.json().requestedBy).toBe(`${ISSUER}#alice`);
+      // The API token "alice" is another identity: the four-eyes rule does not mistake one for the other.
+      await refused(400, "subject", "format", () => o.call("POST", "/v1/tokens", o.tokens.admin, { subject: `${ISSUER}#alice`, role: "operator" }));
+      await refused(422, "subject", "subject-reserved", () => o.call("POST", "/v1/tokens", o.tokens.admin, { subject: "oidc:alice", role: "operator" }));
+    });
+
+    test("the identity provider down (connection refused, HTTP 500) is 503 with Retry-After, not a bad signature", async () => {
+      const servers: Server[] = [];
+      const listen = (handler: Parameters<typeof createServer>[1]) =>
+        new Promise<string>((resolve) => {
+          const server = createServer(handler).listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`));
+          servers.push(server);
+        });
+      const failing = await listen((_req, res) => res.writeHead(500).end("down"));
+      const closed = await listen(() => undefined);
+      await new Promise<void>((r) => servers[1]!.close(() => r())); // nothing listens there any more
+      try {
+        for (const jwksUrl of [failing, closed]) {
+          const app = await startTestApp(backend, { auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwksUrl } } });
+          try {
+            const res = await app.call("GET", "/v1/sites", await jwt({ sub: "a", groups: ["ndc:auditor"] }));
+            expect(res.statusCode, res.body).toBe(503);
+            expect(res.headers["retry-after"]).toBe("5");
+            expect(res.json().errors[0]).toMatchObject({ field: "header.authorization", rule: "idp-unavailable" });
+          } finally {
+            await app.cleanup();
+          }
+        }
+      } finally {
+        servers[0]!.close();
       }
     });
   });

@@ -36,7 +36,8 @@ describe("parseDuration", () => {
 });
 
 describe("rolesFromClaims", () => {
-  test("reads roles and ndc-prefixed groups, ignores the rest", () => {
-    expect(rolesFromClaims({ roles: ["requester", "admin"], groups: ["ndc:auditor", "staff", 42] })).toEqual(["requester", "auditor"]);
+  test("reads ndc-prefixed roles and groups only, ignores bare and unknown names (issue 10 item 9)", () => {
+    expect(rolesFromClaims({ roles: ["requester", "ndc:requester", "admin"], groups: ["ndc:auditor", "operator", "platform-admin", "staff", 42] })).toEqual(["requester", "auditor"]);
+    expect(rolesFromClaims({ groups: ["ndc:operator", "gov/operator"] }, "gov/")).toEqual(["operator"]);
   });
 });
