@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import { AuditRecordSchema, AuditVerificationSchema } from "../audit/index.ts";
+import { AuditRecordSchema, AuditVerificationSchema, type AuditRecord } from "../audit/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
@@ -19,6 +19,21 @@ const DateTime = (bound: string) =>
     description: `RFC 3339 date-time with an offset, ${bound}, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00`,
     "x-message": "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00",
   });
+
+/** What an organization's auditor reads instead of another organization's subject. */
+export const REDACTED_ACTOR = "(another organization)";
+
+/**
+ * A record as an organization-scoped reader sees it: a denied attempt on its data by someone of
+ * another organization (or whose organization was not recorded) keeps its time, status and reason
+ * but not who it was — one organization never learns another's people.
+ */
+function withoutOtherOrganizations(record: AuditRecord, org: string): AuditRecord {
+  if (record.action !== "request.denied" || record.actor === "anonymous") return record;
+  const actorOrg = (record.detail as { actorOrg?: string | null } | null)?.actorOrg;
+  if (actorOrg === org) return record;
+  return { ...record, actor: REDACTED_ACTOR, actorRole: null };
+}
 
 /** The audit trail: filtered pages of records, and verification of the hash chain. */
 export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async (plain, { store }) => {
@@ -65,7 +80,7 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async 
         ...(q.until ? { until: toStoredInstant(q.until) } : {}),
         ...(afterSeq !== undefined ? { afterSeq } : {}),
       });
-      const items = rows.slice(0, limit);
+      const items = rows.slice(0, limit).map((r) => (principal.org === undefined ? r : withoutOtherOrganizations(r, principal.org)));
       return { items, ...(rows.length > limit ? { nextCursor: encodeCursor(items[items.length - 1]!.seq) } : {}) };
     },
   );

@@ -27,11 +27,13 @@ export const healthRoutes: FastifyPluginAsync<{ readonly store: Store; readonly 
         response: { 200: Type.Object({ status: Type.Literal("ready"), store: Type.String(), sites: Type.Integer(), organizations: Type.Integer() }), ...problems(503) },
       },
     },
-    async () => {
+    async (request) => {
       try {
         await store.ping();
       } catch (error) {
-        throw new NdcError("NDC_ERR_UNAVAILABLE", `the ${store.backend} store does not answer: ${(error as Error).message}`);
+        // The database's own words (host names, users, paths) go to the log, never to an anonymous caller.
+        request.log.error({ err: error }, "readiness: the store does not answer");
+        throw new NdcError("NDC_ERR_UNAVAILABLE", `the ${store.backend} store does not answer; the service log has the cause under this request id`);
       }
       return { status: "ready" as const, store: store.backend, sites: platform.sites.size, organizations: platform.organizations.size };
     },

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { auditSlug, auditText } from "../audit/index.ts";
 import type { Store } from "../store/index.ts";
 import { NdcError, problem, type ErrorCode } from "./errors.ts";
 
@@ -11,7 +12,13 @@ export function installProblemHandler(app: FastifyInstance, store: Store, onDeni
     const ndc = toNdcError(error);
     if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
     if (ndc.denied || ndc.code === "NDC_ERR_UNAUTHENTICATED" || ndc.code === "NDC_ERR_FORBIDDEN") {
-      await auditDenied(store, request, ndc);
+      try {
+        await auditDenied(store, request, ndc);
+      } catch (auditError) {
+        // No answer goes out without its audit record: a denial we cannot record is an outage.
+        request.log.error({ err: auditError }, "could not audit a denied attempt");
+        return sendProblem(reply, request, new NdcError("NDC_ERR_UNAVAILABLE", "the audit trail could not be written, so the request was not answered; retry shortly", [], { headers: { "retry-after": "5" } }));
+      }
       onDenied(ndc.status);
     }
     return sendProblem(reply, request, ndc);
@@ -59,26 +66,30 @@ export function toNdcError(error: FastifyError | NdcError | Error): NdcError {
   return new NdcError("NDC_ERR_INTERNAL", "an internal error occurred; the request id identifies it in the logs");
 }
 
+/**
+ * The denied attempt as an audit record. Nothing from the path is written raw: the organization
+ * only when it is a plain slug, the target and path encoded (NUL, CR, LF and the like as %XX).
+ */
 async function auditDenied(store: Store, request: FastifyRequest, error: NdcError): Promise<void> {
-  try {
-    await store.appendAudit({
-      actor: request.principal?.subject ?? "anonymous",
-      actorRole: request.principal?.roles.join(",") ?? null,
-      action: "request.denied",
-      outcome: "denied",
-      status: error.status,
-      org: error.denied?.org ?? (request.params as { org?: string } | undefined)?.org ?? null,
-      target: error.denied?.target ?? null,
-      requestId: request.id,
-      detail: {
-        method: request.method,
-        route: request.routeOptions.url ?? null,
-        path: request.url.split("?")[0],
-        code: error.code,
-        reason: error.denied?.reason ?? error.errors[0]?.rule ?? null,
-      },
-    });
-  } catch (auditError) {
-    request.log.error({ err: auditError }, "could not audit a denied attempt");
-  }
+  const rawOrg = error.denied?.org ?? (request.params as { org?: string } | undefined)?.org ?? null;
+  const target = error.denied?.target ?? null;
+  await store.appendAudit({
+    actor: request.principal ? auditText(request.principal.subject, 300) : "anonymous",
+    actorRole: request.principal?.roles.join(",") ?? null,
+    action: "request.denied",
+    outcome: "denied",
+    status: error.status,
+    org: auditSlug(rawOrg),
+    target: target === null ? null : auditText(target, 300),
+    requestId: request.id,
+    detail: {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      path: auditText(request.url.split("?")[0]!),
+      code: error.code,
+      reason: error.denied?.reason ?? error.errors[0]?.rule ?? null,
+      // Whose attempt it was, so an organization's auditor is shown only its own people by name.
+      actorOrg: request.principal?.org ?? null,
+    },
+  });
 }

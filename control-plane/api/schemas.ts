@@ -1,16 +1,16 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { EnvironmentSpecSchema } from "../../model/index.ts";
+import { EnvironmentSpecSchema, SlugSchema } from "../../model/index.ts";
 import { ConditionSchema } from "../workflow/conditions.ts";
 import { PhaseSchema } from "../workflow/lifecycle.ts";
 import { ProblemSchema } from "./errors.ts";
 
 /** Path parameters. */
-export const OrgParamsSchema = Type.Object({ org: Type.String({ minLength: 1, maxLength: 64, description: "organization slug" }) });
+export const OrgParamsSchema = Type.Object({ org: SlugSchema("organization slug", 64) });
 export const EnvironmentParamsSchema = Type.Object({
-  org: Type.String({ minLength: 1, maxLength: 64, description: "organization slug" }),
-  name: Type.String({ minLength: 1, maxLength: 64, description: "environment name" }),
+  org: SlugSchema("organization slug", 64),
+  name: SlugSchema("environment name", 64),
 });
-export const SiteParamsSchema = Type.Object({ site: Type.String({ minLength: 1, maxLength: 64, description: "site id" }) });
+export const SiteParamsSchema = Type.Object({ site: SlugSchema("site id", 64) });
 
 /** Page size bounds for every list. */
 export const MAX_PAGE = 200;

@@ -83,6 +83,8 @@ export function createOidcVerifier(options: OidcOptions): (jwt: string) => Promi
       throw new OidcError("token-signature", "the token's signature does not verify against the identity provider's keys");
     }
     if (typeof payload.sub !== "string" || payload.sub === "") throw new OidcError("token-claims", "the token has no subject (sub)");
+    // The subject is written to the audit trail and compared for four eyes: printable, bounded.
+    if (payload.sub.length > 255 || /[\u0000-\u001f\u007f]/.test(payload.sub)) throw new OidcError("token-claims", "the token's subject (sub) has control characters or is longer than 255 characters");
     const roles = rolesFromClaims(payload, rolePrefix);
     const org = typeof payload.org === "string" && payload.org !== "" ? payload.org : undefined;
     return { subject: oidcSubject(options.issuer, payload.sub), roles, ...(org ? { org } : {}), via: "oidc" };

@@ -232,6 +232,77 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       }
     });
   });
+
+  describe("item 7: raw path input never reaches the audit trail, and an audit write failure fails the request", () => {
+    const deniedFor = async (requestId: string) => {
+      const items = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as { requestId: string; org: string | null; target: string | null; detail: { path: string } }[];
+      return items.find((r) => r.requestId === requestId);
+    };
+
+    test.each([
+      ["a NUL byte", "nul", "/v1/organizations/%00byt/environments"],
+      ["CR and LF", "crlf", "/v1/organizations/byt%0D%0Aforged:%20yes/environments"],
+      ["non-ASCII", "utf8", "/v1/organizations/b%E1%BB%99-yt/environments"],
+    ])("a failed login with %s in :org is audited with the path encoded and no organization", async (_what, id, url) => {
+      const res = await t.app.inject({ method: "GET", url, headers: { authorization: "Bearer ndc_not-a-real-token-0123456789", "x-request-id": `item7-${id}-${backend}` } });
+      expect(res.statusCode, res.body).toBe(401);
+      const record = await deniedFor(`item7-${id}-${backend}`);
+      expect(record).toBeDefined();
+      expect(record!.org).toBeNull();
+      expect(record!.detail.path).toBe(url);
+      expect(JSON.stringify(record)).not.toMatch(/\\u0000|\\r|\\n/);
+      expect((await t.call("GET", "/v1/audit/verify", t.tokens.audrey)).json()).toMatchObject({ ok: true });
+    });
+
+    test("an authenticated caller with a NUL in :org gets 400 naming path.org, nothing stored", async () => {
+      await refused(400, "path.org", "slug-format", () => t.app.inject({ method: "GET", url: "/v1/organizations/%00byt/environments", headers: { authorization: `Bearer ${t.tokens.bob}` } }));
+    });
+
+    test("when the audit record of a denial cannot be written, the answer is 503, not the denial", async () => {
+      await t.raw.run("ALTER TABLE audit_records RENAME TO audit_records_away");
+      try {
+        const res = await t.call("GET", "/v1/sites", "ndc_not-a-real-token-0123456789");
+        expect(res.statusCode, res.body).toBe(503);
+        expect(res.json()).toMatchObject({ code: "NDC_ERR_UNAVAILABLE" });
+      } finally {
+        await t.raw.run("ALTER TABLE audit_records_away RENAME TO audit_records");
+      }
+      expect((await t.call("GET", "/v1/sites", "ndc_not-a-real-token-0123456789")).statusCode).toBe(401);
+    });
+  });
+
+  describe("item 16: readyz and an organization's auditor leak nothing", () => {
+    test("readyz with a broken store answers 503 without the database's own message", async () => {
+      const fresh = await openTestStore(backend);
+      const app = await buildApp({ store: fresh.store, platform: testPlatformForApi(), defaultMetrics: false });
+      try {
+        await fresh.store.close();
+        const res = await app.inject({ method: "GET", url: "/readyz" });
+        expect(res.statusCode).toBe(503);
+        expect(res.json().detail).toBe(`the ${backend} store does not answer; the service log has the cause under this request id`);
+      } finally {
+        await app.close();
+        await fresh.raw.close().catch(() => undefined);
+        await fresh.cleanup().catch(() => undefined);
+      }
+    });
+
+    test("an organization's auditor sees its own people's denied attempts by name, another organization's as redacted", async () => {
+      const bytAuditor = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "byt-auditor", role: "auditor", org: "byt" })).json().token as string;
+      await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "leak-check" }));
+      expect((await t.call("GET", `${ENVS}/leak-check`, t.tokens.bob)).statusCode).toBe(404); // bob of bct, denied
+      expect((await t.call("POST", `${ENVS}/leak-check/approve`, t.tokens.alice)).statusCode).toBe(403); // alice of byt, denied
+      const page = await t.call("GET", "/v1/audit?action=request.denied&limit=200", bytAuditor);
+      expect(page.statusCode, page.body).toBe(200);
+      const items = page.json().items as { actor: string; org: string; target: string | null }[];
+      const onIt = items.filter((r) => r.target === "environment byt/leak-check");
+      expect(onIt.map((r) => r.actor).sort()).toEqual(["(another organization)", "alice"]);
+      expect(JSON.stringify(items)).not.toContain('"bob"');
+      // A platform-wide auditor still sees who it was.
+      const all = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as { actor: string; target: string | null }[];
+      expect(all.filter((r) => r.target === "environment byt/leak-check").map((r) => r.actor).sort()).toEqual(["alice", "bob"]);
+    });
+  });
 });
 
 export { prodSpec };
