@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { EnvironmentRequests } from "../workflow/index.ts";
 import { requirePermission } from "./authentication.ts";
+import { NdcError } from "./errors.ts";
 import { environmentResource, etag, parseIfMatch } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
 import { ApproveBodySchema, EnvironmentParamsSchema, EnvironmentResourceSchema, IfMatchHeader, problems, ReasonBodySchema } from "./schemas.ts";
@@ -12,6 +13,17 @@ export interface ApprovalRoutesOptions {
 }
 
 const TAGS = ["approvals"];
+
+/**
+ * The version the operator reviewed, from `If-Match`: a decision names it, so a spec changed after
+ * the review is never approved by mistake (428 without it, 412 when the environment moved on).
+ */
+function reviewedVersion(header: string | undefined): number {
+  const parsed = parseIfMatch(header);
+  if (typeof parsed === "number") return parsed;
+  const message = 'must name the version you reviewed, e.g. If-Match: "3" (GET the environment for its ETag); * is not accepted';
+  throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `an approval or rejection needs If-Match with the reviewed version: ${message}`, [{ field: "header.if-match", rule: "reviewed-version-required", message, value: header ?? null }]);
+}
 
 /** An operator's decision on a request awaiting approval; the approver is never the requester. */
 export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (plain, { requests, now }) => {
@@ -24,18 +36,17 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       schema: {
         operationId: "approveEnvironment",
         tags: TAGS,
-        summary: "Approve a request (operator; not the requester)",
+        summary: "Approve a request (operator; not the requester nor its last modifier); If-Match names the reviewed version",
         params: EnvironmentParamsSchema,
         headers,
         body: ApproveBodySchema,
-        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
       },
     },
     async (request, reply) => {
       const { org, name } = request.params;
       const principal = requirePermission(request, "environments:approve", org, name);
-      const ifMatch = parseIfMatch(request.headers["if-match"]);
-      const environment = await requests.approve({ principal, requestId: request.id, now: now() }, org, name, ifMatch === "absent" ? undefined : ifMatch, request.body?.comment);
+      const environment = await requests.approve({ principal, requestId: request.id, now: now() }, org, name, reviewedVersion(request.headers["if-match"]), request.body?.comment);
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );
@@ -46,18 +57,17 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       schema: {
         operationId: "rejectEnvironment",
         tags: TAGS,
-        summary: "Reject a request with a reason (operator; not the requester); its capacity is released",
+        summary: "Reject a request with a reason (operator; not the requester); If-Match names the reviewed version; its capacity is released",
         params: EnvironmentParamsSchema,
         headers,
         body: ReasonBodySchema,
-        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
       },
     },
     async (request, reply) => {
       const { org, name } = request.params;
       const principal = requirePermission(request, "environments:approve", org, name);
-      const ifMatch = parseIfMatch(request.headers["if-match"]);
-      const environment = await requests.reject({ principal, requestId: request.id, now: now() }, org, name, request.body?.reason ?? `rejected by ${principal.subject} without a reason`, ifMatch === "absent" ? undefined : ifMatch);
+      const environment = await requests.reject({ principal, requestId: request.id, now: now() }, org, name, request.body?.reason ?? `rejected by ${principal.subject} without a reason`, reviewedVersion(request.headers["if-match"]));
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );

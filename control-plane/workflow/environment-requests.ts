@@ -137,22 +137,22 @@ export class EnvironmentRequests {
   }
 
   /**
-   * Approves a request. The approver is never the requester.
+   * Approves the version `ifMatch` of a request (the one the operator reviewed). The approver is never the requester.
    * @throws NdcError NDC_ERR_SELF_APPROVAL (403), NDC_ERR_INVALID_TRANSITION or NDC_ERR_VERSION_CONFLICT (409) when someone else decided first
    */
-  async approve(ctx: RequestContext, org: string, name: string, ifMatch?: number, comment?: string): Promise<EnvironmentRecord> {
+  async approve(ctx: RequestContext, org: string, name: string, ifMatch: number, comment?: string): Promise<EnvironmentRecord> {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
-    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    checkVersion(env, ifMatch);
     // The "needs approval" reason no longer applies; an approver's comment takes its place.
     return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
   }
 
   /** Rejects a request, with the reason the requester will read; its capacity is released. */
-  async reject(ctx: RequestContext, org: string, name: string, reason: string, ifMatch?: number): Promise<EnvironmentRecord> {
+  async reject(ctx: RequestContext, org: string, name: string, reason: string, ifMatch: number): Promise<EnvironmentRecord> {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
-    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    checkVersion(env, ifMatch);
     return this.move(ctx, env, "reject", { reason });
   }
 

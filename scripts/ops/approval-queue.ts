@@ -5,8 +5,8 @@ import type { EnvironmentResource } from "../../control-plane/api/schemas.ts";
 import { apiPath, callApi, CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFrom, EXIT, listAll, parseEnvironmentRef, parseFlags, printJson, runScript, UsageError } from "./_ops.ts";
 
 const usage = `usage: npx tsx scripts/ops/approval-queue.ts [--org <org>] [--json]
-       npx tsx scripts/ops/approval-queue.ts --approve <org>/<name> [--version <n>] [--comment <text>] [--json]
-       npx tsx scripts/ops/approval-queue.ts --reject <org>/<name> --reason <text> [--version <n>] [--json]
+       npx tsx scripts/ops/approval-queue.ts --approve <org>/<name> --version <n> [--comment <text>] [--json]
+       npx tsx scripts/ops/approval-queue.ts --reject <org>/<name> --reason <text> --version <n> [--json]
 
 Without --approve/--reject: lists the environments awaiting approval (GET /v1/environments
 ?phase=AwaitingApproval), oldest first, with who asked, what and why it needs a human.
@@ -16,8 +16,8 @@ Without --approve/--reject: lists the environments awaiting approval (GET /v1/en
   --reject <org/name>  reject one request (POST …/reject); final: its capacity is released
   --reason <text>      why it is rejected; the requester reads it (required with --reject)
   --comment <text>     an approval note, kept as the environment's reason
-  --version <n>        act only if the environment is still at this version (the one you reviewed;
-                       sent as If-Match): a request changed since is refused with 412
+  --version <n>        the version you reviewed (the "version" column; sent as If-Match), required
+                       with --approve/--reject: a request changed since is refused with 412
 
 needs an operator (or platform-admin) token whose subject is not the requester's (four-eyes rule).
 
@@ -75,6 +75,8 @@ await runScript("approval-queue", async () => {
     version = Number(flags.version);
     if (!Number.isInteger(version) || version < 1) throw new UsageError(`--version must be the environment's version (a positive integer, the "version" column), got ${JSON.stringify(flags.version)}`);
     if (flags.approve === undefined && flags.reject === undefined) throw new UsageError("--version goes with --approve or --reject");
+  } else if (flags.approve !== undefined || flags.reject !== undefined) {
+    throw new UsageError("--approve and --reject need --version <n>: the version you reviewed (list the queue to see it); a decision never applies to a request changed since");
   }
   const conn = connectionFrom(flags, "an operator");
 
@@ -84,7 +86,7 @@ await runScript("approval-queue", async () => {
     const { org, name } = parseEnvironmentRef(target, `--${action}`);
     const body = action === "approve" ? (flags.comment ? { comment: flags.comment } : {}) : { reason: flags.reason };
     const path = action === "approve" ? apiPath`/v1/organizations/${org}/environments/${name}/approve` : apiPath`/v1/organizations/${org}/environments/${name}/reject`;
-    const env = await callApi<EnvironmentResource>(conn, "POST", path, {}, body, version === undefined ? {} : { "if-match": `"${version}"` });
+    const env = await callApi<EnvironmentResource>(conn, "POST", path, {}, body, { "if-match": `"${version}"` });
     const view = decisionView(action, env);
     if (flags.json) printJson({ ok: true, ...view });
     else console.log(`${action === "approve" ? "approved" : "rejected"} ${view.ref}: phase ${view.phase}, version ${view.version}${action === "approve" ? `, approved by ${view.approvedBy}` : `, reason: ${view.reason}`}`);

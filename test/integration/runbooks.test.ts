@@ -169,7 +169,8 @@ describe("ops scripts against the running service", () => {
     test("fails with exit 4 and the API's four-eyes message when the approver is the requester", async () => {
       // An operator token for the requester's own subject.
       const minted = await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "alice", role: "operator" });
-      const run = await runOps("approval-queue.ts", ["--approve", "byt/queue-prod", "--json"], as((minted.json() as { token: string }).token));
+      const current = (await t.call("GET", "/v1/organizations/byt/environments/queue-prod", t.tokens.alice)).json() as { version: number };
+      const run = await runOps("approval-queue.ts", ["--approve", "byt/queue-prod", "--version", String(current.version), "--json"], as((minted.json() as { token: string }).token));
       expect(run.code).toBe(4);
       expect(run.json()).toMatchObject({
         ok: false,
@@ -192,6 +193,12 @@ describe("ops scripts against the running service", () => {
       expect(run.stderr).toContain("--reject needs --reason");
     });
 
+    test("fails with exit 2 when --approve has no --version (a decision names the version reviewed)", async () => {
+      const run = await runOps("approval-queue.ts", ["--approve", "byt/queue-prod"], as(t.tokens.oscar));
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("--approve and --reject need --version <n>");
+    });
+
     test("--approve moves it to Approved and off the queue", async () => {
       const current = (await t.call("GET", "/v1/organizations/byt/environments/queue-prod", t.tokens.alice)).json() as { version: number };
       const run = await runOps("approval-queue.ts", ["--approve", "byt/queue-prod", "--version", String(current.version), "--comment", "reviewed; capacity ok", "--json"], as(t.tokens.oscar));
@@ -204,7 +211,7 @@ describe("ops scripts against the running service", () => {
 
     test("--reject with a reason moves a request to Rejected with that reason", async () => {
       expect((await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name: "queue-reject" }))).statusCode).toBe(201);
-      const run = await runOps("approval-queue.ts", ["--reject", "byt/queue-reject", "--reason", "use ndc2 for this workload", "--json"], as(t.tokens.olga));
+      const run = await runOps("approval-queue.ts", ["--reject", "byt/queue-reject", "--reason", "use ndc2 for this workload", "--version", "2", "--json"], as(t.tokens.olga));
       expect(run.code, run.stderr).toBe(0);
       expect(run.json()).toMatchObject({ action: "reject", phase: "Rejected", reason: "use ndc2 for this workload" });
     });
@@ -305,7 +312,7 @@ describe("ops scripts against the running service", () => {
       await new Promise<void>((r) => fakeApiServer.listen(0, "127.0.0.1", r));
       const res = await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, prodSpec({ name: "site-prod", securityLevel: 2, dataClass: "other", owners: ["bct-admins"] }));
       expect(res.statusCode, res.body).toBe(201);
-      expect((await t.call("POST", "/v1/organizations/bct/environments/site-prod/approve", t.tokens.olga)).statusCode).toBe(200);
+      expect((await t.decide("approve", "/v1/organizations/bct/environments/site-prod", t.tokens.olga)).statusCode).toBe(200);
       ({ id: envId, namespace } = res.json() as { id: string; namespace: string });
     });
     afterAll(async () => {

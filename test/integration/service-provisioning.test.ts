@@ -109,7 +109,7 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     expect(submitted.body.phase).toBe("AwaitingApproval");
 
-    const approved = await call(service, operator, "POST", `${path}/approve`);
+    const approved = await call(service, operator, "POST", `${path}/approve`, undefined, { "if-match": `"${submitted.body.version}"` });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     const ready = await waitForPhase(service, requester, path, "Ready");
     expect(ready.sites.local.phase).toBe("Ready");

@@ -89,6 +89,8 @@ export interface TestApp {
   readonly platform: Platform;
   cleanup(): Promise<void>;
   call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Approves or rejects `environments/{name}` of `url`'s organization as `token`, naming the version it has now (If-Match). */
+  decide(action: "approve" | "reject", envUrl: string, token: string, body?: unknown): Promise<LightMyRequestResponse>;
 }
 
 /** A built app on a fresh store, with tokens minted through POST /v1/tokens. */
@@ -120,6 +122,11 @@ export async function startTestApp(backend: Backend, options: Partial<AppOptions
     olga: await mint("olga", "operator"),
     audrey: await mint("audrey", "auditor"),
   };
+  const decide: TestApp["decide"] = async (action, envUrl, token, body) => {
+    const current = await call("GET", envUrl, tokens.admin);
+    const version = current.statusCode === 200 ? String((current.json() as { version: number }).version) : "1";
+    return call("POST", `${envUrl}/${action}`, token, body, { "if-match": `"${version}"` });
+  };
   return {
     app,
     store,
@@ -127,6 +134,7 @@ export async function startTestApp(backend: Backend, options: Partial<AppOptions
     tokens,
     platform,
     call,
+    decide,
     cleanup: async () => {
       await app.close();
       await cleanup();

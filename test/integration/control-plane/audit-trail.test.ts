@@ -23,7 +23,7 @@ describe.each(BACKENDS)("audit trail (%s)", (backend) => {
     t = await startTestApp(backend);
     // Records 1-7: tokens minted by the harness; 8-12: environment transitions; 13: a denied read.
     await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name: "a" }));
-    await t.call("POST", "/v1/organizations/byt/environments/a/approve", t.tokens.oscar);
+    await t.decide("approve", "/v1/organizations/byt/environments/a", t.tokens.oscar);
     await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: "b" }));
     await t.call("GET", "/v1/organizations/byt/environments/a", t.tokens.bob); // denied: isolation
   });

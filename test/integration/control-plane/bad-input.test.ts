@@ -77,7 +77,7 @@ const CASES: Case[] = [
   { name: "page size 0", method: "GET", url: `${ENVS}?limit=0`, status: 400, field: "query.limit", rule: "range" },
   { name: "forged cursor", method: "GET", url: `${ENVS}?cursor=bm9wZQ`, status: 400, field: "query.cursor", rule: "cursor-format" },
   { name: "unknown phase filter", method: "GET", url: `${ENVS}?phase=Running`, status: 400, field: "query.phase", rule: "allowed-values" },
-  { name: "approving an approved environment", as: "oscar", url: `${ENVS}/approved-one/approve`, status: 409, field: "phase", rule: "transition-allowed" },
+  { name: "approving an approved environment", as: "oscar", url: `${ENVS}/approved-one/approve`, headers: { "if-match": '"2"' }, status: 409, field: "phase", rule: "transition-allowed" },
   { name: "reject with an empty reason", as: "oscar", url: `${ENVS}/existing/reject`, body: { reason: "" }, status: 400, field: "reason", rule: "min-length" },
   { name: "approve with an unknown field", as: "oscar", url: `${ENVS}/existing/approve`, body: { approved: true }, status: 400, field: "approved", rule: "unknown-field" },
   { name: "token with an unknown role", as: "admin", url: "/v1/tokens", body: { subject: "x", role: "root" }, status: 400, field: "role", rule: "allowed-values" },

@@ -132,10 +132,10 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
 
   test("the requester cannot approve their own request, even as platform admin (403 approver-not-requester)", async () => {
     expect((await t.call("POST", "/v1/organizations/byt/environments", pat, prodSpec({ name: "pats-own" }))).statusCode).toBe(201);
-    const res = await t.call("POST", "/v1/organizations/byt/environments/pats-own/approve", pat);
+    const res = await t.decide("approve", "/v1/organizations/byt/environments/pats-own", pat);
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: "NDC_ERR_SELF_APPROVAL", errors: [{ field: "approver", rule: "approver-not-requester" }] });
-    expect((await t.call("POST", "/v1/organizations/byt/environments/pats-own/approve", t.tokens.olga)).statusCode).toBe(200);
+    expect((await t.decide("approve", "/v1/organizations/byt/environments/pats-own", t.tokens.olga)).statusCode).toBe(200);
   });
 
   test.each([
@@ -164,7 +164,7 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     expect(mine.statusCode).toBe(200);
     expect((await t.call("GET", "/v1/organizations/bct/environments", token)).statusCode).toBe(404);
     const operator = await jwt({ sub: "tran.thi.b@ndc.gov.vn", groups: ["ndc:operator", "staff"] });
-    expect((await t.call("POST", "/v1/organizations/byt/environments/his-app/approve", operator)).statusCode).toBe(200);
+    expect((await t.decide("approve", "/v1/organizations/byt/environments/his-app", operator)).statusCode).toBe(200);
   });
 
   test.each([

@@ -69,9 +69,9 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
   test("approve and reject need no body, even when sent as empty JSON", async () => {
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "bare-a" }));
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "bare-r" }));
-    const approved = await t.call("POST", `${base}/bare-a/approve`, t.tokens.oscar, "");
+    const approved = await t.call("POST", `${base}/bare-a/approve`, t.tokens.oscar, "", { "if-match": `"${(await t.call("GET", `${base}/bare-a`, t.tokens.oscar)).json().version}"` });
     expect(approved.statusCode, approved.body).toBe(200);
-    const rejected = await t.call("POST", `${base}/bare-r/reject`, t.tokens.oscar);
+    const rejected = await t.decide("reject", `${base}/bare-r`, t.tokens.oscar);
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json()).toMatchObject({ phase: "Rejected", reason: "rejected by oscar without a reason" });
   });
@@ -94,7 +94,7 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const before = await t.call("GET", "/v1/sites/ndc1/capacity", t.tokens.oscar);
     const committed = (before.json() as { pools: { name: string; committed: { cpuMillis: number } }[] }).pools.find((p) => p.name === "general")!.committed.cpuMillis;
 
-    const rejected = await t.call("POST", `${base}/lab/reject`, t.tokens.oscar, { reason: "use the shared lab environment" });
+    const rejected = await t.decide("reject", `${base}/lab`, t.tokens.oscar, { reason: "use the shared lab environment" });
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json()).toMatchObject({ phase: "Rejected", reason: "use the shared lab environment" });
 

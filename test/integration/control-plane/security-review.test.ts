@@ -303,6 +303,36 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(all.filter((r) => r.target === "environment byt/leak-check").map((r) => r.actor).sort()).toEqual(["alice", "bob"]);
     });
   });
+
+  describe("item 4: approve and reject name the version the operator reviewed", () => {
+    test.each([
+      ["approve", undefined],
+      ["approve", "*"],
+      ["reject", undefined],
+      ["reject", "*"],
+    ])("%s with If-Match %s -> 428; nothing changes", async (action, ifMatch) => {
+      const name = `rev-${action}-${ifMatch ? "star" : "none"}`;
+      expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name }))).statusCode).toBe(201);
+      await refused(428, "header.if-match", "reviewed-version-required", () =>
+        t.call("POST", `${ENVS}/${name}/${action}`, t.tokens.oscar, action === "reject" ? { reason: "no" } : undefined, ifMatch ? { "if-match": ifMatch } : {}),
+      );
+    });
+
+    test("a request changed after the review (a PATCH to more CPU) is not approved: 412, still awaiting approval", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "rev-moved" }));
+      const reviewed = created.json().version as number;
+      const patched = await t.call("PATCH", `${ENVS}/rev-moved`, t.tokens.alice, { resources: { cpu: "6" } }, { "if-match": `"${reviewed}"` });
+      expect(patched.statusCode, patched.body).toBe(200);
+      for (const action of ["approve", "reject"]) {
+        await refused(412, "header.if-match", "version-match", () =>
+          t.call("POST", `${ENVS}/rev-moved/${action}`, t.tokens.oscar, action === "reject" ? { reason: "no" } : undefined, { "if-match": `"${reviewed}"` }),
+        );
+      }
+      const ok = await t.call("POST", `${ENVS}/rev-moved/approve`, t.tokens.oscar, undefined, { "if-match": `"${patched.json().version}"` });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toMatchObject({ phase: "Approved", resources: expect.objectContaining({ cpu: "6" }) });
+    });
+  });
 });
 
 export { prodSpec };
