@@ -30,6 +30,7 @@ export function environmentResource(e: EnvironmentRecord): EnvironmentResource {
     sites,
     complianceExceptions: [...e.plan.complianceExceptions],
     requestedBy: e.requestedBy,
+    modifiedBy: e.modifiedBy,
     approvedBy: e.approvedBy,
     reason: e.reason,
     generation: e.generation,

@@ -65,6 +65,7 @@ export const EnvironmentResourceSchema = Type.Object({
   sites: Type.Record(Type.String(), SiteState, { description: "status per site id" }),
   complianceExceptions: Type.Array(Type.Object({ rule: Type.String(), message: Type.String() })),
   requestedBy: Type.String(),
+  modifiedBy: Type.String({ description: "who last changed the spec; neither they nor the requester may approve it" }),
   approvedBy: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], { description: "why it awaits approval, was rejected, or failed" }),
   generation: Type.Integer(),

@@ -18,5 +18,7 @@ export const PrincipalSchema = Type.Object({
   /** The organization the caller is confined to; absent for platform-wide operators and auditors. */
   org: Type.Optional(Type.String()),
   via: Type.Union([Type.Literal("token"), Type.Literal("oidc"), Type.Literal("bootstrap")]),
+  /** For an API token: who minted it (and so has seen it). Four eyes treats the two as one. */
+  mintedBy: Type.Optional(Type.String()),
 });
 export type Principal = Static<typeof PrincipalSchema>;

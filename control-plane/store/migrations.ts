@@ -117,6 +117,13 @@ CREATE TABLE audit_head (
 );
 `,
   },
+  {
+    version: 2,
+    name: "who last changed an environment's spec (four eyes)",
+    sql: `
+ALTER TABLE environments ADD COLUMN modified_by TEXT;
+`,
+  },
 ];
 
 /**

@@ -81,6 +81,7 @@ class SqlReader {
       conditions: parse<Condition[]>(r.conditions),
       sites,
       requestedBy: String(r.requested_by),
+      modifiedBy: String(r.modified_by ?? r.requested_by),
       approvedBy: str(r.approved_by),
       reason: str(r.reason),
       createdAt: String(r.created_at),
@@ -240,9 +241,9 @@ class SqlTx extends SqlReader implements StoreTx {
   async insertEnvironment(env: NewEnvironment, actor: Actor, now: string): Promise<EnvironmentRecord> {
     const id = randomUUID();
     await this.db.run(
-      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?)`,
-      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, now, now],
+      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?)`,
+      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, env.requestedBy, now, now],
     );
     await this.replaceCommitments(
       id,
@@ -267,7 +268,7 @@ class SqlTx extends SqlReader implements StoreTx {
     const retainUntil = to === "Retained" ? new Date(Date.parse(now) + (this.retentionDays ?? POLICY.retentionDays.days) * 86_400_000).toISOString() : current.retainUntil;
     const releaseLease = changes.releaseLease ?? false;
     const changed = await this.db.run(
-      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?,
+      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?,
          updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
@@ -278,6 +279,8 @@ class SqlTx extends SqlReader implements StoreTx {
         json(conditions),
         changes.approvedBy ?? current.approvedBy,
         changes.reason === undefined ? current.reason : changes.reason,
+        // A spec change makes its author the last modifier, whoever requested it.
+        changes.spec !== undefined ? actor.subject : current.modifiedBy,
         now,
         retainUntil,
         changes.observedGeneration ?? current.observedGeneration,

@@ -39,6 +39,8 @@ export interface EnvironmentRecord {
   readonly conditions: readonly Condition[];
   readonly sites: readonly SiteStatus[];
   readonly requestedBy: string;
+  /** Who last changed the spec (the requester until a PATCH); an approver must be neither. */
+  readonly modifiedBy: string;
   readonly approvedBy: string | null;
   /** Why it was rejected or failed. */
   readonly reason: string | null;

@@ -233,14 +233,26 @@ function checkAllowed(env: EnvironmentRecord, event: LifecycleEvent): void {
   if (nextPhase(env.phase, event) === undefined) throw invalidTransition(env, event);
 }
 
+/**
+ * Four eyes, by identity: the one who decides is neither the requester nor the last one to change
+ * the spec — nor holds an API token that either of them minted (the minter saw it, so could use it).
+ * Subjects are identities: API tokens and OIDC users (`<issuer>#<sub>`) never share one.
+ */
 function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
-  if (env.requestedBy === ctx.principal.subject) {
-    throw new NdcError(
-      "NDC_ERR_SELF_APPROVAL",
-      `${ctx.principal.subject} requested ${env.org}/${env.name} and cannot also decide on it; another operator must`,
-      [{ field: "approver", rule: "approver-not-requester", message: "the approver must not be the requester (four-eyes rule)", value: ctx.principal.subject }],
-      { denied: { org: env.org, target: `environment ${env.org}/${env.name}`, reason: "approver-not-requester" } },
-    );
+  const { subject, mintedBy } = ctx.principal;
+  const deny = (rule: string, detail: string, message: string) => {
+    throw new NdcError("NDC_ERR_SELF_APPROVAL", detail, [{ field: "approver", rule, message, value: subject }], {
+      denied: { org: env.org, target: `environment ${env.org}/${env.name}`, reason: rule },
+    });
+  };
+  if (env.requestedBy === subject) {
+    deny("approver-not-requester", `${subject} requested ${env.org}/${env.name} and cannot also decide on it; another operator must`, "the approver must not be the requester (four-eyes rule)");
+  }
+  if (env.modifiedBy === subject) {
+    deny("approver-not-modifier", `${subject} last changed ${env.org}/${env.name} and cannot also decide on it; another operator must`, "the approver must not be the last one to change the request (four-eyes rule)");
+  }
+  if (mintedBy !== undefined && (mintedBy === env.requestedBy || mintedBy === env.modifiedBy)) {
+    deny("approver-token-minted-by-requester", `${subject}'s token was minted by ${mintedBy}, who requested or last changed ${env.org}/${env.name}; an operator with a token of their own must decide`, "the approver's token must not be minted by the requester or the last modifier (four-eyes rule)");
   }
 }
 

@@ -27,7 +27,10 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     expect(res.statusCode, res.body).toBe(status);
     expect(res.headers["content-type"]).toContain("application/problem+json");
     expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
-    expect(await snapshot(t.raw)).toEqual(before);
+    // A 401 or 403 is itself audited (one record); nothing else may change.
+    const after = await snapshot(t.raw);
+    const audited = status === 401 || status === 403 ? 1 : 0;
+    expect({ ...after, audit: (after.audit as number) - audited }).toEqual(before);
     return res.json() as { detail: string; errors: { field: string; rule: string; message: string }[] };
   };
 
@@ -331,6 +334,41 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       const ok = await t.call("POST", `${ENVS}/rev-moved/approve`, t.tokens.oscar, undefined, { "if-match": `"${patched.json().version}"` });
       expect(ok.statusCode, ok.body).toBe(200);
       expect(ok.json()).toMatchObject({ phase: "Approved", resources: expect.objectContaining({ cpu: "6" }) });
+    });
+  });
+
+  describe("item 5: four eyes by identity — not the requester, not the last modifier, not a token either of them minted", () => {
+    const versionOf = async (name: string) => String((await t.call("GET", `${ENVS}/${name}`, t.tokens.admin)).json().version);
+    const mint = async (by: string, subject: string, role: string) => {
+      const res = await t.call("POST", "/v1/tokens", by, { subject, role });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().token as string;
+    };
+
+    test("a platform-admin who patched someone else's pending request cannot approve it; another operator can", async () => {
+      const pia = await mint(t.tokens.admin, "pia", "platform-admin");
+      expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "four-eyes-patch" }))).statusCode).toBe(201);
+      const patched = await t.call("PATCH", `${ENVS}/four-eyes-patch`, pia, { resources: { cpu: "5" } }, { "if-match": await versionOf("four-eyes-patch") });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.json()).toMatchObject({ requestedBy: "alice", modifiedBy: "pia" });
+      const version = await versionOf("four-eyes-patch");
+      for (const action of ["approve", "reject"]) {
+        const problem = await refused(403, "approver", "approver-not-modifier", () =>
+          t.call("POST", `${ENVS}/four-eyes-patch/${action}`, pia, action === "reject" ? { reason: "no" } : undefined, { "if-match": version }),
+        );
+        expect(problem.detail).toBe("pia last changed byt/four-eyes-patch and cannot also decide on it; another operator must");
+      }
+      expect((await t.decide("approve", `${ENVS}/four-eyes-patch`, t.tokens.oscar)).statusCode).toBe(200);
+    });
+
+    test("a second token the requester minted for another subject cannot approve the requester's own request", async () => {
+      const pam = await mint(t.tokens.admin, "pam", "platform-admin");
+      expect((await t.call("POST", ENVS, pam, prodSpec({ name: "four-eyes-mint" }))).statusCode).toBe(201);
+      const pamOps = await mint(pam, "pam-second-hat", "operator");
+      const version = await versionOf("four-eyes-mint");
+      await refused(403, "approver", "approver-token-minted-by-requester", () => t.call("POST", `${ENVS}/four-eyes-mint/approve`, pamOps, undefined, { "if-match": version }));
+      await refused(403, "approver", "approver-not-requester", () => t.call("POST", `${ENVS}/four-eyes-mint/approve`, pam, undefined, { "if-match": version }));
+      expect((await t.decide("approve", `${ENVS}/four-eyes-mint`, t.tokens.olga)).statusCode).toBe(200);
     });
   });
 });
