@@ -18,6 +18,8 @@ export interface ServerConfig {
   readonly trustProxy: boolean | string[];
   /** Requests per token per minute (NDC_RATE_LIMIT_PER_MINUTE). @default 1200 */
   readonly rateLimitPerMinute: number;
+  /** Bearer token GET /metrics requires (NDC_METRICS_TOKEN). @default open */
+  readonly metricsToken?: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     platform,
     auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
     rateLimitPerMinute,
+    ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
     trustProxy: env.NDC_TRUST_PROXY === "true" ? true : env.NDC_TRUST_PROXY ? env.NDC_TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean) : false,
   };
 }
@@ -68,6 +71,11 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
     return parseStackFile(readFileSync(file, "utf8"), file);
   });
   return { names: wanted, platform: assemblePlatform(stacks) };
+}
+
+function metricsToken(value: string): string {
+  if (value.length < 16) throw new Error("NDC_METRICS_TOKEN must be at least 16 characters (use `openssl rand -base64 32`)");
+  return value;
 }
 
 function oidcFromEnv(env: NodeJS.ProcessEnv): Pick<AuthOptions, "oidc"> {

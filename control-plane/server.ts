@@ -19,7 +19,8 @@ configured by environment variables:
   NDC_OIDC_ISSUER, NDC_OIDC_AUDIENCE, NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE
   NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600)  oldest accepted OIDC token (from iat); exp is required
   NDC_OIDC_ROLE_PREFIX (ndc:)    roles only from groups named <prefix><role>, e.g. ndc:operator
-  NDC_RATE_LIMIT_PER_MINUTE (1200)`);
+  NDC_RATE_LIMIT_PER_MINUTE (1200)
+  NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>`);
   process.exit(0);
 }
 
@@ -32,6 +33,7 @@ const app = await buildApp({
   auth: config.auth,
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
+  ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
 });
 
 // Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.

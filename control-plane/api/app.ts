@@ -39,6 +39,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Process metrics (CPU, memory, event loop) on /metrics. @default true */
   readonly defaultMetrics?: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (NDC_METRICS_TOKEN). @default open */
+  readonly metricsToken?: string;
 }
 
 /** The pino options the server uses: JSON lines, and never a token. */
@@ -140,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const authenticator = createAuthenticator(store, options.auth ?? {});
   installAuthentication(app, authenticator, now, options.authFailuresPerMinute ?? 60);
-  installMetrics(app, metrics);
+  installMetrics(app, metrics, options.metricsToken);
 
   await app.register(healthRoutes, { store, platform });
   await app.register(platformRoutes, { store, platform });

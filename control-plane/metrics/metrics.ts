@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { addAmounts, poolCapacity, ZERO_AMOUNTS, type Platform, type ResourceAmounts } from "../../model/index.ts";
+import { sameToken } from "../auth/index.ts";
 import type { Store } from "../store/index.ts";
 import { PHASES } from "../workflow/index.ts";
 
@@ -11,13 +12,35 @@ export interface ControlPlaneMetrics {
   readonly httpDuration: Histogram<"method" | "route" | "status">;
   /** Denied attempts (401, 403, 404 for isolation), by status. */
   readonly deniedRequests: Counter<"status">;
+  /** Something the store-derived figures show has changed: the next scrape reads them again. */
+  invalidate(): void;
+}
+
+/** What the store-derived gauges show, read in one go and kept in memory between reads. */
+interface StoreFigures {
+  readonly audit: number;
+  readonly phases: Partial<Record<string, number>>;
+  readonly commitments: Awaited<ReturnType<Store["commitments"]>>;
+}
+
+export interface MetricsOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  readonly defaultMetrics?: boolean;
+  /** Store figures older than this are read again at the next scrape. @default 15000 */
+  readonly refreshMs?: number;
+  /** Clock (tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 /**
  * Creates the metrics: HTTP rate and latency, environments by phase, capacity committed vs.
- * available per site/pool/zone and audit records (read from the store at scrape time), denied requests.
+ * available per site/pool/zone and audit records, denied requests. The store's figures are kept in
+ * memory: a scrape reads the database only when a write changed them (`invalidate()`) or they are
+ * older than `refreshMs`, and never twice at once — so a flood of scrapes costs the database (and
+ * `node:sqlite`'s synchronous calls on the event loop) nothing.
  */
-export function createMetrics(options: { store: Store; platform: Platform; defaultMetrics?: boolean }): ControlPlaneMetrics {
+export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "ndc_" });
   const httpRequests = new Counter({ name: "ndc_http_requests_total", help: "HTTP requests answered", labelNames: ["method", "route", "status"] as const, registers: [registry] });
@@ -29,13 +52,33 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
     registers: [registry],
   });
   const deniedRequests = new Counter({ name: "ndc_denied_requests_total", help: "requests denied and audited (401, 403, 404 hiding another organization)", labelNames: ["status"] as const, registers: [registry] });
+  const storeReads = new Counter({ name: "ndc_metrics_store_reads_total", help: "times the metrics read their figures from the store (not once per scrape)", registers: [registry] });
   const { store, platform } = options;
+  const refreshMs = options.refreshMs ?? 15_000;
+  const clock = options.now ?? Date.now;
+  let figures: StoreFigures | undefined;
+  let readAt = 0;
+  let dirty = true;
+  let reading: Promise<StoreFigures> | undefined;
+  const read = async (): Promise<StoreFigures> => {
+    dirty = false;
+    storeReads.inc();
+    const [audit, phases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.commitments()];
+    readAt = clock();
+    return (figures = { audit, phases, commitments });
+  };
+  const current = (): Promise<StoreFigures> => {
+    if (reading) return reading;
+    if (figures && !dirty && clock() - readAt < refreshMs) return Promise.resolve(figures);
+    reading = read().finally(() => (reading = undefined));
+    return reading;
+  };
   new Gauge({
     name: "ndc_audit_records",
     help: "records in the audit trail",
     registers: [registry],
     async collect() {
-      this.set(await store.countAudit());
+      this.set((await current()).audit);
     },
   });
   new Gauge({
@@ -44,7 +87,7 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
     labelNames: ["phase"] as const,
     registers: [registry],
     async collect() {
-      const counts = await store.countByPhase();
+      const counts = (await current()).phases;
       for (const phase of PHASES) this.set({ phase }, counts[phase] ?? 0);
     },
   });
@@ -55,7 +98,7 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
     registers: [registry],
     async collect() {
       this.reset();
-      for (const c of await store.commitments()) {
+      for (const c of (await current()).commitments) {
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "cpu_millis" }, c.amounts.cpuMillis);
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "memory_bytes" }, c.amounts.memoryBytes);
         this.inc({ site: c.site, pool: c.pool, zone: c.zone, resource: "gpu" }, c.amounts.gpu);
@@ -69,7 +112,7 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
     registers: [registry],
     async collect() {
       const used = new Map<string, ResourceAmounts>();
-      for (const c of await store.commitments()) used.set(`${c.site}/${c.pool}`, addAmounts(used.get(`${c.site}/${c.pool}`) ?? ZERO_AMOUNTS, c.amounts));
+      for (const c of (await current()).commitments) used.set(`${c.site}/${c.pool}`, addAmounts(used.get(`${c.site}/${c.pool}`) ?? ZERO_AMOUNTS, c.amounts));
       for (const site of platform.sites.values()) {
         for (const pool of site.config?.computePools ?? []) {
           const cap = poolCapacity(pool, site.config!);
@@ -97,19 +140,50 @@ export function createMetrics(options: { store: Store; platform: Platform; defau
       }
     },
   });
-  return { registry, httpRequests, httpDuration, deniedRequests };
+  return { registry, httpRequests, httpDuration, deniedRequests, invalidate: () => void (dirty = true) };
 }
 
 /** Counts and times every answered request by route pattern (bounded label values), and serves GET /metrics. */
-export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetrics): void {
+export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetrics, token?: string): void {
   app.addHook("onResponse", async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    // Any answered write may change phases, commitments or the audit trail (denials included).
+    if (request.method !== "GET" && request.method !== "HEAD") metrics.invalidate();
+    else if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 404) metrics.invalidate();
   });
   app.get(
     "/metrics",
-    { config: { public: true, rateLimit: false }, schema: { operationId: "getMetrics", tags: ["operations"], summary: "Prometheus metrics (text exposition format)", produces: ["text/plain"] } },
-    async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    {
+      config: { public: true, rateLimit: false },
+      schema: { operationId: "getMetrics", tags: ["operations"], summary: "Prometheus metrics (text exposition format); Bearer NDC_METRICS_TOKEN when the service sets one", produces: ["text/plain"] },
+    },
+    async (request, reply) => {
+      if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
+        // Answered here, not through the error handler: a scraper with a wrong token must not fill the audit trail.
+        const detail = "send Authorization: Bearer <the metrics token> (NDC_METRICS_TOKEN)";
+        return reply
+          .code(401)
+          .type("application/problem+json")
+          .header("www-authenticate", 'Bearer realm="metrics"')
+          .send({
+            type: "https://ndc.gov.vn/problems/unauthenticated",
+            title: "A valid token is required",
+            status: 401,
+            detail,
+            instance: "/metrics",
+            code: "NDC_ERR_UNAUTHENTICATED",
+            requestId: request.id,
+            errors: [{ field: "header.authorization", rule: "metrics-token", message: detail }],
+          });
+      }
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
   );
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? "")?.[1];
+  return given !== undefined && sameToken(given, token);
 }

@@ -371,6 +371,74 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect((await t.decide("approve", `${ENVS}/four-eyes-mint`, t.tokens.olga)).statusCode).toBe(200);
     });
   });
+
+  describe("item 8: /metrics is served from memory, optionally behind a token", () => {
+    test("a flood of 300 scrapes reads the store not once, while a lease renewal and an API answer go through", async () => {
+      const fresh = await openTestStore(backend);
+      const reads = { count: 0 };
+      const counted = new Proxy(fresh.store, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (key === "countAudit" || key === "countByPhase" || key === "commitments") {
+            return (...args: unknown[]) => {
+              reads.count++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const app = await buildApp({ store: counted, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false, rateLimit: false });
+      try {
+        const admin = (await app.inject({ method: "POST", url: "/v1/tokens", headers: { authorization: `Bearer ${BOOTSTRAP}` }, payload: { subject: "admin", role: "platform-admin" } })).json().token as string;
+        const first = await app.inject({ method: "GET", url: "/metrics" });
+        expect(first.body).toMatch(/^ndc_audit_records 1$/m);
+        const afterFirst = reads.count;
+        expect(afterFirst).toBeGreaterThan(0);
+        // A lease on a real environment, renewed while the scrapes run.
+        await fresh.store.transaction([], (tx) => tx.insertEnvironment({ org: "byt", spec: testSpec({ name: "leased" }), namespace: "byt-leased", plan: { dataClass: "other", minimumLevel: 1, placements: [], amounts: { cpuMillis: 0, memoryBytes: 0, gpu: 0, storageBytes: {} }, complianceExceptions: [], policyVersion: "t" }, conditions: [], requestedBy: "alice" }, { subject: "alice" }, new Date().toISOString()));
+        const id = String((await fresh.raw.get("SELECT id FROM environments WHERE name = 'leased'"))!.id);
+        await fresh.raw.run("UPDATE environments SET lease_owner = 'worker-1', lease_expires_at = ? WHERE id = ?", [new Date(Date.now() + 60_000).toISOString(), id]);
+        const before = reads.count;
+        const [scrapes, renewed, sites] = await Promise.all([
+          Promise.all(Array.from({ length: 300 }, () => app.inject({ method: "GET", url: "/metrics" }))),
+          fresh.store.renewLease(id, "worker-1", 60_000),
+          app.inject({ method: "GET", url: "/v1/sites", headers: { authorization: `Bearer ${admin}` } }),
+        ]);
+        expect(scrapes.every((r) => r.statusCode === 200)).toBe(true);
+        expect(reads.count - before).toBe(0);
+        expect(renewed).toBe(true);
+        expect(sites.statusCode).toBe(200);
+        // A write through the API makes the next scrape read once, and show it.
+        await app.inject({ method: "POST", url: "/v1/tokens", headers: { authorization: `Bearer ${admin}` }, payload: { subject: "x", role: "auditor" } });
+        const next = await app.inject({ method: "GET", url: "/metrics" });
+        expect(next.body).toMatch(/^ndc_audit_records 3$/m);
+        expect(reads.count - before).toBe(3);
+      } finally {
+        await app.close();
+        await fresh.cleanup();
+      }
+    });
+
+    test("with NDC_METRICS_TOKEN set, a scrape without it or with another gets 401, and is not audited", async () => {
+      const fresh = await openTestStore(backend);
+      const app = await buildApp({ store: fresh.store, platform: testPlatformForApi(), defaultMetrics: false, metricsToken: "metrics-token-0123456789" });
+      try {
+        for (const authorization of [undefined, "Bearer wrong-token-0123456789", "metrics-token-0123456789"]) {
+          const res = await app.inject({ method: "GET", url: "/metrics", headers: authorization ? { authorization } : {} });
+          expect(res.statusCode).toBe(401);
+          expect(res.json().errors[0]).toMatchObject({ field: "header.authorization", rule: "metrics-token" });
+        }
+        expect(await fresh.store.countAudit()).toBe(0);
+        const ok = await app.inject({ method: "GET", url: "/metrics", headers: { authorization: "Bearer metrics-token-0123456789" } });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.body).toMatch(/^ndc_environments\{phase="Ready"\} 0$/m);
+      } finally {
+        await app.close();
+        await fresh.cleanup();
+      }
+    });
+  });
 });
 
 export { prodSpec };
