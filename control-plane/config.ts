@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assemblePlatform, parseStackFile, type Platform } from "../model/index.ts";
@@ -20,6 +21,8 @@ export interface ServerConfig {
   readonly rateLimitPerMinute: number;
   /** Bearer token GET /metrics requires (NDC_METRICS_TOKEN). @default open */
   readonly metricsToken?: string;
+  /** NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE, NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60). @default none */
+  readonly auditCheckpoint?: { readonly file: string; readonly privateKey: KeyObject; readonly intervalMs: number };
 }
 
 /**
@@ -48,6 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
     rateLimitPerMinute,
     ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
+    ...auditCheckpointFromEnv(env),
     trustProxy: env.NDC_TRUST_PROXY === "true" ? true : env.NDC_TRUST_PROXY ? env.NDC_TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean) : false,
   };
 }
@@ -71,6 +75,23 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
     return parseStackFile(readFileSync(file, "utf8"), file);
   });
   return { names: wanted, platform: assemblePlatform(stacks) };
+}
+
+function auditCheckpointFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "auditCheckpoint"> {
+  const file = env.NDC_AUDIT_CHECKPOINT_FILE;
+  const keyFile = env.NDC_AUDIT_CHECKPOINT_KEY_FILE;
+  if (!file && !keyFile) return {};
+  if (!file || !keyFile) throw new Error("set both NDC_AUDIT_CHECKPOINT_FILE (where the signed head is kept, outside the database) and NDC_AUDIT_CHECKPOINT_KEY_FILE (an Ed25519 private key, PEM: openssl genpkey -algorithm ed25519)");
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(readFileSync(keyFile, "utf8"));
+  } catch (error) {
+    throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} is not a readable private key (${(error as Error).message}); create one with: openssl genpkey -algorithm ed25519 -out <file>`);
+  }
+  if (privateKey.asymmetricKeyType !== "ed25519") throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is required (openssl genpkey -algorithm ed25519)`);
+  const seconds = Number(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 60);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new Error(`NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS must be 1-86400, got ${JSON.stringify(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS)}`);
+  return { auditCheckpoint: { file, privateKey, intervalMs: seconds * 1000 } };
 }
 
 function metricsToken(value: string): string {

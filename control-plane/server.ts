@@ -20,7 +20,10 @@ configured by environment variables:
   NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600)  oldest accepted OIDC token (from iat); exp is required
   NDC_OIDC_ROLE_PREFIX (ndc:)    roles only from groups named <prefix><role>, e.g. ndc:operator
   NDC_RATE_LIMIT_PER_MINUTE (1200)
-  NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>`);
+  NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
+  NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
+                                 sign the audit head into a file outside the database every
+                                 NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60); verify checks it`)
   process.exit(0);
 }
 
@@ -34,7 +37,9 @@ const app = await buildApp({
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
   ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
+  ...(config.auditCheckpoint ? { auditCheckpoint: config.auditCheckpoint } : {}),
 });
+if (!config.auditCheckpoint) app.log.warn("NDC_AUDIT_CHECKPOINT_FILE is not set: the audit chain's head is not anchored outside the database, so deleting its last records goes unnoticed");
 
 // Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.
 const provisioner =
@@ -59,6 +64,7 @@ app.log.info(
   "ndc control plane starting",
 );
 await app.listen({ port: config.port, host: config.host });
+await app.ndc.anchorAudit();
 await provisioner?.start();
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -66,6 +72,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     app.log.info({ signal }, "shutting down");
     void (async () => {
       await provisioner?.stop();
+      // The last records since the previous checkpoint are anchored before the process ends.
+      await app.ndc.anchorAudit().catch((error: unknown) => app.log.error({ err: error }, "audit checkpoint failed"));
       await app.close();
       await store.close();
       process.exit(0);

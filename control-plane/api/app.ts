@@ -8,7 +8,8 @@ import { createMetrics, installMetrics, type ControlPlaneMetrics } from "../metr
 import type { Store } from "../store/index.ts";
 import { EnvironmentRequests } from "../workflow/index.ts";
 import { approvalRoutes } from "./approvals.ts";
-import { auditRoutes } from "./audit.ts";
+import { anchorAuditHead, type AnchorOutcome } from "../audit/index.ts";
+import { auditRoutes, type AuditCheckpointOptions } from "./audit.ts";
 import { installAuthentication } from "./authentication.ts";
 import { environmentRoutes } from "./environments.ts";
 import { NdcError } from "./errors.ts";
@@ -39,6 +40,8 @@ export interface AppOptions {
   readonly now?: () => Date;
   /** Process metrics (CPU, memory, event loop) on /metrics. @default true */
   readonly defaultMetrics?: boolean;
+  /** Sign the audit chain's head into a file outside the database, periodically. @default none (verify cannot detect truncation) */
+  readonly auditCheckpoint?: AuditCheckpointOptions;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (NDC_METRICS_TOKEN). @default open */
   readonly metricsToken?: string;
 }
@@ -59,6 +62,8 @@ declare module "fastify" {
       readonly platform: Platform;
       /** Every route registered (method, URL pattern), HEAD excluded: what the OpenAPI document must cover. */
       readonly routes: readonly { method: string; url: string }[];
+      /** Signs the audit head into the checkpoint file now (also done every `auditCheckpoint.intervalMs`). */
+      readonly anchorAudit: () => Promise<AnchorOutcome | undefined>;
     };
   }
 }
@@ -148,13 +153,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(platformRoutes, { store, platform });
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });
-  await app.register(auditRoutes, { store });
+  await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint });
+  const checkpoint = options.auditCheckpoint;
+  const anchorAudit = async (): Promise<AnchorOutcome | undefined> => {
+    if (!checkpoint) return undefined;
+    const outcome = await anchorAuditHead(store, checkpoint.file, checkpoint.privateKey, now());
+    if ("refused" in outcome) app.log.error({ checkpoint: checkpoint.file }, `audit checkpoint not written: ${outcome.refused}`);
+    return outcome;
+  };
+  if (checkpoint) {
+    const timer = setInterval(() => void anchorAudit().catch((error: unknown) => app.log.error({ err: error }, "audit checkpoint failed")), checkpoint.intervalMs ?? 60_000);
+    timer.unref();
+    app.addHook("onClose", async () => clearInterval(timer));
+  }
   await app.register(tokenRoutes, { store, platform, now, policy: options.policy ?? POLICY, onRevoke: () => authenticator.forget() });
   app.get(
     "/openapi.json",
     { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },
     async () => app.swagger(),
   );
-  app.decorate("ndc", { metrics, requests, store, platform, routes });
+  app.decorate("ndc", { metrics, requests, store, platform, routes, anchorAudit });
   return app;
 }

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import { AuditRecordSchema, AuditVerificationSchema, type AuditRecord } from "../audit/index.ts";
+import { AuditRecordSchema, AuditVerificationSchema, checkpointSignatureValid, readCheckpoint, type AuditRecord } from "../audit/index.ts";
+import type { KeyObject } from "node:crypto";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
@@ -20,6 +21,16 @@ const DateTime = (bound: string) =>
     "x-message": "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T00:00:00Z or 2026-01-31T07:00:00+07:00",
   });
 
+/** Where the signed checkpoint of the chain's head is kept, and the key that signs it. */
+export interface AuditCheckpointOptions {
+  /** A file outside the database (NDC_AUDIT_CHECKPOINT_FILE) the database user cannot write. */
+  readonly file: string;
+  /** Ed25519 private key (NDC_AUDIT_CHECKPOINT_KEY_FILE, PKCS#8 PEM). */
+  readonly privateKey: KeyObject;
+  /** How often the head is signed. @default 60000 */
+  readonly intervalMs?: number;
+}
+
 /** What an organization's auditor reads instead of another organization's subject. */
 export const REDACTED_ACTOR = "(another organization)";
 
@@ -36,7 +47,7 @@ function withoutOtherOrganizations(record: AuditRecord, org: string): AuditRecor
 }
 
 /** The audit trail: filtered pages of records, and verification of the hash chain. */
-export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async (plain, { store }) => {
+export const auditRoutes: FastifyPluginAsync<{ readonly store: Store; readonly checkpoint?: AuditCheckpointOptions | undefined }> = async (plain, { store, checkpoint }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
 
   app.get(
@@ -104,7 +115,15 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store }> = async 
           denied: { org: principal.org, target: "audit chain", reason: "platform-wide-role" },
         });
       }
-      return store.verifyAudit();
+      if (!checkpoint) return { ...(await store.verifyAudit()), checkpoint: null };
+      const anchored = readCheckpoint(checkpoint.file);
+      if (anchored === undefined) return { ...(await store.verifyAudit()), checkpoint: null };
+      const valid = anchored !== "unreadable" && checkpointSignatureValid(anchored, checkpoint.privateKey);
+      const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined);
+      const shown = anchored === "unreadable" ? null : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
+      if (valid) return { ...result, checkpoint: shown };
+      const problem = { seq: shown?.seq ?? 0, id: null, problem: "checkpoint-invalid" as const, message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged` };
+      return { ...result, ok: false, problems: [...result.problems, problem], checkpoint: shown };
     },
   );
 };

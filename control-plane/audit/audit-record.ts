@@ -51,9 +51,26 @@ export const AuditVerificationSchema = Type.Object({
     Type.Object({
       seq: Type.Integer({ description: "the record that breaks the chain" }),
       id: Type.Union([Type.String(), Type.Null()]),
-      problem: Type.Union([Type.Literal("edited"), Type.Literal("deleted"), Type.Literal("reordered"), Type.Literal("truncated")]),
+      problem: Type.Union([Type.Literal("edited"), Type.Literal("deleted"), Type.Literal("reordered"), Type.Literal("truncated"), Type.Literal("rewritten"), Type.Literal("checkpoint-invalid")]),
       message: Type.String(),
     }),
+    { description: "the first 100 problems" },
+  ),
+  problemsOmitted: Type.Optional(Type.Integer({ description: "problems found beyond the first 100" })),
+  checkpoint: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          seq: Type.Integer({ description: "the last record the checkpoint anchors" }),
+          hash: Type.String(),
+          at: Type.String({ format: "date-time", description: "when it was signed" }),
+          keyId: Type.String({ description: "sha256 of the public key, first 16 hex digits" }),
+          signature: Type.Union([Type.Literal("valid"), Type.Literal("invalid")]),
+        }),
+        Type.Null(),
+      ],
+      { description: "the signed head kept outside the database (NDC_AUDIT_CHECKPOINT_FILE); null when none is configured or written yet" },
+    ),
   ),
 });
 export type AuditVerification = Static<typeof AuditVerificationSchema>;

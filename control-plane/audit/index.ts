@@ -2,3 +2,4 @@
 export * from "./audit-record.ts";
 export * from "./hash-chain.ts";
 export * from "./audit-text.ts";
+export * from "./checkpoint.ts";

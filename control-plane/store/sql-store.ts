@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { POLICY, type EnvironmentSpec, type Zone } from "../../model/index.ts";
-import { GENESIS_HASH, recordHash, verifyChain, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
+import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
 import { conditionsAfter, type Condition } from "../workflow/conditions.ts";
 import { HOLDING_PHASES, WORK_PHASES, transition as nextPhaseOf, type LifecycleEvent, type Phase } from "../workflow/lifecycle.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
@@ -446,16 +446,26 @@ export class SqlStore extends SqlReader implements Store {
     return this.transaction([], (tx) => tx.appendAudit(entry, new Date().toISOString()));
   }
 
-  async verifyAudit(): Promise<AuditVerification> {
-    const records: AuditRecord[] = [];
+  async verifyAudit(anchor?: { seq: number; hash: string }): Promise<AuditVerification> {
+    // One page in memory at a time: the verifier keeps only the previous record's seq and hash.
+    const verifier = new ChainVerifier(anchor);
     for (let after = 0; ; ) {
       const page = (await this.driver.all("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000", [after])).map(auditFromRow);
-      records.push(...page);
+      for (const record of page) verifier.add(record);
       if (page.length < 1000) break;
       after = page[page.length - 1]!.seq;
     }
+    return verifier.finish(await this.auditHead());
+  }
+
+  async auditHead(): Promise<{ seq: number; hash: string } | undefined> {
     const head = await this.driver.get("SELECT seq, hash FROM audit_head WHERE id = 1");
-    return verifyChain(records, head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined);
+    return head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined;
+  }
+
+  async auditHashAt(seq: number): Promise<string | undefined> {
+    const row = await this.driver.get("SELECT hash FROM audit_records WHERE seq = ?", [seq]);
+    return row ? String(row.hash) : undefined;
   }
 
   async claimWork(owner: string, options: ClaimOptions = {}): Promise<WorkItem | undefined> {

@@ -205,7 +205,15 @@ export interface Store extends StoreReader {
   transaction<T>(locks: readonly string[], fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Appends one audit record in its own transaction (denied attempts). */
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
-  verifyAudit(): Promise<AuditVerification>;
+  /**
+   * Walks the chain page by page (constant memory); `anchor` is a signed checkpoint kept outside
+   * the database, whose record must still be there with its hash.
+   */
+  verifyAudit(anchor?: { seq: number; hash: string }): Promise<AuditVerification>;
+  /** The chain's head as the database records it. */
+  auditHead(): Promise<{ seq: number; hash: string } | undefined>;
+  /** The hash of record `seq`, or undefined when there is none. */
+  auditHashAt(seq: number): Promise<string | undefined>;
   /**
    * Provisioner: atomically claims the oldest environment that needs work — phase Approved,
    * Provisioning, Updating or Decommissioning, or Retained past its deadline — whose lease is free

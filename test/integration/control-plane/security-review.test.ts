@@ -1,11 +1,16 @@
 // Issue 10 (an independent security review): each hole it found, closed and proven through the
 // HTTP API on SQLite and PostgreSQL. A refused request names the field and the rule, and leaves the
 // store exactly as it was.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testSpec } from "../../../model/testing.ts";
 import { buildApp } from "../../../control-plane/api/index.ts";
+import { recordHash, signCheckpoint, type AuditRecord } from "../../../control-plane/audit/index.ts";
 import { bootstrapSubject } from "../../../control-plane/auth/index.ts";
 import { BACKENDS, BOOTSTRAP, openTestStore, prodSpec, snapshot, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
@@ -437,6 +442,89 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
         await app.close();
         await fresh.cleanup();
       }
+    });
+  });
+
+  describe("item 6: the audit head is anchored in a signed checkpoint outside the database", () => {
+    let a: TestApp;
+    let dir: string;
+    let file: string;
+    const key = generateKeyPairSync("ed25519").privateKey;
+    const verify = async () => {
+      const res = await a.call("GET", "/v1/audit/verify", a.tokens.audrey);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { ok: boolean; checked: number; headSeq: number | null; problems: { seq: number; problem: string; message: string }[]; problemsOmitted?: number; checkpoint: { seq: number; signature: string } | null };
+    };
+    const lastSeq = async () => Number((await a.raw.get("SELECT MAX(seq) AS n FROM audit_records"))!.n);
+    /** What the review did: delete the last records and point the head at the new last one, in the database only. */
+    const truncate = async (keep: number) => {
+      await a.raw.run("DELETE FROM audit_records WHERE seq > ?", [keep]);
+      const last = await a.raw.get("SELECT seq, hash FROM audit_records WHERE seq = ?", [keep]);
+      if (last) await a.raw.run("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [Number(last.seq), String(last.hash)]);
+      else await a.raw.run("DELETE FROM audit_head");
+    };
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), "ndc-anchor-"));
+      file = join(dir, "audit-checkpoint.json");
+      a = await startTestApp(backend, { auditCheckpoint: { file, privateKey: key, intervalMs: 3_600_000 } });
+      for (const name of ["anchored-a", "anchored-b"]) await a.call("POST", ENVS, a.tokens.alice, testSpec({ name }));
+    });
+    afterAll(async () => {
+      await a?.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("verify shows the signed checkpoint, and detects the review's truncation (last records deleted, head rewritten)", async () => {
+      const anchored = await a.app.ndc.anchorAudit();
+      expect(anchored).toHaveProperty("written");
+      const head = await lastSeq();
+      expect(await verify()).toMatchObject({ ok: true, checkpoint: { seq: head, signature: "valid" } });
+      await truncate(head - 3);
+      const result = await verify();
+      expect(result.ok).toBe(false);
+      expect(result.problems).toContainEqual(expect.objectContaining({ seq: head, problem: "truncated" }));
+      expect(result.problems.find((p) => p.problem === "truncated")!.message).toContain("signed checkpoint");
+      // The anchor never moves back over a truncated chain: the evidence stays.
+      expect(await a.app.ndc.anchorAudit()).toMatchObject({ refused: expect.stringContaining("truncated") });
+      expect(JSON.parse(readFileSync(file, "utf8")).seq).toBe(head);
+      // Even with every record and the head deleted, verify does not say ok with 0 records.
+      await truncate(0);
+      expect(await verify()).toMatchObject({ ok: false, checked: 0, problems: [expect.objectContaining({ problem: "truncated", seq: head })] });
+    });
+
+    test("a record at the anchor rewritten with a recomputed hash is named; a checkpoint signed by another key is refused", async () => {
+      // A fresh chain: the store of this app was truncated above, so start from its new records.
+      await a.raw.run("DELETE FROM audit_records");
+      await a.raw.run("DELETE FROM audit_head");
+      rmSync(file, { force: true });
+      await a.call("POST", "/v1/tokens", a.tokens.admin, { subject: "rewrite-check", role: "auditor" });
+      await a.app.ndc.anchorAudit();
+      const seq = await lastSeq();
+      const row = (await a.store.listAudit({ limit: 1, afterSeq: seq - 1 }))[0]!;
+      const forged: AuditRecord = { ...row, actor: "mallory" };
+      const hash = recordHash(forged);
+      await a.raw.run("UPDATE audit_records SET actor = ?, hash = ? WHERE seq = ?", ["mallory", hash, seq]);
+      await a.raw.run("UPDATE audit_head SET hash = ? WHERE id = 1", [hash]);
+      expect((await verify()).problems).toEqual([expect.objectContaining({ seq, problem: "rewritten" })]);
+      writeFileSync(file, JSON.stringify(signCheckpoint({ seq, hash }, new Date().toISOString(), generateKeyPairSync("ed25519").privateKey)));
+      const result = await verify();
+      expect(result).toMatchObject({ ok: false, checkpoint: { seq, signature: "invalid" } });
+      expect(result.problems).toContainEqual(expect.objectContaining({ problem: "checkpoint-invalid" }));
+    });
+
+    test("verify reads the chain in pages: 2,500 records are all checked, and at most 100 problems are listed", async () => {
+      await a.raw.run("DELETE FROM audit_records");
+      await a.raw.run("DELETE FROM audit_head");
+      rmSync(file, { force: true });
+      await a.store.transaction([], async (tx) => {
+        for (let i = 0; i < 2500; i++) await tx.appendAudit({ actor: "bulk", action: "test.bulk", outcome: "allowed", detail: { i } }, new Date().toISOString());
+      });
+      expect(await verify()).toMatchObject({ ok: true, checked: 2500, headSeq: 2500 });
+      await a.raw.run("UPDATE audit_records SET actor = 'mallory' WHERE seq <= 150");
+      const result = await verify();
+      expect(result.problems).toHaveLength(100);
+      expect(result.problemsOmitted).toBe(50);
     });
   });
 });
