@@ -1,10 +1,6 @@
 import { buildEnvironmentObjects, retainedObjects, type EnvironmentPlan, type KubernetesObject, type Platform } from "../../model/index.ts";
-import type { EnvironmentRecord } from "../store/store.ts";
-
-/** Phases whose objects must exist and be kept as built. */
-const LIVE = new Set(["Approved", "Provisioning", "Ready", "Updating"]);
-/** Phases whose objects must exist in their frozen form. */
-const FROZEN = new Set(["Decommissioning", "Retained"]);
+import { isFrozen, isLive, retentionEnded } from "../domain/index.ts";
+import type { EnvironmentRecord } from "../store/index.ts";
 
 /**
  * What an environment should look like at one site, from its stored spec and plan, using the same
@@ -16,9 +12,9 @@ export function desiredObjects(env: EnvironmentRecord, site: string, platform: P
   if (!siteConfig || !organization || !env.plan.placements.some((p) => p.site === site)) return undefined;
   const plan: EnvironmentPlan = { ...env.plan, environment: { org: env.org, spec: env.spec }, namespace: env.namespace };
   const objects = buildEnvironmentObjects({ plan, site: siteConfig, organization, managedBy: "ndc-control-plane" });
-  if (LIVE.has(env.phase)) return objects;
+  if (isLive(env.phase)) return objects;
   // Once retention has run out the environment is being removed: nothing is repaired any more.
-  if (env.phase === "Retained" && env.retainUntil !== null && Date.parse(env.retainUntil) <= now.getTime()) return undefined;
-  if (FROZEN.has(env.phase)) return retainedObjects(objects);
+  if (retentionEnded(env, now)) return undefined;
+  if (isFrozen(env.phase)) return retainedObjects(objects);
   return undefined;
 }

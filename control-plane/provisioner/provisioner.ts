@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
 import { Registry } from "prom-client";
 import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
-import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/store.ts";
-import type { LifecycleEvent } from "../workflow/lifecycle.ts";
+import { SETTLED_PHASES } from "../domain/index.ts";
+import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/index.ts";
+import { applyTransition, type LifecycleEvent } from "../workflow/index.ts";
 import { backoffDelay } from "./backoff.ts";
 import { desiredObjects } from "./desired-objects.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
@@ -50,6 +51,8 @@ export interface ProvisionerOptions {
    * The first pass runs shortly after start. 0 disables. @default 30 min
    */
   readonly resyncIntervalMs?: number;
+  /** Days a decommissioned environment stays Retained. @default POLICY.retentionDays.days */
+  readonly retentionDays?: number;
 }
 
 const ACTOR: Actor = { subject: "system:provisioner", role: "system" };
@@ -133,7 +136,7 @@ export class Provisioner {
    */
   async resync(): Promise<number> {
     let queued = 0;
-    for (const phase of ["Ready", "Retained"] as const) {
+    for (const phase of SETTLED_PHASES) {
       let after: readonly [string, string] | undefined;
       for (;;) {
         const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
@@ -343,7 +346,8 @@ export class Provisioner {
     const now = new Date().toISOString();
     return this.options.store.transaction([], async (tx) => {
       for (const s of statuses) await tx.setSiteStatus(env.id, s, now);
-      return tx.transition(env.id, env.version, event, ACTOR, now, changes);
+      const options = this.options.retentionDays === undefined ? {} : { retentionDays: this.options.retentionDays };
+      return applyTransition(tx, env.id, env.version, event, ACTOR, now, changes, options);
     });
   }
 

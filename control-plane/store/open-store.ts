@@ -13,8 +13,6 @@ export interface OpenStoreOptions {
   readonly sqlitePath?: string;
   /** PostgreSQL pool size. @default 10 */
   readonly poolSize?: number;
-  /** @default POLICY.retentionDays.days */
-  readonly retentionDays?: number;
   /** Apply pending migrations on open. @default true */
   readonly migrate?: boolean;
 }
@@ -24,7 +22,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const driver = options.databaseUrl
     ? openPostgresDriver(options.databaseUrl, options.poolSize === undefined ? {} : { poolSize: options.poolSize })
     : openSqliteDriver(options.sqlitePath ?? join(options.dataDir ?? "./.ndc", "ndc.sqlite"));
-  const store = new SqlStore(driver, options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays });
+  const store = new SqlStore(driver);
   if (options.migrate ?? true) await store.migrate();
   return store;
 }

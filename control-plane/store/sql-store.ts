@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { POLICY, type EnvironmentSpec, type Zone } from "../../model/index.ts";
+import type { EnvironmentSpec, Zone } from "../../model/index.ts";
 import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
-import { conditionsAfter, type Condition } from "../workflow/conditions.ts";
-import { HOLDING_PHASES, WORK_PHASES, transition as nextPhaseOf, type LifecycleEvent, type Phase } from "../workflow/lifecycle.ts";
+import { GONE_PHASES, phaseInSql, WORK_PHASES, type Condition, type Phase } from "../domain/index.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
 import { migrate } from "./migrations.ts";
 import type {
@@ -20,15 +19,15 @@ import type {
   StoredPlan,
   StoreTx,
   TokenRecord,
-  TransitionChanges,
+  TransitionWrite,
   WorkItem,
 } from "./store.ts";
 
-const GONE = "('Rejected', 'Deleted')";
-/** Phases that are work whenever their lease is free (Retained only once its retention has ended). */
-const ACTIVE_WORK = WORK_PHASES.filter((p) => p !== "Retained").map((p) => `'${p}'`).join(", ");
-/** Phases whose arrival means the provisioner has new work (generation bump). */
-const WORK_AFTER: ReadonlySet<Phase> = new Set<Phase>(["Approved", "Updating", "Decommissioning"]);
+/** The phase classes of `domain/phases.ts` as SQL. */
+const IS_GONE = phaseInSql(GONE_PHASES);
+const NOT_GONE = `NOT ${IS_GONE}`;
+/** `needsWork`: a work phase, or Retained once its retention has ended (one `?`: now). */
+const NEEDS_WORK = `(${phaseInSql(WORK_PHASES)} OR (${phaseInSql(["Retained"])} AND retain_until <= ?))`;
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: unknown): T => (text === null || text === undefined ? (null as T) : (JSON.parse(String(text)) as T));
@@ -95,7 +94,7 @@ class SqlReader {
 
   async getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined> {
     // The live one if any, else the latest rejected or deleted request of that name.
-    const inner = `SELECT * FROM environments WHERE org = ? AND name = ? ORDER BY CASE WHEN phase IN ${GONE} THEN 1 ELSE 0 END, created_at DESC LIMIT 1`;
+    const inner = `SELECT * FROM environments WHERE org = ? AND name = ? ORDER BY CASE WHEN ${IS_GONE} THEN 1 ELSE 0 END, created_at DESC LIMIT 1`;
     return (await this.select(inner, [org, name], "e.id"))[0];
   }
 
@@ -109,7 +108,7 @@ class SqlReader {
     if (q.phase) {
       where.push("phase = ?");
       params.push(q.phase);
-    } else where.push(`phase NOT IN ${GONE}`);
+    } else where.push(NOT_GONE);
     if (q.after !== undefined) {
       where.push("name > ?");
       params.push(q.after);
@@ -129,7 +128,7 @@ class SqlReader {
     if (q.phase) {
       where.push("phase = ?");
       params.push(q.phase);
-    } else where.push(`phase NOT IN ${GONE}`);
+    } else where.push(NOT_GONE);
     if (q.after) {
       where.push("(org > ? OR (org = ? AND name > ?))");
       params.push(q.after[0], q.after[0], q.after[1]);
@@ -139,7 +138,7 @@ class SqlReader {
   }
 
   async countLiveEnvironments(org: string): Promise<number> {
-    const row = await this.db.get(`SELECT COUNT(*) AS n FROM environments WHERE org = ? AND phase NOT IN ${GONE}`, [org]);
+    const row = await this.db.get(`SELECT COUNT(*) AS n FROM environments WHERE org = ? AND ${NOT_GONE}`, [org]);
     return Number(row?.n ?? 0);
   }
 
@@ -259,58 +258,47 @@ class SqlTx extends SqlReader implements StoreTx {
     return record;
   }
 
-  async transition(id: string, expectedVersion: number, event: LifecycleEvent, actor: Actor, now: string, changes: TransitionChanges = {}): Promise<EnvironmentRecord | undefined> {
-    const current = await this.getEnvironmentById(id);
-    if (!current || current.version !== expectedVersion) return undefined;
-    const to = nextPhaseOf(current.phase, event);
-    const newWork = changes.spec !== undefined || (WORK_AFTER.has(to) && to !== current.phase);
-    const conditions = changes.conditions ?? conditionsAfter(event, current.conditions, { actor: actor.subject, reason: changes.reason ?? null }, now);
-    const retainUntil = to === "Retained" ? new Date(Date.parse(now) + (this.retentionDays ?? POLICY.retentionDays.days) * 86_400_000).toISOString() : current.retainUntil;
-    const releaseLease = changes.releaseLease ?? false;
+  async writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined> {
     const changed = await this.db.run(
       `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?,
-         updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
+         updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
-        to,
-        current.generation + (newWork ? 1 : 0),
-        json(changes.spec ?? current.spec),
-        json(changes.plan ?? current.plan),
-        json(conditions),
-        changes.approvedBy ?? current.approvedBy,
-        changes.reason === undefined ? current.reason : changes.reason,
-        // A spec change makes its author the last modifier, whoever requested it.
-        changes.spec !== undefined ? actor.subject : current.modifiedBy,
+        change.phase,
+        change.generation,
+        json(change.spec),
+        json(change.plan),
+        json(change.conditions),
+        change.approvedBy,
+        change.reason,
+        change.modifiedBy,
         now,
-        retainUntil,
-        changes.observedGeneration ?? current.observedGeneration,
-        id,
-        expectedVersion,
+        change.retainUntil,
+        change.observedGeneration,
+        current.id,
+        current.version,
       ],
     );
     if (changed === 0) return undefined;
-    if (!HOLDING_PHASES.includes(to)) await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [id]);
-    const updated = (await this.getEnvironmentById(id))!;
+    if (change.releaseCommitments) await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [current.id]);
+    const updated = (await this.getEnvironmentById(current.id))!;
     await this.appendAudit(
       {
         actor: actor.subject,
         actorRole: actor.role ?? null,
-        action: `environment.${event}`,
+        action: change.action,
         outcome: "allowed",
         org: current.org,
         target: `environment ${current.org}/${current.name}`,
         requestId: actor.requestId ?? null,
         before: auditState(current),
         after: auditState(updated),
-        detail: changes.reason ? { reason: changes.reason } : null,
+        detail: change.detail,
       },
       now,
     );
     return updated;
   }
-
-  /** Set by the store from its options. */
-  retentionDays?: number;
 
   async replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void> {
     await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [id]);
@@ -404,18 +392,10 @@ class SqlTx extends SqlReader implements StoreTx {
   }
 }
 
-export interface SqlStoreOptions {
-  /** Days a decommissioned environment stays Retained. @default POLICY.retentionDays.days */
-  readonly retentionDays?: number;
-}
-
 /** The store over either database. */
 export class SqlStore extends SqlReader implements Store {
   readonly backend: "sqlite" | "postgres";
-  constructor(
-    private readonly driver: SqlDriver,
-    private readonly options: SqlStoreOptions = {},
-  ) {
+  constructor(private readonly driver: SqlDriver) {
     super(driver);
     this.backend = driver.dialect.name;
   }
@@ -432,14 +412,8 @@ export class SqlStore extends SqlReader implements Store {
     return this.driver.close();
   }
 
-  private tx(executor: SqlExecutor): SqlTx {
-    const tx = new SqlTx(executor);
-    if (this.options.retentionDays !== undefined) tx.retentionDays = this.options.retentionDays;
-    return tx;
-  }
-
   transaction<T>(locks: readonly string[], fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.driver.transaction(locks, (executor) => fn(this.tx(executor)));
+    return this.driver.transaction(locks, (executor) => fn(new SqlTx(executor)));
   }
 
   appendAudit(entry: AuditEntry): Promise<AuditRecord> {
@@ -477,7 +451,7 @@ export class SqlStore extends SqlReader implements Store {
         `UPDATE environments SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM environments
-           WHERE (phase IN (${ACTIVE_WORK}) OR (phase = 'Retained' AND retain_until <= ?))
+           WHERE ${NEEDS_WORK}
              AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
            ORDER BY updated_at LIMIT 1${this.driver.dialect.claimSuffix})

@@ -1,7 +1,6 @@
 import type { Commitment, EnvironmentPlan, EnvironmentSpec } from "../../model/index.ts";
 import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
-import type { Condition } from "../workflow/conditions.ts";
-import type { LifecycleEvent, Phase } from "../workflow/lifecycle.ts";
+import type { Condition, Phase } from "../domain/index.ts";
 
 /**
  * The store's public interface: what the API, the workflow and the provisioner (issue 7) use.
@@ -65,16 +64,29 @@ export interface NewEnvironment {
   readonly requestedBy: string;
 }
 
-/** Changes a transition may carry besides the phase. */
-export interface TransitionChanges {
-  readonly spec?: EnvironmentSpec;
-  readonly plan?: StoredPlan;
-  readonly conditions?: readonly Condition[];
-  readonly approvedBy?: string;
-  readonly reason?: string | null;
-  /** Release the lease held by this owner as part of the transition (provisioner). */
-  readonly releaseLease?: boolean;
-  readonly observedGeneration?: number;
+/**
+ * A transition the workflow has worked out (`workflow/transitions.ts`), written as one row update:
+ * the store persists these values and decides none of them.
+ */
+export interface TransitionWrite {
+  readonly phase: Phase;
+  readonly generation: number;
+  readonly spec: EnvironmentSpec;
+  readonly plan: StoredPlan;
+  readonly conditions: readonly Condition[];
+  readonly approvedBy: string | null;
+  readonly reason: string | null;
+  /** Who last changed the spec. */
+  readonly modifiedBy: string;
+  readonly retainUntil: string | null;
+  readonly observedGeneration: number;
+  /** Release the lease as part of the transition (provisioner). */
+  readonly releaseLease: boolean;
+  /** Delete the environment's commitments (its capacity is free again). */
+  readonly releaseCommitments: boolean;
+  /** The audit action, e.g. `environment.approve`, and its detail. */
+  readonly action: string;
+  readonly detail: Record<string, unknown> | null;
 }
 
 /** Who causes a transition, for the audit record written with it. */
@@ -156,13 +168,12 @@ export interface StoreTx extends StoreReader {
   /** Inserts an environment in phase Submitted (version 1) with its commitments and per-site rows, and audits it. */
   insertEnvironment(env: NewEnvironment, actor: Actor, now: string): Promise<EnvironmentRecord>;
   /**
-   * Moves an environment by a lifecycle event, if it is still at `expectedVersion`; bumps version
-   * (and generation when there is new work), releases capacity on Rejected/Deleted, sets the
-   * retention deadline on Retained, and appends the audit record. Returns undefined when the
-   * version moved on (someone else won): nothing is written.
-   * @throws TransitionError when the table does not allow the event from the current phase
+   * Writes a transition the workflow worked out, if the environment is still at `current.version`
+   * (optimistic concurrency): bumps the version, writes `change`, releases commitments when asked and
+   * appends the audit record (before: `current`). Returns undefined when the version moved on
+   * (someone else won): nothing is written.
    */
-  transition(id: string, expectedVersion: number, event: LifecycleEvent, actor: Actor, now: string, changes?: TransitionChanges): Promise<EnvironmentRecord | undefined>;
+  writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined>;
   /** Replaces what an environment holds (after a resize) and its per-site rows. */
   replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void>;
   /** Provisioner: writes one site's progress (no version bump; status is not desired state). */

@@ -1,15 +1,7 @@
-import { Type, type Static } from "@sinclair/typebox";
+import type { Condition } from "../domain/index.ts";
 import type { LifecycleEvent } from "./lifecycle.ts";
 
-/** A status condition in the Kubernetes style (Crossplane Ready/Synced, Kratix workflow conditions). */
-export const ConditionSchema = Type.Object({
-  type: Type.String({ description: "Admitted, Approved, Provisioned, Ready, Decommissioned" }),
-  status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
-  reason: Type.String({ description: "CamelCase machine-readable reason" }),
-  message: Type.String(),
-  lastTransitionTime: Type.String({ format: "date-time" }),
-});
-export type Condition = Static<typeof ConditionSchema>;
+export { ConditionSchema, type Condition } from "../domain/index.ts";
 
 /**
  * Sets one condition, keeping the others; `lastTransitionTime` moves only when the status changes.

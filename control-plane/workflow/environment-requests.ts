@@ -11,14 +11,15 @@ import {
   type Platform,
   type Policy,
 } from "../../model/index.ts";
-import { NdcError } from "../api/errors.ts";
 import { canonicalJson } from "../audit/index.ts";
+import { NdcError } from "../domain/index.ts";
 import type { Principal } from "../auth/index.ts";
 import type { Actor, EnvironmentRecord, Store, StoredPlan, StoreTx } from "../store/index.ts";
 import { autoApprovalDecision } from "./auto-approval.ts";
 import { setCondition } from "./conditions.ts";
 import { nextPhase, TERMINAL_PHASES, TransitionError, type LifecycleEvent } from "./lifecycle.ts";
 import { applySpecPatch, type EnvironmentPatch } from "./spec-patch.ts";
+import { applyTransition } from "./transitions.ts";
 
 /** Who asks, and when: every workflow call gets one. */
 export interface RequestContext {
@@ -98,7 +99,7 @@ export class EnvironmentRequests {
       const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject }, actor, now);
       const decision = autoApprovalDecision(plan, this.policy);
       const event: LifecycleEvent = decision.approve ? "auto-approve" : "require-approval";
-      const environment = await tx.transition(submitted.id, submitted.version, event, decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor, now, {
+      const environment = await applyTransition(tx, submitted.id, submitted.version, event, decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor, now, {
         ...(decision.approve ? { approvedBy: "policy:auto-approval" } : { reason: `needs approval: ${decision.reasons.join("; ")}` }),
       });
       if (idempotencyKey !== undefined) await tx.putIdempotencyKey(ctx.principal.subject, org, idempotencyKey, { requestHash, environmentId: submitted.id }, now);
@@ -121,7 +122,7 @@ export class EnvironmentRequests {
       checkVersion(env, ifMatch);
       checkAllowed(env, "update");
       const plan = await this.admit(tx, org, spec);
-      const next = await tx.transition(env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
+      const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
       if (!next) throw versionConflict(env);
       await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
       return (await tx.getEnvironmentById(env.id))!;
@@ -161,7 +162,7 @@ export class EnvironmentRequests {
     const now = ctx.now.toISOString();
     let next: EnvironmentRecord | undefined;
     try {
-      next = await this.store.transaction([`environment:${env.id}`], (tx) => tx.transition(env.id, env.version, event, actorOf(ctx), now, changes));
+      next = await this.store.transaction([`environment:${env.id}`], (tx) => applyTransition(tx, env.id, env.version, event, actorOf(ctx), now, changes));
     } catch (error) {
       if (error instanceof TransitionError) throw invalidTransition(env, event);
       throw error;

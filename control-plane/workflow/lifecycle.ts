@@ -1,29 +1,11 @@
-import { Type, type Static } from "@sinclair/typebox";
+import { GONE_PHASES, holdsCapacity, PHASES, type Phase } from "../domain/index.ts";
+
+export { PHASES, PhaseSchema, type Phase } from "../domain/index.ts";
 
 /**
- * The request lifecycle of DESIGN.md section 5 as data: phases, events and the one transition table
- * that the API, the store and the provisioner all go through.
+ * The request lifecycle of DESIGN.md section 5 as data: events and the one transition table that the
+ * workflow and the provisioner go through. The phases and their classes are in `domain/phases.ts`.
  */
-export const PHASES = [
-  "Submitted",
-  "AwaitingApproval",
-  "Approved",
-  "Provisioning",
-  "Ready",
-  "Updating",
-  "Failed",
-  "Decommissioning",
-  "Retained",
-  "Deleted",
-  "Rejected",
-] as const;
-
-export const PhaseSchema = Type.Union(
-  PHASES.map((p) => Type.Literal(p)),
-  { description: "lifecycle phase (DESIGN.md section 5)" },
-);
-export type Phase = (typeof PHASES)[number];
-
 export const EVENTS = [
   "require-approval",
   "auto-approve",
@@ -73,13 +55,10 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
 };
 
 /** Phases whose environments hold capacity (what admission counts). */
-export const HOLDING_PHASES: readonly Phase[] = PHASES.filter((p) => p !== "Rejected" && p !== "Deleted");
+export const HOLDING_PHASES: readonly Phase[] = PHASES.filter(holdsCapacity);
 
 /** Phases with nothing more to do. */
-export const TERMINAL_PHASES: readonly Phase[] = ["Rejected", "Deleted"];
-
-/** Phases the provisioner works on (Retained only once its retention has expired). */
-export const WORK_PHASES: readonly Phase[] = ["Approved", "Provisioning", "Updating", "Decommissioning", "Retained"];
+export const TERMINAL_PHASES: readonly Phase[] = GONE_PHASES;
 
 /** The phase an event leads to from `from`, or undefined when the transition is not allowed. */
 export function nextPhase(from: Phase, event: LifecycleEvent): Phase | undefined {

@@ -14,6 +14,7 @@ import { admitEnvironment, type SiteStackConfig } from "../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
 import { assemblePlatform } from "../../model/index.ts";
 import { openStore, type Store } from "../../control-plane/store/index.ts";
+import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { freeLoopbackPort } from "../cluster/_ports.ts";
 import { repoRoot } from "../toolchain/index.ts";
@@ -73,7 +74,7 @@ async function seed(store: Store): Promise<void> {
     const now = new Date().toISOString();
     await store.transaction([], async (tx) => {
       const created = await tx.insertEnvironment({ org: org.slug, spec, namespace, plan, conditions: [], requestedBy: actor.subject }, actor, now);
-      await tx.transition(created.id, created.version, "auto-approve", actor, now);
+      await applyTransition(tx, created.id, created.version, "auto-approve", actor, now);
     });
   }
 }

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { admitEnvironment, type EnvironmentSpec, type Platform } from "../../model/index.ts";
 import type { EnvironmentRecord, Store } from "../../control-plane/store/index.ts";
-import type { Phase } from "../../control-plane/workflow/lifecycle.ts";
+import { applyTransition, type Phase } from "../../control-plane/workflow/index.ts";
 
 const REQUESTER = { subject: "alice@byt", role: "requester" };
 const OPERATOR = { subject: "olga@ndc", role: "operator" };
@@ -14,15 +14,15 @@ export async function approvedEnvironment(store: Store, platform: Platform, org:
   return store.transaction([], async (tx) => {
     const { environment: _e, namespace, ...stored } = plan;
     const created = await tx.insertEnvironment({ org, spec, namespace, plan: stored, conditions: [], requestedBy: REQUESTER.subject }, REQUESTER, now);
-    const waiting = await tx.transition(created.id, created.version, "require-approval", REQUESTER, now);
-    return (await tx.transition(waiting!.id, waiting!.version, "approve", OPERATOR, now, { approvedBy: OPERATOR.subject }))!;
+    const waiting = await applyTransition(tx, created.id, created.version, "require-approval", REQUESTER, now);
+    return (await applyTransition(tx, waiting!.id, waiting!.version, "approve", OPERATOR, now, { approvedBy: OPERATOR.subject }))!;
   });
 }
 
 /** Applies a lifecycle event with the record's current version. */
 export async function lifecycleEvent(store: Store, id: string, event: "update" | "decommission", changes: Record<string, unknown> = {}): Promise<EnvironmentRecord> {
   const current = (await store.getEnvironmentById(id))!;
-  const next = await store.transaction([], (tx) => tx.transition(id, current.version, event, OPERATOR, new Date().toISOString(), changes));
+  const next = await store.transaction([], (tx) => applyTransition(tx, id, current.version, event, OPERATOR, new Date().toISOString(), changes));
   if (!next) throw new Error(`${event} of ${id} lost a version race`);
   return next;
 }

@@ -118,7 +118,7 @@ describe("crash", () => {
   test("a provisioner killed with SIGKILL mid-work: the next one completes it, nothing lost or applied twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ndc-crash-"));
     const sqlite = join(dir, "ndc.sqlite");
-    const store = await openStore({ sqlitePath: sqlite, retentionDays: 0 });
+    const store = await openStore({ sqlitePath: sqlite });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
     const kubeconfigFile = join(dir, "cp.kubeconfig");
     writeFileSync(kubeconfigFile, kc.exportConfig());

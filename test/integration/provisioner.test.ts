@@ -44,9 +44,9 @@ beforeAll(async () => {
     ["ndc2", await controlPlaneKubeConfig(adminB, SECOND_CLUSTER)],
   ]);
   for (const [site, kc] of admins) sites.set(site, SiteConnection.open(site, kubeCredentialsFrom(kc)));
-  store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-pv-")), "ndc.sqlite"), retentionDays: 0 });
+  store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-pv-")), "ndc.sqlite") });
   registry = new Registry();
-  provisioner = new Provisioner({ store, platform, sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])), log: pino({ level: "silent" }), registry, retryBaseMs: 100, idleCheckMs: 100 });
+  provisioner = new Provisioner({ store, platform, sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])), log: pino({ level: "silent" }), registry, retryBaseMs: 100, idleCheckMs: 100, retentionDays: 0 });
   await provisioner.start();
 }, 300_000);
 
@@ -107,7 +107,7 @@ describe("provisioning", () => {
     await waitForPhase(store, env.id, "Ready");
     await lifecycleEvent(store, env.id, "decommission");
     provisioner.notify();
-    // retentionDays is 0 in this store, so Retained is left at once; catch it on the way or after.
+    // retentionDays is 0 for this provisioner, so Retained is left at once; catch it on the way or after.
     const retainedOrLater = await waitForPhase(store, env.id, ["Retained", "Deleted"]);
     expect(retainedOrLater.conditions.find((c) => c.type === "Decommissioned")?.status).toBe("True");
     const deleted = await waitForPhase(store, env.id, "Deleted", 120_000);

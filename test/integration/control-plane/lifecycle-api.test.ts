@@ -1,6 +1,7 @@
 // The request lifecycle through HTTP (inject), on real SQLite and real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testOrganization, testPlatform, testSpec } from "../../../model/testing.ts";
+import { applyTransition } from "../../../control-plane/workflow/index.ts";
 import { BACKENDS, prodSpec, startTestApp, type TestApp } from "./_harness.ts";
 
 interface Env {
@@ -141,8 +142,8 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const created = (await t.call("POST", base, t.tokens.alice, testSpec({ name: "built" }))).json() as Env & { id: string };
     // The provisioner's part, through the store interface it uses.
     const now = new Date().toISOString();
-    const provisioning = await t.store.transaction([], (tx) => tx.transition(created.id, created.version, "start-provisioning", { subject: "provisioner" }, now));
-    const ready = await t.store.transaction([], (tx) => tx.transition(created.id, provisioning!.version, "provisioned", { subject: "provisioner" }, now, { observedGeneration: provisioning!.generation }));
+    const provisioning = await t.store.transaction([], (tx) => applyTransition(tx, created.id, created.version, "start-provisioning", { subject: "provisioner" }, now));
+    const ready = await t.store.transaction([], (tx) => applyTransition(tx, created.id, provisioning!.version, "provisioned", { subject: "provisioner" }, now, { observedGeneration: provisioning!.generation }));
     expect(ready!.phase).toBe("Ready");
     const patched = await t.call("PATCH", `${base}/built`, t.tokens.carol, { resources: { memory: "24Gi" } }, { "if-match": String(ready!.version) });
     expect(patched.statusCode).toBe(200);

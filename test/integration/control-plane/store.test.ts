@@ -2,7 +2,7 @@
 // provisioner's work leases, per-site status, and the audit chain.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { testSpec } from "../../../model/testing.ts";
-import { MIGRATIONS, TransitionError, type EnvironmentRecord, type NewEnvironment, type Store } from "../../../control-plane/index.ts";
+import { applyTransition, MIGRATIONS, TransitionError, type EnvironmentRecord, type NewEnvironment, type Store } from "../../../control-plane/index.ts";
 import { BACKENDS, openTestStore } from "./_harness.ts";
 
 const T0 = new Date("2026-11-27T08:00:00.000Z");
@@ -41,7 +41,7 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
   const approved = async (name: string, sites?: string[]): Promise<EnvironmentRecord> =>
     store.transaction([], async (tx) => {
       const e = await tx.insertEnvironment(newEnvironment(name, sites), actor, T0.toISOString());
-      return (await tx.transition(e.id, e.version, "auto-approve", actor, T0.toISOString()))!;
+      return (await applyTransition(tx, e.id, e.version, "auto-approve", actor, T0.toISOString()))!;
     });
 
   test("migrations are versioned and applied once", async () => {
@@ -60,8 +60,8 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
 
   test("a transition on a stale version writes nothing; one the table forbids throws", async () => {
     const env = await approved("a");
-    expect(await store.transaction([], (tx) => tx.transition(env.id, env.version - 1, "start-provisioning", actor, T0.toISOString()))).toBeUndefined();
-    await expect(store.transaction([], (tx) => tx.transition(env.id, env.version, "provisioned", actor, T0.toISOString()))).rejects.toThrow(TransitionError);
+    expect(await store.transaction([], (tx) => applyTransition(tx, env.id, env.version - 1, "start-provisioning", actor, T0.toISOString()))).toBeUndefined();
+    await expect(store.transaction([], (tx) => applyTransition(tx, env.id, env.version, "provisioned", actor, T0.toISOString()))).rejects.toThrow(TransitionError);
     expect((await store.getEnvironmentById(env.id))!.version).toBe(env.version);
     expect(await store.countAudit()).toBe(2);
   });
@@ -82,8 +82,8 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
   test("rejected and deleted environments release capacity and their name", async () => {
     const env = await store.transaction([], async (tx) => {
       const e = await tx.insertEnvironment(newEnvironment("tmp"), actor, T0.toISOString());
-      const waiting = await tx.transition(e.id, e.version, "require-approval", actor, T0.toISOString());
-      return (await tx.transition(e.id, waiting!.version, "reject", actor, T0.toISOString(), { reason: "not needed" }))!;
+      const waiting = await applyTransition(tx, e.id, e.version, "require-approval", actor, T0.toISOString());
+      return (await applyTransition(tx, e.id, waiting!.version, "reject", actor, T0.toISOString(), { reason: "not needed" }))!;
     });
     expect(env).toMatchObject({ phase: "Rejected", reason: "not needed" });
     expect(await store.commitments()).toEqual([]);
@@ -132,7 +132,7 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
     test("site status, conditions and transitions written back; Ready is not work", async () => {
       const env = await approved("built", ["ndc1", "ndc2"]);
       const item = (await store.claimWork("w", { now: at(0) }))!;
-      const provisioning = await store.transaction([], (tx) => tx.transition(env.id, item.environment.version, "start-provisioning", { subject: "provisioner" }, at(1).toISOString()));
+      const provisioning = await store.transaction([], (tx) => applyTransition(tx, env.id, item.environment.version, "start-provisioning", { subject: "provisioner" }, at(1).toISOString()));
       await store.transaction([], async (tx) => {
         await tx.setSiteStatus(env.id, { site: "ndc1", namespace: "byt-built", phase: "Ready", message: null, observedGeneration: provisioning!.generation }, at(2).toISOString());
         await tx.setSiteStatus(env.id, { site: "ndc2", namespace: "byt-built", phase: "Failed", message: "site unreachable", observedGeneration: 0 }, at(2).toISOString());
@@ -144,7 +144,7 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
       expect(partial.version).toBe(provisioning!.version);
 
       const ready = await store.transaction([], (tx) =>
-        tx.transition(env.id, partial.version, "provisioned", { subject: "provisioner" }, at(3).toISOString(), { releaseLease: true, observedGeneration: partial.generation }),
+        applyTransition(tx, env.id, partial.version, "provisioned", { subject: "provisioner" }, at(3).toISOString(), { releaseLease: true, observedGeneration: partial.generation }),
       );
       expect(ready).toMatchObject({ phase: "Ready", observedGeneration: partial.generation, leaseOwner: null });
       expect(await store.claimWork("w", { now: at(120_000) })).toBeUndefined();
@@ -153,17 +153,17 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
     test("Retained environments become work when their retention ends", async () => {
       const env = await approved("old");
       const retained = await store.transaction([], async (tx) => {
-        const p = await tx.transition(env.id, env.version, "start-provisioning", actor, at(0).toISOString());
-        const r = await tx.transition(env.id, p!.version, "provisioned", actor, at(0).toISOString());
-        const d = await tx.transition(env.id, r!.version, "decommission", actor, at(0).toISOString());
-        return tx.transition(env.id, d!.version, "decommissioned", actor, at(0).toISOString());
+        const p = await applyTransition(tx, env.id, env.version, "start-provisioning", actor, at(0).toISOString());
+        const r = await applyTransition(tx, env.id, p!.version, "provisioned", actor, at(0).toISOString());
+        const d = await applyTransition(tx, env.id, r!.version, "decommission", actor, at(0).toISOString());
+        return applyTransition(tx, env.id, d!.version, "decommissioned", actor, at(0).toISOString());
       });
       expect(retained!.retainUntil).toBe(at(30 * 86_400_000).toISOString());
       expect(await store.claimWork("w", { now: at(29 * 86_400_000) })).toBeUndefined();
       expect((await store.claimWork("w", { now: at(31 * 86_400_000) }))?.environment.phase).toBe("Retained");
       // Retained still holds its storage; Deleted releases it.
       expect(await store.commitments()).toHaveLength(1);
-      await store.transaction([], (tx) => tx.transition(env.id, retained!.version, "retention-expired", actor, at(31 * 86_400_000).toISOString(), { releaseLease: true }));
+      await store.transaction([], (tx) => applyTransition(tx, env.id, retained!.version, "retention-expired", actor, at(31 * 86_400_000).toISOString(), { releaseLease: true }));
       expect(await store.commitments()).toEqual([]);
     });
   });

@@ -1,0 +1,72 @@
+import { POLICY, type EnvironmentSpec } from "../../model/index.ts";
+import { bringsNewWork, holdsCapacity } from "../domain/index.ts";
+import type { Actor, EnvironmentRecord, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
+import { conditionsAfter, type Condition } from "./conditions.ts";
+import { transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
+
+/** Changes a transition may carry besides the phase. */
+export interface TransitionChanges {
+  readonly spec?: EnvironmentSpec;
+  readonly plan?: StoredPlan;
+  readonly conditions?: readonly Condition[];
+  readonly approvedBy?: string;
+  readonly reason?: string | null;
+  /** Release the lease held by this owner as part of the transition (provisioner). */
+  readonly releaseLease?: boolean;
+  readonly observedGeneration?: number;
+}
+
+export interface TransitionOptions {
+  /** Days a decommissioned environment stays Retained. @default POLICY.retentionDays.days */
+  readonly retentionDays?: number;
+}
+
+/**
+ * Works out everything a lifecycle event changes: the next phase (from the table), the generation
+ * (bumped when there is new work), the conditions, the retention deadline on entering Retained and
+ * whether the capacity is released. Pure: the store only writes the result.
+ * @throws TransitionError when the table does not allow the event from the current phase
+ */
+export function planTransition(current: EnvironmentRecord, event: LifecycleEvent, actor: Actor, now: string, changes: TransitionChanges = {}, options: TransitionOptions = {}): TransitionWrite {
+  const to = nextPhaseOf(current.phase, event);
+  const newWork = changes.spec !== undefined || (bringsNewWork(to) && to !== current.phase);
+  const retentionDays = options.retentionDays ?? POLICY.retentionDays.days;
+  return {
+    phase: to,
+    generation: current.generation + (newWork ? 1 : 0),
+    spec: changes.spec ?? current.spec,
+    plan: changes.plan ?? current.plan,
+    conditions: changes.conditions ?? conditionsAfter(event, current.conditions, { actor: actor.subject, reason: changes.reason ?? null }, now),
+    approvedBy: changes.approvedBy ?? current.approvedBy,
+    reason: changes.reason === undefined ? current.reason : changes.reason,
+    // A spec change makes its author the last modifier, whoever requested it.
+    modifiedBy: changes.spec !== undefined ? actor.subject : current.modifiedBy,
+    retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
+    observedGeneration: changes.observedGeneration ?? current.observedGeneration,
+    releaseLease: changes.releaseLease ?? false,
+    releaseCommitments: !holdsCapacity(to),
+    action: `environment.${event}`,
+    detail: changes.reason ? { reason: changes.reason } : null,
+  };
+}
+
+/**
+ * Moves an environment by a lifecycle event, if it is still at `expectedVersion`: reads it, works out
+ * the transition and has the store write it under optimistic concurrency (with its audit record).
+ * Returns undefined when the version moved on (someone else won): nothing is written.
+ * @throws TransitionError when the table does not allow the event from the current phase
+ */
+export async function applyTransition(
+  tx: StoreTx,
+  id: string,
+  expectedVersion: number,
+  event: LifecycleEvent,
+  actor: Actor,
+  now: string,
+  changes: TransitionChanges = {},
+  options: TransitionOptions = {},
+): Promise<EnvironmentRecord | undefined> {
+  const current = await tx.getEnvironmentById(id);
+  if (!current || current.version !== expectedVersion) return undefined;
+  return tx.writeTransition(current, planTransition(current, event, actor, now, changes, options), actor, now);
+}
