@@ -44,12 +44,8 @@ if (!config.auditCheckpoint) app.log.warn("NDC_AUDIT_CHECKPOINT_FILE is not set:
 // Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.
 const provisioner =
   kubeConfigs.size > 0 ? new Provisioner({ store, platform: config.platform, sites: kubeConfigs, log: app.log, registry: app.ndc.metrics.registry }) : undefined;
-if (provisioner) {
-  // A change that needs work wakes the workers once it is committed (the answer is on its way).
-  app.addHook("onResponse", async (request, reply) => {
-    if (request.method !== "GET" && reply.statusCode < 300 && request.url.startsWith("/v1/organizations/")) provisioner.notify();
-  });
-}
+// The workflow announces each committed change that queued work; the provisioner's workers wake.
+if (provisioner) app.ndc.requests.work.subscribe(() => provisioner.notify());
 
 app.log.info(
   {

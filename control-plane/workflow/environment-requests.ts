@@ -12,14 +12,15 @@ import {
   type Policy,
 } from "../../model/index.ts";
 import { canonicalJson } from "../audit/index.ts";
-import { NdcError } from "../domain/index.ts";
+import { isGone, NdcError, needsWork } from "../domain/index.ts";
 import type { Principal } from "../auth/index.ts";
 import type { Actor, EnvironmentRecord, Store, StoredPlan, StoreTx } from "../store/index.ts";
 import { autoApprovalDecision } from "./auto-approval.ts";
 import { setCondition } from "./conditions.ts";
-import { nextPhase, TERMINAL_PHASES, TransitionError, type LifecycleEvent } from "./lifecycle.ts";
+import { nextPhase, TransitionError, type LifecycleEvent } from "./lifecycle.ts";
 import { applySpecPatch, type EnvironmentPatch } from "./spec-patch.ts";
 import { applyTransition } from "./transitions.ts";
+import { WorkAnnouncer } from "./work-announcer.ts";
 
 /** Who asks, and when: every workflow call gets one. */
 export interface RequestContext {
@@ -47,6 +48,8 @@ export class EnvironmentRequests {
   private readonly policy: Policy;
   /** Namespaces the site stacks own: static environments and organization landing namespaces. */
   readonly reservedNamespaces: ReadonlySet<string>;
+  /** Announces committed changes that queued work for the provisioner (it subscribes). */
+  readonly work = new WorkAnnouncer();
 
   constructor(options: EnvironmentRequestsOptions) {
     this.store = options.store;
@@ -74,7 +77,7 @@ export class EnvironmentRequests {
     if (!this.platform.organizations.has(org)) throw notFound(org);
     const requestHash = createHash("sha256").update(canonicalJson({ org, spec })).digest("hex");
     const now = ctx.now.toISOString();
-    return this.store.transaction(locksFor(org, spec.sites), async (tx) => {
+    const result = await this.store.transaction(locksFor(org, spec.sites), async (tx) => {
       if (idempotencyKey !== undefined) {
         const seen = await tx.getIdempotencyKey(ctx.principal.subject, org, idempotencyKey);
         if (seen) {
@@ -88,7 +91,7 @@ export class EnvironmentRequests {
         }
       }
       const existing = await tx.getEnvironment(org, spec.name);
-      if (existing && !TERMINAL_PHASES.includes(existing.phase)) {
+      if (existing && !isGone(existing.phase)) {
         throw new NdcError("NDC_ERR_ENVIRONMENT_EXISTS", `${org} already has an environment named ${spec.name} (phase ${existing.phase}); choose another name or change it with PATCH`, [
           { field: "name", rule: "name-unique", message: `environment ${org}/${spec.name} exists; choose another name`, value: spec.name },
         ]);
@@ -105,6 +108,8 @@ export class EnvironmentRequests {
       if (idempotencyKey !== undefined) await tx.putIdempotencyKey(ctx.principal.subject, org, idempotencyKey, { requestHash, environmentId: submitted.id }, now);
       return { environment: environment!, created: true };
     });
+    this.announceIfWork(result.environment, ctx.now);
+    return result;
   }
 
   /**
@@ -116,7 +121,7 @@ export class EnvironmentRequests {
     const current = await this.get(org, name);
     const spec = applySpecPatch(current.spec, patch);
     const now = ctx.now.toISOString();
-    return this.store.transaction(locksFor(org, [...current.spec.sites, ...spec.sites]), async (tx) => {
+    const updated = await this.store.transaction(locksFor(org, [...current.spec.sites, ...spec.sites]), async (tx) => {
       const env = await tx.getEnvironmentById(current.id);
       if (!env) throw notFound(org, name);
       checkVersion(env, ifMatch);
@@ -127,6 +132,8 @@ export class EnvironmentRequests {
       await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
       return (await tx.getEnvironmentById(env.id))!;
     });
+    this.announceIfWork(updated, ctx.now);
+    return updated;
   }
 
   /** Asks for an environment to be decommissioned; a request not yet approved is withdrawn at once. */
@@ -157,6 +164,11 @@ export class EnvironmentRequests {
     return this.move(ctx, env, "reject", { reason });
   }
 
+  /** Wakes the provisioner after a committed change that left the environment needing work. */
+  private announceIfWork(env: EnvironmentRecord, now: Date): void {
+    if (needsWork(env, now)) this.work.announce();
+  }
+
   private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string | null }): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();
@@ -167,7 +179,10 @@ export class EnvironmentRequests {
       if (error instanceof TransitionError) throw invalidTransition(env, event);
       throw error;
     }
-    if (next) return next;
+    if (next) {
+      this.announceIfWork(next, ctx.now);
+      return next;
+    }
     // Lost a race: say what happened instead.
     const latest = await this.store.getEnvironmentById(env.id);
     if (latest && nextPhase(latest.phase, event) === undefined) throw invalidTransition(latest, event);
@@ -178,7 +193,7 @@ export class EnvironmentRequests {
     const committed = await tx.commitments(spec.sites);
     const existing = await tx.getEnvironment(org, spec.name);
     const live = await tx.countLiveEnvironments(org);
-    const ownLive = existing && !TERMINAL_PHASES.includes(existing.phase) ? 1 : 0;
+    const ownLive = existing && !isGone(existing.phase) ? 1 : 0;
     try {
       return admitEnvironment({ org, spec }, this.platform, {
         committed,

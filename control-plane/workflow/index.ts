@@ -2,6 +2,7 @@
 export * from "./lifecycle.ts";
 export * from "./conditions.ts";
 export * from "./transitions.ts";
+export * from "./work-announcer.ts";
 export * from "./auto-approval.ts";
 export * from "./spec-patch.ts";
 export * from "./environment-requests.ts";
