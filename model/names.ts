@@ -81,6 +81,10 @@ export const ANNOTATIONS = {
   nodeSelector: "scheduler.alpha.kubernetes.io/node-selector",
   /** PodTolerationRestriction admission: tolerations added to every pod of the namespace. */
   defaultTolerations: "scheduler.alpha.kubernetes.io/defaultTolerations",
+  /** On a tenant's workload while Retained: its replica count before (restore scales it back). */
+  replicasBeforeRetention: "ndc.gov.vn/replicas-before-retention",
+  /** On a tenant's cron job or job while Retained: it was running before (restore resumes it). */
+  suspendedBeforeRetention: "ndc.gov.vn/suspended-before-retention",
 } as const;
 
 /**

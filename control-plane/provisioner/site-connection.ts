@@ -84,6 +84,14 @@ export class SiteConnection {
     return items.map((i) => ({ ...i, kind: k.kind, apiVersion: k.apiVersion }));
   }
 
+  /**
+   * A request outside the owned kinds (a tenant's workloads during retention): `path` is an API
+   * path, `body` JSON, sent as `contentType` (a merge patch by default for PATCH).
+   */
+  async request(method: "GET" | "PATCH" | "DELETE", path: string, body?: unknown, contentType = "application/merge-patch+json"): Promise<unknown> {
+    return (await this.transport.send(method, path, body, method === "PATCH" ? contentType : "application/json")).body;
+  }
+
   /** Whether the API server answers /readyz. */
   async ready(): Promise<boolean> {
     try {

@@ -55,6 +55,11 @@ export function controlPlaneClusterRole(managedBy: ManagedBy = "pulumi"): Kubern
       { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: manage },
       { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: [TENANT_ADMIN_ROLE, VIEWER_ROLE] },
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: manage },
+      // Retention scales a tenant's workloads to zero (and restore scales them back); pods left
+      // over are deleted. Nothing else of the tenant's is touched.
+      { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ["get", "list", "patch"] },
+      { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["get", "list", "patch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete", "deletecollection"] },
       { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
     ],
   };
