@@ -31,6 +31,7 @@ export function environmentResource(e: EnvironmentRecord): EnvironmentResource {
     complianceExceptions: [...e.plan.complianceExceptions],
     requestedBy: e.requestedBy,
     modifiedBy: e.modifiedBy,
+    pendingChange: e.pendingChange ? { spec: e.pendingChange.spec, complianceExceptions: [...e.pendingChange.plan.complianceExceptions] } : null,
     approvedBy: e.approvedBy,
     reason: e.reason,
     generation: e.generation,

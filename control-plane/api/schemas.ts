@@ -66,6 +66,10 @@ export const EnvironmentResourceSchema = Type.Object({
   complianceExceptions: Type.Array(Type.Object({ rule: Type.String(), message: Type.String() })),
   requestedBy: Type.String(),
   modifiedBy: Type.String({ description: "who last changed the spec; neither they nor the requester may approve it" }),
+  pendingChange: Type.Union(
+    [Type.Object({ spec: EnvironmentSpecSchema, complianceExceptions: Type.Array(Type.Object({ rule: Type.String(), message: Type.String() })) }), Type.Null()],
+    { description: "a change that waits for an operator (approve/reject it with If-Match); the top-level spec stays the approved, built one until then" },
+  ),
   approvedBy: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], { description: "why it awaits approval, was rejected, or failed" }),
   generation: Type.Integer(),

@@ -124,6 +124,14 @@ CREATE TABLE audit_head (
 ALTER TABLE environments ADD COLUMN modified_by TEXT;
 `,
   },
+  {
+    version: 3,
+    name: "a change to a built environment awaiting approval (the live objects keep the approved spec)",
+    sql: `
+ALTER TABLE environments ADD COLUMN pending_spec TEXT;
+ALTER TABLE environments ADD COLUMN pending_plan TEXT;
+`,
+  },
 ];
 
 /**

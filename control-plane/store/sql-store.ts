@@ -81,6 +81,7 @@ class SqlReader {
       sites,
       requestedBy: String(r.requested_by),
       modifiedBy: String(r.modified_by ?? r.requested_by),
+      pendingChange: r.pending_spec === null || r.pending_spec === undefined ? null : { spec: parse<EnvironmentSpec>(r.pending_spec), plan: parse<StoredPlan>(r.pending_plan) },
       approvedBy: str(r.approved_by),
       reason: str(r.reason),
       createdAt: String(r.created_at),
@@ -233,7 +234,7 @@ function auditFromRow(r: Row): AuditRecord {
 
 /** What an audit record keeps of an environment: enough to see what changed. */
 function auditState(e: EnvironmentRecord): Record<string, unknown> {
-  return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason };
+  return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason, ...(e.pendingChange ? { pendingSpec: e.pendingChange.spec } : {}) };
 }
 
 class SqlTx extends SqlReader implements StoreTx {
@@ -260,7 +261,7 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined> {
     const changed = await this.db.run(
-      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?,
+      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, pending_spec = ?, pending_plan = ?,
          updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
@@ -272,6 +273,8 @@ class SqlTx extends SqlReader implements StoreTx {
         change.approvedBy,
         change.reason,
         change.modifiedBy,
+        change.pendingChange ? json(change.pendingChange.spec) : null,
+        change.pendingChange ? json(change.pendingChange.plan) : null,
         now,
         change.retainUntil,
         change.observedGeneration,

@@ -40,6 +40,11 @@ export interface EnvironmentRecord {
   readonly requestedBy: string;
   /** Who last changed the spec (the requester until a PATCH); an approver must be neither. */
   readonly modifiedBy: string;
+  /**
+   * A change asked for after approval that needs an operator: `spec` and `plan` stay what was
+   * approved (and what is built) until it is approved.
+   */
+  readonly pendingChange: PendingChange | null;
   readonly approvedBy: string | null;
   /** Why it was rejected or failed. */
   readonly reason: string | null;
@@ -68,6 +73,12 @@ export interface NewEnvironment {
  * A transition the workflow has worked out (`workflow/transitions.ts`), written as one row update:
  * the store persists these values and decides none of them.
  */
+/** A requested spec, admitted, waiting for an operator's decision. */
+export interface PendingChange {
+  readonly spec: EnvironmentSpec;
+  readonly plan: StoredPlan;
+}
+
 export interface TransitionWrite {
   readonly phase: Phase;
   readonly generation: number;
@@ -78,6 +89,7 @@ export interface TransitionWrite {
   readonly reason: string | null;
   /** Who last changed the spec. */
   readonly modifiedBy: string;
+  readonly pendingChange: PendingChange | null;
   readonly retainUntil: string | null;
   readonly observedGeneration: number;
   /** Release the lease as part of the transition (provisioner). */

@@ -37,6 +37,12 @@ export function conditionsAfter(
       return setCondition(conditions, { type: "Approved", status: "False", reason: "Withdrawn", message: `withdrawn by ${context.actor}` }, now);
     case "update":
       return setCondition(conditions, { type: "Synced", status: "False", reason: "SpecChanged", message: `changed by ${context.actor}; waiting for the provisioner` }, now);
+    case "request-change":
+      return setCondition(conditions, { type: "ChangeApproved", status: "Unknown", reason: "AwaitingApproval", message: `a change by ${context.actor} waits for an operator; the environment keeps its approved spec until then` }, now);
+    case "approve-change":
+      return setCondition(setCondition(conditions, { type: "ChangeApproved", status: "True", reason: "Approved", message: `change approved by ${context.actor}` }, now), { type: "Synced", status: "False", reason: "SpecChanged", message: "the approved change waits for the provisioner" }, now);
+    case "reject-change":
+      return setCondition(conditions, { type: "ChangeApproved", status: "False", reason: "Rejected", message: `change rejected by ${context.actor}: ${reason}; the environment keeps its approved spec` }, now);
     case "start-provisioning":
       return setCondition(conditions, { type: "Ready", status: "False", reason: "Provisioning", message: "objects are being applied" }, now);
     case "provisioned":

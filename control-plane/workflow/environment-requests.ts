@@ -14,12 +14,12 @@ import {
 import { canonicalJson } from "../audit/index.ts";
 import { isGone, NdcError, needsWork } from "../domain/index.ts";
 import type { Principal } from "../auth/index.ts";
-import type { Actor, EnvironmentRecord, Store, StoredPlan, StoreTx } from "../store/index.ts";
+import type { Actor, CommitmentRow, EnvironmentRecord, PendingChange, Store, StoredPlan, StoreTx } from "../store/index.ts";
 import { autoApprovalDecision } from "./auto-approval.ts";
 import { setCondition } from "./conditions.ts";
 import { nextPhase, TransitionError, type LifecycleEvent } from "./lifecycle.ts";
 import { applySpecPatch, type EnvironmentPatch } from "./spec-patch.ts";
-import { applyTransition } from "./transitions.ts";
+import { applyTransition, type TransitionChanges } from "./transitions.ts";
 import { WorkAnnouncer } from "./work-announcer.ts";
 
 /** Who asks, and when: every workflow call gets one. */
@@ -119,7 +119,8 @@ export class EnvironmentRequests {
    */
   async update(ctx: RequestContext, org: string, name: string, patch: EnvironmentPatch, ifMatch: number): Promise<EnvironmentRecord> {
     const current = await this.get(org, name);
-    const spec = applySpecPatch(current.spec, patch);
+    // A second change while one waits builds on the one that waits.
+    const spec = applySpecPatch(current.pendingChange?.spec ?? current.spec, patch);
     const now = ctx.now.toISOString();
     const updated = await this.store.transaction(locksFor(org, [...current.spec.sites, ...spec.sites]), async (tx) => {
       const env = await tx.getEnvironmentById(current.id);
@@ -127,9 +128,26 @@ export class EnvironmentRequests {
       checkVersion(env, ifMatch);
       checkAllowed(env, "update");
       const plan = await this.admit(tx, org, spec);
-      const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
+      // Not yet approved: the request itself changes and still waits for its decision.
+      if (env.phase === "AwaitingApproval") {
+        const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
+        if (!next) throw versionConflict(env);
+        await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
+        return (await tx.getEnvironmentById(env.id))!;
+      }
+      // Approved before: the change is decided like a new request, by policy or by an operator.
+      const decision = autoApprovalDecision(plan, this.policy);
+      if (decision.approve) {
+        const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan), pendingChange: null, approvedBy: "policy:auto-approval" });
+        if (!next) throw versionConflict(env);
+        await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
+        return (await tx.getEnvironmentById(env.id))!;
+      }
+      const pendingChange = { spec, plan: storedPlan(plan) };
+      const next = await applyTransition(tx, env.id, env.version, "request-change", actorOf(ctx), now, { pendingChange, reason: `change needs approval: ${decision.reasons.join("; ")}` });
       if (!next) throw versionConflict(env);
-      await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
+      // Until it is decided both the built spec and the asked-for one may be in use: hold the larger.
+      await tx.replaceCommitments(env.id, heldWhilePending(env, pendingChange), env.namespace, now);
       return (await tx.getEnvironmentById(env.id))!;
     });
     this.announceIfWork(updated, ctx.now);
@@ -152,6 +170,10 @@ export class EnvironmentRequests {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
     checkVersion(env, ifMatch);
+    if (env.phase !== "AwaitingApproval" && env.pendingChange) {
+      const change = env.pendingChange;
+      return this.decideChange(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, reason: comment ?? null }, commitmentsOfStored(env, change));
+    }
     // The "needs approval" reason no longer applies; an approver's comment takes its place.
     return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
   }
@@ -161,12 +183,29 @@ export class EnvironmentRequests {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
     checkVersion(env, ifMatch);
+    if (env.phase !== "AwaitingApproval" && env.pendingChange) {
+      return this.decideChange(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
+    }
     return this.move(ctx, env, "reject", { reason });
   }
 
   /** Wakes the provisioner after a committed change that left the environment needing work. */
   private announceIfWork(env: EnvironmentRecord, now: Date): void {
     if (needsWork(env, now)) this.work.announce();
+  }
+
+  /** An operator's decision on a pending change, with what the environment holds afterwards, in one transaction. */
+  private async decideChange(ctx: RequestContext, env: EnvironmentRecord, event: "approve-change" | "reject-change", changes: TransitionChanges, held: Omit<CommitmentRow, "environmentId">[]): Promise<EnvironmentRecord> {
+    const now = ctx.now.toISOString();
+    const next = await this.store.transaction([`environment:${env.id}`], async (tx) => {
+      const moved = await applyTransition(tx, env.id, env.version, event, actorOf(ctx), now, changes);
+      if (moved) await tx.replaceCommitments(env.id, held, env.namespace, now);
+      return moved;
+    });
+    if (!next) throw versionConflict((await this.store.getEnvironmentById(env.id)) ?? env);
+    const decided = (await this.store.getEnvironmentById(env.id))!;
+    this.announceIfWork(decided, ctx.now);
+    return decided;
   }
 
   private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string | null }): Promise<EnvironmentRecord> {
@@ -211,6 +250,31 @@ export class EnvironmentRequests {
       );
     }
   }
+}
+
+/** What an environment holds at each site for one of its specs (the stored plan with the record's names). */
+function commitmentsOfStored(env: EnvironmentRecord, change: PendingChange): Omit<CommitmentRow, "environmentId">[] {
+  return change.plan.placements.map((p) => ({ org: env.org, environment: env.name, site: p.site, zone: p.zone, pool: p.pool, amounts: change.plan.amounts }));
+}
+
+/**
+ * While a change waits, the environment may use what it has built or, once approved, what it asked
+ * for: at each site of either, the larger of the two amounts (where it asked for it, if it did).
+ */
+export function heldWhilePending(env: EnvironmentRecord, change: PendingChange): Omit<CommitmentRow, "environmentId">[] {
+  const built = new Map(commitmentsOfStored(env, { spec: env.spec, plan: env.plan }).map((c) => [c.site, c]));
+  const asked = new Map(commitmentsOfStored(env, change).map((c) => [c.site, c]));
+  return [...new Set([...built.keys(), ...asked.keys()])].sort().map((site) => {
+    const a = built.get(site);
+    const b = asked.get(site);
+    if (!a || !b) return (a ?? b)!;
+    const storage: Record<string, number> = { ...a.amounts.storageBytes };
+    for (const [tier, bytes] of Object.entries(b.amounts.storageBytes)) storage[tier] = Math.max(storage[tier] ?? 0, bytes);
+    return {
+      ...b,
+      amounts: { cpuMillis: Math.max(a.amounts.cpuMillis, b.amounts.cpuMillis), memoryBytes: Math.max(a.amounts.memoryBytes, b.amounts.memoryBytes), gpu: Math.max(a.amounts.gpu, b.amounts.gpu), storageBytes: storage },
+    };
+  });
 }
 
 /** Locks that serialize admissions competing for one organization's limits or one site's capacity. */

@@ -1,6 +1,6 @@
 import { POLICY, type EnvironmentSpec } from "../../model/index.ts";
 import { bringsNewWork, holdsCapacity } from "../domain/index.ts";
-import type { Actor, EnvironmentRecord, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
+import type { Actor, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
 import { conditionsAfter, type Condition } from "./conditions.ts";
 import { transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
 
@@ -11,6 +11,10 @@ export interface TransitionChanges {
   readonly conditions?: readonly Condition[];
   readonly approvedBy?: string;
   readonly reason?: string | null;
+  /** A change waiting for an operator (null clears it). @default unchanged */
+  readonly pendingChange?: PendingChange | null;
+  /** Who last changed the spec. @default the actor when `spec` or `pendingChange` is set, else unchanged */
+  readonly modifiedBy?: string;
   /** Release the lease held by this owner as part of the transition (provisioner). */
   readonly releaseLease?: boolean;
   readonly observedGeneration?: number;
@@ -40,7 +44,8 @@ export function planTransition(current: EnvironmentRecord, event: LifecycleEvent
     approvedBy: changes.approvedBy ?? current.approvedBy,
     reason: changes.reason === undefined ? current.reason : changes.reason,
     // A spec change makes its author the last modifier, whoever requested it.
-    modifiedBy: changes.spec !== undefined ? actor.subject : current.modifiedBy,
+    modifiedBy: changes.modifiedBy ?? (changes.spec !== undefined || changes.pendingChange ? actor.subject : current.modifiedBy),
+    pendingChange: changes.pendingChange === undefined ? current.pendingChange : changes.pendingChange,
     retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
     observedGeneration: changes.observedGeneration ?? current.observedGeneration,
     releaseLease: changes.releaseLease ?? false,

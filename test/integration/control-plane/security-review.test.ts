@@ -527,6 +527,53 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(result.problemsOmitted).toBe(50);
     });
   });
+
+  describe("item 1: every change is admitted and decided again; the built spec stays until it is approved", () => {
+    const url = `${ENVS}/change-me`;
+    const committedCpu = async (name: string) =>
+      (await t.raw.all("SELECT c.cpu_millis FROM commitments c JOIN environments e ON e.id = c.environment_id WHERE e.name = ? AND e.phase NOT IN ('Rejected', 'Deleted')", [name])).map((r) => Number(r.cpu_millis));
+
+    test("an auto-approved dev environment patched to prod with more CPU and another owner waits for an operator; nothing of it applies until then", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "change-me", resources: { cpu: "2", memory: "8Gi" } }));
+      expect(created.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
+      const patched = await t.call("PATCH", url, t.tokens.alice, { stage: "prod", securityLevel: 3, resources: { cpu: "6" }, owners: ["byt-his-team", "byt-admins"] }, { "if-match": `"${created.json().version}"` });
+      expect(patched.statusCode, patched.body).toBe(200);
+      const body = patched.json();
+      // The approved spec is still what is built; the change waits beside it.
+      expect(body).toMatchObject({ phase: "Approved", stage: "dev", securityLevel: 2, resources: { cpu: "2" }, owners: ["byt-his-team"] });
+      expect(body.pendingChange.spec).toMatchObject({ stage: "prod", securityLevel: 3, resources: { cpu: "6" }, owners: ["byt-his-team", "byt-admins"] });
+      expect(body.reason).toContain("change needs approval: ");
+      expect(body.reason).toContain("stage prod needs a human");
+      expect(body.conditions).toContainEqual(expect.objectContaining({ type: "ChangeApproved", status: "Unknown", reason: "AwaitingApproval" }));
+      // Capacity for the larger of the two is held while it waits.
+      expect(await committedCpu("change-me")).toEqual([6000]);
+      // Neither the requester nor an operator token she minted herself could approve it; an operator approves the version reviewed.
+      await refused(403, "header.authorization", "role-required", () => t.call("POST", `${url}/approve`, t.tokens.alice, undefined, { "if-match": `"${body.version}"` }));
+      const approved = await t.call("POST", `${url}/approve`, t.tokens.oscar, undefined, { "if-match": `"${body.version}"` });
+      expect(approved.statusCode, approved.body).toBe(200);
+      expect(approved.json()).toMatchObject({ stage: "prod", securityLevel: 3, resources: { cpu: "6" }, pendingChange: null, approvedBy: "oscar", modifiedBy: "alice" });
+      expect(approved.json().generation).toBeGreaterThan(body.generation);
+    });
+
+    test("a rejected change leaves the approved spec and its capacity as they were", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "change-no", resources: { cpu: "3", memory: "8Gi" } }));
+      const patched = await t.call("PATCH", `${ENVS}/change-no`, t.tokens.alice, { stage: "prod", securityLevel: 3, resources: { cpu: "1" } }, { "if-match": `"${created.json().version}"` });
+      expect(patched.json().pendingChange.spec.stage).toBe("prod");
+      // Smaller CPU asked for, but the built 3 cores stay held while it waits.
+      expect(await committedCpu("change-no")).toEqual([3000]);
+      const rejected = await t.call("POST", `${ENVS}/change-no/reject`, t.tokens.olga, { reason: "prod needs a capacity review" }, { "if-match": `"${patched.json().version}"` });
+      expect(rejected.statusCode, rejected.body).toBe(200);
+      expect(rejected.json()).toMatchObject({ phase: "Approved", stage: "dev", resources: { cpu: "3" }, pendingChange: null, reason: "prod needs a capacity review" });
+      expect(rejected.json().conditions).toContainEqual(expect.objectContaining({ type: "ChangeApproved", status: "False", reason: "Rejected" }));
+      expect(await committedCpu("change-no")).toEqual([3000]);
+    });
+
+    test("a change that stays within what policy approves applies at once, approved by policy", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "change-ok", resources: { cpu: "2", memory: "8Gi" } }));
+      const patched = await t.call("PATCH", `${ENVS}/change-ok`, t.tokens.alice, { resources: { cpu: "3" } }, { "if-match": `"${created.json().version}"` });
+      expect(patched.json()).toMatchObject({ resources: { cpu: "3" }, pendingChange: null, approvedBy: "policy:auto-approval" });
+    });
+  });
 });
 
 export { prodSpec };

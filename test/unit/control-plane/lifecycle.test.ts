@@ -42,7 +42,7 @@ describe("TRANSITIONS", () => {
   });
 
   test("fails with a message that says what is allowed", () => {
-    expect(() => transition("Approved", "approve")).toThrow("cannot approve an environment in phase Approved; allowed from Approved: update, start-provisioning, decommission");
+    expect(() => transition("Approved", "approve")).toThrow("cannot approve an environment in phase Approved; allowed from Approved: update, request-change, approve-change, reject-change, start-provisioning, decommission");
     expect(() => transition("Deleted", "approve")).toThrow("cannot approve an environment in phase Deleted; allowed from Deleted: nothing (terminal)");
   });
 
