@@ -118,6 +118,14 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
 
     const resized = await call(service, requester, "PATCH", path, { resources: { cpu: "2", memory: "4Gi", storage: { standard: "10Gi" } } }, { "if-match": String(ready.version) });
     expect(resized.status, JSON.stringify(resized.body)).toBe(200);
+    // A change to a prod environment waits for an operator; the quota stays as approved until then.
+    expect(resized.body.pendingChange.spec.resources.cpu).toBe("2");
+    expect(resized.body.resources.cpu).toBe("1");
+    expect(resized.body.phase).toBe("Ready");
+    const quotaBefore = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as { spec: { hard: Record<string, string> } } | undefined;
+    expect(quotaBefore?.spec.hard["requests.cpu"]).toBe("1");
+    const changeApproved = await call(service, operator, "POST", `${path}/approve`, undefined, { "if-match": `"${resized.body.version}"` });
+    expect(changeApproved.status, JSON.stringify(changeApproved.body)).toBe(200);
     await waitUntil("quota resized", 60_000, async () => {
       const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as { spec: { hard: Record<string, string> } } | undefined;
       return quota?.spec.hard["requests.cpu"] === "2";
@@ -137,7 +145,7 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
 
     const trail = await call(service, auditor, "GET", `/v1/audit?target=${encodeURIComponent(`environment bca/${name}`)}&limit=100`);
     const actions = (trail.body.items as { action: string }[]).map((r) => r.action);
-    for (const action of ["environment.submit", "environment.approve", "environment.start-provisioning", "environment.provisioned", "environment.update", "environment.drift-repaired", "environment.decommission", "environment.decommissioned"]) {
+    for (const action of ["environment.submit", "environment.approve", "environment.start-provisioning", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.drift-repaired", "environment.decommission", "environment.decommissioned"]) {
       expect(actions, action).toContain(action);
     }
     const verify = await call(service, auditor, "GET", "/v1/audit/verify");
