@@ -106,6 +106,8 @@ export interface Policy {
     /** Prefixes no tenant group may have, compared case-insensitively (Kubernetes' own groups). */
     readonly refusedPrefixes: readonly string[];
   };
+  /** Environments whose decommission waits for an operator (and names the version, If-Match). */
+  readonly decommissionApproval: { readonly source: Source; readonly stages: readonly Stage[]; readonly dataClasses: readonly DataClass[] };
   /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
   readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
   /** Requests the workflow may approve without a human. */
@@ -201,6 +203,12 @@ export const POLICY: Policy = {
     source: { law: "platform policy: an organization grants access to its environments only to its own people", confirmed: false },
     orgPrefixSeparator: "-",
     refusedPrefixes: ["system:"],
+  },
+  decommissionApproval: {
+    // Taking a production service or core data offline is as weighty as putting it online.
+    source: { law: "platform policy: four eyes on taking production services and core data offline", confirmed: false },
+    stages: ["prod"],
+    dataClasses: ["core"],
   },
   apiTokenLifetime: {
     // A token that never expires outlives the person or system it was given to; a year at most

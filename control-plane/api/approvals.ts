@@ -71,4 +71,24 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );
+
+  app.post(
+    "/v1/organizations/:org/environments/:name/restore",
+    {
+      schema: {
+        operationId: "restoreEnvironment",
+        tags: TAGS,
+        summary: "Bring a Retained environment back before its retention ends (operator); If-Match names the version",
+        params: EnvironmentParamsSchema,
+        headers,
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org, name } = request.params;
+      const principal = requirePermission(request, "environments:approve", org, name);
+      const environment = await requests.restore({ principal, requestId: request.id, now: now() }, org, name, reviewedVersion(request.headers["if-match"]));
+      return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
+    },
+  );
 };

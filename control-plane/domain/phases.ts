@@ -14,7 +14,9 @@ export const PHASES = [
   "Ready",
   "Updating",
   "Failed",
+  "AwaitingDecommission",
   "Decommissioning",
+  "Restoring",
   "Retained",
   "Deleted",
   "Rejected",
@@ -31,7 +33,7 @@ export const GONE_PHASES = ["Rejected", "Deleted"] as const satisfies readonly P
 export type GonePhase = (typeof GONE_PHASES)[number];
 
 /** The environment's objects must exist as built (and drift is put back). */
-export const LIVE_PHASES = ["Approved", "Provisioning", "Ready", "Updating"] as const satisfies readonly Phase[];
+export const LIVE_PHASES = ["Approved", "Provisioning", "Ready", "Updating", "AwaitingDecommission", "Restoring"] as const satisfies readonly Phase[];
 export type LivePhase = (typeof LIVE_PHASES)[number];
 
 /** The environment's objects must exist in their frozen form: access removed, data kept. */
@@ -42,14 +44,14 @@ export type FrozenPhase = (typeof FROZEN_PHASES)[number];
  * The provisioner has work to do whenever the lease is free. Retained is not among them: it needs
  * work only once its retention has ended (`needsWork` with the deadline, `claimWork` in SQL).
  */
-export const WORK_PHASES = ["Approved", "Provisioning", "Updating", "Decommissioning"] as const satisfies readonly Phase[];
+export const WORK_PHASES = ["Approved", "Provisioning", "Updating", "Decommissioning", "Restoring"] as const satisfies readonly Phase[];
 export type WorkPhase = (typeof WORK_PHASES)[number];
 
 /** Arriving in one of these gives the provisioner new work (the generation is bumped). */
-export const NEW_WORK_PHASES = ["Approved", "Updating", "Decommissioning"] as const satisfies readonly Phase[];
+export const NEW_WORK_PHASES = ["Approved", "Updating", "Decommissioning", "Restoring"] as const satisfies readonly Phase[];
 
 /** Settled phases whose objects a periodic resync re-checks. */
-export const SETTLED_PHASES = ["Ready", "Retained"] as const satisfies readonly Phase[];
+export const SETTLED_PHASES = ["Ready", "AwaitingDecommission", "Retained"] as const satisfies readonly Phase[];
 export type SettledPhase = (typeof SETTLED_PHASES)[number];
 
 const member =

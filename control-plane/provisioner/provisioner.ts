@@ -15,6 +15,7 @@ import { kubeconfigVariable } from "./site-kubeconfigs.ts";
 import { KubeApiError } from "./kube-transport.ts";
 import { ensureNamespaceIsOurs, isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { resumeWorkloads, stopWorkloads } from "./workloads.ts";
 
 /** What the provisioner logs with: pino's or Fastify's logger. */
 export interface ProvisionerLog {
@@ -231,6 +232,7 @@ export class Provisioner {
       }
       case "Provisioning":
       case "Updating":
+      case "Restoring":
         return this.provision(env, owner);
       case "Decommissioning":
         return this.freeze(env, owner);
@@ -250,13 +252,20 @@ export class Provisioner {
       const prune = env.phase === "Updating" || (status(site)?.observedGeneration ?? 0) > 0;
       const outcome = await syncEnvironment(this.connection(site), desired, { prune });
       this.metrics.applies.inc({ site }, outcome.applied);
-      return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned`, done: true };
+      // A restore scales the tenant's workloads back once access and network are as they were.
+      const resumed = env.phase === "Restoring" ? await resumeWorkloads(this.connection(site), env.namespace) : 0;
+      return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned${env.phase === "Restoring" ? `, ${resumed} workloads resumed` : ""}`, done: true };
     });
     return this.conclude(env, owner, results, "provisioned", "ready", "degraded");
   }
 
-  /** Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), data kept. */
+  /**
+   * Decommissioning -> Retained: access frozen (RoleBindings pruned, quota zero), ingress closed
+   * (only default deny, DNS, logs and management stay), the tenant's workloads stopped (scaled to
+   * zero, suspended, pods deleted), volumes and data kept. The condition says exactly that.
+   */
   private async freeze(env: EnvironmentRecord, owner: string): Promise<string> {
+    const stopped = { scaledToZero: 0, suspended: 0, podsDeleted: 0 };
     const results = await this.eachSite(env, async (site) => {
       try {
         await syncEnvironment(this.connection(site), this.required(env, site), { prune: true });
@@ -265,9 +274,14 @@ export class Provisioner {
         if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Retained", message: "nothing of ours at this site", done: true };
         throw error;
       }
-      return { phase: "Retained", message: "access frozen; data kept", done: true };
+      const s = await stopWorkloads(this.connection(site), env.namespace);
+      stopped.scaledToZero += s.scaledToZero;
+      stopped.suspended += s.suspended;
+      stopped.podsDeleted += s.podsDeleted;
+      return { phase: "Retained", message: `access frozen, ingress closed, ${s.scaledToZero} workloads scaled to zero, ${s.suspended} jobs suspended, ${s.podsDeleted} pods deleted; data kept`, done: true };
     });
-    return this.conclude(env, owner, results, "decommissioned", "retained", "degraded");
+    const summary = `access frozen, ingress closed, workloads stopped (${stopped.scaledToZero} scaled to zero, ${stopped.suspended} jobs suspended, ${stopped.podsDeleted} pods deleted); volumes and data kept until the retention period ends`;
+    return this.conclude(env, owner, results, "decommissioned", "retained", "degraded", summary);
   }
 
   /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */
@@ -316,7 +330,7 @@ export class Provisioner {
    * Records the sites' results: `fail` when one failed for good, `success` when all are done
    * (one transaction with the site statuses), otherwise the statuses alone and a retry later.
    */
-  private async conclude(env: EnvironmentRecord, owner: string, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string): Promise<string> {
+  private async conclude(env: EnvironmentRecord, owner: string, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string, successReason?: string): Promise<string> {
     const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.done ? env.generation : 0 }));
     const failed = results.find((r) => r.terminal);
     if (failed) {
@@ -324,7 +338,7 @@ export class Provisioner {
       return next ? "failed" : this.release(env, owner, "conflict");
     }
     if (results.every((r) => r.done)) {
-      const next = await this.transition(env, success, { releaseLease: true, observedGeneration: env.generation }, statuses);
+      const next = await this.transition(env, success, { releaseLease: true, observedGeneration: env.generation, ...(successReason ? { reason: successReason } : {}) }, statuses);
       return next ? doneOutcome : this.release(env, owner, "conflict");
     }
     await this.writeSiteStatuses(env, statuses);

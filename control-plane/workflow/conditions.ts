@@ -43,6 +43,10 @@ export function conditionsAfter(
       return setCondition(setCondition(conditions, { type: "ChangeApproved", status: "True", reason: "Approved", message: `change approved by ${context.actor}` }, now), { type: "Synced", status: "False", reason: "SpecChanged", message: "the approved change waits for the provisioner" }, now);
     case "reject-change":
       return setCondition(conditions, { type: "ChangeApproved", status: "False", reason: "Rejected", message: `change rejected by ${context.actor}: ${reason}; the environment keeps its approved spec` }, now);
+    case "request-decommission":
+      return setCondition(conditions, { type: "Decommissioned", status: "Unknown", reason: "AwaitingApproval", message: `decommission requested by ${context.actor}; a prod or core environment waits for an operator and keeps running until then` }, now);
+    case "restore":
+      return setCondition(setCondition(conditions, { type: "Decommissioned", status: "False", reason: "Restored", message: `restored by ${context.actor} before its retention ended` }, now), { type: "Ready", status: "False", reason: "Restoring", message: "access, network and workloads are being brought back" }, now);
     case "start-provisioning":
       return setCondition(conditions, { type: "Ready", status: "False", reason: "Provisioning", message: "objects are being applied" }, now);
     case "provisioned":
@@ -52,7 +56,8 @@ export function conditionsAfter(
     case "decommission":
       return setCondition(conditions, { type: "Ready", status: "False", reason: "Decommissioning", message: `decommission requested by ${context.actor}` }, now);
     case "decommissioned":
-      return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Retained", message: "workloads removed; data retained until the retention period ends" }, now);
+      // The provisioner says what it did (workloads stopped, ingress closed); without it, only what the phase guarantees.
+      return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Retained", message: reason || "access frozen and ingress closed; data retained until the retention period ends" }, now);
     case "retention-expired":
       return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Deleted", message: "retention period ended; deleted" }, now);
   }

@@ -154,10 +154,24 @@ export class EnvironmentRequests {
     return updated;
   }
 
-  /** Asks for an environment to be decommissioned; a request not yet approved is withdrawn at once. */
+  /**
+   * Asks for an environment to be decommissioned; a request not yet approved is withdrawn at once.
+   * A prod or core environment (policy `decommissionApproval`) needs `If-Match` and then waits in
+   * AwaitingDecommission, still running, for an operator.
+   * @throws NdcError NDC_ERR_PRECONDITION_REQUIRED (428) for a prod or core environment without If-Match
+   */
   async decommission(ctx: RequestContext, org: string, name: string, ifMatch?: number): Promise<EnvironmentRecord> {
     const env = await this.get(org, name);
+    const rule = this.policy.decommissionApproval;
+    const guarded = env.phase !== "AwaitingApproval" && (rule.stages.includes(env.spec.stage) || rule.dataClasses.includes(env.plan.dataClass));
+    if (guarded && ifMatch === undefined) {
+      const message = `must name the version you reviewed, e.g. If-Match: "${env.version}": decommissioning a ${env.spec.stage} environment with ${env.plan.dataClass} data needs it`;
+      throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `environment ${org}/${name}: ${message}`, [{ field: "header.if-match", rule: "decommission-version-required", message, value: null }]);
+    }
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    if (guarded && env.phase !== "Decommissioning") {
+      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, reason: `decommission needs an operator: stage ${env.spec.stage}, ${env.plan.dataClass} data (policy decommissionApproval)` });
+    }
     const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
     return this.move(ctx, env, event, {});
   }
@@ -170,6 +184,14 @@ export class EnvironmentRequests {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
     checkVersion(env, ifMatch);
+    if (env.phase === "AwaitingDecommission") {
+      const conditions = setCondition(
+        setCondition(env.conditions, { type: "Decommissioned", status: "False", reason: "Approved", message: `decommission approved by ${ctx.principal.subject}; workloads are being stopped` }, ctx.now.toISOString()),
+        { type: "Ready", status: "False", reason: "Decommissioning", message: "the environment is being frozen" },
+        ctx.now.toISOString(),
+      );
+      return this.move(ctx, env, "approve", { reason: comment ?? null, conditions });
+    }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
       const change = env.pendingChange;
       return this.decideChange(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, reason: comment ?? null }, commitmentsOfStored(env, change));
@@ -183,6 +205,10 @@ export class EnvironmentRequests {
     const env = await this.get(org, name);
     checkNotRequester(ctx, env);
     checkVersion(env, ifMatch);
+    if (env.phase === "AwaitingDecommission") {
+      const conditions = setCondition(env.conditions, { type: "Decommissioned", status: "False", reason: "Rejected", message: `decommission rejected by ${ctx.principal.subject}: ${reason}` }, ctx.now.toISOString());
+      return this.move(ctx, env, "reject", { reason, conditions });
+    }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
       return this.decideChange(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
     }
@@ -208,7 +234,22 @@ export class EnvironmentRequests {
     return decided;
   }
 
-  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: { approvedBy?: string; reason?: string | null }): Promise<EnvironmentRecord> {
+  /**
+   * Brings a Retained environment back (operator) before its retention ends: access, network and
+   * the workloads' replica counts as they were.
+   * @throws NdcError NDC_ERR_INVALID_TRANSITION when it is not Retained or its retention has ended
+   */
+  async restore(ctx: RequestContext, org: string, name: string, ifMatch: number): Promise<EnvironmentRecord> {
+    const env = await this.get(org, name);
+    checkVersion(env, ifMatch);
+    if (env.phase === "Retained" && env.retainUntil !== null && Date.parse(env.retainUntil) <= ctx.now.getTime()) {
+      const message = `the retention of ${org}/${name} ended at ${env.retainUntil}; it is being deleted and cannot be restored`;
+      throw new NdcError("NDC_ERR_INVALID_TRANSITION", message, [{ field: "phase", rule: "retention-running", message, value: env.phase }]);
+    }
+    return this.move(ctx, env, "restore", { reason: null });
+  }
+
+  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: TransitionChanges): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();
     let next: EnvironmentRecord | undefined;

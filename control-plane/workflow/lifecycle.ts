@@ -20,7 +20,9 @@ export const EVENTS = [
   "provisioned",
   "fail",
   "decommission",
+  "request-decommission",
   "decommissioned",
+  "restore",
   "retention-expired",
 ] as const;
 export type LifecycleEvent = (typeof EVENTS)[number];
@@ -29,8 +31,9 @@ export type LifecycleEvent = (typeof EVENTS)[number];
 export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, Phase>>>> = {
   "require-approval": { Submitted: "AwaitingApproval" },
   "auto-approve": { Submitted: "Approved" },
-  approve: { AwaitingApproval: "Approved" },
-  reject: { AwaitingApproval: "Rejected" },
+  // An operator decides on a request, or on the decommission of a prod or core environment.
+  approve: { AwaitingApproval: "Approved", AwaitingDecommission: "Decommissioning" },
+  reject: { AwaitingApproval: "Rejected", AwaitingDecommission: "Ready" },
   // Nothing was built yet, so a pending request is simply withdrawn.
   withdraw: { AwaitingApproval: "Deleted" },
   // A change before provisioning keeps its phase (the provisioner sees the new generation); a change
@@ -49,8 +52,8 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
   "approve-change": { Approved: "Approved", Provisioning: "Provisioning", Ready: "Updating", Updating: "Updating", Failed: "Updating" },
   "reject-change": { Approved: "Approved", Provisioning: "Provisioning", Ready: "Ready", Updating: "Updating", Failed: "Failed" },
   "start-provisioning": { Approved: "Provisioning" },
-  provisioned: { Provisioning: "Ready", Updating: "Ready" },
-  fail: { Provisioning: "Failed", Updating: "Failed", Decommissioning: "Failed" },
+  provisioned: { Provisioning: "Ready", Updating: "Ready", Restoring: "Ready" },
+  fail: { Provisioning: "Failed", Updating: "Failed", Decommissioning: "Failed", Restoring: "Failed" },
   decommission: {
     Approved: "Decommissioning",
     Provisioning: "Decommissioning",
@@ -58,7 +61,11 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
     Updating: "Decommissioning",
     Failed: "Decommissioning",
   },
+  // Prod and core environments wait for an operator before they are decommissioned (still built).
+  "request-decommission": { Ready: "AwaitingDecommission", Failed: "AwaitingDecommission", Updating: "AwaitingDecommission" },
   decommissioned: { Decommissioning: "Retained" },
+  // An operator brings a Retained environment back before its retention ends.
+  restore: { Retained: "Restoring" },
   "retention-expired": { Retained: "Deleted" },
 };
 

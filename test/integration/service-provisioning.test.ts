@@ -135,8 +135,13 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     await admin.delete({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: `bca-${name}` } });
     await waitUntil("default deny repaired", 30_000, async () => (await admin.get({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: `bca-${name}` } })) !== undefined);
 
-    const decommission = await call(service, requester, "DELETE", path);
+    // A prod environment: the decommission names the version and waits for an operator.
+    const current = (await call(service, requester, "GET", path)).body;
+    const decommission = await call(service, requester, "DELETE", path, undefined, { "if-match": `"${current.version}"` });
     expect(decommission.status, JSON.stringify(decommission.body)).toBe(202);
+    expect(decommission.body.phase).toBe("AwaitingDecommission");
+    const decided = await call(service, operator, "POST", `${path}/approve`, undefined, { "if-match": `"${decommission.body.version}"` });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     await waitForPhase(service, requester, path, "Retained");
     const bindings = await admin.list("RoleBinding", `ndc.gov.vn/environment=${name}`, `bca-${name}`);
     expect(bindings).toEqual([]);
@@ -145,7 +150,7 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
 
     const trail = await call(service, auditor, "GET", `/v1/audit?target=${encodeURIComponent(`environment bca/${name}`)}&limit=100`);
     const actions = (trail.body.items as { action: string }[]).map((r) => r.action);
-    for (const action of ["environment.submit", "environment.approve", "environment.start-provisioning", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.drift-repaired", "environment.decommission", "environment.decommissioned"]) {
+    for (const action of ["environment.submit", "environment.approve", "environment.start-provisioning", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.drift-repaired", "environment.request-decommission", "environment.decommissioned"]) {
       expect(actions, action).toContain(action);
     }
     const verify = await call(service, auditor, "GET", "/v1/audit/verify");
