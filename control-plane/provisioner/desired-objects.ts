@@ -1,4 +1,4 @@
-import { buildEnvironmentObjects, retainedObjects, type EnvironmentPlan, type KubernetesObject, type Platform } from "../../model/index.ts";
+import { buildEnvironmentObjects, retainedObjects, type Commitment, type EnvironmentPlan, type KubernetesObject, type Platform } from "../../model/index.ts";
 import { isFrozen, isLive, retentionEnded } from "../domain/index.ts";
 import type { EnvironmentRecord } from "../store/index.ts";
 
@@ -17,4 +17,22 @@ export function desiredObjects(env: EnvironmentRecord, site: string, platform: P
   if (retentionEnded(env, now)) return undefined;
   if (isFrozen(env.phase)) return retainedObjects(objects);
   return undefined;
+}
+
+/**
+ * The frozen form of an environment at a site it no longer wants (dropped by a change): built as it
+ * was placed there (`held`: what it still holds at that site), access frozen and ingress closed.
+ */
+export function droppedSiteObjects(env: EnvironmentRecord, held: Pick<Commitment, "site" | "zone" | "pool">, platform: Platform): KubernetesObject[] | undefined {
+  const siteConfig = platform.sites.get(held.site)?.config;
+  const organization = platform.organizations.get(env.org);
+  if (!siteConfig || !organization) return undefined;
+  const dedicatedPool = siteConfig.computePools.find((p) => p.name === held.pool)?.dedicated ?? false;
+  const plan: EnvironmentPlan = {
+    ...env.plan,
+    placements: [{ site: held.site, zone: held.zone, pool: held.pool, dedicatedPool }],
+    environment: { org: env.org, spec: { ...env.spec, sites: [held.site] } },
+    namespace: env.namespace,
+  };
+  return retainedObjects(buildEnvironmentObjects({ plan, site: siteConfig, organization, managedBy: "ndc-control-plane" }));
 }

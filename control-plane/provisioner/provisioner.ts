@@ -1,11 +1,11 @@
 import { hostname } from "node:os";
 import { Registry } from "prom-client";
-import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
+import { LABELS, objectKey, POLICY, type KubernetesObject, type Platform } from "../../model/index.ts";
 import { SETTLED_PHASES } from "../domain/index.ts";
 import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/index.ts";
 import { applyTransition, type LifecycleEvent } from "../workflow/index.ts";
 import { backoffDelay } from "./backoff.ts";
-import { desiredObjects } from "./desired-objects.ts";
+import { desiredObjects, droppedSiteObjects } from "./desired-objects.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
 import { hasDrifted } from "./object-diff.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
@@ -223,6 +223,12 @@ export class Provisioner {
   /** One claimed environment, by phase. Returns an outcome label for the metrics. */
   private async process(item: WorkItem, owner: string): Promise<string> {
     let env = item.environment;
+    // Sites a change dropped go Retained -> Deleted there, whatever the environment's phase.
+    let droppedPending = false;
+    if (env.sites.some((s) => !env.plan.placements.some((p) => p.site === s.site))) {
+      droppedPending = await this.removeDroppedSites(env);
+      env = (await this.options.store.getEnvironmentById(env.id)) ?? env;
+    }
     switch (env.phase) {
       case "Approved": {
         const next = await this.transition(env, "start-provisioning", { releaseLease: false });
@@ -239,7 +245,8 @@ export class Provisioner {
       case "Retained":
         return this.remove(env, owner);
       default:
-        return this.release(env, owner, "nothing-to-do");
+        // A dropped site that could not be frozen or is still being deleted is looked at again, with backoff.
+        return this.release(env, owner, droppedPending ? "dropped-site-pending" : "nothing-to-do", droppedPending);
     }
   }
 
@@ -282,6 +289,52 @@ export class Provisioner {
     });
     const summary = `access frozen, ingress closed, workloads stopped (${stopped.scaledToZero} scaled to zero, ${stopped.suspended} jobs suspended, ${stopped.podsDeleted} pods deleted); volumes and data kept until the retention period ends`;
     return this.conclude(env, owner, results, "decommissioned", "retained", "degraded", summary);
+  }
+
+  /**
+   * A site dropped from an environment: frozen there first (retained form, workloads stopped: site
+   * phase Retained until `now + retentionDays`), then its namespace deleted once that has passed
+   * (Deleting), and only when the namespace is gone is the site forgotten and its capacity released.
+   */
+  private async removeDroppedSites(env: EnvironmentRecord): Promise<boolean> {
+    let pending = false;
+    const now = new Date();
+    const dropped = env.sites.filter((s) => !env.plan.placements.some((p) => p.site === s.site));
+    const held = (await this.options.store.commitments(dropped.map((s) => s.site))).filter((c) => c.environmentId === env.id);
+    const namespace = { metadata: { name: env.namespace, labels: { [LABELS.org]: env.org, [LABELS.environment]: env.name } } };
+    const write = (status: Omit<SiteStatus, "updatedAt">) => this.options.store.transaction([], (tx) => tx.setSiteStatus(env.id, status, new Date().toISOString()));
+    for (const s of dropped) {
+      try {
+        const conn = this.connection(s.site);
+        if (s.phase === "Removing") {
+          const place = held.find((c) => c.site === s.site);
+          const frozen = place ? droppedSiteObjects(env, place, this.options.platform) : undefined;
+          let stopped = { scaledToZero: 0, suspended: 0, podsDeleted: 0 };
+          if (frozen) {
+            await syncEnvironment(conn, frozen, { prune: true });
+            stopped = await stopWorkloads(conn, env.namespace);
+          }
+          const retainUntil = new Date(now.getTime() + (this.options.retentionDays ?? POLICY.retentionDays.days) * 86_400_000).toISOString();
+          const message = `dropped from the environment: access frozen, ingress closed, ${stopped.scaledToZero} workloads scaled to zero, ${stopped.podsDeleted} pods deleted; data kept until ${retainUntil}, then deleted`;
+          await write({ site: s.site, namespace: env.namespace, phase: "Retained", message, observedGeneration: env.generation, retainUntil });
+        } else if (s.phase === "Deleting" || (s.phase === "Retained" && s.retainUntil && Date.parse(s.retainUntil) <= now.getTime())) {
+          if ((await removeEnvironment(conn, namespace)) === "absent") {
+            await this.options.store.transaction([], (tx) => tx.releaseSite(env.id, s.site));
+          } else {
+            await write({ site: s.site, namespace: env.namespace, phase: "Deleting", message: "dropped from the environment; its namespace is being removed (its capacity stays held until it is gone)", observedGeneration: env.generation, retainUntil: s.retainUntil ?? null });
+            pending = true;
+          }
+        }
+      } catch (error) {
+        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") {
+          await this.options.store.transaction([], (tx) => tx.releaseSite(env.id, s.site));
+          continue;
+        }
+        this.options.log.warn({ env: env.id, site: s.site, err: message(error) }, "removing a dropped site failed; retrying");
+        pending = true;
+      }
+    }
+    return pending;
   }
 
   /** Retained past its deadline -> Deleted: remove each namespace we created, wait until it is gone. */

@@ -132,6 +132,13 @@ ALTER TABLE environments ADD COLUMN pending_spec TEXT;
 ALTER TABLE environments ADD COLUMN pending_plan TEXT;
 `,
   },
+  {
+    version: 4,
+    name: "a site dropped from an environment is retained there until its own deadline",
+    sql: `
+ALTER TABLE environment_sites ADD COLUMN retain_until TEXT;
+`,
+  },
 ];
 
 /**

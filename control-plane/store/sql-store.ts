@@ -28,6 +28,12 @@ const IS_GONE = phaseInSql(GONE_PHASES);
 const NOT_GONE = `NOT ${IS_GONE}`;
 /** `needsWork`: a work phase, or Retained once its retention has ended (one `?`: now). */
 const NEEDS_WORK = `(${phaseInSql(WORK_PHASES)} OR (${phaseInSql(["Retained"])} AND retain_until <= ?))`;
+/**
+ * A site dropped from a live environment needs work: freezing it (Removing), deleting it once its
+ * retention ended (Retained with a deadline), or waiting for the namespace to go (Deleting).
+ */
+const DROPPED_SITE_WORK = `(phase NOT IN ('Rejected', 'Deleted') AND EXISTS (SELECT 1 FROM environment_sites s WHERE s.environment_id = environments.id
+  AND (s.phase IN ('Removing', 'Deleting') OR (s.phase = 'Retained' AND s.retain_until IS NOT NULL AND s.retain_until <= ?))))`;
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: unknown): T => (text === null || text === undefined ? (null as T) : (JSON.parse(String(text)) as T));
@@ -45,7 +51,7 @@ class SqlReader {
   protected async select(inner: string, params: readonly SqlValue[], order: string): Promise<EnvironmentRecord[]> {
     const rows = await this.db.all(
       `SELECT e.*, s.site AS s_site, s.namespace AS s_namespace, s.phase AS s_phase, s.message AS s_message,
-              s.observed_generation AS s_observed_generation, s.updated_at AS s_updated_at
+              s.observed_generation AS s_observed_generation, s.updated_at AS s_updated_at, s.retain_until AS s_retain_until
        FROM (${inner}) e LEFT JOIN environment_sites s ON s.environment_id = e.id
        ORDER BY ${order}, s.site`,
       params,
@@ -63,6 +69,7 @@ class SqlReader {
           message: str(r.s_message),
           observedGeneration: Number(r.s_observed_generation),
           updatedAt: String(r.s_updated_at),
+          retainUntil: str(r.s_retain_until),
         });
       }
     }
@@ -304,18 +311,20 @@ class SqlTx extends SqlReader implements StoreTx {
   }
 
   async replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void> {
-    await this.db.run("DELETE FROM commitments WHERE environment_id = ?", [id]);
+    // A dropped site keeps what it holds until its namespace is gone (the provisioner releases it).
+    const wanted = new Set(commitments.map((c) => c.site));
+    const existing = await this.db.all("SELECT site, phase FROM environment_sites WHERE environment_id = ?", [id]);
+    const dropped = existing.map((r) => String(r.site)).filter((site) => !wanted.has(site));
+    await this.db.run(`DELETE FROM commitments WHERE environment_id = ?${dropped.length ? ` AND site NOT IN (${placeholders(dropped.length)})` : ""}`, [id, ...dropped]);
     for (const c of commitments) {
       await this.db.run(
         "INSERT INTO commitments (environment_id, site, org, environment, zone, pool, cpu_millis, memory_bytes, gpu, storage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [id, c.site, c.org, c.environment, c.zone, c.pool, c.amounts.cpuMillis, c.amounts.memoryBytes, c.amounts.gpu, json(c.amounts.storageBytes)],
       );
     }
-    // Sites no longer wanted are marked for the provisioner to prune; new ones start Pending.
-    const wanted = new Set(commitments.map((c) => c.site));
-    const existing = await this.db.all("SELECT site FROM environment_sites WHERE environment_id = ?", [id]);
+    // Sites no longer wanted go to the provisioner to be frozen, retained and deleted; new ones start Pending.
     for (const row of existing) {
-      if (!wanted.has(String(row.site))) {
+      if (!wanted.has(String(row.site)) && !["Removing", "Retained", "Deleting"].includes(String(row.phase))) {
         await this.db.run("UPDATE environment_sites SET phase = 'Removing', updated_at = ? WHERE environment_id = ? AND site = ?", [now, id, String(row.site)]);
       }
     }
@@ -330,11 +339,16 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async setSiteStatus(id: string, status: Omit<SiteStatus, "updatedAt">, now: string): Promise<void> {
     await this.db.run(
-      `INSERT INTO environment_sites (environment_id, site, namespace, phase, message, observed_generation, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO environment_sites (environment_id, site, namespace, phase, message, observed_generation, updated_at, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (environment_id, site) DO UPDATE SET namespace = excluded.namespace, phase = excluded.phase, message = excluded.message,
-         observed_generation = excluded.observed_generation, updated_at = excluded.updated_at`,
-      [id, status.site, status.namespace, status.phase, status.message, status.observedGeneration, now],
+         observed_generation = excluded.observed_generation, updated_at = excluded.updated_at, retain_until = excluded.retain_until`,
+      [id, status.site, status.namespace, status.phase, status.message, status.observedGeneration, now, status.retainUntil ?? null],
     );
+  }
+
+  async releaseSite(id: string, site: string): Promise<void> {
+    await this.db.run("DELETE FROM environment_sites WHERE environment_id = ? AND site = ?", [id, site]);
+    await this.db.run("DELETE FROM commitments WHERE environment_id = ? AND site = ?", [id, site]);
   }
 
   async setConditions(id: string, conditions: readonly Condition[], now: string): Promise<void> {
@@ -454,12 +468,12 @@ export class SqlStore extends SqlReader implements Store {
         `UPDATE environments SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM environments
-           WHERE ${NEEDS_WORK}
+           WHERE (${NEEDS_WORK} OR ${DROPPED_SITE_WORK})
              AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
            ORDER BY updated_at LIMIT 1${this.driver.dialect.claimSuffix})
          RETURNING id`,
-        [owner, leaseExpiresAt, nowIso, nowIso, nowIso],
+        [owner, leaseExpiresAt, nowIso, nowIso, nowIso, nowIso],
       );
       return row ? String(row.id) : undefined;
     });

@@ -19,6 +19,8 @@ export interface SiteStatus {
   readonly message: string | null;
   readonly observedGeneration: number;
   readonly updatedAt: string;
+  /** A site dropped from the environment: its namespace is deleted after this time. */
+  readonly retainUntil?: string | null;
 }
 
 export interface EnvironmentRecord {
@@ -188,6 +190,8 @@ export interface StoreTx extends StoreReader {
   writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined>;
   /** Replaces what an environment holds (after a resize) and its per-site rows. */
   replaceCommitments(id: string, commitments: readonly Omit<CommitmentRow, "environmentId">[], namespace: string, now: string): Promise<void>;
+  /** Provisioner: a dropped site's namespace is gone: forget the site and release what it held there. */
+  releaseSite(id: string, site: string): Promise<void>;
   /** Provisioner: writes one site's progress (no version bump; status is not desired state). */
   setSiteStatus(id: string, status: Omit<SiteStatus, "updatedAt">, now: string): Promise<void>;
   /** Provisioner: replaces conditions without a transition (no version bump). */

@@ -70,6 +70,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await provisioner?.stop();
+  // Namespaces this file made (the shared clusters outlive the run).
+  for (const kc of admins.values()) {
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const ns of (await core.listNamespace()).items) if (ns.metadata!.name!.startsWith(`byt-${prefix}-`)) await core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
+  }
   await app?.close();
   await store?.close();
   await siteB?.release();
@@ -135,5 +140,49 @@ describe("item 10: decommissioning a prod environment needs an operator; Retaine
     expect(await netpols()).toEqual(before);
     expect(await bindings()).toContain("ndc-owners");
     expect(env.conditions).toContainEqual(expect.objectContaining({ type: "Decommissioned", status: "False", reason: "Restored" }));
+  });
+});
+
+describe("item 3: a site dropped from an environment goes Retained -> Deleted there, and holds its capacity until the namespace is gone", () => {
+  const name = `${prefix}-two`;
+  const namespace = `byt-${name}`;
+  const at = (site: string) => admins.get(site)!;
+  const held = async () => (await store.commitments(["ndc1", "ndc2"])).filter((c) => c.environment === name).map((c) => c.site).sort();
+
+  test("PATCH sites [ndc1, ndc2] -> [ndc1]: ndc2 is frozen with its workloads stopped, kept and counted; after its retention the namespace is deleted and only then released", async () => {
+    const created = await call("POST", ENVS, tokens.alice!, testSpec({ name, sites: ["ndc1", "ndc2"], resources: { cpu: "1", memory: "2Gi" } }));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    let env = await phaseOf(name, "Ready");
+    await at("ndc2").makeApiClient(AppsV1Api).createNamespacedDeployment({
+      namespace,
+      body: { metadata: { name: "api" }, spec: { replicas: 3, selector: { matchLabels: { app: "api" } }, template: { metadata: { labels: { app: "api" } }, spec: { containers: [{ name: "api", image: "registry.ndc.gov.vn/api:1", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } } }] } } } },
+    });
+
+    const patched = await call("PATCH", `${ENVS}/${name}`, tokens.alice!, { sites: ["ndc1"] }, { "if-match": `"${env.version}"` });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    await waitUntil("ndc2 retained", 60_000, async () => (await call("GET", `${ENVS}/${name}`, tokens.oscar!)).body.sites?.ndc2?.phase === "Retained");
+    env = (await call("GET", `${ENVS}/${name}`, tokens.oscar!)).body;
+    expect(env.sites.ndc2.message).toContain("dropped from the environment: access frozen, ingress closed, 1 workloads scaled to zero");
+    // Still there, frozen, and still counted against ndc2's capacity.
+    expect((await at("ndc2").makeApiClient(CoreV1Api).readNamespace({ name: namespace })).metadata!.name).toBe(namespace);
+    expect((await at("ndc2").makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items).toEqual([]);
+    expect((await at("ndc2").makeApiClient(AppsV1Api).readNamespacedDeployment({ name: "api", namespace })).spec!.replicas).toBe(0);
+    const policies = (await at("ndc2").makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.map((p) => p.metadata!.name!);
+    expect(policies).not.toContain("ndc-zone-ingress");
+    expect(policies).toContain("ndc-default-deny");
+    expect(await held()).toEqual(["ndc1", "ndc2"]);
+    // ndc1 is untouched.
+    expect((await at("ndc1").makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata!.name)).toContain("ndc-owners");
+
+    // Its retention runs out (the clock moved on): the namespace at ndc2 is deleted, then the capacity released.
+    await store.transaction([], async (tx) => {
+      const site = env.sites.ndc2;
+      await tx.setSiteStatus(env.id, { site: "ndc2", namespace, phase: "Retained", message: site.message, observedGeneration: site.observedGeneration, retainUntil: new Date(Date.now() - 1000).toISOString() }, new Date().toISOString());
+    });
+    provisioner.notify();
+    await waitUntil("ndc2 forgotten", 120_000, async () => (await call("GET", `${ENVS}/${name}`, tokens.oscar!)).body.sites?.ndc2 === undefined);
+    expect((await at("ndc2").makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata!.name)).not.toContain(namespace);
+    expect(await held()).toEqual(["ndc1"]);
+    expect((await call("GET", `${ENVS}/${name}`, tokens.oscar!)).body.phase).toBe("Ready");
   });
 });

@@ -574,6 +574,34 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(patched.json()).toMatchObject({ resources: { cpu: "3" }, pendingChange: null, approvedBy: "policy:auto-approval" });
     });
   });
+
+  describe("item 3: a dropped site keeps its capacity and is work for the provisioner until its namespace is gone", () => {
+    test("PATCH sites [ndc1, ndc2] -> [ndc1]: ndc2 is Removing, still committed, and the environment can be claimed for it", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "two-sites", sites: ["ndc1", "ndc2"], resources: { cpu: "1", memory: "2Gi" } }));
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      // Built at both sites (as the provisioner would leave it), settled, lease free.
+      await t.store.transaction([], async (tx) => {
+        for (const site of ["ndc1", "ndc2"]) await tx.setSiteStatus(id, { site, namespace: "byt-two-sites", phase: "Ready", message: null, observedGeneration: 1 }, new Date().toISOString());
+      });
+      await t.raw.run("UPDATE environments SET phase = 'Ready' WHERE id = ?", [id]);
+      const version = String((await t.call("GET", `${ENVS}/two-sites`, t.tokens.alice)).json().version);
+      const patched = await t.call("PATCH", `${ENVS}/two-sites`, t.tokens.alice, { sites: ["ndc1"] }, { "if-match": version });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.json().sites.ndc2).toMatchObject({ phase: "Removing" });
+      const held = (await t.store.commitments(["ndc1", "ndc2"])).filter((c) => c.environmentId === id).map((c) => c.site).sort();
+      expect(held).toEqual(["ndc1", "ndc2"]);
+      // Even settled (Ready) again, the dropped site makes it work: a worker claims it.
+      await t.raw.run("UPDATE environments SET phase = 'Ready', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL WHERE id = ?", [id]);
+      let claimed: string | undefined;
+      for (let i = 0; i < 50 && claimed !== id; i++) {
+        const item = await t.store.claimWork(`w-${i}`, { leaseMs: 60_000 });
+        if (!item) break;
+        claimed = item.environment.id;
+      }
+      expect(claimed).toBe(id);
+    });
+  });
 });
 
 export { prodSpec };
