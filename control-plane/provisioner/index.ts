@@ -11,3 +11,4 @@ export * from "./provisioner.ts";
 export * from "./site-kubeconfigs.ts";
 export * from "./kube-credentials.ts";
 export * from "./backoff.ts";
+export * from "./work-lease.ts";

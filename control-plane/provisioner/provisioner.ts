@@ -15,6 +15,7 @@ import { kubeconfigVariable } from "./site-kubeconfigs.ts";
 import { KubeApiError } from "./kube-transport.ts";
 import { ensureNamespaceIsOurs, isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
+import { LeaseLostError, WorkLease } from "./work-lease.ts";
 import { resumeWorkloads, stopWorkloads } from "./workloads.ts";
 
 /** What the provisioner logs with: pino's or Fastify's logger. */
@@ -86,6 +87,8 @@ export class Provisioner {
   private readonly loops: Promise<void>[] = [];
   private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** The lease each environment being worked on is held under (checked before every write). */
+  private readonly leases = new Map<string, WorkLease>();
 
   constructor(private readonly options: ProvisionerOptions) {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
@@ -194,15 +197,25 @@ export class Provisioner {
       const started = performance.now();
       // Keep the claim while working (a site may take up to the request timeout to answer).
       const id = item.environment.id;
+      const lease = new WorkLease(this.options.store, id, owner, leaseMs, item.leaseExpiresAt);
+      // Keyed by owner too: a stale worker and the new owner may both be in this process.
+      this.leases.set(`${owner}/${id}`, lease);
       const renewal = setInterval(() => {
-        this.options.store.renewLease(id, owner, leaseMs).catch((err) => this.options.log.warn({ env: id, err: message(err) }, "lease renewal failed"));
+        lease
+          .renew()
+          .then((held) => held || this.options.log.warn({ env: id, owner }, "lease lost to another worker; stopping before the next write"))
+          .catch((err) => this.options.log.warn({ env: id, err: message(err) }, "lease renewal failed"));
       }, Math.max(100, Math.floor(leaseMs / 3)));
       const outcome = await this.process(item, owner)
         .catch((err) => {
+          if (err instanceof LeaseLostError) return "lease-lost";
           this.options.log.error({ env: id, err: message(err) }, "work failed");
           return "error";
         })
-        .finally(() => clearInterval(renewal));
+        .finally(() => {
+          clearInterval(renewal);
+          this.leases.delete(`${owner}/${id}`);
+        });
       this.metrics.provisionDuration.observe({ outcome }, (performance.now() - started) / 1000);
     }
   }
@@ -226,7 +239,7 @@ export class Provisioner {
     // Sites a change dropped go Retained -> Deleted there, whatever the environment's phase.
     let droppedPending = false;
     if (env.sites.some((s) => !env.plan.placements.some((p) => p.site === s.site))) {
-      droppedPending = await this.removeDroppedSites(env);
+      droppedPending = await this.removeDroppedSites(env, owner);
       env = (await this.options.store.getEnvironmentById(env.id)) ?? env;
     }
     switch (env.phase) {
@@ -257,9 +270,10 @@ export class Provisioner {
       const desired = this.required(env, site);
       // Anything applied before (an earlier generation) may hold objects the spec no longer has.
       const prune = env.phase === "Updating" || (status(site)?.observedGeneration ?? 0) > 0;
-      const outcome = await syncEnvironment(this.connection(site), desired, { prune });
+      const outcome = await syncEnvironment(this.connection(site), desired, { prune, ...this.leaseOf(env, owner) });
       this.metrics.applies.inc({ site }, outcome.applied);
       // A restore scales the tenant's workloads back once access and network are as they were.
+      if (env.phase === "Restoring") this.leaseOf(env, owner).lease?.check();
       const resumed = env.phase === "Restoring" ? await resumeWorkloads(this.connection(site), env.namespace) : 0;
       return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned${env.phase === "Restoring" ? `, ${resumed} workloads resumed` : ""}`, done: true };
     });
@@ -275,12 +289,13 @@ export class Provisioner {
     const stopped = { scaledToZero: 0, suspended: 0, podsDeleted: 0 };
     const results = await this.eachSite(env, async (site) => {
       try {
-        await syncEnvironment(this.connection(site), this.required(env, site), { prune: true });
+        await syncEnvironment(this.connection(site), this.required(env, site), { prune: true, ...this.leaseOf(env, owner) });
       } catch (error) {
         // A site where the name belongs to someone else never held anything of ours (it Failed there).
         if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Retained", message: "nothing of ours at this site", done: true };
         throw error;
       }
+      this.leaseOf(env, owner).lease?.check();
       const s = await stopWorkloads(this.connection(site), env.namespace);
       stopped.scaledToZero += s.scaledToZero;
       stopped.suspended += s.suspended;
@@ -296,7 +311,7 @@ export class Provisioner {
    * phase Retained until `now + retentionDays`), then its namespace deleted once that has passed
    * (Deleting), and only when the namespace is gone is the site forgotten and its capacity released.
    */
-  private async removeDroppedSites(env: EnvironmentRecord): Promise<boolean> {
+  private async removeDroppedSites(env: EnvironmentRecord, owner: string): Promise<boolean> {
     let pending = false;
     const now = new Date();
     const dropped = env.sites.filter((s) => !env.plan.placements.some((p) => p.site === s.site));
@@ -311,13 +326,14 @@ export class Provisioner {
           const frozen = place ? droppedSiteObjects(env, place, this.options.platform) : undefined;
           let stopped = { scaledToZero: 0, suspended: 0, podsDeleted: 0 };
           if (frozen) {
-            await syncEnvironment(conn, frozen, { prune: true });
+            await syncEnvironment(conn, frozen, { prune: true, ...this.leaseOf(env, owner) });
             stopped = await stopWorkloads(conn, env.namespace);
           }
           const retainUntil = new Date(now.getTime() + (this.options.retentionDays ?? POLICY.retentionDays.days) * 86_400_000).toISOString();
           const message = `dropped from the environment: access frozen, ingress closed, ${stopped.scaledToZero} workloads scaled to zero, ${stopped.podsDeleted} pods deleted; data kept until ${retainUntil}, then deleted`;
           await write({ site: s.site, namespace: env.namespace, phase: "Retained", message, observedGeneration: env.generation, retainUntil });
         } else if (s.phase === "Deleting" || (s.phase === "Retained" && s.retainUntil && Date.parse(s.retainUntil) <= now.getTime())) {
+          this.leaseOf(env, owner).lease?.check();
           if ((await removeEnvironment(conn, namespace)) === "absent") {
             await this.options.store.transaction([], (tx) => tx.releaseSite(env.id, s.site));
           } else {
@@ -342,6 +358,7 @@ export class Provisioner {
     const namespace = { metadata: { name: env.namespace, labels: { [LABELS.org]: env.org, [LABELS.environment]: env.name } } };
     const results = await this.eachSite(env, async (site) => {
       try {
+        this.leaseOf(env, owner).lease?.check();
         return (await removeEnvironment(this.connection(site), namespace)) === "absent"
           ? { phase: "Deleted", message: null, done: true }
           : // The namespace controller finishes deletion on its own; look again shortly.
@@ -352,6 +369,12 @@ export class Provisioner {
       }
     });
     return this.conclude(env, owner, results, "retention-expired", "deleted", "deleting");
+  }
+
+  /** The lease this worker holds on `env`, for the writes it makes (none outside claimed work, e.g. drift repair). */
+  private leaseOf(env: EnvironmentRecord, owner: string): { lease?: WorkLease } {
+    const lease = this.leases.get(`${owner}/${env.id}`);
+    return lease ? { lease } : {};
   }
 
   /** The builder's objects for a site. @throws TerminalError when this control plane cannot build them */
@@ -384,6 +407,8 @@ export class Provisioner {
    * (one transaction with the site statuses), otherwise the statuses alone and a retry later.
    */
   private async conclude(env: EnvironmentRecord, owner: string, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string, successReason?: string): Promise<string> {
+    // A worker that lost its lease reports nothing: what it saw may be older than what the new owner does.
+    if (this.leaseOf(env, owner).lease && !this.leaseOf(env, owner).lease!.held()) return "lease-lost";
     const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.done ? env.generation : 0 }));
     const failed = results.find((r) => r.terminal);
     if (failed) {

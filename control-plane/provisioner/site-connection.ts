@@ -27,14 +27,18 @@ export class SiteConnection {
     return new SiteConnection(site, KubeTransport.fromCredentials(credentials, options));
   }
 
-  /** Server-side apply; `force` takes fields from other managers (drift repair). */
-  async apply(o: KubernetesObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<KubernetesObject> {
+  /**
+   * Server-side apply; `force` takes fields from other managers (drift repair). With `stillOwner`,
+   * the write is remembered as our own only if the caller still owned the work when the answer came:
+   * a stale worker's apply is then seen by the watch as drift, not dropped as ours.
+   */
+  async apply(o: KubernetesObject, options: { dryRun?: boolean; force?: boolean; stillOwner?: () => boolean } = {}): Promise<KubernetesObject> {
     const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(options.force ?? true) });
     if (options.dryRun) query.set("dryRun", "All");
     const res = await this.transport.send("PATCH", `${objectPath(o)}?${query}`, o, "application/apply-patch+yaml");
     const live = res.body as KubernetesObject;
     const rv = live.metadata?.resourceVersion;
-    if (rv && !options.dryRun) {
+    if (rv && !options.dryRun && (options.stillOwner?.() ?? true)) {
       // Bounded: entries are taken by their watch events; a burst the watch never saw is dropped.
       if (this.ownWrites.size > 100_000) this.ownWrites.clear();
       this.ownWrites.set(objectKey(o), rv);

@@ -3,6 +3,7 @@ import { KubeApiError } from "./kube-transport.ts";
 import { prunable } from "./object-diff.ts";
 import { OWNED_KINDS } from "./owned-kinds.ts";
 import { FIELD_MANAGER, type SiteConnection } from "./site-connection.ts";
+import type { WorkLease } from "./work-lease.ts";
 
 /** An error retrying cannot fix (a person must act); the reason is a stable condition reason. */
 export class TerminalError extends Error {
@@ -38,12 +39,18 @@ export interface SyncOutcome {
  * desired. Level-based and idempotent: running it twice changes nothing the second time.
  * @throws TerminalError when the namespace exists and is not ours (never adopt another's namespace)
  */
-export async function syncEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[], options: { prune: boolean }): Promise<SyncOutcome> {
+export async function syncEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[], options: { prune: boolean; lease?: WorkLease }): Promise<SyncOutcome> {
   const [namespace, ...rest] = objects;
   if (!namespace || namespace.kind !== "Namespace") throw new Error("the builder's first object must be the Namespace");
+  const lease = options.lease;
+  // A worker whose lease lapsed stops before its next write; its writes count as ours only while it holds it.
+  const owned = lease ? { stillOwner: () => lease.held() } : {};
   await ensureNamespaceIsOurs(conn, namespace);
-  await conn.apply(namespace);
-  await Promise.all(rest.map((o) => conn.apply(o)));
+  lease?.check();
+  await conn.apply(namespace, owned);
+  lease?.check();
+  await Promise.all(rest.map((o) => conn.apply(o, owned)));
+  lease?.check();
   const pruned = options.prune ? await pruneEnvironment(conn, objects) : 0;
   return { applied: objects.length, pruned };
 }
