@@ -1,3 +1,4 @@
+import { capacityNotYetOnline } from "./capacity-roadmap.ts";
 import { checkSchema } from "./schema-check.ts";
 import { dataClassRank, effectiveDataClass, minimumSecurityLevel } from "./data-classification.ts";
 import { EnvironmentSpecSchema, type Environment } from "./environment-spec.ts";
@@ -53,6 +54,8 @@ export interface AdmissionContext {
   /** Namespaces that belong to someone else (Pulumi-declared environments, other requests). */
   readonly reservedNamespaces?: ReadonlySet<string>;
   readonly policy?: Policy;
+  /** The time of the request: a site whose roadmap brings capacity online later refuses it. @default no roadmap check */
+  readonly now?: Date;
 }
 
 /**
@@ -129,6 +132,11 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
     const site = platform.sites.get(siteId);
     if (!site) {
       issues.add(field, siteId, "site-known", `is not a site of this platform; known: ${[...platform.sites.keys()].sort().join(", ")}`);
+      return;
+    }
+    const notOnline = ctx.now && site.config ? capacityNotYetOnline(site.config, ctx.now) : undefined;
+    if (notOnline) {
+      issues.add(field, siteId, "capacity-online", `${siteId}'s capacity comes online with phase ${notOnline.phase} on ${notOnline.onlineFrom}; request this site from that date`);
       return;
     }
     const stages = policy.siteAdmission[site.status];

@@ -13,3 +13,8 @@ export * from "./tenant-groups.ts";
 export * from "./admission.ts";
 export * from "./site-stack.ts";
 export * from "./builder/index.ts";
+export * from "./vietnam-time.ts";
+export * from "./usage.ts";
+export * from "./capacity-roadmap.ts";
+export * from "./compliance.ts";
+export * from "./data-sharing.ts";

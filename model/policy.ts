@@ -110,6 +110,26 @@ export interface Policy {
   readonly decommissionApproval: { readonly source: Source; readonly stages: readonly Stage[]; readonly dataClasses: readonly DataClass[] };
   /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
   readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
+  /** Where data may be kept: every site, replica, log sink and key store inside Vietnam. */
+  readonly residency: {
+    readonly source: Source;
+    /** Latitude and longitude bounds of Vietnam's territory on land (a coarse check of site coordinates). */
+    readonly latitude: readonly [number, number];
+    readonly longitude: readonly [number, number];
+  };
+  /** Data-sharing agreements between organizations (DOMAIN.md, "between organizations"). */
+  readonly sharing: {
+    /** Sharing data of these classes, or from a system at or above this level, needs an operator's approval. */
+    readonly operatorApproval: { readonly source: Source; readonly dataClasses: readonly DataClass[]; readonly fromLevel: SecurityLevel };
+    /** The consumer's system must be at least at the level the provider's data requires. */
+    readonly consumerLevel: { readonly source: Source };
+    /** Policies exist only on sites that hold both environments (no traffic between sites is opened). */
+    readonly sitesInCommon: { readonly source: Source };
+    /** Every agreement names its purpose and legal basis; a refusal names its reason. */
+    readonly legalBasis: { readonly source: Source };
+    /** Longest validity of one agreement; longer sharing is a new agreement. */
+    readonly maxValidityDays: { readonly source: Source; readonly days: number };
+  };
   /** Requests the workflow may approve without a human. */
   readonly autoApproval: {
     readonly maxSecurityLevel: SecurityLevel;
@@ -128,7 +148,7 @@ const GI = 2 ** 30;
 const MI = 2 ** 20;
 
 export const POLICY: Policy = {
-  version: "2026.11.1",
+  version: "2026.12.1",
   personalDataVolume: {
     source: { law: "Data Law 60/2024/QH15; Decision 20/2025/QĐ-TTg (criteria for important and core data)", confirmed: true },
     rules: [
@@ -216,6 +236,22 @@ export const POLICY: Policy = {
     source: { law: "platform policy: credentials are reviewed at least yearly", confirmed: false },
     defaultSeconds: 30 * 86_400,
     maxSeconds: 365 * 86_400,
+  },
+  residency: {
+    source: { law: "Data Law 60/2024/QH15 (core and important data stored in Vietnam); Decree 53/2022/NĐ-CP Art. 26 (user data stored in Vietnam)", confirmed: true },
+    latitude: [8, 24],
+    longitude: [102, 110],
+  },
+  sharing: {
+    operatorApproval: {
+      source: { law: "Data Law 60/2024/QH15 (core and important data); Decree 194/2025/NĐ-CP (data sharing between agencies); platform policy", confirmed: false },
+      dataClasses: ["important", "core"],
+      fromLevel: 3,
+    },
+    consumerLevel: { source: { law: "Decree 85/2016/NĐ-CP (level of the receiving system); platform policy (DOMAIN.md)", confirmed: false } },
+    sitesInCommon: { source: { law: "platform policy (DOMAIN.md: residency and flows between sites)", confirmed: false } },
+    legalBasis: { source: { law: "Decree 194/2025/NĐ-CP (a share and a refusal state their legal basis)", confirmed: false } },
+    maxValidityDays: { source: { law: "platform policy", confirmed: false }, days: 730 },
   },
   autoApproval: {
     maxSecurityLevel: 2,

@@ -5,6 +5,13 @@ import { SlugSchema } from "./names.ts";
 import { DATA_CLASSES, ORGANIZATION_KINDS, SECURITY_LEVELS, SITE_STATUSES, TENANT_ZONES, ZONES } from "./policy.ts";
 
 const Quantity = Type.String({ minLength: 1, maxLength: 32 });
+/** A calendar date, YYYY-MM-DD. */
+function DateSchema(description: string) {
+  return Type.String({ pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description, "x-rule": "date-format", "x-message": "must be a date written YYYY-MM-DD" });
+}
+function Price(description: string) {
+  return Type.Number({ minimum: 0, maximum: 1e12, description: `${description}, in the list's currency` });
+}
 const DisplayName = Type.Object(
   { vi: Type.String({ minLength: 1, maxLength: 200 }), en: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
@@ -55,6 +62,29 @@ export const RoadmapEntrySchema = Type.Object(
     racks: Type.Integer({ minimum: 0 }),
     cpu: Quantity,
     memory: Quantity,
+    onlineFrom: Type.Optional(DateSchema("the day this phase's capacity comes online; default 1 January of `from`")),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * One version of a site's price list: monthly prices per unit held, in force from a date until the
+ * next version. Usage is prorated by the time each environment held its resources.
+ */
+export const PriceListVersionSchema = Type.Object(
+  {
+    version: Type.String({ minLength: 1, maxLength: 40, description: "e.g. 2026.1; unique within the site" }),
+    effectiveFrom: DateSchema("first day the prices apply, 00:00 Vietnam time (UTC+7)"),
+    currency: OneOf(["VND"] as const),
+    perMonth: Type.Object(
+      {
+        cpuCore: Price("one CPU core held for a month"),
+        memoryGiB: Price("one GiB of memory held for a month"),
+        gpu: Price("one GPU held for a month"),
+        storageTiB: Type.Record(Type.String(), Price("one TiB of the tier held for a month"), { description: "per storage tier of the site" }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -76,6 +106,7 @@ export const SiteSchema = Type.Object(
       ),
     ),
     roadmap: Type.Optional(Type.Array(RoadmapEntrySchema)),
+    prices: Type.Optional(Type.Array(PriceListVersionSchema, { description: "the site's price list, one entry per version, oldest first" })),
   },
   { additionalProperties: false },
 );
@@ -147,6 +178,8 @@ export const SiteStackConfigSchema = Type.Object(
 export type Site = Static<typeof SiteSchema>;
 export type PeerSite = Static<typeof PeerSiteSchema>;
 export type ComputePool = Static<typeof ComputePoolSchema>;
+export type RoadmapEntry = Static<typeof RoadmapEntrySchema>;
+export type PriceListVersion = Static<typeof PriceListVersionSchema>;
 export type StorageTier = Static<typeof StorageTierSchema>;
 export type Organization = Static<typeof OrganizationSchema>;
 export type Entitlement = Static<typeof EntitlementSchema>;

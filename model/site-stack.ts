@@ -1,6 +1,8 @@
 import { parse as parseYaml } from "yaml";
 import { admitEnvironment, commitmentsOf, type Commitment, type EnvironmentPlan } from "./admission.ts";
+import { roadmapIssues } from "./capacity-roadmap.ts";
 import { checkSchema } from "./schema-check.ts";
+import { priceListIssues } from "./usage.ts";
 import { assemblePlatform } from "./platform.ts";
 import { parseBytes, parseCpuMillis } from "./quantity.ts";
 import { SiteStackConfigSchema, type SiteStackConfig } from "./site-config.ts";
@@ -94,6 +96,8 @@ function checkReferences(config: SiteStackConfig, issues: IssueCollector): void 
   site.storageTiers.forEach((tier, i) => {
     if (!positive(parseBytes(tier.capacity))) issues.add(at(`site.storageTiers[${i}].capacity`), tier.capacity, "quantity-format", 'must be a positive quantity of bytes such as "2Pi"');
   });
+  for (const i of roadmapIssues(site, at("site.roadmap"))) issues.add(i.field, i.value, i.rule, i.message);
+  for (const i of priceListIssues(site, at("site.prices"))) issues.add(i.field, i.value, i.rule, i.message);
   (config.peers ?? []).forEach((peer, i) => {
     if (peer.id === site.id) issues.add(at(`peers[${i}].id`), peer.id, "peer-not-self", "names this stack's own site");
   });

@@ -96,7 +96,7 @@ export class EnvironmentRequests {
           { field: "name", rule: "name-unique", message: `environment ${org}/${spec.name} exists; choose another name`, value: spec.name },
         ]);
       }
-      const plan = await this.admit(tx, org, spec);
+      const plan = await this.admit(tx, org, spec, ctx.now);
       const actor = actorOf(ctx);
       const conditions = setCondition([], { type: "Admitted", status: "True", reason: "Admitted", message: `admitted under policy ${plan.policyVersion}` }, now);
       const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject }, actor, now);
@@ -127,7 +127,7 @@ export class EnvironmentRequests {
       if (!env) throw notFound(org, name);
       checkVersion(env, ifMatch);
       checkAllowed(env, "update");
-      const plan = await this.admit(tx, org, spec);
+      const plan = await this.admit(tx, org, spec, ctx.now);
       // Not yet approved: the request itself changes and still waits for its decision.
       if (env.phase === "AwaitingApproval") {
         const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan) });
@@ -269,7 +269,7 @@ export class EnvironmentRequests {
     throw versionConflict(latest ?? env);
   }
 
-  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec): Promise<EnvironmentPlan> {
+  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec, now: Date): Promise<EnvironmentPlan> {
     const committed = await tx.commitments(spec.sites);
     const existing = await tx.getEnvironment(org, spec.name);
     const live = await tx.countLiveEnvironments(org);
@@ -280,6 +280,7 @@ export class EnvironmentRequests {
         existingEnvironmentCount: live - ownLive,
         reservedNamespaces: this.reservedNamespaces,
         policy: this.policy,
+        now,
       });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -1,0 +1,202 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { OneOf } from "./_literals.ts";
+import type { SharingAgreement } from "./builder/sharing-agreement.ts";
+import { minimumSecurityLevel } from "./data-classification.ts";
+import { SlugSchema } from "./names.ts";
+import { POLICY, type DataClass, type PersonalData, type Policy } from "./policy.ts";
+import { IssueCollector } from "./validation-error.ts";
+
+/**
+ * Data-sharing agreements between organizations: a provider offers a consumer access to one of its
+ * environments on one port, for a purpose and on a legal basis, for a limited time. The consumer
+ * accepts; an operator approves when the policy says so (the data class and security level of the
+ * provider's environment decide). While in force, the provider's ingress and the consumer's egress
+ * NetworkPolicies exist on every site that holds both environments; otherwise they do not.
+ */
+
+const Instant = (description: string) =>
+  Type.String({
+    pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+    description,
+    "x-rule": "date-time-format",
+    "x-message": "must be an RFC 3339 date-time with its offset, e.g. 2026-12-01T00:00:00+07:00",
+  });
+
+/** What a provider offers: the body of `POST /v1/organizations/{provider}/sharing-agreements`. */
+export const SharingOfferSchema = Type.Object(
+  {
+    name: SlugSchema("agreement name, unique within the provider organization; the NetworkPolicies are ndc-share-<provider>-<name>", 40),
+    providerEnvironment: SlugSchema("the provider's environment consumers may reach", 50),
+    consumer: Type.Object(
+      { org: SlugSchema("consumer organization", 12), environment: SlugSchema("consumer environment that may connect", 50) },
+      { additionalProperties: false },
+    ),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    protocol: OneOf(["TCP", "UDP"] as const),
+    purpose: Type.String({ minLength: 1, maxLength: 500, description: "what the data is used for" }),
+    legalBasis: Type.String({ minLength: 1, maxLength: 500, description: "the legal text that allows the sharing, e.g. Nghị định 194/2025/NĐ-CP" }),
+    validFrom: Instant("start of validity"),
+    validUntil: Instant("end of validity (exclusive)"),
+    sites: Type.Optional(Type.Array(SlugSchema("site id"), { minItems: 1, maxItems: 3, uniqueItems: true, description: "where the sharing applies; default every site holding both environments" })),
+  },
+  { additionalProperties: false },
+);
+export type SharingOffer = Static<typeof SharingOfferSchema>;
+
+/** What the agreement knows of each environment it names. */
+export interface SharingParty {
+  readonly org: string;
+  readonly environment: string;
+  readonly phase: string;
+  readonly dataClass: DataClass;
+  readonly personalData: PersonalData;
+  readonly securityLevel: number;
+  /** Sites the environment is placed on. */
+  readonly sites: readonly string[];
+}
+
+/** Lifecycle decisions recorded on an agreement; time and the environments decide the rest. */
+export const AGREEMENT_STATES = ["Offered", "AwaitingApproval", "Approved", "Declined", "Rejected", "Revoked"] as const;
+export type AgreementState = (typeof AGREEMENT_STATES)[number];
+
+/** What the agreement is at an instant, as both organizations see it. */
+export const AGREEMENT_STATUSES = ["Offered", "AwaitingApproval", "Scheduled", "InForce", "Waiting", "Expired", "Ended", "Declined", "Rejected", "Revoked"] as const;
+export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
+
+/** Phases in which an environment's objects are built (and so can carry a sharing policy). */
+export const SHARING_LIVE_PHASES: readonly string[] = ["Approved", "Provisioning", "Ready", "Updating"];
+/** Phases after which an environment never comes back: its agreements end. */
+export const SHARING_ENDED_PHASES: readonly string[] = ["Decommissioning", "Retained", "Deleted", "Rejected"];
+
+/** The outcome of checking an offer: where it would be enforced and who must approve it. */
+export interface SharingDecision {
+  readonly sites: readonly string[];
+  readonly operatorApprovalRequired: boolean;
+  /** Why an operator must approve (empty when not required). */
+  readonly approvalReasons: readonly string[];
+}
+
+/**
+ * Checks an offer against every sharing rule: two organizations, both environments live, sites in
+ * common, the consumer's level, validity, legal basis. All problems are reported at once.
+ * @throws ValidationError naming each field, value and rule; nothing is recorded
+ */
+export function evaluateSharingOffer(
+  providerOrg: string,
+  offer: SharingOffer,
+  provider: SharingParty | undefined,
+  consumer: SharingParty | undefined,
+  now: Date,
+  policy: Policy = POLICY,
+): SharingDecision {
+  const rules = policy.sharing;
+  const issues = new IssueCollector();
+  if (offer.consumer.org === providerOrg) {
+    issues.add("consumer.org", offer.consumer.org, "different-organizations", "is the provider itself; within one organization the zone matrix decides flows, agreements are between organizations");
+  }
+  if (!provider || !SHARING_LIVE_PHASES.includes(provider.phase)) {
+    issues.add("providerEnvironment", offer.providerEnvironment, "provider-environment-live", `${providerOrg} has no environment ${offer.providerEnvironment} that is approved or running${provider ? ` (it is ${provider.phase})` : ""}`);
+  }
+  if (!consumer || !SHARING_LIVE_PHASES.includes(consumer.phase)) {
+    issues.add("consumer.environment", offer.consumer.environment, "consumer-environment-live", `${offer.consumer.org} has no environment ${offer.consumer.environment} that is approved or running`);
+  }
+  for (const [field, text] of [["purpose", offer.purpose], ["legalBasis", offer.legalBasis]] as const) {
+    if (text.trim().length === 0) issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
+  }
+
+  const from = Date.parse(offer.validFrom);
+  const until = Date.parse(offer.validUntil);
+  if (Number.isNaN(from)) issues.add("validFrom", offer.validFrom, "date-time-format", "is not a date-time; e.g. 2026-12-01T00:00:00+07:00");
+  if (Number.isNaN(until)) issues.add("validUntil", offer.validUntil, "date-time-format", "is not a date-time; e.g. 2027-12-01T00:00:00+07:00");
+  if (!Number.isNaN(from) && !Number.isNaN(until)) {
+    if (until <= from) issues.add("validUntil", offer.validUntil, "validity-order", `must be after validFrom (${offer.validFrom})`);
+    else if (until - from > rules.maxValidityDays.days * 86_400_000) {
+      issues.add("validUntil", offer.validUntil, "max-validity", `is more than ${rules.maxValidityDays.days} days after validFrom; agree again when it ends (${rules.maxValidityDays.source.law})`);
+    }
+    if (until <= now.getTime()) issues.add("validUntil", offer.validUntil, "validity-in-future", `is already past (now ${now.toISOString()})`);
+  }
+
+  let sites: string[] = [];
+  let operatorApprovalRequired = false;
+  const approvalReasons: string[] = [];
+  if (provider && consumer) {
+    const common = provider.sites.filter((s) => consumer.sites.includes(s));
+    if (offer.sites) {
+      offer.sites.forEach((site, i) => {
+        if (!common.includes(site)) {
+          issues.add(`sites[${i}]`, site, "sites-in-common", `does not hold both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}`);
+        }
+      });
+      sites = offer.sites.filter((s) => common.includes(s));
+    } else {
+      sites = common;
+      if (common.length === 0) {
+        issues.add("sites", offer.sites ?? null, "sites-in-common", `no site holds both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}; traffic is never opened between sites (${rules.sitesInCommon.source.law})`);
+      }
+    }
+    const needed = minimumSecurityLevel(provider.dataClass, provider.personalData, false, policy);
+    if (consumer.securityLevel < needed) {
+      issues.add("consumer.environment", offer.consumer.environment, "consumer-security-level", `is at security level ${consumer.securityLevel}; receiving ${provider.dataClass} data with ${provider.personalData} personal data needs at least level ${needed} (${rules.consumerLevel.source.law})`);
+    }
+    if (rules.operatorApproval.dataClasses.includes(provider.dataClass)) approvalReasons.push(`${provider.dataClass} data`);
+    if (provider.securityLevel >= rules.operatorApproval.fromLevel) approvalReasons.push(`a level ${provider.securityLevel} system (operator approval from level ${rules.operatorApproval.fromLevel})`);
+    operatorApprovalRequired = approvalReasons.length > 0;
+  }
+  issues.throwIfAny();
+  return { sites: [...sites].sort(), operatorApprovalRequired, approvalReasons };
+}
+
+/** An agreement as stored: the offer, the decisions taken, and where it applies. */
+export interface AgreementRecordView {
+  readonly providerOrg: string;
+  readonly offer: SharingOffer;
+  readonly state: AgreementState;
+  readonly operatorApprovalRequired: boolean;
+  readonly sites: readonly string[];
+}
+
+/**
+ * What an agreement is at `now`, given the phases of its two environments: decisions first, then
+ * time (Scheduled, InForce, Expired), then whether both environments still exist.
+ */
+export function agreementStatus(a: Pick<AgreementRecordView, "state" | "offer">, providerPhase: string | undefined, consumerPhase: string | undefined, now: Date): AgreementStatus {
+  if (a.state !== "Approved") return a.state;
+  if (now.getTime() >= Date.parse(a.offer.validUntil)) return "Expired";
+  const ended = (p: string | undefined) => p === undefined || SHARING_ENDED_PHASES.includes(p);
+  if (ended(providerPhase) || ended(consumerPhase)) return "Ended";
+  if (now.getTime() < Date.parse(a.offer.validFrom)) return "Scheduled";
+  return SHARING_LIVE_PHASES.includes(providerPhase!) && SHARING_LIVE_PHASES.includes(consumerPhase!) ? "InForce" : "Waiting";
+}
+
+/** The NetworkPolicy id of an agreement (`ndc-share-<id>`): unique on the platform. */
+export function agreementPolicyId(providerOrg: string, name: string): string {
+  return `${providerOrg}-${name}`;
+}
+
+/** The builder's view of an agreement that is in force (all approvals given). */
+export function builderAgreement(a: AgreementRecordView): SharingAgreement {
+  return {
+    id: agreementPolicyId(a.providerOrg, a.offer.name),
+    provider: { org: a.providerOrg, environment: a.offer.providerEnvironment },
+    consumer: { org: a.offer.consumer.org, environment: a.offer.consumer.environment },
+    port: a.offer.port,
+    protocol: a.offer.protocol,
+    approvedBy: { provider: true, consumer: a.state === "Approved" || a.state === "AwaitingApproval", operator: a.state === "Approved" },
+  };
+}
+
+/** The next decision state, or undefined when the decision is not allowed from `state`. */
+export function nextAgreementState(state: AgreementState, decision: "accept" | "decline" | "approve" | "reject" | "revoke", operatorApprovalRequired: boolean): AgreementState | undefined {
+  switch (decision) {
+    case "accept":
+      return state === "Offered" ? (operatorApprovalRequired ? "AwaitingApproval" : "Approved") : undefined;
+    case "decline":
+      return state === "Offered" ? "Declined" : undefined;
+    case "approve":
+      return state === "AwaitingApproval" ? "Approved" : undefined;
+    case "reject":
+      return state === "AwaitingApproval" ? "Rejected" : undefined;
+    case "revoke":
+      return state === "Offered" || state === "AwaitingApproval" || state === "Approved" ? "Revoked" : undefined;
+  }
+}
