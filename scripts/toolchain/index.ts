@@ -6,4 +6,3 @@ export { etcdTool } from "./etcd.ts";
 export { kubernetesTool } from "./kubernetes.ts";
 export { pulumiTool, pulumiVersion } from "./pulumi.ts";
 export { pulumiKubernetesTool, pulumiKubernetesVersion } from "./pulumi-kubernetes.ts";
-export { promtoolTool } from "./promtool.ts";
