@@ -27,6 +27,13 @@ describe("readStackValues", () => {
   test("decodes JSON values, keeps plain strings, drops other namespaces", () => {
     expect(readStackValues({ "ndc:site": '{"id":"x"}', "ndc:note": "plain text", "kubernetes:context": "local" })).toEqual({ site: { id: "x" }, note: "plain text" });
   });
+  test("an unquoted YAML date, which Pulumi hands over as a Go timestamp, is read as the calendar date", () => {
+    const site = '{"prices":[{"effectiveFrom":"2026-01-01 00:00:00 +0000 UTC"}],"note":"2026-01-01 07:00:00 +0700 +07"}';
+    expect(readStackValues({ "ndc:site": site, "ndc:day": "2025-08-18 00:00:00 +0000 UTC" })).toEqual({
+      site: { prices: [{ effectiveFrom: "2026-01-01" }], note: "2026-01-01 07:00:00 +0700 +07" },
+      day: "2025-08-18",
+    });
+  });
 });
 
 describe("stackFileName", () => {
