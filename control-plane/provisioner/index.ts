@@ -8,6 +8,7 @@ export * from "./owned-object-watcher.ts";
 export * from "./desired-objects.ts";
 export * from "./provisioner-metrics.ts";
 export * from "./provisioner.ts";
+export * from "./drift-repair.ts";
 export * from "./site-kubeconfigs.ts";
 export * from "./kube-credentials.ts";
 export * from "./backoff.ts";

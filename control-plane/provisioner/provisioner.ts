@@ -1,20 +1,18 @@
 import { hostname } from "node:os";
 import { Registry } from "prom-client";
-import { LABELS, objectKey, POLICY, type KubernetesObject, type Platform } from "../../model/index.ts";
-import { SETTLED_PHASES } from "../domain/index.ts";
-import type { Actor, EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/index.ts";
+import { LABELS, POLICY, type KubernetesObject, type Platform } from "../../model/index.ts";
+import type { EnvironmentRecord, SiteStatus, Store, WorkItem } from "../store/index.ts";
 import { applyTransition, type LifecycleEvent } from "../workflow/index.ts";
+import { PROVISIONER_ACTOR as ACTOR } from "./_provisioner-actor.ts";
 import { backoffDelay } from "./backoff.ts";
 import { desiredObjects, droppedSiteObjects } from "./desired-objects.ts";
+import { DriftRepair } from "./drift-repair.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
-import { hasDrifted } from "./object-diff.ts";
-import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import { SiteConnection } from "./site-connection.ts";
 import { kubeconfigVariable } from "./site-kubeconfigs.ts";
 import { KubeApiError } from "./kube-transport.ts";
-import { ensureNamespaceIsOurs, isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
-import { WorkQueue } from "./work-queue.ts";
+import { isRetryable, removeEnvironment, syncEnvironment, TerminalError } from "./sync-environment.ts";
 import { LeaseLostError, WorkLease } from "./work-lease.ts";
 import { resumeWorkloads, stopWorkloads } from "./workloads.ts";
 
@@ -57,8 +55,6 @@ export interface ProvisionerOptions {
   readonly retentionDays?: number;
 }
 
-const ACTOR: Actor = { subject: "system:provisioner", role: "system" };
-
 /** One site's part of a phase step. */
 interface SiteResult {
   readonly site: string;
@@ -74,32 +70,23 @@ interface SiteResult {
  * Makes approved environments real on every site they are placed on and keeps them so: claims work
  * from the store (durable; survives restarts; one replica per environment via leases), applies the
  * builder's objects by server-side apply, writes status per site, prunes, freezes and removes on
- * decommission, and repairs drift seen by one label-selected watch per kind per site.
+ * decommission. Drift (watches, repairs, the periodic resync) is `DriftRepair`'s job.
  */
 export class Provisioner {
   readonly metrics: ProvisionerMetrics;
   private readonly connections = new Map<string, SiteConnection>();
-  private readonly watchers: OwnedObjectWatcher[] = [];
-  private readonly repairs: WorkQueue;
+  private readonly drift: DriftRepair;
   private readonly owner: string;
   private running = false;
   private wakers: (() => void)[] = [];
   private readonly loops: Promise<void>[] = [];
-  private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
-  private resyncTimer: NodeJS.Timeout | undefined;
   /** The lease each environment being worked on is held under (checked before every write). */
   private readonly leases = new Map<string, WorkLease>();
 
   constructor(private readonly options: ProvisionerOptions) {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
     this.owner = options.owner ?? `${hostname()}-${process.pid}`;
-    this.repairs = new WorkQueue((key) => this.repair(key), {
-      concurrency: 32,
-      baseDelayMs: 200,
-      maxDelayMs: 10_000,
-      shouldRetry: isRetryable,
-      onFailure: (key, error, attempt, retryIn) => this.options.log.warn({ key, attempt, retryIn, err: message(error) }, "drift repair failed"),
-    });
+    this.drift = new DriftRepair({ store: options.store, platform: options.platform, log: options.log, metrics: this.metrics, connections: this.connections, connection: (site) => this.connection(site) });
   }
 
   /** Connects to every configured site, starts the watches and the workers. */
@@ -108,57 +95,13 @@ export class Provisioner {
     for (const [site, credentials] of this.options.sites) {
       this.connections.set(site, SiteConnection.open(site, credentials, { maxSockets: this.options.connectionsPerSite ?? 24 }));
     }
-    if (this.options.repairDrift ?? true) {
-      for (const conn of this.connections.values()) {
-        const watcher = new OwnedObjectWatcher(conn, (e) => void this.onOwnedEvent(e).catch((err) => this.options.log.warn({ err: message(err) }, "drift check failed")), (kind, err) =>
-          this.options.log.info({ site: conn.site, kind, err: message(err) }, "watch restarting"),
-        );
-        this.watchers.push(watcher);
-        // A site that is down now is watched once it answers; provisioning reports it meanwhile.
-        watcher.start().catch((err) => this.options.log.warn({ site: conn.site, err: message(err) }, "watch not started"));
-      }
-    }
+    this.drift.start({ watch: this.options.repairDrift ?? true, resyncIntervalMs: this.options.resyncIntervalMs ?? 30 * 60_000 });
     for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop(`${this.owner}/${i}`));
-    const every = this.options.resyncIntervalMs ?? 30 * 60_000;
-    if (every > 0) this.scheduleResync(Math.min(every, 30_000), every);
   }
 
-  private scheduleResync(delayMs: number, everyMs: number): void {
-    this.resyncTimer = setTimeout(() => {
-      this.resync()
-        .catch((err) => this.options.log.warn({ err: message(err) }, "resync failed"))
-        .finally(() => this.running && this.scheduleResync(everyMs, everyMs));
-    }, delayMs);
-    this.resyncTimer.unref();
-  }
-
-  /**
-   * Re-applies every Ready and Retained environment at every site through the drift-repair queue
-   * (bounded concurrency, retries): server-side apply of unchanged objects changes nothing, and
-   * anything deleted or edited while no watch was looking is put back.
-   * @returns how many environments were queued
-   */
-  async resync(): Promise<number> {
-    let queued = 0;
-    for (const phase of SETTLED_PHASES) {
-      let after: readonly [string, string] | undefined;
-      for (;;) {
-        const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
-        for (const env of page) {
-          for (const { site } of env.plan.placements) {
-            if (!this.connections.has(site)) continue;
-            this.repairs.add(JSON.stringify([site, env.org, env.name, "*", ""]));
-            queued++;
-          }
-        }
-        if (page.length < 200) break;
-        after = [page.at(-1)!.org, page.at(-1)!.name];
-        // Let drift repairs and provisioning go first: a resync is background work.
-        await this.repairs.idle();
-        if (!this.running) return queued;
-      }
-    }
-    return queued;
+  /** Queues a re-apply of every Ready and Retained environment (see `DriftRepair.resync`). @returns how many were queued */
+  resync(): Promise<number> {
+    return this.drift.resync();
   }
 
   /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */
@@ -171,11 +114,8 @@ export class Provisioner {
   /** Stops workers and watches; work in flight finishes, claims of unfinished work expire. */
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.resyncTimer);
     this.notify();
-    for (const w of this.watchers.splice(0)) w.stop();
-    this.repairs.stop();
-    await Promise.all([...this.loops.splice(0), this.repairs.idle()]);
+    await Promise.all([...this.loops.splice(0), this.drift.stop()]);
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
   }
@@ -458,101 +398,10 @@ export class Provisioner {
     return outcome;
   }
 
-  // --- drift -------------------------------------------------------------------------------
-
-  /** Decides whether a watch event is drift; queues a repair when it is. */
-  private async onOwnedEvent(event: OwnedObjectEvent): Promise<void> {
-    // Most events during provisioning are our own applies coming back: no store read, no build.
-    if (event.type !== "DELETED" && this.connections.get(event.site)?.isOwnWrite(event.object)) return;
-    const labels = event.object.metadata.labels ?? {};
-    const org = labels[LABELS.org];
-    const name = labels[LABELS.environment];
-    if (!org || !name) return;
-    const env = await this.options.store.getEnvironment(org, name);
-    if (!env || env.namespace !== event.namespace) return;
-    const desired = this.desiredFor(env, event.site)?.find((o) => objectKey(o) === objectKey(event.object));
-    if (!desired) return;
-    if (event.type === "DELETED" || hasDrifted(desired, event.object)) {
-      this.repairs.add(JSON.stringify([event.site, org, name, event.object.kind, event.object.metadata.name]));
-      this.metrics.queueDepth.set(this.repairs.depth);
-    }
-  }
-
-  /**
-   * The builder's objects for an environment version at a site, remembered for the last few
-   * environments: a watch (re)start lists every object we own, ~13 events per environment in a row.
-   * Retained environments are not remembered (whether they still exist depends on the clock).
-   */
-  private desiredFor(env: EnvironmentRecord, site: string): KubernetesObject[] | undefined {
-    if (env.phase === "Retained") return desiredObjects(env, site, this.options.platform);
-    const key = `${site}|${env.id}|${env.version}`;
-    let objects = this.recentDesired.get(key);
-    if (!objects) {
-      objects = desiredObjects(env, site, this.options.platform);
-      if (this.recentDesired.size >= 64) this.recentDesired.delete(this.recentDesired.keys().next().value!);
-      this.recentDesired.set(key, objects);
-    }
-    return objects;
-  }
-
-  /** Puts one object back as the builder says it should be, and records it. */
-  private async repair(key: string): Promise<void> {
-    const [site, org, name, kind, objectName] = JSON.parse(key) as string[];
-    const env = await this.options.store.getEnvironment(org!, name!);
-    if (!env) return;
-    const objects = desiredObjects(env, site!, this.options.platform);
-    if (!objects) return;
-    const conn = this.connection(site!);
-    if (kind === "*") {
-      // A resync: the whole environment, idempotently; counted only when something was missing.
-      const before = await Promise.all(objects.map((o) => conn.get(o)));
-      const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
-      if (missing.length === 0) return;
-      await syncEnvironment(conn, objects, { prune: false });
-      await this.recordRepair(env, site!, missing, { site, found: "resync", objects: missing.map(objectKey) });
-      return;
-    }
-    const desired = objects.find((o) => o.kind === kind && o.metadata.name === objectName);
-    if (!desired) return;
-    const live = await conn.get(desired);
-    if (live && !hasDrifted(desired, live)) return;
-    if (kind === "Namespace") {
-      // The namespace itself was deleted or edited: put the whole environment back, after checking
-      // the name was not taken by someone else meanwhile.
-      await syncEnvironment(conn, objects, { prune: false });
-    } else {
-      await ensureNamespaceIsOurs(conn, objects[0]!);
-      await conn.apply(desired);
-    }
-    await this.recordRepair(env, site!, [desired], { site, kind, name: objectName, was: live ? "edited" : "deleted" }, live ? summary(live) : null, summary(desired));
-  }
-
-  /** Counts, logs and audits one repair (the metric per kind of object put back). */
-  private async recordRepair(env: EnvironmentRecord, site: string, repaired: readonly KubernetesObject[], detail: Record<string, unknown>, before: unknown = null, after: unknown = null): Promise<void> {
-    for (const o of repaired) this.metrics.driftRepairs.inc({ site, kind: o.kind });
-    this.metrics.queueDepth.set(this.repairs.depth);
-    this.options.log.info({ env: env.id, ...detail }, "drift repaired");
-    await this.options.store.appendAudit({
-      actor: ACTOR.subject,
-      actorRole: ACTOR.role,
-      action: "environment.drift-repaired",
-      outcome: "allowed",
-      org: env.org,
-      target: `environment ${env.org}/${env.name}`,
-      detail,
-      before,
-      after,
-    });
-  }
-
   /** Resolves when no drift repair is queued or running (tests, shutdown). */
   repairsIdle(): Promise<void> {
-    return this.repairs.idle();
+    return this.drift.idle();
   }
-}
-
-function summary(o: KubernetesObject): unknown {
-  return { kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name, labels: o.metadata.labels ?? {} };
 }
 
 function message(error: unknown): string {

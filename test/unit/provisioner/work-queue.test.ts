@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { WorkQueue } from "../../../control-plane/provisioner/index.ts";
+import { repairKeyString, WorkQueue, type RepairKey } from "../../../control-plane/provisioner/index.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -81,5 +81,41 @@ describe("WorkQueue", () => {
     await q.idle();
     expect(calls).toBe(1);
     expect(gaveUp).toEqual([undefined]);
+  });
+
+  test("treats keys with the same key string as one key, and hands the handler the key itself", async () => {
+    const runs: { site: string; n: number }[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const q = new WorkQueue<{ site: string; n: number }>(
+      async (k) => {
+        runs.push(k);
+        if (k.site === "busy") await gate;
+      },
+      { concurrency: 1, keyString: (k) => `${k.site}/${k.n}` },
+    );
+    q.add({ site: "busy", n: 0 });
+    q.add({ site: "hcm-1", n: 1 });
+    q.add({ site: "hcm-1", n: 1 });
+    q.add({ site: "hcm-1", n: 2 });
+    release();
+    await q.idle();
+    expect(runs).toEqual([{ site: "busy", n: 0 }, { site: "hcm-1", n: 1 }, { site: "hcm-1", n: 2 }]);
+  });
+});
+
+describe("repairKeyString", () => {
+  const env = { org: "acme", name: "web" };
+  test("an object repair and a resync of the same environment are different repairs", () => {
+    const object: RepairKey = { kind: "object", site: "hcm-1", env, object: { kind: "ResourceQuota", name: "ndc-quota" } };
+    const resync: RepairKey = { kind: "resync", site: "hcm-1", env };
+    expect(repairKeyString(object)).toBe('["object","hcm-1","acme","web","ResourceQuota","ndc-quota"]');
+    expect(repairKeyString(resync)).toBe('["resync","hcm-1","acme","web"]');
+  });
+
+  test("names with separators in them do not run together", () => {
+    const a: RepairKey = { kind: "resync", site: "hcm-1", env: { org: "a|b", name: "c" } };
+    const b: RepairKey = { kind: "resync", site: "hcm-1", env: { org: "a", name: "b|c" } };
+    expect(repairKeyString(a)).not.toBe(repairKeyString(b));
   });
 });

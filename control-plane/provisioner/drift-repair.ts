@@ -1,0 +1,231 @@
+import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
+import { SETTLED_PHASES } from "../domain/index.ts";
+import type { EnvironmentRecord, Store } from "../store/index.ts";
+import { PROVISIONER_ACTOR } from "./_provisioner-actor.ts";
+import { desiredObjects } from "./desired-objects.ts";
+import { hasDrifted } from "./object-diff.ts";
+import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
+import type { ProvisionerLog } from "./provisioner.ts";
+import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
+import type { SiteConnection } from "./site-connection.ts";
+import { ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+/** An environment, by organization and name (how watch events name it, through labels). */
+export interface EnvironmentName {
+  readonly org: string;
+  readonly name: string;
+}
+
+/**
+ * What one drift repair puts back: a single object a watch saw deleted or edited, or (resync) the
+ * whole environment at a site, checked object by object.
+ */
+export type RepairKey =
+  | { readonly kind: "object"; readonly site: string; readonly env: EnvironmentName; readonly object: { readonly kind: string; readonly name: string } }
+  | { readonly kind: "resync"; readonly site: string; readonly env: EnvironmentName };
+
+/** The queue's identity of a repair: equal keys are one repair, however often they are queued. */
+export function repairKeyString(key: RepairKey): string {
+  return JSON.stringify(key.kind === "object" ? [key.kind, key.site, key.env.org, key.env.name, key.object.kind, key.object.name] : [key.kind, key.site, key.env.org, key.env.name]);
+}
+
+export interface DriftRepairOptions {
+  readonly store: Store;
+  readonly platform: Platform;
+  readonly log: ProvisionerLog;
+  readonly metrics: ProvisionerMetrics;
+  /** The provisioner's open site connections (filled when it starts). */
+  readonly connections: ReadonlyMap<string, SiteConnection>;
+  /** The connection to a site. @throws when this control plane has no kubeconfig for it */
+  readonly connection: (site: string) => SiteConnection;
+}
+
+/**
+ * Keeps what the provisioner applied as the builder says: one label-selected watch per kind per
+ * site reports changes, the ones that are drift are queued as repairs (bounded concurrency,
+ * retries), and a periodic resync re-applies every settled environment for drift no watch saw.
+ */
+export class DriftRepair {
+  private readonly watchers: OwnedObjectWatcher[] = [];
+  private readonly repairs: WorkQueue<RepairKey>;
+  private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly options: DriftRepairOptions) {
+    this.repairs = new WorkQueue<RepairKey>((key) => this.repair(key), {
+      keyString: repairKeyString,
+      concurrency: 32,
+      baseDelayMs: 200,
+      maxDelayMs: 10_000,
+      shouldRetry: isRetryable,
+      onFailure: (key, error, attempt, retryIn) => this.options.log.warn({ key, attempt, retryIn, err: message(error) }, "drift repair failed"),
+    });
+  }
+
+  /**
+   * Starts the watches on every connected site (with `watch`) and the resync timer (every
+   * `resyncIntervalMs`, the first pass shortly after start; 0 disables it).
+   */
+  start({ watch, resyncIntervalMs }: { watch: boolean; resyncIntervalMs: number }): void {
+    this.running = true;
+    if (watch) {
+      for (const conn of this.options.connections.values()) {
+        const watcher = new OwnedObjectWatcher(conn, (e) => void this.onOwnedEvent(e).catch((err) => this.options.log.warn({ err: message(err) }, "drift check failed")), (kind, err) =>
+          this.options.log.info({ site: conn.site, kind, err: message(err) }, "watch restarting"),
+        );
+        this.watchers.push(watcher);
+        // A site that is down now is watched once it answers; provisioning reports it meanwhile.
+        watcher.start().catch((err) => this.options.log.warn({ site: conn.site, err: message(err) }, "watch not started"));
+      }
+    }
+    if (resyncIntervalMs > 0) this.scheduleResync(Math.min(resyncIntervalMs, 30_000), resyncIntervalMs);
+  }
+
+  /** Stops the watches and the resync timer and takes no more repairs; resolves when the running ones are done. */
+  stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.resyncTimer);
+    for (const w of this.watchers.splice(0)) w.stop();
+    this.repairs.stop();
+    return this.repairs.idle();
+  }
+
+  /** Resolves when no drift repair is queued or running (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.repairs.idle();
+  }
+
+  private scheduleResync(delayMs: number, everyMs: number): void {
+    this.resyncTimer = setTimeout(() => {
+      this.resync()
+        .catch((err) => this.options.log.warn({ err: message(err) }, "resync failed"))
+        .finally(() => this.running && this.scheduleResync(everyMs, everyMs));
+    }, delayMs);
+    this.resyncTimer.unref();
+  }
+
+  /**
+   * Re-applies every Ready and Retained environment at every site through the drift-repair queue
+   * (bounded concurrency, retries): server-side apply of unchanged objects changes nothing, and
+   * anything deleted or edited while no watch was looking is put back.
+   * @returns how many environments were queued
+   */
+  async resync(): Promise<number> {
+    let queued = 0;
+    for (const phase of SETTLED_PHASES) {
+      let after: readonly [string, string] | undefined;
+      for (;;) {
+        const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
+        for (const env of page) {
+          for (const { site } of env.plan.placements) {
+            if (!this.options.connections.has(site)) continue;
+            this.repairs.add({ kind: "resync", site, env: { org: env.org, name: env.name } });
+            queued++;
+          }
+        }
+        if (page.length < 200) break;
+        after = [page.at(-1)!.org, page.at(-1)!.name];
+        // Let drift repairs and provisioning go first: a resync is background work.
+        await this.repairs.idle();
+        if (!this.running) return queued;
+      }
+    }
+    return queued;
+  }
+
+  /** Decides whether a watch event is drift; queues a repair when it is. */
+  private async onOwnedEvent(event: OwnedObjectEvent): Promise<void> {
+    // Most events during provisioning are our own applies coming back: no store read, no build.
+    if (event.type !== "DELETED" && this.options.connections.get(event.site)?.isOwnWrite(event.object)) return;
+    const labels = event.object.metadata.labels ?? {};
+    const org = labels[LABELS.org];
+    const name = labels[LABELS.environment];
+    if (!org || !name) return;
+    const env = await this.options.store.getEnvironment(org, name);
+    if (!env || env.namespace !== event.namespace) return;
+    const desired = this.desiredFor(env, event.site)?.find((o) => objectKey(o) === objectKey(event.object));
+    if (!desired) return;
+    if (event.type === "DELETED" || hasDrifted(desired, event.object)) {
+      this.repairs.add({ kind: "object", site: event.site, env: { org, name }, object: { kind: event.object.kind, name: event.object.metadata.name } });
+      this.options.metrics.queueDepth.set(this.repairs.depth);
+    }
+  }
+
+  /**
+   * The builder's objects for an environment version at a site, remembered for the last few
+   * environments: a watch (re)start lists every object we own, ~13 events per environment in a row.
+   * Retained environments are not remembered (whether they still exist depends on the clock).
+   */
+  private desiredFor(env: EnvironmentRecord, site: string): KubernetesObject[] | undefined {
+    if (env.phase === "Retained") return desiredObjects(env, site, this.options.platform);
+    const key = `${site}|${env.id}|${env.version}`;
+    let objects = this.recentDesired.get(key);
+    if (!objects) {
+      objects = desiredObjects(env, site, this.options.platform);
+      if (this.recentDesired.size >= 64) this.recentDesired.delete(this.recentDesired.keys().next().value!);
+      this.recentDesired.set(key, objects);
+    }
+    return objects;
+  }
+
+  /** Puts one object (or, for a resync, every object) back as the builder says it should be, and records it. */
+  private async repair(key: RepairKey): Promise<void> {
+    const { site } = key;
+    const env = await this.options.store.getEnvironment(key.env.org, key.env.name);
+    if (!env) return;
+    const objects = desiredObjects(env, site, this.options.platform);
+    if (!objects) return;
+    const conn = this.options.connection(site);
+    if (key.kind === "resync") {
+      // The whole environment, idempotently; counted only when something was missing.
+      const before = await Promise.all(objects.map((o) => conn.get(o)));
+      const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
+      if (missing.length === 0) return;
+      await syncEnvironment(conn, objects, { prune: false });
+      await this.recordRepair(env, site, missing, { site, found: "resync", objects: missing.map(objectKey) });
+      return;
+    }
+    const { kind, name: objectName } = key.object;
+    const desired = objects.find((o) => o.kind === kind && o.metadata.name === objectName);
+    if (!desired) return;
+    const live = await conn.get(desired);
+    if (live && !hasDrifted(desired, live)) return;
+    if (kind === "Namespace") {
+      // The namespace itself was deleted or edited: put the whole environment back, after checking
+      // the name was not taken by someone else meanwhile.
+      await syncEnvironment(conn, objects, { prune: false });
+    } else {
+      await ensureNamespaceIsOurs(conn, objects[0]!);
+      await conn.apply(desired);
+    }
+    await this.recordRepair(env, site, [desired], { site, kind, name: objectName, was: live ? "edited" : "deleted" }, live ? summary(live) : null, summary(desired));
+  }
+
+  /** Counts, logs and audits one repair (the metric per kind of object put back). */
+  private async recordRepair(env: EnvironmentRecord, site: string, repaired: readonly KubernetesObject[], detail: Record<string, unknown>, before: unknown = null, after: unknown = null): Promise<void> {
+    for (const o of repaired) this.options.metrics.driftRepairs.inc({ site, kind: o.kind });
+    this.options.metrics.queueDepth.set(this.repairs.depth);
+    this.options.log.info({ env: env.id, ...detail }, "drift repaired");
+    await this.options.store.appendAudit({
+      actor: PROVISIONER_ACTOR.subject,
+      actorRole: PROVISIONER_ACTOR.role,
+      action: "environment.drift-repaired",
+      outcome: "allowed",
+      org: env.org,
+      target: `environment ${env.org}/${env.name}`,
+      detail,
+      before,
+      after,
+    });
+  }
+}
+
+function summary(o: KubernetesObject): unknown {
+  return { kind: o.kind, namespace: o.metadata.namespace ?? null, name: o.metadata.name, labels: o.metadata.labels ?? {} };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
