@@ -3,9 +3,14 @@ import {
   ANNOTATIONS,
   CONFIG_NAMESPACE,
   CONTROL_PLANE_ROLE,
+  defaultDenyPolicy,
+  dnsEgressPolicy,
   LABELS,
+  namedNetworkPolicy,
+  networkPolicyObject,
   POLICY,
   type KubernetesObject,
+  type NamedNetworkPolicy,
   type Policy,
   type SiteStackConfig,
 } from "../model/index.ts";
@@ -51,12 +56,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
   const stackFile = `Pulumi.${stack}.yaml`;
   const replicas = cp.replicas ?? 2;
   const tcp = (port: number) => ({ protocol: "TCP", port });
-  const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: meta(name),
-    spec: { podSelector: {}, ...spec },
-  });
+  const placed = (p: NamedNetworkPolicy): KubernetesObject => networkPolicyObject(p, meta(p.name));
+  const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => placed(namedNetworkPolicy(name, spec));
   return [
     {
       apiVersion: "v1",
@@ -128,14 +129,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
       metadata: { ...meta(CONTROL_PLANE_NAME), ...(cp.waitForReady === false ? { annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } } : {}) },
       spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
     },
-    netpol("ndc-default-deny", { policyTypes: ["Ingress", "Egress"] }),
-    netpol("ndc-allow-dns", {
-      policyTypes: ["Egress"],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: policy.ports.dns.flatMap((port) => [{ protocol: "UDP", port }, tcp(port)]),
-      }],
-    }),
+    placed(defaultDenyPolicy()),
+    placed(dnsEgressPolicy(policy)),
     netpol("ndc-allow-api-ingress", {
       policyTypes: ["Ingress"],
       ingress: [{

@@ -1,28 +1,34 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KubernetesObject } from "../model/index.ts";
+import { kindKey, TENANT_KINDS, type KubernetesObject, type TenantKindName } from "../model/index.ts";
 
 type Constructor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
+/** The typed class of each kind an environment is made of: one per `TENANT_KINDS` entry, or this does not compile. */
+const TENANT_CLASSES: Readonly<Record<TenantKindName, Constructor>> = {
+  Namespace: k8s.core.v1.Namespace,
+  ServiceAccount: k8s.core.v1.ServiceAccount,
+  ResourceQuota: k8s.core.v1.ResourceQuota,
+  LimitRange: k8s.core.v1.LimitRange,
+  NetworkPolicy: k8s.networking.v1.NetworkPolicy,
+  RoleBinding: k8s.rbac.v1.RoleBinding,
+};
+
 /**
- * The typed @pulumi/kubernetes class for each kind the site baseline uses. Typed classes give the
- * canonical type tokens (`kubernetes:core/v1:Namespace`), so previews read well and the policy pack
- * can match on them; a `Node` is only ever patched (labels, taints), never created.
+ * The typed @pulumi/kubernetes class for each kind the site baseline uses: the tenant kinds (keyed
+ * from the model's table) and the platform's own. Typed classes give the canonical type tokens
+ * (`kubernetes:core/v1:Namespace`), so previews read well and the policy pack can match on them; a
+ * `Node` is only ever patched (labels, taints), never created.
  */
 const CLASSES: Readonly<Record<string, Constructor>> = {
-  "v1/Namespace": k8s.core.v1.Namespace,
-  "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
-  "v1/ResourceQuota": k8s.core.v1.ResourceQuota,
-  "v1/LimitRange": k8s.core.v1.LimitRange,
+  ...Object.fromEntries(TENANT_KINDS.map((k) => [kindKey(k), TENANT_CLASSES[k.kind]])),
   "v1/ConfigMap": k8s.core.v1.ConfigMap,
   "v1/Service": k8s.core.v1.Service,
   "v1/Node": k8s.core.v1.NodePatch,
   "apps/v1/Deployment": k8s.apps.v1.Deployment,
   "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
-  "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
   "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
-  "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
   "storage.k8s.io/v1/StorageClass": k8s.storage.v1.StorageClass,
 };
 

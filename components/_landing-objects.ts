@@ -1,8 +1,11 @@
 import {
   ANNOTATIONS,
+  BASE_POLICY_NAMES,
+  defaultDenyPolicy,
   entitlementAmounts,
   LABELS,
   landingNamespaceName,
+  networkPolicyObject,
   TENANT_ADMIN_ROLE,
   type Entitlement,
   type KubernetesObject,
@@ -59,7 +62,7 @@ export function landingObjects(site: Site, org: Organization): KubernetesObject[
         },
       },
     },
-    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta("ndc-default-deny"), spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+    networkPolicyObject(defaultDenyPolicy(), meta(BASE_POLICY_NAMES.defaultDeny)),
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",

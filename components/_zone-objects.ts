@@ -1,4 +1,4 @@
-import { LABELS, POLICY, type KubernetesObject, type Policy, type Site, type Zone } from "../model/index.ts";
+import { defaultDenyPolicy, dnsEgressPolicy, LABELS, namedNetworkPolicy, networkPolicyObject, networkPorts as ports, POLICY, type KubernetesObject, type NamedNetworkPolicy, type Policy, type Site, type Zone } from "../model/index.ts";
 import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
 
 /** The platform namespace of a zone: `ndc-zone-<zone>`. */
@@ -12,9 +12,6 @@ export function zoneRole(zone: Zone): string {
   return zone === "dmz" ? "ingress-gateway" : "zone-platform";
 }
 
-const ports = (list: readonly number[], protocols: readonly ("TCP" | "UDP")[] = ["TCP"]) =>
-  list.flatMap((port) => protocols.map((protocol) => ({ protocol, port })));
-
 /**
  * A zone's platform namespace and its zone-wide policies: default deny both ways, DNS, and the
  * platform flows of DOMAIN.md — every zone ships logs to `secops`, `mgmt` reaches every zone on admin
@@ -25,22 +22,12 @@ const ports = (list: readonly number[], protocols: readonly ("TCP" | "UDP")[] = 
 export function zoneObjects(site: Site, zone: Zone, policy: Policy = POLICY): KubernetesObject[] {
   const ns = zoneNamespaceName(zone);
   const labels = baselineLabels(site.id, { [LABELS.zone]: zone, [LABELS.role]: zoneRole(zone) });
-  const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => ({
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name, namespace: ns, labels },
-    spec: { podSelector: {}, ...spec },
-  });
+  const placed = (p: NamedNetworkPolicy): KubernetesObject => networkPolicyObject(p, { name: p.name, namespace: ns, labels });
+  const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => placed(namedNetworkPolicy(name, spec));
   const objects: KubernetesObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...labels, ...RESTRICTED_POD_SECURITY } } },
-    netpol("ndc-default-deny", { policyTypes: ["Ingress", "Egress"] }),
-    netpol("ndc-allow-dns", {
-      policyTypes: ["Egress"],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: ports(policy.ports.dns, ["UDP", "TCP"]),
-      }],
-    }),
+    placed(defaultDenyPolicy()),
+    placed(dnsEgressPolicy(policy)),
   ];
   const allowed = (from: Zone, to: Zone) => policy.flows.allowed.some((f) => f.from === from && f.to === to);
   if (zone === "secops") {

@@ -12,6 +12,7 @@ export * from "./zone-flows.ts";
 export * from "./tenant-groups.ts";
 export * from "./admission.ts";
 export * from "./site-stack.ts";
+export * from "./tenant-kinds.ts";
 export * from "./builder/index.ts";
 export * from "./vietnam-time.ts";
 export * from "./usage.ts";

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../../model/index.ts";
+import { apiGroupOf, TENANT_KINDS, type KubernetesObject } from "../../model/index.ts";
 
 /** A kind the control plane owns, and where it lives in the API. */
 export interface OwnedKind {
@@ -10,17 +10,13 @@ export interface OwnedKind {
 }
 
 /**
- * The kinds the builder produces, in apply order. Paths are fixed by the Kubernetes API, so no
- * discovery round trip is needed on the hot path.
+ * The kinds the builder produces (the model's `TENANT_KINDS`), in apply order. Paths are fixed by
+ * the Kubernetes API, so no discovery round trip is needed on the hot path.
  */
-export const OWNED_KINDS: readonly OwnedKind[] = [
-  { kind: "Namespace", apiVersion: "v1", collection: "/api/v1/namespaces", namespaced: false },
-  { kind: "ServiceAccount", apiVersion: "v1", collection: "/api/v1/namespaces/{ns}/serviceaccounts", namespaced: true },
-  { kind: "ResourceQuota", apiVersion: "v1", collection: "/api/v1/namespaces/{ns}/resourcequotas", namespaced: true },
-  { kind: "LimitRange", apiVersion: "v1", collection: "/api/v1/namespaces/{ns}/limitranges", namespaced: true },
-  { kind: "NetworkPolicy", apiVersion: "networking.k8s.io/v1", collection: "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies", namespaced: true },
-  { kind: "RoleBinding", apiVersion: "rbac.authorization.k8s.io/v1", collection: "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings", namespaced: true },
-];
+export const OWNED_KINDS: readonly OwnedKind[] = TENANT_KINDS.map(({ kind, apiVersion, plural, namespaced }) => {
+  const base = apiGroupOf(apiVersion) === "" ? `/api/${apiVersion}` : `/apis/${apiVersion}`;
+  return { kind, apiVersion, collection: namespaced ? `${base}/namespaces/{ns}/${plural}` : `${base}/${plural}`, namespaced };
+});
 
 const BY_KIND = new Map(OWNED_KINDS.map((k) => [k.kind, k]));
 

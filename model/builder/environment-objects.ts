@@ -5,6 +5,7 @@ import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
 import { egressFlows, ingressFlows } from "../zone-flows.ts";
 import type { KubernetesObject, ManagedBy } from "./kubernetes-object.ts";
+import { BASE_POLICY_NAMES, defaultDenyPolicy, dnsEgressPolicy, namedNetworkPolicy as netpol, networkPolicyObject, networkPorts as ports, sameNamespacePolicy, type NamedNetworkPolicy as NamedPolicy } from "./network-policy.ts";
 import { TENANT_ADMIN_ROLE, VIEWER_ROLE } from "./platform-rbac.ts";
 import { isAgreementInForce, type SharingAgreement } from "./sharing-agreement.ts";
 
@@ -25,9 +26,9 @@ export interface EnvironmentBuildInput {
 export const OBJECT_NAMES = {
   quota: "ndc-quota",
   limits: "ndc-limits",
-  defaultDeny: "ndc-default-deny",
-  dns: "ndc-allow-dns",
-  sameNamespace: "ndc-allow-same-namespace",
+  defaultDeny: BASE_POLICY_NAMES.defaultDeny,
+  dns: BASE_POLICY_NAMES.dns,
+  sameNamespace: BASE_POLICY_NAMES.sameNamespace,
   zoneEgress: "ndc-zone-egress",
   zoneIngress: "ndc-zone-ingress",
   mgmtAdmin: "ndc-allow-mgmt-admin",
@@ -95,7 +96,7 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
     serviceAccount,
     { apiVersion: "v1", kind: "ResourceQuota", metadata: meta(OBJECT_NAMES.quota), spec: { hard: quotaHard(plan, site, policy) } },
     { apiVersion: "v1", kind: "LimitRange", metadata: meta(OBJECT_NAMES.limits), spec: { limits: limitRanges(plan, policy) } },
-    ...networkPolicies(plan, input.agreements ?? [], policy).map(({ name, spec }) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta(name), spec })),
+    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) => networkPolicyObject(p, meta(p.name))),
     ...roleBindings(plan).map(({ name, roleRef, subjects }) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta(name), roleRef, subjects })),
   ];
   return objects;
@@ -155,35 +156,11 @@ function limitRanges(plan: EnvironmentPlan, policy: Policy): unknown[] {
   return ranges;
 }
 
-/** A policy before it gets the environment's metadata. */
-type NamedPolicy = { readonly name: string; readonly spec: Record<string, unknown> };
-
-function netpol(name: string, spec: Record<string, unknown>): NamedPolicy {
-  return { name, spec: { podSelector: {}, ...spec } };
-}
-
-const ports = (list: readonly number[], protocols: readonly ("TCP" | "UDP")[] = ["TCP"]) =>
-  list.flatMap((port) => protocols.map((protocol) => ({ protocol, port })));
-
 /** Default deny both ways, then each allowed flow as its own named policy. */
 function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgreement[], policy: Policy): NamedPolicy[] {
   const { spec, org } = plan.environment;
   const zone = spec.zone;
-  const policies: NamedPolicy[] = [
-    netpol(OBJECT_NAMES.defaultDeny, { policyTypes: ["Ingress", "Egress"] }),
-    netpol(OBJECT_NAMES.dns, {
-      policyTypes: ["Egress"],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: ports(policy.ports.dns, ["UDP", "TCP"]),
-      }],
-    }),
-    netpol(OBJECT_NAMES.sameNamespace, {
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    }),
-  ];
+  const policies: NamedPolicy[] = [defaultDenyPolicy(), dnsEgressPolicy(policy), sameNamespacePolicy()];
 
   // The zone matrix, within the organization. mgmt and secops flows have their own policies below.
   const levelsFrom = (min: number) => [1, 2, 3, 4, 5].filter((l) => l >= min).map(String);

@@ -1,4 +1,5 @@
 import { LABELS } from "../names.ts";
+import { tenantKindRules } from "../tenant-kinds.ts";
 import type { KubernetesObject, ManagedBy } from "./kubernetes-object.ts";
 
 /** The role tenant owners get in their namespaces: run workloads, never change the guard rails. */
@@ -50,9 +51,8 @@ export function controlPlaneClusterRole(managedBy: ManagedBy = "pulumi"): Kubern
     kind: "ClusterRole",
     metadata: { name: CONTROL_PLANE_ROLE, labels: { [LABELS.managedBy]: managedBy, [LABELS.role]: "control-plane" } },
     rules: [
-      { apiGroups: [""], resources: ["namespaces", "resourcequotas", "limitranges", "serviceaccounts"], verbs: manage },
-      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: manage },
-      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: manage },
+      // The objects an environment is made of (the model's TENANT_KINDS).
+      ...tenantKindRules(),
       { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind"], resourceNames: [TENANT_ADMIN_ROLE, VIEWER_ROLE] },
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: manage },
       // Retention scales a tenant's workloads to zero (and restore scales them back); pods left
