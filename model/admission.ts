@@ -6,7 +6,7 @@ import { namespaceName } from "./names.ts";
 import { distanceKm, entitlementOf, type Platform, type PlatformSite } from "./platform.ts";
 import { POLICY, TENANT_ZONES, type DataClass, type Policy, type SecurityLevel, type Zone } from "./policy.ts";
 import { addAmounts, formatBytes, formatCpu, parseBytes, parseCpuMillis, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
-import type { ComputePool, Site } from "./site-config.ts";
+import type { ComputePool, Organization, Site } from "./site-config.ts";
 import { refuseTenantGroup } from "./tenant-groups.ts";
 import { IssueCollector, ValidationError } from "./validation-error.ts";
 
@@ -58,18 +58,55 @@ export interface AdmissionContext {
   readonly now?: Date;
 }
 
+/** What every admission step reads: the request, the platform, the context and the policy in force. */
+interface AdmissionInput {
+  readonly env: Environment;
+  readonly platform: Platform;
+  readonly ctx: AdmissionContext;
+  readonly policy: Policy;
+}
+
 /**
  * Checks an environment against every rule — shape, organization limits, data class and level,
  * zone, site status, dedicated pools, multi-site, site capacity and entitlement — and returns the
- * plan. All problems are reported at once.
+ * plan. The rules run as ordered named steps, each adding to one issue collector; all problems of
+ * the steps before a stop are reported at once (the shape and the organization must hold before
+ * anything else is checked, and capacity is counted only for a placement that holds).
  * @throws ValidationError naming each field, value and rule; nothing is admitted
  */
 export function admitEnvironment(env: Environment, platform: Platform, ctx: AdmissionContext = {}): EnvironmentPlan {
-  const policy = ctx.policy ?? POLICY;
+  const input: AdmissionInput = { env, platform, ctx, policy: ctx.policy ?? POLICY };
   const issues = new IssueCollector();
-  for (const i of checkSchema(EnvironmentSpecSchema, env.spec)) issues.add(i.field, i.value, i.rule, i.message);
+  checkShape(input, issues);
+  issues.throwIfAny();
+  const { org, namespace } = checkOrganization(input, issues);
+  const { dataClass, minimumLevel } = checkClassAndLevel(input, org, issues);
+  checkAccess(input, org, issues);
+  checkZone(input, dataClass, issues);
+  const { placements, amounts, complianceExceptions } = checkPlacement(input, dataClass, issues);
+  issues.throwIfAny();
+  checkCapacityOf(input, placements, amounts, issues);
   issues.throwIfAny();
 
+  return {
+    environment: env,
+    namespace,
+    dataClass,
+    minimumLevel,
+    placements,
+    amounts,
+    complianceExceptions,
+    policyVersion: input.policy.version,
+  };
+}
+
+/** Step: the request has the API's shape (types, names, formats). */
+function checkShape({ env }: AdmissionInput, issues: IssueCollector): void {
+  for (const i of checkSchema(EnvironmentSpecSchema, env.spec)) issues.add(i.field, i.value, i.rule, i.message);
+}
+
+/** Step: the organization is onboarded (stops here otherwise), the name is free, the organization under its limit. */
+function checkOrganization({ env, platform, ctx }: AdmissionInput, issues: IssueCollector): { org: Organization; namespace: string } {
   const { spec } = env;
   const org = platform.organizations.get(env.org);
   if (!org) {
@@ -84,8 +121,12 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
   if ((ctx.existingEnvironmentCount ?? 0) >= maxEnvironments) {
     issues.add("org", env.org, "environment-limit", `already has ${ctx.existingEnvironmentCount} environments, the limit is ${maxEnvironments}`);
   }
+  return { org: org!, namespace };
+}
 
-  // Data class and security level.
+/** Step: the effective data class and the minimum security level, within what the organization may host. */
+function checkClassAndLevel({ env, policy }: AdmissionInput, org: Organization, issues: IssueCollector): { dataClass: DataClass; minimumLevel: SecurityLevel } {
+  const { spec } = env;
   const dataClass = effectiveDataClass(spec.dataClass, spec.personalData, spec.personalDataSubjects, policy);
   if (dataClass !== spec.dataClass) {
     issues.add("dataClass", spec.dataClass, "personal-data-volume", `must be at least ${dataClass}: ${spec.personalDataSubjects} subjects of ${spec.personalData} personal data raise the class (${policy.personalDataVolume.source.law})`);
@@ -94,25 +135,32 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
   if (spec.securityLevel < minimumLevel) {
     issues.add("securityLevel", spec.securityLevel, "minimum-security-level", `must be at least ${minimumLevel} for ${dataClass} data with ${spec.personalData} personal data${env.nationalDatabase ? " in a national database" : ""} (${policy.minimumLevel.source.law})`);
   }
-  if (dataClassRank(dataClass) > dataClassRank(org!.maxDataClass)) {
-    issues.add("dataClass", spec.dataClass, "organization-max-data-class", `${env.org} may host data up to ${org!.maxDataClass}; ask the platform team to raise its entitlement`);
+  if (dataClassRank(dataClass) > dataClassRank(org.maxDataClass)) {
+    issues.add("dataClass", spec.dataClass, "organization-max-data-class", `${env.org} may host data up to ${org.maxDataClass}; ask the platform team to raise its entitlement`);
   }
-  if (spec.securityLevel > org!.maxSecurityLevel) {
-    issues.add("securityLevel", spec.securityLevel, "organization-max-security-level", `${env.org} may host systems up to level ${org!.maxSecurityLevel}`);
+  if (spec.securityLevel > org.maxSecurityLevel) {
+    issues.add("securityLevel", spec.securityLevel, "organization-max-security-level", `${env.org} may host systems up to level ${org.maxSecurityLevel}`);
   }
-  if (spec.allowLoadBalancer && !org!.allowLoadBalancer) {
+  return { dataClass, minimumLevel };
+}
+
+/** Step: what the organization may open (load balancers) and who may act (its own groups only: they are bound to roles in the namespace). */
+function checkAccess({ env, platform, policy }: AdmissionInput, org: Organization, issues: IssueCollector): void {
+  const { spec } = env;
+  if (spec.allowLoadBalancer && !org.allowLoadBalancer) {
     issues.add("allowLoadBalancer", true, "load-balancer-entitlement", `${env.org} is not entitled to LoadBalancer or NodePort services`);
   }
-
-  // Owners and viewers: the organization's own groups only (they are bound to roles in the namespace).
   for (const key of ["owners", "viewers"] as const) {
     (spec[key] ?? []).forEach((group, index) => {
       const refusal = refuseTenantGroup(group, env.org, platform, policy);
       if (refusal) issues.add(`${key}[${index}]`, group, refusal.rule, refusal.message);
     });
   }
+}
 
-  // Zone.
+/** Step: a tenant zone that the data class may be placed in. */
+function checkZone({ env, policy }: AdmissionInput, dataClass: DataClass, issues: IssueCollector): void {
+  const { spec } = env;
   if (!TENANT_ZONES.includes(spec.zone)) {
     issues.add("zone", spec.zone, "tenant-zone", `belongs to the platform; tenant zones are ${TENANT_ZONES.join(", ")}`);
   }
@@ -120,11 +168,20 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
   if (!allowedZones.includes(spec.zone)) {
     issues.add("zone", spec.zone, "zone-for-data-class", `${dataClass} data may only be placed in ${allowedZones.join(" or ")}`);
   }
+}
 
-  // Quantities.
+/**
+ * Step: the quantities parse, and each site is known, online, accepts the stage, offers the zone,
+ * the storage tiers and a pool of the right kind (dedicated from the policy's level); then the
+ * multi-site rule over the sites chosen.
+ */
+function checkPlacement(
+  { env, platform, ctx, policy }: AdmissionInput,
+  dataClass: DataClass,
+  issues: IssueCollector,
+): { placements: Placement[]; amounts: ResourceAmounts; complianceExceptions: ComplianceException[] } {
+  const { spec } = env;
   const amounts = requestedAmounts(env, issues);
-
-  // Sites.
   const needsDedicated = spec.securityLevel >= policy.dedicatedPoolFromLevel.level;
   const placements: Placement[] = [];
   spec.sites.forEach((siteId, index) => {
@@ -171,25 +228,15 @@ export function admitEnvironment(env: Environment, platform: Platform, ctx: Admi
     const pool = choosePool(pools, site.config, spec.zone, ctx.committed ?? [], env, amounts);
     placements.push({ site: siteId, zone: spec.zone, pool: pool.name, dedicatedPool: needsDedicated });
   });
-
   const complianceExceptions = multiSiteRule(env, dataClass, platform, policy, issues);
-  issues.throwIfAny();
+  return { placements, amounts, complianceExceptions };
+}
 
+/** Step (once the placement holds): each placement fits its pool's and tier's capacity and the organization's entitlement. */
+function checkCapacityOf({ env, platform, ctx }: AdmissionInput, placements: readonly Placement[], amounts: ResourceAmounts, issues: IssueCollector): void {
   for (const placement of placements) {
     checkCapacity(env, placement, platform.sites.get(placement.site)!, platform, amounts, ctx.committed ?? [], issues);
   }
-  issues.throwIfAny();
-
-  return {
-    environment: env,
-    namespace,
-    dataClass,
-    minimumLevel,
-    placements,
-    amounts,
-    complianceExceptions,
-    policyVersion: policy.version,
-  };
 }
 
 /** What an admitted environment holds, one entry per site (feeds later admissions). */
