@@ -251,7 +251,8 @@ export function commitmentsOf(plan: EnvironmentPlan): Commitment[] {
   }));
 }
 
-function requestedAmounts(env: Environment, issues: IssueCollector): ResourceAmounts {
+/** What a spec asks for, in canonical units (problems reported to `issues`; invalid parts count 0). */
+export function requestedAmounts(env: Environment, issues: IssueCollector = new IssueCollector()): ResourceAmounts {
   const { resources } = env.spec;
   const cpuMillis = parseCpuMillis(resources.cpu);
   if (cpuMillis === undefined || cpuMillis <= 0) {

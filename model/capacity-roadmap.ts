@@ -1,6 +1,7 @@
 import { poolCapacity } from "./admission.ts";
 import { addAmounts, formatBytes, formatCpu, parseBytes, parseCpuMillis, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
 import type { RoadmapEntry, Site } from "./site-config.ts";
+import { heldAt, type HoldingInterval } from "./usage.ts";
 import { IssueCollector, type ValidationIssue } from "./validation-error.ts";
 import { addMonths, vietnamDayStart, vietnamMonthBounds, vietnamMonthOf } from "./vietnam-time.ts";
 
@@ -153,6 +154,30 @@ export function growthPerMonth(heldNow: ResourceAmounts, heldBefore: ResourceAmo
     storageBytes[tier] = rate(heldNow.storageBytes[tier] ?? 0, heldBefore.storageBytes[tier] ?? 0);
   }
   return { cpuMillis: rate(heldNow.cpuMillis, heldBefore.cpuMillis), memoryBytes: rate(heldNow.memoryBytes, heldBefore.memoryBytes), gpu: rate(heldNow.gpu, heldBefore.gpu), storageBytes };
+}
+
+/** How far back the observed growth of commitments is measured. */
+export const GROWTH_WINDOW_DAYS = 90;
+/** The same window in months of 30 days (growth is per month). */
+const GROWTH_WINDOW_MONTHS = GROWTH_WINDOW_DAYS / 30;
+
+/**
+ * Observed growth per month at one site, per pool: what the holdings held at `now` minus what they
+ * held `GROWTH_WINDOW_DAYS` earlier, over 3 months (never negative). `poolOf` says which pool an
+ * interval's environment occupies at that site (unknown ones count in no pool).
+ */
+export function observedGrowthByPool(intervals: readonly HoldingInterval[], site: string, poolOf: (i: HoldingInterval) => string | undefined, now: Date): Map<string, ResourceAmounts> {
+  const before = new Date(now.getTime() - GROWTH_WINDOW_DAYS * 86_400_000);
+  const byPool = new Map<string, HoldingInterval[]>();
+  for (const i of intervals) {
+    const pool = i.site === site ? poolOf(i) : undefined;
+    if (pool !== undefined) byPool.set(pool, [...(byPool.get(pool) ?? []), i]);
+  }
+  const growth = new Map<string, ResourceAmounts>();
+  for (const [pool, list] of byPool) {
+    growth.set(pool, growthPerMonth(heldAt(list, now).get(site) ?? ZERO_AMOUNTS, heldAt(list, before).get(site) ?? ZERO_AMOUNTS, GROWTH_WINDOW_MONTHS));
+  }
+  return growth;
 }
 
 /** Checks a site's roadmap: phases in order without repeats, years in order, quantities and dates valid. */

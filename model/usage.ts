@@ -1,3 +1,5 @@
+import { requestedAmounts } from "./admission.ts";
+import type { EnvironmentSpec } from "./environment-spec.ts";
 import { addAmounts, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
 import type { PriceListVersion, Site } from "./site-config.ts";
 import { IssueCollector, type ValidationIssue } from "./validation-error.ts";
@@ -42,6 +44,44 @@ export interface UsageLine {
   readonly currency: string | null;
   /** Whole units of the currency (đồng), each part rounded to the nearest unit; total = the sum of the parts. */
   readonly cost: { readonly cpu: number; readonly memory: number; readonly gpu: number; readonly storage: Readonly<Record<string, number>>; readonly total: number };
+}
+
+/** An environment arriving in a lifecycle phase, with the spec it is built to then (one record of the audit trail). */
+export interface LifecycleStep {
+  readonly at: string;
+  readonly org: string;
+  readonly environment: string;
+  readonly phase: string;
+  readonly spec: Pick<EnvironmentSpec, "sites" | "resources"> | null;
+}
+
+/** Arriving here, an environment holds what its spec asks for (first Ready, or Ready after a resize). */
+export const HOLDING_STARTS_IN = "Ready";
+/** Arriving here, it holds nothing any more. */
+export const HOLDING_ENDS_IN = "Deleted";
+
+/**
+ * The holding changes a lifecycle history implies: each arrival in Ready holds the spec's sites and
+ * amounts from that instant (recorded only when they differ from what it held, so a restore or a
+ * rejected decommission does not split an interval), arrival in Deleted ends it. Other phases change
+ * nothing: Updating and Retained keep holding what was built.
+ */
+export function holdingChanges(steps: readonly LifecycleStep[]): HoldingChange[] {
+  const sorted = [...steps].map((s, i) => ({ s, i })).sort((a, b) => a.s.at.localeCompare(b.s.at) || a.i - b.i);
+  const held = new Map<string, string | null>();
+  const changes: HoldingChange[] = [];
+  for (const { s } of sorted) {
+    const key = `${s.org}/${s.environment}`;
+    let holds: HoldingChange["holds"] | undefined;
+    if (s.phase === HOLDING_STARTS_IN && s.spec) holds = { sites: [...s.spec.sites].sort(), amounts: requestedAmounts({ org: s.org, spec: s.spec as EnvironmentSpec }) };
+    else if (s.phase === HOLDING_ENDS_IN) holds = null;
+    if (holds === undefined) continue;
+    const fingerprint = holds === null ? null : JSON.stringify(holds);
+    if ((held.get(key) ?? null) === fingerprint) continue;
+    held.set(key, fingerprint);
+    changes.push({ at: s.at, org: s.org, environment: s.environment, holds });
+  }
+  return changes;
 }
 
 const GIB = 2 ** 30;

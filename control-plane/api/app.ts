@@ -15,6 +15,7 @@ import { environmentRoutes } from "./environments.ts";
 import { NdcError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
 import { platformRoutes } from "./platform-info.ts";
+import { reportRoutes } from "./reports.ts";
 import { installProblemHandler } from "./problem-handler.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { typeboxValidatorCompiler } from "./_validator-compiler.ts";
@@ -125,7 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "an API token (POST /v1/tokens) or an OIDC access token" } } },
       security: [{ bearer: [] }],
-      tags: ["environments", "approvals", "organizations", "sites", "audit", "tokens", "operations"].map((name) => ({ name })),
+      tags: ["environments", "approvals", "organizations", "sites", "audit", "tokens", "reports", "operations"].map((name) => ({ name })),
     },
   });
   if (options.rateLimit !== false) {
@@ -154,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });
   await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint });
+  await app.register(reportRoutes, { store, platform, policy: options.policy ?? POLICY, now });
   const checkpoint = options.auditCheckpoint;
   const anchorAudit = async (): Promise<AnchorOutcome | undefined> => {
     if (!checkpoint) return undefined;

@@ -105,6 +105,36 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
       }
     },
   });
+  // Per organization, over every site: what showback charges for, as it stands now.
+  const byOrg = async () => {
+    const totals = new Map<string, ResourceAmounts>();
+    for (const c of (await current()).commitments) totals.set(c.org, addAmounts(totals.get(c.org) ?? ZERO_AMOUNTS, c.amounts));
+    return totals;
+  };
+  new Gauge({
+    name: "ndc_organization_committed",
+    help: "capacity committed to an organization's environments over all sites (cpu in millicores, memory in bytes, gpu)",
+    labelNames: ["org", "resource"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [org, a] of await byOrg()) {
+        this.set({ org, resource: "cpu_millis" }, a.cpuMillis);
+        this.set({ org, resource: "memory_bytes" }, a.memoryBytes);
+        this.set({ org, resource: "gpu" }, a.gpu);
+      }
+    },
+  });
+  new Gauge({
+    name: "ndc_organization_committed_storage_bytes",
+    help: "storage committed to an organization's environments over all sites, per storage tier",
+    labelNames: ["org", "tier"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [org, a] of await byOrg()) for (const [tier, bytes] of Object.entries(a.storageBytes)) this.set({ org, tier }, bytes);
+    },
+  });
   new Gauge({
     name: "ndc_capacity_available",
     help: "capacity not yet committed per site and pool (cpu in millicores, memory in bytes, gpu); admission refuses beyond it",

@@ -213,6 +213,17 @@ class SqlReader {
     return rows.map(auditFromRow);
   }
 
+  async listAuditByActions(actions: readonly string[], orgs?: readonly string[]): Promise<AuditRecord[]> {
+    if (actions.length === 0 || (orgs && orgs.length === 0)) return [];
+    const params: SqlValue[] = [...actions];
+    let where = `action IN (${placeholders(actions.length)}) AND outcome = 'allowed'`;
+    if (orgs) {
+      where += ` AND org IN (${placeholders(orgs.length)})`;
+      params.push(...orgs);
+    }
+    return (await this.db.all(`SELECT * FROM audit_records WHERE ${where} ORDER BY seq`, params)).map(auditFromRow);
+  }
+
   async countAudit(): Promise<number> {
     return Number((await this.db.get("SELECT COUNT(*) AS n FROM audit_records"))?.n ?? 0);
   }

@@ -174,6 +174,8 @@ export interface StoreReader {
   findToken(tokenHash: string): Promise<TokenRecord | undefined>;
   getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined>;
   listAudit(query: ListAuditQuery): Promise<AuditRecord[]>;
+  /** Allowed audit records of these actions, oldest first, of these organizations (all when omitted): a report's history. */
+  listAuditByActions(actions: readonly string[], orgs?: readonly string[]): Promise<AuditRecord[]>;
   countAudit(): Promise<number>;
 }
 

@@ -4,6 +4,11 @@ import type { Actor, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, Tran
 import { conditionsAfter, type Condition } from "./conditions.ts";
 import { transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
 
+/** The audit action a lifecycle event is recorded as. */
+export function transitionAction(event: LifecycleEvent): string {
+  return `environment.${event}`;
+}
+
 /** Changes a transition may carry besides the phase. */
 export interface TransitionChanges {
   readonly spec?: EnvironmentSpec;
@@ -50,7 +55,7 @@ export function planTransition(current: EnvironmentRecord, event: LifecycleEvent
     observedGeneration: changes.observedGeneration ?? current.observedGeneration,
     releaseLease: changes.releaseLease ?? false,
     releaseCommitments: !holdsCapacity(to),
-    action: `environment.${event}`,
+    action: transitionAction(event),
     detail: changes.reason ? { reason: changes.reason } : null,
   };
 }

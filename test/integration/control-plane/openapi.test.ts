@@ -56,6 +56,11 @@ describe("GET /openapi.json", () => {
     "GET /v1/audit",
     "GET /v1/audit/verify",
     "POST /v1/tokens",
+    "GET /v1/organizations/{org}/compliance",
+    "GET /v1/sites/{site}/compliance",
+    "GET /v1/organizations/{org}/usage",
+    "GET /v1/usage",
+    "GET /v1/capacity/roadmap",
   ])("has the contract route %s (DESIGN.md section 6)", (route) => {
     const [method, path] = route.split(" ") as [string, string];
     expect(doc.paths[path]?.[method.toLowerCase()]).toBeDefined();

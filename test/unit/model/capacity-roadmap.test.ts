@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { admitEnvironment, assemblePlatform, capacityNotYetOnline, growthPerMonth, roadmapIssues, runOutMonth, siteRoadmap, ValidationError, type ResourceAmounts, type RoadmapEntry } from "../../../model/index.ts";
+import { admitEnvironment, assemblePlatform, capacityNotYetOnline, growthPerMonth, observedGrowthByPool, roadmapIssues, runOutMonth, siteRoadmap, ValidationError, type ResourceAmounts, type RoadmapEntry } from "../../../model/index.ts";
 import { testEnvironment, testSiteStack } from "../../../model/testing.ts";
 
 const GI = 2 ** 30;
@@ -106,5 +106,28 @@ describe("roadmapIssues", () => {
       ["ndc:site.roadmap[1].from", "roadmap-order"],
       ["ndc:site.roadmap[1].memory", "quantity-format"],
     ]);
+  });
+});
+
+describe("observedGrowthByPool", () => {
+  const interval = (environment: string, from: string, to: string | null, cores: number, site = "ndc1") => ({ org: "byt", environment, site, from, to, amounts: amounts(cores, cores * 4) });
+  test("what each pool held now minus 90 days ago, per month of 30 days; shrinking pools do not grow; other sites and unknown pools are left out", () => {
+    const now = new Date("2026-12-01T00:00:00.000Z");
+    // 90 days before: 2026-09-02T00:00Z.
+    const growth = observedGrowthByPool(
+      [
+        interval("a", "2026-08-01T00:00:00.000Z", null, 6), // held both times: no growth
+        interval("b", "2026-10-01T00:00:00.000Z", null, 9), // new: +9 cores over 3 months
+        interval("c", "2026-08-01T00:00:00.000Z", "2026-11-01T00:00:00.000Z", 12), // gone: the secure pool shrank
+        interval("d", "2026-10-01T00:00:00.000Z", null, 30, "ndc2"), // another site
+        interval("e", "2026-10-01T00:00:00.000Z", null, 30), // pool unknown
+      ],
+      "ndc1",
+      (i) => ({ a: "general", b: "general", c: "secure" })[i.environment as "a" | "b" | "c"],
+      now,
+    );
+    expect(growth.get("general")).toEqual({ cpuMillis: 3000, memoryBytes: 12 * GI, gpu: 0, storageBytes: {} });
+    expect(growth.get("secure")).toEqual({ cpuMillis: 0, memoryBytes: 0, gpu: 0, storageBytes: {} });
+    expect([...growth.keys()].sort()).toEqual(["general", "secure"]);
   });
 });

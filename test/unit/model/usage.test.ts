@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { holdingIntervals, heldAt, priceListIssues, totalCost, usageForMonth, type HoldingChange, type PriceListVersion, type ResourceAmounts } from "../../../model/index.ts";
+import { holdingChanges, holdingIntervals, heldAt, priceListIssues, totalCost, usageForMonth, type HoldingChange, type PriceListVersion, type ResourceAmounts } from "../../../model/index.ts";
 import { testSiteStack } from "../../../model/testing.ts";
 
 const GI = 2 ** 30;
@@ -112,6 +112,27 @@ describe("priceListIssues", () => {
       ["ndc:site.prices[1].perMonth.storageTiB", "price-for-every-tier", "has no price for storage tier fast; price every tier of ndc1 (standard, fast)"],
       ["ndc:site.prices[1].perMonth.storageTiB.archive", "storage-tier-known", "is not a storage tier of ndc1; tiers: standard, fast"],
       ["ndc:site.prices[2].effectiveFrom", "date-format", "is not a calendar date; write YYYY-MM-DD"],
+    ]);
+  });
+});
+
+describe("holdingChanges", () => {
+  const step = (at: string, phase: string, cpu: string | null, sites = ["ndc1"]) => ({ at, org: "byt", environment: "his-app", phase, spec: cpu === null ? null : { sites, resources: { cpu, memory: "16Gi", storage: { standard: "512Gi" } } } });
+  test("Ready opens a holding, a resize that is Ready changes it, Deleted ends it; other phases and repeats change nothing", () => {
+    const changes = holdingChanges([
+      step("2026-11-01T00:00:00.000Z", "Approved", "4"),
+      step("2026-11-02T00:00:00.000Z", "Ready", "4", ["ndc2", "ndc1"]),
+      step("2026-11-03T00:00:00.000Z", "Updating", "8", ["ndc1", "ndc2"]),
+      step("2026-11-04T00:00:00.000Z", "Ready", "8", ["ndc1", "ndc2"]),
+      step("2026-11-05T00:00:00.000Z", "Retained", "8", ["ndc1", "ndc2"]),
+      step("2026-11-06T00:00:00.000Z", "Ready", "8", ["ndc2", "ndc1"]),
+      step("2026-11-07T00:00:00.000Z", "Deleted", "8"),
+    ]);
+    const amounts = (cpuMillis: number) => ({ cpuMillis, memoryBytes: 16 * GI, gpu: 0, storageBytes: { standard: TI / 2 } });
+    expect(changes).toEqual([
+      { at: "2026-11-02T00:00:00.000Z", org: "byt", environment: "his-app", holds: { sites: ["ndc1", "ndc2"], amounts: amounts(4000) } },
+      { at: "2026-11-04T00:00:00.000Z", org: "byt", environment: "his-app", holds: { sites: ["ndc1", "ndc2"], amounts: amounts(8000) } },
+      { at: "2026-11-07T00:00:00.000Z", org: "byt", environment: "his-app", holds: null },
     ]);
   });
 });
