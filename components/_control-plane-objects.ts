@@ -2,6 +2,8 @@ import { stringify } from "yaml";
 import {
   ANNOTATIONS,
   CONFIG_NAMESPACE,
+  CONTROL_PLANE_NAME,
+  CONTROL_PLANE_NAMESPACE,
   CONTROL_PLANE_ROLE,
   defaultDenyPolicy,
   dnsEgressPolicy,
@@ -16,10 +18,8 @@ import {
 } from "../model/index.ts";
 import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
 
-/** Namespace of the control plane, in the `mgmt` zone. */
-export const CONTROL_PLANE_NAMESPACE = "ndc-control-plane";
-/** Name of the control plane's Deployment, Service, ServiceAccount and bindings. */
-export const CONTROL_PLANE_NAME = "ndc-control-plane";
+// The control plane's names are the model's: local tooling needs them without loading Pulumi.
+export { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE };
 /**
  * Tells the Pulumi Kubernetes provider not to wait for readiness.
  * @see https://www.pulumi.com/registry/packages/kubernetes/installation-configuration/#await-behavior

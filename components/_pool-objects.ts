@@ -1,4 +1,4 @@
-import { DEDICATED_TAINT_KEY, LABELS, type ComputePool, type KubernetesObject, type Site, type Zone } from "../model/index.ts";
+import { DEDICATED_TAINT_KEY, LABELS, nodeAssignments, type ComputePool, type KubernetesObject, type NodeAssignment, type Site } from "../model/index.ts";
 import { baselineLabels } from "./_labels.ts";
 
 /**
@@ -7,21 +7,8 @@ import { baselineLabels } from "./_labels.ts";
  */
 export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
 
-
-/** One named node and the zone it serves. */
-export interface NodeAssignment {
-  readonly node: string;
-  readonly zone: Zone;
-}
-
-/**
- * Deals a pool's named nodes to its zones in order (node i serves zone i mod n). A node carries one
- * `ndc.gov.vn/zone` label, because tenant namespaces pin pods with the selector `ndc.gov.vn/zone=<zone>`.
- * Pools without `nodeNames` (production) are labelled by node provisioning and discovered by label.
- */
-export function nodeAssignments(pool: ComputePool): NodeAssignment[] {
-  return (pool.nodeNames ?? []).map((node, i) => ({ node, zone: pool.zones[i % pool.zones.length]! }));
-}
+// Which node serves which zone is the model's (local tooling creates the nodes without loading Pulumi).
+export { nodeAssignments, type NodeAssignment };
 
 /**
  * The Node patches of a pool: zone and pool labels on each named node, and on dedicated pools the

@@ -1,6 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { OneOf } from "./_literals.ts";
-import type { SharingAgreement } from "./builder/sharing-agreement.ts";
+import type { SharingAgreement } from "./builder/index.ts";
 import { minimumSecurityLevel } from "./data-classification.ts";
 import { SlugSchema } from "./names.ts";
 import { POLICY, type DataClass, type PersonalData, type Policy } from "./policy.ts";

@@ -13,6 +13,7 @@ export * from "./tenant-groups.ts";
 export * from "./admission.ts";
 export * from "./site-stack.ts";
 export * from "./tenant-kinds.ts";
+export * from "./node-assignments.ts";
 export * from "./builder/index.ts";
 export * from "./vietnam-time.ts";
 export * from "./usage.ts";

@@ -92,3 +92,8 @@ export const ANNOTATIONS = {
  * pool, whose namespaces tolerate it by default, land there.
  */
 export const DEDICATED_TAINT_KEY = "ndc.gov.vn/dedicated";
+
+/** Namespace of the control plane, in the `mgmt` zone (the site baseline creates it; local tooling reads its token). */
+export const CONTROL_PLANE_NAMESPACE = "ndc-control-plane";
+/** Name of the control plane's Deployment, Service, ServiceAccount and bindings. */
+export const CONTROL_PLANE_NAME = "ndc-control-plane";

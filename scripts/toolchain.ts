@@ -2,8 +2,7 @@
 // Builds the Go-built tools (Kubernetes control plane, etcd, Pulumi engine) into the version-keyed
 // cache, once. See ../shared/TOOLCHAIN.md for why they are built from Go modules.
 import { argv } from "zx";
-import { checkCold } from "./toolchain/check-cold.ts";
-import { ensureTool, findTool, isToolBuilt, toolBinDir, tools } from "./toolchain/index.ts";
+import { checkCold, ensureTool, findTool, isToolBuilt, toolBinDir, tools } from "./toolchain/index.ts";
 
 const usage = `usage: tsx scripts/toolchain.ts <command> [options]
 

@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { EnvironmentSpecSchema, SlugSchema } from "../../model/index.ts";
-import { ConditionSchema } from "../workflow/conditions.ts";
-import { PhaseSchema } from "../workflow/lifecycle.ts";
+import { ConditionSchema, PhaseSchema } from "../workflow/index.ts";
 import { ProblemSchema } from "./errors.ts";
 
 /** Path parameters. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadPlatform } from "../../control-plane/config.ts";
+import { loadPlatform } from "../../control-plane/index.ts";
 import { openStore } from "../../control-plane/store/index.ts";
 import { testSpec } from "../../model/testing.ts";
 

@@ -16,7 +16,7 @@ import { assemblePlatform } from "../../model/index.ts";
 import { openStore, type Store } from "../../control-plane/store/index.ts";
 import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
-import { freeLoopbackPort } from "../cluster/_ports.ts";
+import { freeLoopbackPort } from "../cluster/index.ts";
 import { repoRoot } from "../toolchain/index.ts";
 
 const { values } = parseArgs({ options: { environments: { type: "string", default: "10000" }, help: { type: "boolean" } } });

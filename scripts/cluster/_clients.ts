@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { processAlive } from "../toolchain/_lock.ts";
+import { processAlive } from "../toolchain/index.ts";
 
 // One file per process using a shared cluster: `<cluster dir>/clients/<pid>-<token>`.
 

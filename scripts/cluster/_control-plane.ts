@@ -7,7 +7,7 @@ import { ensurePki, type Pki } from "./_certs.ts";
 import { httpsGet } from "./_https.ts";
 import { renderKubeconfig } from "./_kubeconfig.ts";
 import { addClient, clearClients, liveClients, removeClient } from "./_clients.ts";
-import { withLock } from "../toolchain/_lock.ts";
+import { withLock } from "../toolchain/index.ts";
 import { clusterDir, defaultClusterName, etcdDataRoot, validateClusterName } from "./_paths.ts";
 import { freeLoopbackPort } from "./_ports.ts";
 import { isOurProcess, logTail, type ProcessRecord, startDetached, type StartedProcess, stopProcess } from "./_process.ts";

@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE } from "../../components/_control-plane-objects.ts";
+import { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE } from "../../model/index.ts";
 
 /**
  * Writes a kubeconfig for the control plane's own identity: a token for the ServiceAccount the site

@@ -1,6 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { nodeAssignments } from "../../components/_pool-objects.ts";
-import type { SiteStackConfig } from "../../model/index.ts";
+import { nodeAssignments, type SiteStackConfig } from "../../model/index.ts";
 import { createFakeNodes } from "../cluster/index.ts";
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // The approval queue: environments AwaitingApproval across organizations, and an operator's
 // decision on one of them. Runbook: runbooks/approval-queue.md
-import type { EnvironmentResource } from "../../control-plane/api/schemas.ts";
+import type { EnvironmentResource } from "../../control-plane/api/index.ts";
 import { apiPath, callApi, CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFrom, EXIT, listAll, parseEnvironmentRef, parseFlags, printJson, runScript, UsageError } from "./_ops.ts";
 
 const usage = `usage: npx tsx scripts/ops/approval-queue.ts [--org <org>] [--json]

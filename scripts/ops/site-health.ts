@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { EnvironmentResource } from "../../control-plane/api/schemas.ts";
+import type { EnvironmentResource } from "../../control-plane/api/index.ts";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFrom, EXIT, listAll, parseFlags, printJson, runScript, UsageError } from "./_ops.ts";
 
 const usage = `usage: npx tsx scripts/ops/site-health.ts [--site <site>] [--kubeconfig <file> [--context <name>]] [--json]

@@ -1,5 +1,7 @@
 export type { ToolBuild } from "./_tool.ts";
 export { cacheRoot, repoRoot } from "./_paths.ts";
+export { processAlive, withLock } from "./_lock.ts";
+export { checkCold } from "./check-cold.ts";
 export { ensureTool, isToolBuilt, toolBinDir } from "./ensure-tool.ts";
 export { findTool, tools } from "./registry.ts";
 export { etcdTool } from "./etcd.ts";
