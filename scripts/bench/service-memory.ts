@@ -2,7 +2,7 @@
 // service with none in the same run — after provisioning them all, and after a restart (every watch
 // re-lists every object it owns at start-up).
 //   npx tsx scripts/bench/service-memory.ts [--environments 10000]
-// Target (ANCHORS.md): <= 256 MiB resident with 10,000 environments.
+// Targets: <= 200 MiB resident with 10,000 environments once provisioning settles, <= 300 MiB with 50,000.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { freeLoopbackPort } from "../cluster/index.ts";
 import { repoRoot } from "../toolchain/index.ts";
+import { progress, publish } from "./_report.ts";
 
 const { values } = parseArgs({ options: { environments: { type: "string", default: "10000" }, help: { type: "boolean" } } });
 if (values.help) {
@@ -39,7 +40,9 @@ writeFileSync(join(stacksDir, "Pulumi.bench.yaml"), stringify({ config: Object.f
 const platform = assemblePlatform([stack]);
 
 const cluster = await acquireCluster({ name: "bench-mem", log: () => {} });
-const rows: [string, string][] = [];
+const bench = "service-memory";
+const scale = `${count.toLocaleString("en-US")} environments`;
+const targetMiB = count <= 10_000 ? 200 : 300;
 
 function rssMiB(child: ChildProcess): number {
   if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}; see its output above`);
@@ -81,30 +84,39 @@ async function seed(store: Store): Promise<void> {
 
 try {
   // Baseline: the same service, same stack and cluster, no environments.
+  progress(bench, "the service with no environments");
   const empty = await startService(join(work, "empty"));
   await sleep(5_000);
   const baseline = rssMiB(empty.child);
   await stop(empty.child);
-  rows.push(["service with 0 environments", `${baseline.toFixed(0)} MiB`]);
 
   const dataDir = join(work, "full");
   mkdirSync(dataDir);
   const store = await openStore({ dataDir });
   let started = performance.now();
+  progress(bench, `seeding ${count} approved environments`);
   await seed(store);
-  rows.push([`seeding ${count} approved environments`, `${((performance.now() - started) / 1000).toFixed(1)} s`]);
+  progress(bench, `seeded in ${((performance.now() - started) / 1000).toFixed(1)} s; provisioning them`);
 
   let service = await startService(dataDir);
   started = performance.now();
   let peak = 0;
-  while (((await store.countByPhase()).Ready ?? 0) < count) {
+  let lastReport = 0;
+  for (;;) {
+    const ready = (await store.countByPhase()).Ready ?? 0;
+    if (ready >= count) break;
     peak = Math.max(peak, rssMiB(service.child));
+    if (performance.now() - lastReport > 15_000) {
+      progress(bench, `${ready}/${count} Ready, ${rssMiB(service.child).toFixed(0)} MiB`);
+      lastReport = performance.now();
+    }
     await sleep(500);
   }
   const seconds = (performance.now() - started) / 1000;
-  rows.push([`provisioning ${count} environments`, `${seconds.toFixed(0)} s (${(count / seconds).toFixed(1)} env/s), peak ${peak.toFixed(0)} MiB`]);
+  publish({ bench, name: `service provisioning rate, ${scale}`, value: count / seconds, unit: "env/s" });
+  publish({ bench, name: `peak while provisioning, ${scale}`, value: peak, unit: "MiB", baseline: { name: "0 environments", value: baseline } });
   await sleep(10_000);
-  rows.push([`service with ${count} environments Ready`, `${rssMiB(service.child).toFixed(0)} MiB (target <= 256 MiB)`]);
+  publish({ bench, name: `settled with ${scale} Ready`, value: rssMiB(service.child), unit: "MiB", baseline: { name: "0 environments", value: baseline }, target: { op: "<=", value: targetMiB } });
 
   // Restart: every watch starts by listing everything the control plane owns.
   await stop(service.child);
@@ -114,13 +126,10 @@ try {
     peak = Math.max(peak, rssMiB(service.child));
     await sleep(500);
   }
-  rows.push([`after a restart with ${count} (30 s, initial watch lists)`, `${rssMiB(service.child).toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`]);
+  publish({ bench, name: `30 s after a restart with ${scale} (initial watch lists)`, value: rssMiB(service.child), unit: "MiB", baseline: { name: "0 environments", value: baseline }, note: `peak ${peak.toFixed(0)} MiB` });
   await stop(service.child);
   await store.close();
 } finally {
   await cluster.release();
 }
 
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\nservice memory benchmark (resident set of the server process)`);
-for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
