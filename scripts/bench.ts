@@ -7,8 +7,8 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
-import { benchmarkMarkdown } from "./bench/_markdown.ts";
-import { headline, type Figure } from "./bench/_report.ts";
+import { benchmarkMarkdown } from "./bench/markdown.ts";
+import { headline, type Figure } from "./bench/report.ts";
 import { repoRoot } from "./toolchain/index.ts";
 
 const usage = `usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--out FILE] [--json]

@@ -13,8 +13,8 @@ import { openStore } from "../../control-plane/store/index.ts";
 import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { testSpec } from "../../model/testing.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../postgres/throwaway-postgres.ts";
-import { freeLoopbackPort } from "../cluster/_ports.ts";
-import { progress, publish, quantile } from "./_report.ts";
+import { freeLoopbackPort } from "../cluster/index.ts";
+import { progress, publish, quantile } from "./report.ts";
 
 const { values } = parseArgs({
   options: {

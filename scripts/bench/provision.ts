@@ -21,7 +21,7 @@ import { openStore } from "../../control-plane/store/index.ts";
 import { EnvironmentRequests } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { ensureTool, kubernetesTool } from "../toolchain/index.ts";
-import { progress, publish, quantile } from "./_report.ts";
+import { progress, publish, quantile } from "./report.ts";
 
 const { values } = parseArgs({
   options: {

@@ -10,15 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { stringify } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, stringify } from "yaml";
 import { $ } from "zx";
-import { parseStackFile } from "../../model/index.ts";
-import { kubernetesObjects, runSiteProgram } from "../../test/component/_site-program-mocks.ts";
+import { configValues, parseStackFile } from "../../model/index.ts";
+import { siteProgram } from "../../components/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { createLocalNodes } from "../local-platform/index.ts";
 import { runPulumi, type RunPulumiOptions } from "../pulumi/index.ts";
 import { ensureTool, kubernetesTool, repoRoot } from "../toolchain/index.ts";
-import { progress, publish } from "./_report.ts";
+import { progress, publish } from "./report.ts";
 
 const { values } = parseArgs({ options: { stack: { type: "string", default: "ndc1-hoalac" }, help: { type: "boolean", default: false } } });
 if (values.help) {
@@ -28,7 +29,8 @@ if (values.help) {
 const stack = values.stack!;
 const bench = "pulumi";
 const stackFile = join(repoRoot, `stacks/Pulumi.${stack}.yaml`);
-const config = parseStackFile(await readFile(stackFile, "utf8"), stackFile);
+const stackText = await readFile(stackFile, "utf8");
+const config = parseStackFile(stackText, stackFile);
 
 const seconds = async (work: () => Promise<unknown>): Promise<number> => {
   const t0 = performance.now();
@@ -38,13 +40,24 @@ const seconds = async (work: () => Promise<unknown>): Promise<number> => {
 
 // The program alone: the same code the engine runs, under mocks, with no engine and no cluster.
 progress(bench, `the ${stack} program under mocks`);
-let objects: Record<string, any>[] = [];
+const objects: Record<string, any>[] = [];
 let resourceCount = 0;
 const programSeconds = await seconds(async () => {
-  const run = await runSiteProgram(stack);
-  if (run.error) throw run.error;
-  resourceCount = run.resources.length;
-  objects = kubernetesObjects(run.resources);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resourceCount++;
+        if (args.type.startsWith("kubernetes:")) objects.push(args.inputs);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "ndc",
+    stack,
+    true,
+  );
+  siteProgram(configValues((parse(stackText) as { config: Record<string, unknown> }).config), stack);
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 });
 
 const cluster = await acquireCluster({ name: "bench-pulumi", log: () => {} });

@@ -18,7 +18,7 @@ import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { freeLoopbackPort } from "../cluster/index.ts";
 import { repoRoot } from "../toolchain/index.ts";
-import { progress, publish } from "./_report.ts";
+import { progress, publish } from "./report.ts";
 
 const { values } = parseArgs({ options: { environments: { type: "string", default: "10000" }, help: { type: "boolean" } } });
 if (values.help) {

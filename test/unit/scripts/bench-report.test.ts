@@ -1,8 +1,8 @@
 // The benchmark report: ratios, targets and the Markdown table, checked against figures written by
 // hand (a wrong ratio direction, a target compared the wrong way or a lost failure turns these red).
 import { describe, expect, test } from "vitest";
-import { benchmarkMarkdown, type RunContext } from "../../../scripts/bench/_markdown.ts";
-import { headline, quantile, ratioOf, targetMet, type Figure } from "../../../scripts/bench/_report.ts";
+import { benchmarkMarkdown, type RunContext } from "../../../scripts/bench/markdown.ts";
+import { headline, quantile, ratioOf, targetMet, type Figure } from "../../../scripts/bench/report.ts";
 
 const provisioner: Figure = { bench: "provision", name: "ndc provisioner, 1,000 environments", value: 45, unit: "env/s", baseline: { name: "raw server-side apply", value: 50 }, target: { op: ">=", value: 0.9, on: "ratio" } };
 const p99: Figure = { bench: "api-sqlite", name: "GET one p99", value: 25, unit: "ms", target: { op: "<=", value: 20 } };

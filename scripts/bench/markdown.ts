@@ -1,6 +1,6 @@
 // docs/benchmarks.md from the figures of one `npm run bench`: one table per benchmark, the machine
 // and the run's conditions first, every figure with its baseline from the same run.
-import { formatNumber, ratioOf, targetMet, type Figure } from "./_report.ts";
+import { formatNumber, ratioOf, targetMet, type Figure } from "./report.ts";
 
 /** Where and how the figures were measured. */
 export interface RunContext {
