@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assemblePlatform, parseStackFile, type Platform } from "../model/index.ts";
 import type { AuthOptions } from "./auth/index.ts";
+import type { PortalOidc } from "./portal/index.ts";
 import type { OpenStoreOptions } from "./store/index.ts";
 
 /** Everything the server reads from its environment, resolved. */
@@ -23,6 +24,8 @@ export interface ServerConfig {
   readonly metricsToken?: string;
   /** NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE, NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60). @default none */
   readonly auditCheckpoint?: { readonly file: string; readonly privateKey: KeyObject; readonly intervalMs: number };
+  /** The portal's OIDC sign-in: NDC_OIDC_AUTHORIZATION_ENDPOINT and NDC_OIDC_TOKEN_ENDPOINT with NDC_OIDC_ISSUER (client id: NDC_OIDC_AUDIENCE). @default token sign-in only */
+  readonly portalOidc?: PortalOidc;
 }
 
 /**
@@ -52,6 +55,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     rateLimitPerMinute,
     ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
     ...auditCheckpointFromEnv(env),
+    ...portalOidcFromEnv(env),
     trustProxy: env.NDC_TRUST_PROXY === "true" ? true : env.NDC_TRUST_PROXY ? env.NDC_TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean) : false,
   };
 }
@@ -110,4 +114,23 @@ function oidcFromEnv(env: NodeJS.ProcessEnv): Pick<AuthOptions, "oidc"> {
   if (env.NDC_OIDC_JWKS_FILE) return { oidc: { issuer, audience, jwks: JSON.parse(readFileSync(env.NDC_OIDC_JWKS_FILE, "utf8")), ...extra } };
   if (env.NDC_OIDC_JWKS_URL) return { oidc: { issuer, audience, jwksUrl: env.NDC_OIDC_JWKS_URL, ...extra } };
   throw new Error("set NDC_OIDC_JWKS_URL (the provider's jwks_uri) or NDC_OIDC_JWKS_FILE with NDC_OIDC_ISSUER");
+}
+
+function portalOidcFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "portalOidc"> {
+  const authorization = env.NDC_OIDC_AUTHORIZATION_ENDPOINT;
+  const token = env.NDC_OIDC_TOKEN_ENDPOINT;
+  if (!authorization && !token) return {};
+  if (!authorization || !token || !env.NDC_OIDC_ISSUER || !env.NDC_OIDC_AUDIENCE) {
+    throw new Error("the portal's OIDC sign-in needs NDC_OIDC_AUTHORIZATION_ENDPOINT and NDC_OIDC_TOKEN_ENDPOINT (the provider's authorization_endpoint and token_endpoint) with NDC_OIDC_ISSUER and NDC_OIDC_AUDIENCE (the portal's client id)");
+  }
+  for (const [name, value] of [["NDC_OIDC_AUTHORIZATION_ENDPOINT", authorization], ["NDC_OIDC_TOKEN_ENDPOINT", token]] as const) {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !(url.protocol === "https:" || url.hostname === "127.0.0.1" || url.hostname === "localhost")) throw new Error(`${name} must be an https URL (http only on localhost), got ${JSON.stringify(value)}`);
+  }
+  return { portalOidc: { issuer: env.NDC_OIDC_ISSUER, clientId: env.NDC_OIDC_AUDIENCE, authorizationEndpoint: authorization, tokenEndpoint: token, ...(env.NDC_OIDC_SCOPE ? { scope: env.NDC_OIDC_SCOPE } : {}) } };
 }

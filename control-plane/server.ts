@@ -2,6 +2,7 @@
 // that have a kubeconfig (NDC_KUBECONFIG_<SITE>). Everything else is buildApp and Provisioner.
 import { buildApp, LOGGER_OPTIONS } from "./api/index.ts";
 import { configFromEnv } from "./config.ts";
+import { buildPortal } from "./portal/index.ts";
 import { kubeconfigVariable, Provisioner, siteKubeConfigsFromEnv } from "./provisioner/index.ts";
 import { openStore } from "./store/index.ts";
 
@@ -19,6 +20,8 @@ configured by environment variables:
   NDC_OIDC_ISSUER, NDC_OIDC_AUDIENCE, NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE
   NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600)  oldest accepted OIDC token (from iat); exp is required
   NDC_OIDC_ROLE_PREFIX (ndc:)    roles only from groups named <prefix><role>, e.g. ndc:operator
+  NDC_OIDC_AUTHORIZATION_ENDPOINT, NDC_OIDC_TOKEN_ENDPOINT, NDC_OIDC_SCOPE (openid)
+                                 the portal's sign-in with the identity provider (code + PKCE)
   NDC_RATE_LIMIT_PER_MINUTE (1200)
   NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
   NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
@@ -38,6 +41,8 @@ const app = await buildApp({
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
   ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   ...(config.auditCheckpoint ? { auditCheckpoint: config.auditCheckpoint } : {}),
+  // The web portal at `/`, bundled from source now: nothing to build beforehand, nothing from a CDN.
+  portal: { assets: await buildPortal(), ...(config.portalOidc ? { oidc: config.portalOidc } : {}) },
 });
 if (!config.auditCheckpoint) app.log.warn("NDC_AUDIT_CHECKPOINT_FILE is not set: the audit chain's head is not anchored outside the database, so deleting its last records goes unnoticed");
 
@@ -59,7 +64,8 @@ app.log.info(
   },
   "ndc control plane starting",
 );
-await app.listen({ port: config.port, host: config.host });
+const address = await app.listen({ port: config.port, host: config.host });
+app.log.info({ portal: `${address}/` }, "portal ready");
 await app.ndc.anchorAudit();
 await provisioner?.start();
 

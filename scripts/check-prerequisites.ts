@@ -10,7 +10,7 @@ import { isToolBuilt, tools } from "./toolchain/index.ts";
 const usage = `usage: tsx scripts/check-prerequisites.ts [--json]
 
 Checks what npm test needs beyond Node: PostgreSQL's initdb (or DATABASE_URL_NDC_TEST), openssl,
-git, and Go while a Go-built tool is missing from the cache. Exits 1, saying how to install what is
+git, Chromium, and Go while a Go-built tool is missing from the cache. Exits 1, saying how to install what is
 missing. --json prints the checks as JSON.`;
 
 function which(command: string): string | undefined {
@@ -30,7 +30,7 @@ if (args.includes("--help") || args.includes("-h")) {
   console.log(usage);
   process.exit(0);
 }
-const probe: MachineProbe = { which, initdb, env: process.env, unbuiltTools: tools.filter((t) => !isToolBuilt(t)).map((t) => `${t.name} ${t.version}`) };
+const probe: MachineProbe = { which, initdb, exists: existsSync, env: process.env, unbuiltTools: tools.filter((t) => !isToolBuilt(t)).map((t) => `${t.name} ${t.version}`) };
 const items = testPrerequisites(probe);
 const report = prerequisitesReport(items);
 if (args.includes("--json")) console.log(JSON.stringify({ ok: report.ok, prerequisites: items }, null, 2));

@@ -39,6 +39,7 @@ try {
   });
   console.log(`
 ndc-platform is up.
+  portal     ${platform.url}/   (sign in with the token below; Vietnamese by default, English on a switch)
   API        ${platform.url}   (OpenAPI: ${platform.url}/openapi.json)
   token      ${platform.adminToken}   (platform-admin, kept in the data folder; mint others with POST /v1/tokens)
   cluster    KUBECONFIG=${platform.kubeconfig}

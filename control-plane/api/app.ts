@@ -14,6 +14,8 @@ import { installAuthentication } from "./authentication.ts";
 import { environmentRoutes } from "./environments.ts";
 import { NdcError } from "./errors.ts";
 import { healthRoutes } from "./health.ts";
+import { identityRoutes } from "./identity.ts";
+import { portalRoutes, type PortalRoutesOptions } from "../portal/index.ts";
 import { platformRoutes } from "./platform-info.ts";
 import { reportRoutes } from "./reports.ts";
 import { installProblemHandler } from "./problem-handler.ts";
@@ -45,6 +47,8 @@ export interface AppOptions {
   readonly auditCheckpoint?: AuditCheckpointOptions;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (NDC_METRICS_TOKEN). @default open */
   readonly metricsToken?: string;
+  /** The web portal served at `/` (built by buildPortal()). @default none: the API only */
+  readonly portal?: PortalRoutesOptions;
 }
 
 /** The pino options the server uses: JSON lines, and never a token. */
@@ -151,6 +155,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installMetrics(app, metrics, options.metricsToken);
 
   await app.register(healthRoutes, { store, platform });
+  await app.register(identityRoutes);
+  if (options.portal) await app.register(portalRoutes, options.portal);
   await app.register(platformRoutes, { store, platform });
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });

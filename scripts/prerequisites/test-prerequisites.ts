@@ -16,6 +16,8 @@ export interface MachineProbe {
   which(command: string): string | undefined;
   /** The newest Debian PostgreSQL `initdb`, or undefined. */
   initdb(): string | undefined;
+  /** Whether a file exists (the Chromium binary). */
+  exists(path: string): boolean;
   /** Environment variables. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Go-built tools missing from the cache, by name (`kubernetes v1.37.2`). */
@@ -50,12 +52,23 @@ export function testPrerequisites(probe: MachineProbe): Prerequisite[] {
       howTo: "apt-get install -y git",
     },
     {
+      name: "Chromium",
+      neededBy: "the portal's browser tests (playwright-core drives Debian's chromium)",
+      found: chromiumBinary(probe),
+      howTo: "apt-get install -y chromium (Debian), or set NDC_CHROMIUM to a Chromium binary",
+    },
+    {
       name: "Go >= 1.26",
       neededBy: `building ${probe.unbuiltTools.length > 0 ? probe.unbuiltTools.join(", ") : "the Go tools"} (kube-apiserver, etcd, Pulumi engine)`,
       found: probe.unbuiltTools.length === 0 ? "every Go tool is already built" : go,
       howTo: "install Go 1.26 or newer and put it first on PATH (https://go.dev/doc/install), or build the tools once elsewhere into $NDC_CACHE_DIR",
     },
   ];
+}
+
+/** Where the portal tests find Chromium: NDC_CHROMIUM, else Debian's chromium package. */
+export function chromiumBinary(probe: Pick<MachineProbe, "exists" | "env">): string | undefined {
+  return [probe.env.NDC_CHROMIUM, "/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p): p is string => p !== undefined && p !== "" && probe.exists(p));
 }
 
 /** The report printed at the start of `npm test`: one line per prerequisite, then what to do. */

@@ -5,6 +5,7 @@ import { coldCacheEnv } from "../../../scripts/toolchain/check-cold.ts";
 const everything: MachineProbe = {
   which: (c) => `/usr/bin/${c}`,
   initdb: () => "/usr/lib/postgresql/15/bin/initdb",
+  exists: (p) => p === "/usr/lib/chromium/chromium",
   env: {},
   unbuiltTools: [],
 };
@@ -29,6 +30,15 @@ describe("testPrerequisites", () => {
   test("accepts DATABASE_URL_NDC_TEST instead of a local PostgreSQL", () => {
     const items = testPrerequisites({ ...everything, initdb: () => undefined, env: { DATABASE_URL_NDC_TEST: "postgres://x" } });
     expect(items.find((i) => i.name === "PostgreSQL (initdb)")?.found).toBe("DATABASE_URL_NDC_TEST");
+  });
+
+  test("fails without Chromium, saying how to install it; NDC_CHROMIUM names another binary", () => {
+    const report = prerequisitesReport(testPrerequisites({ ...everything, exists: () => false }));
+    expect(report.ok).toBe(false);
+    expect(report.text).toContain("npm test cannot run: Chromium is missing. Install:\n  Chromium: apt-get install -y chromium (Debian), or set NDC_CHROMIUM to a Chromium binary");
+    const items = testPrerequisites({ ...everything, exists: (p) => p === "/opt/chrome/chrome", env: { NDC_CHROMIUM: "/opt/chrome/chrome" } });
+    expect(items.find((i) => i.name === "Chromium")?.found).toBe("/opt/chrome/chrome");
+    expect(testPrerequisites(everything).find((i) => i.name === "Chromium")?.found).toBe("/usr/lib/chromium/chromium");
   });
 
   test("needs Go only while a Go-built tool is missing from the cache", () => {
