@@ -1,7 +1,6 @@
 // Problem+json `errors[]` from the API, placed next to the field they name and said in the
 // user's language. The rule id is stable; the server's English message is only the fallback.
-import { effectiveDataClass, minimumSecurityLevel } from "../../../model/data-classification.ts";
-import { POLICY, type DataClass, type PersonalData } from "../../../model/policy.ts";
+import { effectiveDataClass, minimumSecurityLevel, POLICY, type DataClass, type PersonalData } from "../../../model/index.ts";
 import { translate, translateValue, type Lang } from "./i18n.ts";
 
 /** One entry of a problem's `errors[]`. */

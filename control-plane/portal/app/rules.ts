@@ -1,7 +1,6 @@
 // The placement rules, explained in the form before anything is submitted. They are the model's own
 // pure functions and policy tables (bundled into the page), so the portal and admission never differ.
-import { effectiveDataClass, minimumSecurityLevel, dataClassRank } from "../../../model/data-classification.ts";
-import { POLICY, type DataClass, type PersonalData, type SecurityLevel, type SiteStatus, type Stage, type Zone } from "../../../model/policy.ts";
+import { dataClassRank, effectiveDataClass, minimumSecurityLevel, POLICY, type DataClass, type PersonalData, type SecurityLevel, type SiteStatus, type Stage, type Zone } from "../../../model/index.ts";
 import { translate, translateValue, type Lang } from "./i18n.ts";
 
 /** What the form holds while it is being filled in. */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { DataClass, PersonalData, SecurityLevel, Stage, Zone } from "../../../../model/policy.ts";
+import type { DataClass, PersonalData, SecurityLevel, Stage, Zone } from "../../../../model/index.ts";
 import { ApiError, call } from "../api.ts";
 import { usePortal } from "../context.ts";
 import { translateValue } from "../i18n.ts";
