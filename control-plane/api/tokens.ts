@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import { POLICY, type Platform, type Policy } from "../../model/index.ts";
-import { bootstrapRetired, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import { actionsBeyond, bootstrapRetired, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import { lineageOfMinted } from "../domain/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError, type ProblemIssue } from "./errors.ts";
@@ -16,7 +17,7 @@ export const TokenRequestSchema = Type.Object(
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
     expiresIn: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })], {
-        description: "lifetime; default and maximum from policy (30 days and 365 days)",
+        description: "lifetime; default and maximum from policy (30 days and 365 days); never past the expiry of the API token that mints it (the default is shortened to it)",
       }),
     ),
   },
@@ -38,6 +39,7 @@ export const TokenRevokedSchema = Type.Object({
   role: Type.String(),
   org: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.String({ format: "date-time" }),
+  alsoRevoked: Type.Array(Type.String(), { description: "ids of the tokens minted with this one (down the line), revoked with it" }),
 });
 
 export interface TokenRoutesOptions {
@@ -77,10 +79,19 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         issues.push({ field: "org", rule: "organization-known", message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`, value: org });
       }
       if (admin.org !== undefined && org !== admin.org) issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
-      const ms = expiresIn === undefined ? lifetime.defaultSeconds * 1000 : parseDuration(expiresIn);
+      const at = now();
+      // A token minting another: the default lifetime ends no later than the minting token does.
+      const minterLeftMs = admin.via === "token" && admin.expiresAt ? Date.parse(admin.expiresAt) - at.getTime() : Infinity;
+      const ms = expiresIn === undefined ? Math.min(lifetime.defaultSeconds * 1000, minterLeftMs) : parseDuration(expiresIn);
       if (ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
       else if (ms > lifetime.maxSeconds * 1000) {
         issues.push({ field: "expiresIn", rule: "max-lifetime", message: `must be at most ${lifetime.maxSeconds / 86_400} days (${lifetime.maxSeconds} s); mint a new token when it ends`, value: expiresIn });
+      }
+      // A token hands out no more than it holds: no role beyond its own, no life beyond its own.
+      const beyond = actionsBeyond(admin.roles, role);
+      if (beyond.length > 0) issues.push({ field: "role", rule: "role-within-minter", message: `allows ${beyond.join(", ")}, which ${admin.subject} (${admin.roles.join(", ")}) may not; mint at most your own role`, value: role });
+      if (ms !== undefined && ms > minterLeftMs) {
+        issues.push({ field: "expiresIn", rule: "lifetime-within-minter", message: `must end by ${admin.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`, value: expiresIn ?? null });
       }
       if (admin.via === "bootstrap" && (role !== "platform-admin" || org !== undefined)) {
         const message = "the bootstrap token only mints the first platform admin (role platform-admin, no org); mint everything else with that admin's token";
@@ -89,7 +100,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       if (issues.length > 0) throw new NdcError("NDC_ERR_RULE", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
 
       const { token, hash } = generateToken();
-      const at = now();
+      const lineage = lineageOfMinted(admin, subject);
       const record = {
         id: randomUUID(),
         tokenHash: hash,
@@ -97,6 +108,8 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         role,
         org: org ?? null,
         createdBy: admin.subject,
+        lineage,
+        mintedWith: admin.via === "token" ? (admin.tokenId ?? null) : null,
         createdAt: at.toISOString(),
         expiresAt: new Date(at.getTime() + ms!).toISOString(),
         revokedAt: null,
@@ -118,7 +131,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
             target: `token ${record.id}`,
             requestId: request.id,
             // Never the token or its hash: who it is for and what it allows.
-            after: { id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt },
+            after: { id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt, root: lineage.root, minters: lineage.minters },
             detail: { via: admin.via, ...(admin.via === "bootstrap" ? { bootstrap: "first platform admin; this bootstrap token is retired now" } : {}) },
           },
           record.createdAt,
@@ -147,19 +160,21 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       }
       const at = now().toISOString();
       const revoked = await store.transaction([], async (tx) => {
-        const token = await tx.revokeToken(request.params.id, at);
+        const result = await tx.revokeToken(request.params.id, at);
+        const token = result?.token;
         // Throwing rolls the revocation back: a confined admin cannot touch other organizations' tokens.
         if (!token || (admin.org !== undefined && token.org !== admin.org)) {
           throw new NdcError("NDC_ERR_NOT_FOUND", `no token ${request.params.id}; use the id returned by POST /v1/tokens`);
         }
         await tx.appendAudit(
-          { actor: admin.subject, actorRole: admin.roles.join(","), action: "token.revoke", outcome: "allowed", status: 200, org: token.org, target: `token ${token.id}`, requestId: request.id, after: { id: token.id, subject: token.subject, role: token.role, revokedAt: token.revokedAt } },
+          { actor: admin.subject, actorRole: admin.roles.join(","), action: "token.revoke", outcome: "allowed", status: 200, org: token.org, target: `token ${token.id}`, requestId: request.id, after: { id: token.id, subject: token.subject, role: token.role, revokedAt: token.revokedAt, alsoRevoked: result.cascaded } },
           at,
         );
-        return token;
+        return { token, alsoRevoked: result.cascaded };
       });
       onRevoke?.();
-      return { id: revoked.id, subject: revoked.subject, role: revoked.role, org: revoked.org, revokedAt: revoked.revokedAt! };
+      const { token } = revoked;
+      return { id: token.id, subject: token.subject, role: token.role, org: token.org, revokedAt: token.revokedAt!, alsoRevoked: revoked.alsoRevoked };
     },
   );
 };

@@ -83,7 +83,7 @@ export function createAuthenticator(store: Store, options: AuthOptions): Authent
     if (!record) throw new AuthenticationError("token-unknown", "the token is not known; ask a platform admin for one (POST /v1/tokens)");
     if (record.revokedAt) throw new AuthenticationError("token-revoked", "the token was revoked");
     if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw new AuthenticationError("token-expired", `the token expired at ${record.expiresAt}`);
-    return { subject: record.subject, roles: [record.role as Role], ...(record.org ? { org: record.org } : {}), via: "token", mintedBy: record.createdBy };
+    return { subject: record.subject, roles: [record.role as Role], ...(record.org ? { org: record.org } : {}), via: "token", lineage: record.lineage, tokenId: record.id, expiresAt: record.expiresAt };
   };
   return Object.assign(authenticate, { forget: () => cache.clear() });
 }

@@ -54,3 +54,17 @@ export function authorize(principal: Principal, action: Action, org?: string): D
   }
   return { allowed: true };
 }
+
+/** What a set of roles allows, as a set of actions. */
+export function actionsOf(roles: readonly Role[]): Set<Action> {
+  return new Set((Object.keys(PERMISSIONS) as Action[]).filter((a) => roles.some((r) => PERMISSIONS[a].includes(r))));
+}
+
+/**
+ * The actions `role` allows that `roles` do not: a minter may hand out no more than it holds
+ * (empty when `role` is within `roles`).
+ */
+export function actionsBeyond(roles: readonly Role[], role: Role): Action[] {
+  const held = actionsOf(roles);
+  return [...actionsOf([role])].filter((a) => !held.has(a));
+}

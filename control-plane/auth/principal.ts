@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { LineageSchema, ownLineage, type Lineage } from "../domain/index.ts";
 
 /** Roles of DESIGN.md section 5. `requester` and `org-admin` always belong to one organization. */
 export const ROLES = ["requester", "org-admin", "operator", "auditor", "platform-admin"] as const;
@@ -18,7 +19,15 @@ export const PrincipalSchema = Type.Object({
   /** The organization the caller is confined to; absent for platform-wide operators and auditors. */
   org: Type.Optional(Type.String()),
   via: Type.Union([Type.Literal("token"), Type.Literal("oidc"), Type.Literal("bootstrap")]),
-  /** For an API token: who minted it (and so has seen it). Four eyes treats the two as one. */
-  mintedBy: Type.Optional(Type.String()),
+  /** For an API token: its root person and who minted it (and so has seen it); four eyes compares them. */
+  lineage: Type.Optional(LineageSchema),
+  /** For an API token: its id (tokens it mints are revoked with it) and when it expires (they may not outlive it). */
+  tokenId: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type Principal = Static<typeof PrincipalSchema>;
+
+/** Who may stand behind a principal (an OIDC user or the bootstrap token: only themselves). */
+export function lineageOf(principal: Pick<Principal, "subject" | "lineage">): Lineage {
+  return principal.lineage ?? ownLineage(principal.subject);
+}

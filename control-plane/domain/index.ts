@@ -3,3 +3,4 @@
 export * from "./phases.ts";
 export * from "./condition.ts";
 export * from "./errors.ts";
+export * from "./lineage.ts";

@@ -139,6 +139,20 @@ ALTER TABLE environments ADD COLUMN pending_plan TEXT;
 ALTER TABLE environment_sites ADD COLUMN retain_until TEXT;
 `,
   },
+  {
+    version: 5,
+    name: "who stands behind a token and a request: root person and minters (four eyes across minted tokens)",
+    sql: `
+-- JSON {root, minters}; NULL for rows written before: derived from created_by / requested_by.
+ALTER TABLE api_tokens ADD COLUMN lineage TEXT;
+ALTER TABLE api_tokens ADD COLUMN root_subject TEXT;
+-- The token that minted this one, so revoking it revokes what it minted.
+ALTER TABLE api_tokens ADD COLUMN minted_with TEXT;
+CREATE INDEX api_tokens_minted_with ON api_tokens (minted_with);
+ALTER TABLE environments ADD COLUMN requested_lineage TEXT;
+ALTER TABLE environments ADD COLUMN modified_lineage TEXT;
+`,
+  },
 ];
 
 /**

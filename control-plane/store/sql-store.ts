@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EnvironmentSpec, Zone } from "../../model/index.ts";
 import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
-import { GONE_PHASES, phaseInSql, WORK_PHASES, type Condition, type Phase } from "../domain/index.ts";
+import { GONE_PHASES, legacyLineage, ownLineage, phaseInSql, WORK_PHASES, type Condition, type Lineage, type Phase } from "../domain/index.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
 import { migrate } from "./migrations.ts";
 import type {
@@ -87,7 +87,9 @@ class SqlReader {
       conditions: parse<Condition[]>(r.conditions),
       sites,
       requestedBy: String(r.requested_by),
+      requestedLineage: parse<Lineage | null>(r.requested_lineage) ?? ownLineage(String(r.requested_by)),
       modifiedBy: String(r.modified_by ?? r.requested_by),
+      modifiedLineage: parse<Lineage | null>(r.modified_lineage ?? r.requested_lineage) ?? ownLineage(String(r.modified_by ?? r.requested_by)),
       pendingChange: r.pending_spec === null || r.pending_spec === undefined ? null : { spec: parse<EnvironmentSpec>(r.pending_spec), plan: parse<StoredPlan>(r.pending_plan) },
       approvedBy: str(r.approved_by),
       reason: str(r.reason),
@@ -173,18 +175,7 @@ class SqlReader {
 
   async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
     const r = await this.db.get("SELECT * FROM api_tokens WHERE token_hash = ?", [tokenHash]);
-    if (!r) return undefined;
-    return {
-      id: String(r.id),
-      tokenHash: String(r.token_hash),
-      subject: String(r.subject),
-      role: String(r.role),
-      org: str(r.org),
-      createdBy: String(r.created_by),
-      createdAt: String(r.created_at),
-      expiresAt: str(r.expires_at),
-      revokedAt: str(r.revoked_at),
-    };
+    return r ? tokenFromRow(r) : undefined;
   }
 
   async getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -250,6 +241,22 @@ function auditFromRow(r: Row): AuditRecord {
   };
 }
 
+function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: String(r.id),
+    tokenHash: String(r.token_hash),
+    subject: String(r.subject),
+    role: String(r.role),
+    org: str(r.org),
+    createdBy: String(r.created_by),
+    lineage: parse<Lineage | null>(r.lineage) ?? legacyLineage(String(r.subject), String(r.created_by)),
+    mintedWith: str(r.minted_with),
+    createdAt: String(r.created_at),
+    expiresAt: str(r.expires_at),
+    revokedAt: str(r.revoked_at),
+  };
+}
+
 /** What an audit record keeps of an environment: enough to see what changed. */
 function auditState(e: EnvironmentRecord): Record<string, unknown> {
   return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason, ...(e.pendingChange ? { pendingSpec: e.pendingChange.spec } : {}) };
@@ -258,10 +265,11 @@ function auditState(e: EnvironmentRecord): Record<string, unknown> {
 class SqlTx extends SqlReader implements StoreTx {
   async insertEnvironment(env: NewEnvironment, actor: Actor, now: string): Promise<EnvironmentRecord> {
     const id = randomUUID();
+    const lineage = env.requestedLineage ?? ownLineage(env.requestedBy);
     await this.db.run(
-      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?)`,
-      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, env.requestedBy, now, now],
+      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, requested_lineage, modified_lineage, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, env.requestedBy, json(lineage), json(lineage), now, now],
     );
     await this.replaceCommitments(
       id,
@@ -279,7 +287,7 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined> {
     const changed = await this.db.run(
-      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, pending_spec = ?, pending_plan = ?,
+      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, modified_lineage = ?, pending_spec = ?, pending_plan = ?,
          updated_at = ?, retain_until = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
@@ -291,6 +299,7 @@ class SqlTx extends SqlReader implements StoreTx {
         change.approvedBy,
         change.reason,
         change.modifiedBy,
+        json(change.modifiedLineage),
         change.pendingChange ? json(change.pendingChange.spec) : null,
         change.pendingChange ? json(change.pendingChange.plan) : null,
         now,
@@ -375,15 +384,25 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async insertToken(t: TokenRecord): Promise<void> {
     await this.db.run(
-      "INSERT INTO api_tokens (id, token_hash, subject, role, org, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      [t.id, t.tokenHash, t.subject, t.role, t.org, t.createdBy, t.createdAt, t.expiresAt, t.revokedAt],
+      "INSERT INTO api_tokens (id, token_hash, subject, role, org, created_by, lineage, root_subject, minted_with, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [t.id, t.tokenHash, t.subject, t.role, t.org, t.createdBy, json(t.lineage), t.lineage.root, t.mintedWith, t.createdAt, t.expiresAt, t.revokedAt],
     );
   }
 
-  async revokeToken(id: string, now: string): Promise<TokenRecord | undefined> {
+  async revokeToken(id: string, now: string): Promise<{ token: TokenRecord; cascaded: string[] } | undefined> {
+    const row = await this.db.get("SELECT * FROM api_tokens WHERE id = ?", [id]);
+    if (!row) return undefined;
     await this.db.run("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", [now, id]);
-    const row = await this.db.get("SELECT token_hash FROM api_tokens WHERE id = ?", [id]);
-    return row ? this.findToken(String(row.token_hash)) : undefined;
+    // Breadth first down the tokens minted with it; ids are unique, so every token is visited once.
+    const cascaded: string[] = [];
+    for (let level = [id]; level.length > 0; ) {
+      const children = await this.db.all(`SELECT id FROM api_tokens WHERE minted_with IN (${placeholders(level.length)})`, level);
+      level = children.map((c) => String(c.id));
+      if (level.length === 0) break;
+      await this.db.run(`UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id IN (${placeholders(level.length)})`, [now, ...level]);
+      cascaded.push(...level);
+    }
+    return { token: tokenFromRow((await this.db.get("SELECT * FROM api_tokens WHERE id = ?", [id]))!), cascaded };
   }
 
   async appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord> {

@@ -1,6 +1,6 @@
 import type { Commitment, EnvironmentPlan, EnvironmentSpec } from "../../model/index.ts";
 import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
-import type { Condition, Phase } from "../domain/index.ts";
+import type { Condition, Lineage, Phase } from "../domain/index.ts";
 
 /**
  * The store's public interface: what the API, the workflow and the provisioner (issue 7) use.
@@ -40,8 +40,11 @@ export interface EnvironmentRecord {
   readonly conditions: readonly Condition[];
   readonly sites: readonly SiteStatus[];
   readonly requestedBy: string;
+  /** Who stands behind the requester (root person, token minters): none of them may approve. */
+  readonly requestedLineage: Lineage;
   /** Who last changed the spec (the requester until a PATCH); an approver must be neither. */
   readonly modifiedBy: string;
+  readonly modifiedLineage: Lineage;
   /**
    * A change asked for after approval that needs an operator: `spec` and `plan` stay what was
    * approved (and what is built) until it is approved.
@@ -69,6 +72,8 @@ export interface NewEnvironment {
   readonly plan: StoredPlan;
   readonly conditions: readonly Condition[];
   readonly requestedBy: string;
+  /** @default the requester alone */
+  readonly requestedLineage?: Lineage;
 }
 
 /**
@@ -89,8 +94,9 @@ export interface TransitionWrite {
   readonly conditions: readonly Condition[];
   readonly approvedBy: string | null;
   readonly reason: string | null;
-  /** Who last changed the spec. */
+  /** Who last changed the spec, and who stands behind them. */
   readonly modifiedBy: string;
+  readonly modifiedLineage: Lineage;
   readonly pendingChange: PendingChange | null;
   readonly retainUntil: string | null;
   readonly observedGeneration: number;
@@ -108,6 +114,8 @@ export interface Actor {
   readonly subject: string;
   readonly role?: string | null;
   readonly requestId?: string | null;
+  /** Who stands behind the subject. @default the subject alone */
+  readonly lineage?: Lineage;
 }
 
 export interface ListEnvironmentsQuery {
@@ -148,6 +156,10 @@ export interface TokenRecord {
   readonly role: string;
   readonly org: string | null;
   readonly createdBy: string;
+  /** The root person and the minters above the subject (four eyes). */
+  readonly lineage: Lineage;
+  /** The id of the API token that minted this one (null: OIDC, the bootstrap token, or before migration 5). */
+  readonly mintedWith: string | null;
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
@@ -200,8 +212,11 @@ export interface StoreTx extends StoreReader {
   setConditions(id: string, conditions: readonly Condition[], now: string): Promise<void>;
   putIdempotencyKey(principal: string, org: string, key: string, record: IdempotencyRecord, now: string): Promise<void>;
   insertToken(token: TokenRecord): Promise<void>;
-  /** Marks a token revoked; returns it, or undefined when there is no such token. */
-  revokeToken(id: string, now: string): Promise<TokenRecord | undefined>;
+  /**
+   * Marks a token revoked, and every token minted with it, down the line (a stolen token cannot
+   * leave a fresh one behind); returns it and the ids revoked with it, or undefined when there is no such token.
+   */
+  revokeToken(id: string, now: string): Promise<{ token: TokenRecord; cascaded: string[] } | undefined>;
   /** Appends to the hash chain (serialized by a lock held to commit). */
   appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord>;
 }

@@ -13,7 +13,8 @@ import {
 } from "../../model/index.ts";
 import { canonicalJson } from "../audit/index.ts";
 import { isGone, NdcError, needsWork } from "../domain/index.ts";
-import type { Principal } from "../auth/index.ts";
+import { lineageOf, type Principal } from "../auth/index.ts";
+import { sharedPerson, type Lineage } from "../domain/index.ts";
 import type { Actor, CommitmentRow, EnvironmentRecord, PendingChange, Store, StoredPlan, StoreTx } from "../store/index.ts";
 import { autoApprovalDecision } from "./auto-approval.ts";
 import { setCondition } from "./conditions.ts";
@@ -99,7 +100,7 @@ export class EnvironmentRequests {
       const plan = await this.admit(tx, org, spec, ctx.now);
       const actor = actorOf(ctx);
       const conditions = setCondition([], { type: "Admitted", status: "True", reason: "Admitted", message: `admitted under policy ${plan.policyVersion}` }, now);
-      const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject }, actor, now);
+      const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject, requestedLineage: lineageOf(ctx.principal) }, actor, now);
       const decision = autoApprovalDecision(plan, this.policy);
       const event: LifecycleEvent = decision.approve ? "auto-approve" : "require-approval";
       const environment = await applyTransition(tx, submitted.id, submitted.version, event, decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor, now, {
@@ -170,7 +171,7 @@ export class EnvironmentRequests {
     }
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
     if (guarded && env.phase !== "Decommissioning") {
-      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, reason: `decommission needs an operator: stage ${env.spec.stage}, ${env.plan.dataClass} data (policy decommissionApproval)` });
+      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, modifiedLineage: lineageOf(ctx.principal), reason: `decommission needs an operator: stage ${env.spec.stage}, ${env.plan.dataClass} data (policy decommissionApproval)` });
     }
     const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
     return this.move(ctx, env, event, {});
@@ -194,7 +195,7 @@ export class EnvironmentRequests {
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
       const change = env.pendingChange;
-      return this.decideChange(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, reason: comment ?? null }, commitmentsOfStored(env, change));
+      return this.decideChange(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason: comment ?? null }, commitmentsOfStored(env, change));
     }
     // The "needs approval" reason no longer applies; an approver's comment takes its place.
     return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
@@ -210,7 +211,7 @@ export class EnvironmentRequests {
       return this.move(ctx, env, "reject", { reason, conditions });
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
-      return this.decideChange(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
+      return this.decideChange(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
     }
     return this.move(ctx, env, "reject", { reason });
   }
@@ -336,7 +337,7 @@ function storedPlan(plan: EnvironmentPlan): StoredPlan {
 }
 
 function actorOf(ctx: RequestContext): Actor {
-  return { subject: ctx.principal.subject, role: ctx.principal.roles.join(","), requestId: ctx.requestId ?? null };
+  return { subject: ctx.principal.subject, role: ctx.principal.roles.join(","), requestId: ctx.requestId ?? null, lineage: lineageOf(ctx.principal) };
 }
 
 function notFound(org: string, name?: string): NdcError {
@@ -356,25 +357,36 @@ function checkAllowed(env: EnvironmentRecord, event: LifecycleEvent): void {
 }
 
 /**
- * Four eyes, by identity: the one who decides is neither the requester nor the last one to change
- * the spec — nor holds an API token that either of them minted (the minter saw it, so could use it).
+ * Four eyes, by person: the one who decides is neither the requester nor the last one to change
+ * the spec, holds no token in their line of minters, did not mint the approver's own token, and is
+ * not under the same root person (`domain/lineage.ts`): a chain of minted tokens is one person.
  * Subjects are identities: API tokens and OIDC users (`<issuer>#<sub>`) never share one.
  */
 function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
-  const { subject, mintedBy } = ctx.principal;
+  const approver = { subject: ctx.principal.subject, lineage: lineageOf(ctx.principal) };
   const deny = (rule: string, detail: string, message: string) => {
-    throw new NdcError("NDC_ERR_SELF_APPROVAL", detail, [{ field: "approver", rule, message, value: subject }], {
+    throw new NdcError("NDC_ERR_SELF_APPROVAL", detail, [{ field: "approver", rule, message, value: approver.subject }], {
       denied: { org: env.org, target: `environment ${env.org}/${env.name}`, reason: rule },
     });
   };
-  if (env.requestedBy === subject) {
-    deny("approver-not-requester", `${subject} requested ${env.org}/${env.name} and cannot also decide on it; another operator must`, "the approver must not be the requester (four-eyes rule)");
-  }
-  if (env.modifiedBy === subject) {
-    deny("approver-not-modifier", `${subject} last changed ${env.org}/${env.name} and cannot also decide on it; another operator must`, "the approver must not be the last one to change the request (four-eyes rule)");
-  }
-  if (mintedBy !== undefined && (mintedBy === env.requestedBy || mintedBy === env.modifiedBy)) {
-    deny("approver-token-minted-by-requester", `${subject}'s token was minted by ${mintedBy}, who requested or last changed ${env.org}/${env.name}; an operator with a token of their own must decide`, "the approver's token must not be minted by the requester or the last modifier (four-eyes rule)");
+  const authors: readonly [string, string, Lineage, "requester" | "modifier"][] = [
+    [env.requestedBy, "requested", env.requestedLineage, "requester"],
+    [env.modifiedBy, "last changed", env.modifiedLineage, "modifier"],
+  ];
+  for (const [subject, did, lineage, who] of authors) {
+    const shared = sharedPerson(approver, { subject, lineage });
+    if (shared === "same-subject") {
+      deny(`approver-not-${who}`, `${approver.subject} ${did} ${env.org}/${env.name} and cannot also decide on it; another operator must`, who === "requester" ? "the approver must not be the requester (four-eyes rule)" : "the approver must not be the last one to change the request (four-eyes rule)");
+    }
+    if (shared === "author-holds-token") {
+      deny("approver-token-minted-by-requester", `${approver.subject}'s token was minted by ${subject} (or a token of theirs), who ${did} ${env.org}/${env.name}; an operator with a token of their own must decide`, "the approver's token must not be minted by the requester or the last modifier, directly or down a chain of minted tokens (four-eyes rule)");
+    }
+    if (shared === "holds-author-token") {
+      deny("approver-minted-requester-token", `${approver.subject} minted the token of ${subject} (directly or down a chain), who ${did} ${env.org}/${env.name}, so could have acted as them; another operator must decide`, "the approver must not have minted the requester's or the last modifier's token (four-eyes rule)");
+    }
+    if (shared === "same-root") {
+      deny("approver-same-root", `${approver.subject} and ${subject}, who ${did} ${env.org}/${env.name}, both act for ${lineage.root} (their tokens trace back to one person); an operator of another person must decide`, "the approver and the requester or last modifier must not trace back to the same person (four-eyes rule)");
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { POLICY, type EnvironmentSpec } from "../../model/index.ts";
-import { bringsNewWork, holdsCapacity } from "../domain/index.ts";
+import { bringsNewWork, holdsCapacity, ownLineage, type Lineage } from "../domain/index.ts";
 import type { Actor, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
 import { conditionsAfter, type Condition } from "./conditions.ts";
 import { transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
@@ -20,6 +20,8 @@ export interface TransitionChanges {
   readonly pendingChange?: PendingChange | null;
   /** Who last changed the spec. @default the actor when `spec` or `pendingChange` is set, else unchanged */
   readonly modifiedBy?: string;
+  /** Who stands behind the last modifier. @default with `modifiedBy`: the actor's, when it becomes the modifier */
+  readonly modifiedLineage?: Lineage;
   /** Release the lease held by this owner as part of the transition (provisioner). */
   readonly releaseLease?: boolean;
   readonly observedGeneration?: number;
@@ -40,6 +42,7 @@ export function planTransition(current: EnvironmentRecord, event: LifecycleEvent
   const to = nextPhaseOf(current.phase, event);
   const newWork = changes.spec !== undefined || (bringsNewWork(to) && to !== current.phase);
   const retentionDays = options.retentionDays ?? POLICY.retentionDays.days;
+  const authored = changes.modifiedBy === undefined && (changes.spec !== undefined || Boolean(changes.pendingChange));
   return {
     phase: to,
     generation: current.generation + (newWork ? 1 : 0),
@@ -49,7 +52,8 @@ export function planTransition(current: EnvironmentRecord, event: LifecycleEvent
     approvedBy: changes.approvedBy ?? current.approvedBy,
     reason: changes.reason === undefined ? current.reason : changes.reason,
     // A spec change makes its author the last modifier, whoever requested it.
-    modifiedBy: changes.modifiedBy ?? (changes.spec !== undefined || changes.pendingChange ? actor.subject : current.modifiedBy),
+    modifiedBy: changes.modifiedBy ?? (authored ? actor.subject : current.modifiedBy),
+    modifiedLineage: changes.modifiedLineage ?? (authored ? (actor.lineage ?? ownLineage(actor.subject)) : current.modifiedLineage),
     pendingChange: changes.pendingChange === undefined ? current.pendingChange : changes.pendingChange,
     retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
     observedGeneration: changes.observedGeneration ?? current.observedGeneration,

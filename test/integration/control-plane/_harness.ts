@@ -105,13 +105,14 @@ export async function startTestApp(backend: Backend, options: Partial<AppOptions
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
       ...(body === undefined ? {} : typeof body === "string" ? { payload: body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } } : { payload: body as object }),
     });
-  const mintWith = async (by: string, subject: string, role: string, org?: string): Promise<string> => {
-    const res = await call("POST", "/v1/tokens", by, { subject, role, ...(org ? { org } : {}) });
+  const mintWith = async (by: string, subject: string, role: string, org?: string, expiresIn?: string): Promise<string> => {
+    const res = await call("POST", "/v1/tokens", by, { subject, role, ...(org ? { org } : {}), ...(expiresIn ? { expiresIn } : {}) });
     if (res.statusCode !== 201) throw new Error(`minting ${subject}: ${res.statusCode} ${res.body}`);
     return (res.json() as { token: string }).token;
   };
   // The bootstrap token mints the first platform admin and is retired; that admin mints the rest.
-  const admin = await mintWith(BOOTSTRAP, "admin", "platform-admin");
+  // A year, the longest: tokens it mints may not outlive it.
+  const admin = await mintWith(BOOTSTRAP, "admin", "platform-admin", undefined, "365d");
   const mint = (subject: string, role: string, org?: string) => mintWith(admin, subject, role, org);
   const tokens: Tokens = {
     admin,
