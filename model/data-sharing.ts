@@ -200,3 +200,39 @@ export function nextAgreementState(state: AgreementState, decision: "accept" | "
       return state === "Offered" || state === "AwaitingApproval" || state === "Approved" ? "Revoked" : undefined;
   }
 }
+
+/** A decision on an agreement. */
+export const AGREEMENT_DECISIONS = ["accept", "decline", "approve", "reject", "revoke"] as const;
+export type AgreementDecision = (typeof AGREEMENT_DECISIONS)[number];
+
+/** Who takes each decision: the consumer organization accepts, an operator approves, any of the three may revoke. */
+export const AGREEMENT_DECIDERS: Readonly<Record<AgreementDecision, readonly ("provider" | "consumer" | "operator")[]>> = {
+  accept: ["consumer"],
+  decline: ["consumer"],
+  approve: ["operator"],
+  reject: ["operator"],
+  revoke: ["provider", "consumer", "operator"],
+};
+
+/** What enforcing an agreement needs to know of each environment: its phase and the sites it is placed on. */
+export interface SharingPlacement {
+  readonly phase: string;
+  readonly sites: readonly string[];
+}
+
+/**
+ * The sites where an agreement's NetworkPolicies must exist at `now`: those of its sites that hold
+ * both environments, while it is in force; none otherwise (offered, awaiting approval, not yet
+ * valid, expired, revoked, or either environment decommissioned).
+ */
+export function enforcementSites(a: Pick<AgreementRecordView, "state" | "offer" | "sites">, provider: SharingPlacement | undefined, consumer: SharingPlacement | undefined, now: Date): string[] {
+  if (!provider || !consumer || agreementStatus(a, provider.phase, consumer.phase, now) !== "InForce") return [];
+  return a.sites.filter((s) => provider.sites.includes(s) && consumer.sites.includes(s));
+}
+
+/** The next instant after `now` at which time alone changes what an approved agreement is (validFrom, validUntil). */
+export function nextValidityChange(a: Pick<AgreementRecordView, "state" | "offer">, now: Date): Date | undefined {
+  if (a.state !== "Approved") return undefined;
+  const next = [Date.parse(a.offer.validFrom), Date.parse(a.offer.validUntil)].filter((t) => t > now.getTime()).sort((x, y) => x - y)[0];
+  return next === undefined ? undefined : new Date(next);
+}

@@ -72,6 +72,9 @@ export const LABELS = {
   managedBy: "app.kubernetes.io/managed-by",
 } as const;
 
+/** On a data-sharing NetworkPolicy only: the agreement's id (so the provisioner finds every one of them). */
+export const SHARING_AGREEMENT_LABEL = "ndc.gov.vn/sharing-agreement";
+
 /** Annotation keys. */
 export const ANNOTATIONS = {
   displayName: "ndc.gov.vn/display-name",

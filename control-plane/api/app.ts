@@ -6,7 +6,7 @@ import { POLICY, type Platform, type Policy } from "../../model/index.ts";
 import { createAuthenticator, type AuthOptions } from "../auth/index.ts";
 import { createMetrics, installMetrics, type ControlPlaneMetrics } from "../metrics/index.ts";
 import type { Store } from "../store/index.ts";
-import { EnvironmentRequests } from "../workflow/index.ts";
+import { EnvironmentRequests, SharingAgreements } from "../workflow/index.ts";
 import { approvalRoutes } from "./approvals.ts";
 import { anchorAuditHead, type AnchorOutcome } from "../audit/index.ts";
 import { auditRoutes, type AuditCheckpointOptions } from "./audit.ts";
@@ -18,6 +18,7 @@ import { identityRoutes } from "./identity.ts";
 import { portalRoutes, type PortalRoutesOptions } from "../portal/index.ts";
 import { platformRoutes } from "./platform-info.ts";
 import { reportRoutes } from "./reports.ts";
+import { sharingRoutes } from "./sharing-agreements.ts";
 import { installProblemHandler } from "./problem-handler.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { typeboxValidatorCompiler } from "./_validator-compiler.ts";
@@ -63,6 +64,7 @@ declare module "fastify" {
     ndc: {
       readonly metrics: ControlPlaneMetrics;
       readonly requests: EnvironmentRequests;
+      readonly agreements: SharingAgreements;
       readonly store: Store;
       readonly platform: Platform;
       /** Every route registered (method, URL pattern), HEAD excluded: what the OpenAPI document must cover. */
@@ -118,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const metrics = createMetrics({ store, platform, defaultMetrics: options.defaultMetrics ?? true });
   const requests = new EnvironmentRequests({ store, platform, policy: options.policy ?? POLICY });
+  const agreements = new SharingAgreements({ store, platform, policy: options.policy ?? POLICY, work: requests.work });
 
   installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }));
   await app.register(swagger, {
@@ -130,7 +133,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "an API token (POST /v1/tokens) or an OIDC access token" } } },
       security: [{ bearer: [] }],
-      tags: ["environments", "approvals", "organizations", "sites", "audit", "tokens", "reports", "operations"].map((name) => ({ name })),
+      tags: ["environments", "approvals", "organizations", "sites", "sharing", "audit", "tokens", "reports", "operations"].map((name) => ({ name })),
     },
   });
   if (options.rateLimit !== false) {
@@ -161,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(environmentRoutes, { requests, store, now });
   await app.register(approvalRoutes, { requests, now });
   await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint });
+  await app.register(sharingRoutes, { agreements, store, now });
   await app.register(reportRoutes, { store, platform, policy: options.policy ?? POLICY, now });
   const checkpoint = options.auditCheckpoint;
   const anchorAudit = async (): Promise<AnchorOutcome | undefined> => {
@@ -180,6 +184,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },
     async () => app.swagger(),
   );
-  app.decorate("ndc", { metrics, requests, store, platform, routes, anchorAudit });
+  app.decorate("ndc", { metrics, requests, agreements, store, platform, routes, anchorAudit });
   return app;
 }

@@ -153,6 +153,37 @@ ALTER TABLE environments ADD COLUMN requested_lineage TEXT;
 ALTER TABLE environments ADD COLUMN modified_lineage TEXT;
 `,
   },
+  {
+    version: 6,
+    name: "data-sharing agreements between organizations",
+    sql: `
+CREATE TABLE sharing_agreements (
+  id TEXT PRIMARY KEY,
+  provider_org TEXT NOT NULL,
+  name TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  consumer_org TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  state TEXT NOT NULL,
+  operator_approval_required INTEGER NOT NULL,
+  approval_reasons TEXT NOT NULL,
+  sites TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  offered_by TEXT NOT NULL,
+  accepted_by TEXT,
+  decided_by TEXT,
+  revoked_by TEXT,
+  reason TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX sharing_agreements_name ON sharing_agreements (provider_org, name);
+-- The NetworkPolicy name ndc-share-<provider>-<name> must be unique on the platform too.
+CREATE UNIQUE INDEX sharing_agreements_policy ON sharing_agreements (policy_id);
+CREATE INDEX sharing_agreements_consumer ON sharing_agreements (consumer_org, name);
+CREATE INDEX sharing_agreements_state ON sharing_agreements (state);
+`,
+  },
 ];
 
 /**

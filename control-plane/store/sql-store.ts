@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { EnvironmentSpec, Zone } from "../../model/index.ts";
+import type { AgreementState, EnvironmentSpec, SharingOffer, Zone } from "../../model/index.ts";
 import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
 import { GONE_PHASES, legacyLineage, ownLineage, phaseInSql, WORK_PHASES, type Condition, type Lineage, type Phase } from "../domain/index.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
 import { migrate } from "./migrations.ts";
 import type {
   Actor,
+  AgreementRecord,
+  AgreementWrite,
+  ListAgreementsQuery,
+  NewAgreement,
   ClaimOptions,
   CommitmentRow,
   EnvironmentRecord,
@@ -218,6 +222,65 @@ class SqlReader {
   async countAudit(): Promise<number> {
     return Number((await this.db.get("SELECT COUNT(*) AS n FROM audit_records"))?.n ?? 0);
   }
+
+  async getAgreement(providerOrg: string, name: string): Promise<AgreementRecord | undefined> {
+    const r = await this.db.get("SELECT * FROM sharing_agreements WHERE provider_org = ? AND name = ?", [providerOrg, name]);
+    return r ? agreementFromRow(r) : undefined;
+  }
+
+  async getAgreementByPolicyId(policyId: string): Promise<AgreementRecord | undefined> {
+    const r = await this.db.get("SELECT * FROM sharing_agreements WHERE policy_id = ?", [policyId]);
+    return r ? agreementFromRow(r) : undefined;
+  }
+
+  async listAgreements(q: ListAgreementsQuery): Promise<AgreementRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.org !== undefined) {
+      where.push("(provider_org = ? OR consumer_org = ?)");
+      params.push(q.org, q.org);
+    }
+    if (q.states) {
+      if (q.states.length === 0) return [];
+      where.push(`state IN (${placeholders(q.states.length)})`);
+      params.push(...q.states);
+    }
+    if (q.after) {
+      where.push("(provider_org > ? OR (provider_org = ? AND name > ?))");
+      params.push(q.after[0], q.after[0], q.after[1]);
+    }
+    params.push(q.limit);
+    const rows = await this.db.all(`SELECT * FROM sharing_agreements ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY provider_org, name LIMIT ?`, params);
+    return rows.map(agreementFromRow);
+  }
+}
+
+function agreementFromRow(r: Row): AgreementRecord {
+  return {
+    id: String(r.id),
+    providerOrg: String(r.provider_org),
+    name: String(r.name),
+    policyId: String(r.policy_id),
+    consumerOrg: String(r.consumer_org),
+    offer: parse<SharingOffer>(r.offer),
+    state: String(r.state) as AgreementState,
+    operatorApprovalRequired: Number(r.operator_approval_required) === 1,
+    approvalReasons: parse<string[]>(r.approval_reasons),
+    sites: parse<string[]>(r.sites),
+    version: Number(r.version),
+    offeredBy: String(r.offered_by),
+    acceptedBy: str(r.accepted_by),
+    decidedBy: str(r.decided_by),
+    revokedBy: str(r.revoked_by),
+    reason: str(r.reason),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
+  };
+}
+
+/** What an audit record keeps of an agreement. */
+function agreementState(a: AgreementRecord): Record<string, unknown> {
+  return { state: a.state, version: a.version, offer: a.offer, sites: a.sites, operatorApprovalRequired: a.operatorApprovalRequired, approvalReasons: a.approvalReasons, acceptedBy: a.acceptedBy, decidedBy: a.decidedBy, revokedBy: a.revokedBy, reason: a.reason };
 }
 
 function auditFromRow(r: Row): AuditRecord {
@@ -260,6 +323,22 @@ function tokenFromRow(r: Row): TokenRecord {
 /** What an audit record keeps of an environment: enough to see what changed. */
 function auditState(e: EnvironmentRecord): Record<string, unknown> {
   return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason, ...(e.pendingChange ? { pendingSpec: e.pendingChange.spec } : {}) };
+}
+
+/** The audit record of an agreement's step: under the provider's organization, naming the consumer. */
+function agreementAudit(a: AgreementRecord, action: string, before: AgreementRecord | null, actor: Actor): AuditEntry {
+  return {
+    actor: actor.subject,
+    actorRole: actor.role ?? null,
+    action,
+    outcome: "allowed",
+    org: a.providerOrg,
+    target: `sharing-agreement ${a.providerOrg}/${a.name}`,
+    requestId: actor.requestId ?? null,
+    before: before ? agreementState(before) : null,
+    after: agreementState(a),
+    detail: { consumer: `${a.consumerOrg}/${a.offer.consumer.environment}`, provider: `${a.providerOrg}/${a.offer.providerEnvironment}` },
+  };
 }
 
 class SqlTx extends SqlReader implements StoreTx {
@@ -403,6 +482,30 @@ class SqlTx extends SqlReader implements StoreTx {
       cascaded.push(...level);
     }
     return { token: tokenFromRow((await this.db.get("SELECT * FROM api_tokens WHERE id = ?", [id]))!), cascaded };
+  }
+
+  async insertAgreement(a: NewAgreement, actor: Actor, now: string): Promise<AgreementRecord> {
+    const id = randomUUID();
+    await this.db.run(
+      `INSERT INTO sharing_agreements (id, provider_org, name, policy_id, consumer_org, offer, state, operator_approval_required, approval_reasons, sites, version, offered_by, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      [id, a.providerOrg, a.name, a.policyId, a.consumerOrg, json(a.offer), a.state, a.operatorApprovalRequired ? 1 : 0, json(a.approvalReasons), json(a.sites), a.offeredBy, now, now],
+    );
+    const record = (await this.getAgreement(a.providerOrg, a.name))!;
+    await this.appendAudit(agreementAudit(record, "sharing.offer", null, actor), now);
+    return record;
+  }
+
+  async writeAgreement(current: AgreementRecord, c: AgreementWrite, actor: Actor, now: string): Promise<AgreementRecord | undefined> {
+    const changed = await this.db.run(
+      `UPDATE sharing_agreements SET state = ?, operator_approval_required = ?, approval_reasons = ?, sites = ?, accepted_by = ?, decided_by = ?, revoked_by = ?, reason = ?, version = version + 1, updated_at = ?
+       WHERE id = ? AND version = ?`,
+      [c.state, c.operatorApprovalRequired ? 1 : 0, json(c.approvalReasons), json(c.sites), c.acceptedBy, c.decidedBy, c.revokedBy, c.reason, now, current.id, current.version],
+    );
+    if (changed === 0) return undefined;
+    const updated = (await this.getAgreement(current.providerOrg, current.name))!;
+    await this.appendAudit(agreementAudit(updated, c.action, current, actor), now);
+    return updated;
   }
 
   async appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord> {

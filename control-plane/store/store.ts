@@ -1,4 +1,4 @@
-import type { Commitment, EnvironmentPlan, EnvironmentSpec } from "../../model/index.ts";
+import type { AgreementState, Commitment, EnvironmentPlan, EnvironmentSpec, SharingOffer } from "../../model/index.ts";
 import type { AuditEntry, AuditRecord, AuditVerification } from "../audit/index.ts";
 import type { Condition, Lineage, Phase } from "../domain/index.ts";
 
@@ -170,6 +170,58 @@ export interface IdempotencyRecord {
   readonly environmentId: string;
 }
 
+/** A data-sharing agreement as stored: the provider's offer, the decisions taken and where it applies. */
+export interface AgreementRecord {
+  readonly id: string;
+  readonly providerOrg: string;
+  readonly name: string;
+  /** The NetworkPolicies are `ndc-share-<policyId>`; unique on the platform. */
+  readonly policyId: string;
+  readonly consumerOrg: string;
+  readonly offer: SharingOffer;
+  readonly state: AgreementState;
+  readonly operatorApprovalRequired: boolean;
+  readonly approvalReasons: readonly string[];
+  /** Sites where it applies (those holding both environments when it was last checked). */
+  readonly sites: readonly string[];
+  /** Bumped on every decision; the ETag. */
+  readonly version: number;
+  readonly offeredBy: string;
+  readonly acceptedBy: string | null;
+  /** The operator who approved or rejected it. */
+  readonly decidedBy: string | null;
+  readonly revokedBy: string | null;
+  /** Why it was declined, rejected or revoked. */
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type NewAgreement = Omit<AgreementRecord, "id" | "version" | "acceptedBy" | "decidedBy" | "revokedBy" | "reason" | "createdAt" | "updatedAt">;
+
+/** A decision the workflow worked out, written under optimistic concurrency with its audit record. */
+export interface AgreementWrite {
+  readonly state: AgreementState;
+  readonly operatorApprovalRequired: boolean;
+  readonly approvalReasons: readonly string[];
+  readonly sites: readonly string[];
+  readonly acceptedBy: string | null;
+  readonly decidedBy: string | null;
+  readonly revokedBy: string | null;
+  readonly reason: string | null;
+  /** e.g. `sharing.accept` */
+  readonly action: string;
+}
+
+export interface ListAgreementsQuery {
+  /** Agreements this organization provides or consumes; all when omitted. */
+  readonly org?: string;
+  readonly states?: readonly AgreementState[];
+  readonly limit: number;
+  /** `[providerOrg, name]` of the last item of the previous page. */
+  readonly after?: readonly [string, string];
+}
+
 /** Reads available inside and outside a transaction. */
 export interface StoreReader {
   getEnvironment(org: string, name: string): Promise<EnvironmentRecord | undefined>;
@@ -189,6 +241,11 @@ export interface StoreReader {
   /** Allowed audit records of these actions, oldest first, of these organizations (all when omitted): a report's history. */
   listAuditByActions(actions: readonly string[], orgs?: readonly string[]): Promise<AuditRecord[]>;
   countAudit(): Promise<number>;
+  getAgreement(providerOrg: string, name: string): Promise<AgreementRecord | undefined>;
+  /** The agreement whose NetworkPolicies are `ndc-share-<policyId>`. */
+  getAgreementByPolicyId(policyId: string): Promise<AgreementRecord | undefined>;
+  /** Ordered by provider organization and name. */
+  listAgreements(query: ListAgreementsQuery): Promise<AgreementRecord[]>;
 }
 
 /** Writes: only inside `Store.transaction`, so they commit or roll back together. */
@@ -219,6 +276,10 @@ export interface StoreTx extends StoreReader {
   revokeToken(id: string, now: string): Promise<{ token: TokenRecord; cascaded: string[] } | undefined>;
   /** Appends to the hash chain (serialized by a lock held to commit). */
   appendAudit(entry: AuditEntry, now: string): Promise<AuditRecord>;
+  /** Inserts an agreement (version 1) and audits the offer. */
+  insertAgreement(agreement: NewAgreement, actor: Actor, now: string): Promise<AgreementRecord>;
+  /** Writes a decision if the agreement is still at `current.version`, with its audit record; undefined when it moved on. */
+  writeAgreement(current: AgreementRecord, change: AgreementWrite, actor: Actor, now: string): Promise<AgreementRecord | undefined>;
 }
 
 /** A unit of work the provisioner claimed: the environment, leased to `owner` until `leaseExpiresAt`. */

@@ -6,3 +6,4 @@ export * from "./work-announcer.ts";
 export * from "./auto-approval.ts";
 export * from "./spec-patch.ts";
 export * from "./environment-requests.ts";
+export * from "./sharing-agreements.ts";

@@ -1,5 +1,5 @@
 import type { EnvironmentPlan } from "../admission.ts";
-import { ANNOTATIONS, DEDICATED_TAINT_KEY, LABELS, namespaceName, RESTRICTED_POD_SECURITY } from "../names.ts";
+import { ANNOTATIONS, SHARING_AGREEMENT_LABEL, DEDICATED_TAINT_KEY, LABELS, namespaceName, RESTRICTED_POD_SECURITY } from "../names.ts";
 import { POLICY, type Policy, type Zone } from "../policy.ts";
 import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
@@ -96,10 +96,15 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
     serviceAccount,
     { apiVersion: "v1", kind: "ResourceQuota", metadata: meta(OBJECT_NAMES.quota), spec: { hard: quotaHard(plan, site, policy) } },
     { apiVersion: "v1", kind: "LimitRange", metadata: meta(OBJECT_NAMES.limits), spec: { limits: limitRanges(plan, policy) } },
-    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) => networkPolicyObject(p, meta(p.name))),
+    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) => networkPolicyObject(p, p.agreement ? { ...meta(p.name), labels: { ...common, [SHARING_AGREEMENT_LABEL]: p.agreement } } : meta(p.name))),
     ...roleBindings(plan).map(({ name, roleRef, subjects }) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta(name), roleRef, subjects })),
   ];
   return objects;
+}
+
+/** The NetworkPolicy of a sharing agreement, in the provider's and in the consumer's namespace. A contract like OBJECT_NAMES. */
+export function sharingPolicyName(agreementId: string): string {
+  return `ndc-share-${agreementId}`;
 }
 
 /** The PodNodeSelector annotation: pods land on their zone's nodes, and on the pool when dedicated. */
@@ -157,10 +162,10 @@ function limitRanges(plan: EnvironmentPlan, policy: Policy): unknown[] {
 }
 
 /** Default deny both ways, then each allowed flow as its own named policy. */
-function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgreement[], policy: Policy): NamedPolicy[] {
+function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgreement[], policy: Policy): (NamedPolicy & { agreement?: string })[] {
   const { spec, org } = plan.environment;
   const zone = spec.zone;
-  const policies: NamedPolicy[] = [defaultDenyPolicy(), dnsEgressPolicy(policy), sameNamespacePolicy()];
+  const policies: (NamedPolicy & { agreement?: string })[] = [defaultDenyPolicy(), dnsEgressPolicy(policy), sameNamespacePolicy()];
 
   // The zone matrix, within the organization. mgmt and secops flows have their own policies below.
   const levelsFrom = (min: number) => [1, 2, 3, 4, 5].filter((l) => l >= min).map(String);
@@ -209,16 +214,16 @@ function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgre
     const peerPorts = [{ protocol: a.protocol, port: a.port }];
     if (same(a.provider)) {
       const peer = namespaceName(a.consumer.org, a.consumer.environment);
-      policies.push(netpol(`ndc-share-${a.id}`, {
+      policies.push({ ...netpol(sharingPolicyName(a.id), {
         policyTypes: ["Ingress"],
         ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
-      }));
+      }), agreement: a.id });
     } else if (same(a.consumer)) {
       const peer = namespaceName(a.provider.org, a.provider.environment);
-      policies.push(netpol(`ndc-share-${a.id}`, {
+      policies.push({ ...netpol(sharingPolicyName(a.id), {
         policyTypes: ["Egress"],
         egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
-      }));
+      }), agreement: a.id });
     }
   }
   return policies;

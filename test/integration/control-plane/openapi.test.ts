@@ -61,6 +61,12 @@ describe("GET /openapi.json", () => {
     "GET /v1/organizations/{org}/usage",
     "GET /v1/usage",
     "GET /v1/capacity/roadmap",
+    "POST /v1/organizations/{org}/sharing-agreements",
+    "GET /v1/organizations/{org}/sharing-agreements",
+    "GET /v1/organizations/{org}/sharing-agreements/{name}",
+    "POST /v1/organizations/{org}/sharing-agreements/{name}/accept",
+    "POST /v1/organizations/{org}/sharing-agreements/{name}/approve",
+    "POST /v1/organizations/{org}/sharing-agreements/{name}/revoke",
   ])("has the contract route %s (DESIGN.md section 6)", (route) => {
     const [method, path] = route.split(" ") as [string, string];
     expect(doc.paths[path]?.[method.toLowerCase()]).toBeDefined();

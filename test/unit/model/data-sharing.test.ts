@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { agreementStatus, builderAgreement, evaluateSharingOffer, nextAgreementState, ValidationError, type SharingOffer, type SharingParty } from "../../../model/index.ts";
+import { agreementStatus, builderAgreement, enforcementSites, evaluateSharingOffer, nextValidityChange, nextAgreementState, ValidationError, type SharingOffer, type SharingParty } from "../../../model/index.ts";
 
 const NOW = new Date("2026-12-02T00:00:00Z");
 const offer = (o: Partial<SharingOffer> = {}): SharingOffer => ({
@@ -120,5 +120,31 @@ describe("builderAgreement", () => {
       protocol: "TCP",
       approvedBy: { provider: true, consumer: true, operator: true },
     });
+  });
+});
+
+describe("enforcementSites", () => {
+  const approved = { state: "Approved" as const, offer: offer(), sites: ["ndc1", "ndc2"] };
+  test("in force: the agreement's sites that still hold both environments", () => {
+    expect(enforcementSites(approved, { phase: "Ready", sites: ["ndc1", "ndc2"] }, { phase: "Ready", sites: ["ndc2"] }, NOW)).toEqual(["ndc2"]);
+  });
+  test.each([
+    ["awaiting approval", { ...approved, state: "AwaitingApproval" as const }, "Ready", "Ready", NOW],
+    ["revoked", { ...approved, state: "Revoked" as const }, "Ready", "Ready", NOW],
+    ["the consumer decommissioned", approved, "Ready", "Decommissioning", NOW],
+    ["expired", approved, "Ready", "Ready", new Date("2027-12-01T00:00:00+07:00")],
+    ["not yet valid", approved, "Ready", "Ready", new Date("2026-11-30T00:00:00+07:00")],
+  ])("none when %s", (_why, a, providerPhase, consumerPhase, now) => {
+    expect(enforcementSites(a, { phase: providerPhase, sites: ["ndc1", "ndc2"] }, { phase: consumerPhase, sites: ["ndc1", "ndc2"] }, now)).toEqual([]);
+  });
+});
+
+describe("nextValidityChange", () => {
+  test("the start while scheduled, the end while valid, nothing after it or before approval", () => {
+    const approved = { state: "Approved" as const, offer: offer() };
+    expect(nextValidityChange(approved, new Date("2026-11-01T00:00:00Z"))).toEqual(new Date("2026-11-30T17:00:00Z"));
+    expect(nextValidityChange(approved, NOW)).toEqual(new Date("2027-11-30T17:00:00Z"));
+    expect(nextValidityChange(approved, new Date("2028-01-01T00:00:00Z"))).toBeUndefined();
+    expect(nextValidityChange({ ...approved, state: "Offered" }, NOW)).toBeUndefined();
   });
 });
