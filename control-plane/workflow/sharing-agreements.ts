@@ -12,8 +12,8 @@ import {
   type SharingOffer,
   type SharingParty,
 } from "../../model/index.ts";
-import type { Principal } from "../auth/index.ts";
-import { NdcError } from "../domain/index.ts";
+import { lineageOf, type Principal } from "../auth/index.ts";
+import { NdcError, ownLineage, sharedPerson } from "../domain/index.ts";
 import type { AgreementRecord, EnvironmentRecord, StoreReader, Store, StoreTx } from "../store/index.ts";
 import type { RequestContext } from "./environment-requests.ts";
 import type { WorkAnnouncer } from "./work-announcer.ts";
@@ -185,7 +185,8 @@ function checkDecider(principal: Principal, a: AgreementRecord, decision: Agreem
   }
   if (decision === "approve" || decision === "reject") {
     const involved = [a.offeredBy, a.acceptedBy].filter((s): s is string => s !== null);
-    if (involved.includes(principal.subject) || (principal.mintedBy !== undefined && involved.includes(principal.mintedBy))) {
+    const approver = { subject: principal.subject, lineage: lineageOf(principal) };
+    if (involved.some((subject) => sharedPerson(approver, { subject, lineage: ownLineage(subject) }) !== undefined)) {
       throw new NdcError("NDC_ERR_SELF_APPROVAL", `${principal.subject} offered or accepted ${a.providerOrg}/${a.name} (or holds a token one of them minted) and cannot also decide on it; another operator must`, [
         { field: "approver", rule: "approver-not-party", message: "the approver must be neither the one who offered nor the one who accepted (four-eyes rule)", value: principal.subject },
       ], { denied: { org: a.providerOrg, target, reason: "approver-not-party" } });
