@@ -18,15 +18,18 @@ export interface Service {
   readonly url: string;
   readonly process: ChildProcess;
   readonly admin: string;
+  /** The SQLite folder (NDC_DATA_DIR). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
 /** control-plane/server.ts on a fresh SQLite file, site `local`; `env` adds e.g. NDC_KUBECONFIG_LOCAL. */
 export async function startService(env: Record<string, string> = {}): Promise<Service> {
   const port = await freeLoopbackPort();
+  const dataDir = env.NDC_DATA_DIR ?? mkdtempSync(join(tmpdir(), "ndc-portal-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(repo, "control-plane/server.ts")], {
     cwd: repo,
-    env: { ...process.env, NDC_DATA_DIR: mkdtempSync(join(tmpdir(), "ndc-portal-")), ...env, PORT: String(port), HOST: "127.0.0.1", NDC_BOOTSTRAP_TOKEN: BOOTSTRAP, NDC_SITES: "local", LOG_LEVEL: "warn" },
+    env: { ...process.env, ...env, NDC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", NDC_BOOTSTRAP_TOKEN: BOOTSTRAP, NDC_SITES: "local", LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -37,6 +40,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
     url,
     process: child,
     admin: first.body.token,
+    dataDir,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

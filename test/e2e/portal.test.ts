@@ -1,5 +1,7 @@
 // The web portal in real headless Chromium (Debian's chromium, driven by playwright-core) against
 // the real service (control-plane/server.ts on SQLite), which bundles the portal when it starts.
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { api, launchBrowser, mint, seriousViolations, signIn, startService, type Service } from "./_portal.ts";
@@ -9,6 +11,7 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 let service: Service;
 let browser: Browser;
 const tokens: Record<"an" | "binh" | "oanh" | "kiem", string> = { an: "", binh: "", oanh: "", kiem: "" };
+const DOCS = join(import.meta.dirname, "../../docs");
 const contexts: BrowserContext[] = [];
 
 /** A fresh browser tab (own sessionStorage) that records every URL it requests. */
@@ -154,5 +157,252 @@ describe("portal: sign-in and the requester's list", () => {
     expect(text).not.toContain("Hồ sơ sức khỏe điện tử");
     expect(text).not.toContain("byt-ho-so-suc-khoe");
     expect(urls.some((u) => u.endsWith("/v1/organizations/byt/environments/ho-so-suc-khoe"))).toBe(true);
+  });
+});
+
+/** Marks the document; the mark survives any update made without reloading, and only those. */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { notReloaded?: boolean }).notReloaded = true));
+}
+async function stillSameDocument(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true);
+}
+const text = async (page: Page, selector: string) => (await page.locator(selector).textContent())?.trim();
+
+describe("portal: the request form", () => {
+  test("portal: a bad request shows each rule's message next to its field, in Vietnamese and in English; the blocking rule is explained before submitting", async () => {
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.an);
+    await page.getByRole("link", { name: "Yêu cầu môi trường", exact: true }).click();
+    await page.getByRole("heading", { name: "Yêu cầu môi trường mới" }).waitFor();
+
+    // Shape errors (400): the name has diacritics, owners and purpose are empty.
+    await page.getByLabel("Tên môi trường *").fill("Hồ sơ");
+    await page.getByRole("button", { name: "Gửi yêu cầu" }).click();
+    await page.getByTestId("error-summary").waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("error-summary");
+    expect(await text(page, "[data-field-error=name]")).toBe("Chỉ dùng chữ thường không dấu (a–z), số và dấu gạch ngang; bắt đầu bằng chữ cái.");
+    expect(await text(page, "[data-field-error=owners]")).toBe("Trường này là bắt buộc.");
+    expect(await text(page, "[data-field-error=purpose]")).toBe("Trường này là bắt buộc.");
+    expect(await page.getByLabel("Tên môi trường *").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Tên môi trường *").getAttribute("aria-describedby")).toBe("name-hint name-error");
+
+    await page.getByTestId("language").click();
+    expect(await text(page, "[data-field-error=name]")).toBe("Use lowercase letters without diacritics (a–z), digits and hyphens; start with a letter.");
+    expect(await text(page, "[data-field-error=owners]")).toBe("This field is required.");
+    await page.getByTestId("language").click();
+
+    // A placement rule (422): important data in the application zone. Explained before submitting…
+    await page.getByLabel("Tên môi trường *").fill("he-thong-benh-an");
+    await page.getByLabel("Nhóm chủ sở hữu *").fill("byt-platform-admins");
+    await page.getByLabel("Mục đích sử dụng *").fill("Hệ thống bệnh án điện tử");
+    await page.getByLabel("Phân loại dữ liệu *").selectOption("important");
+    await page.getByLabel("Cấp độ an toàn hệ thống thông tin *").selectOption("3");
+    const rule = "Dữ liệu quan trọng chỉ được đặt ở Vùng dữ liệu (data) hoặc Vùng hạn chế (restricted).";
+    expect(await text(page, "[data-field-rules=zone]")).toBe(rule);
+    expect(await page.getByLabel("Vùng *").getAttribute("aria-describedby")).toBe("zone-rules");
+    // …and refused by the API with the same rule, shown on the zone field.
+    await page.getByRole("button", { name: "Gửi yêu cầu" }).click();
+    await page.locator("[data-field-error=zone]").waitFor();
+    expect(await text(page, "[data-field-error=zone]")).toBe(rule);
+    expect(await page.locator("[data-field-error]").count()).toBe(1);
+    await page.screenshot({ path: join(DOCS, "portal-request-form.png"), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByTestId("language").click();
+    expect(await text(page, "[data-field-error=zone]")).toBe("Important data may only be placed in Data zone (data) or Restricted zone (restricted).");
+    expect(await text(page, "[data-field-rules=zone]")).toBe("Important data may only be placed in Data zone (data) or Restricted zone (restricted).");
+    await page.getByTestId("language").click();
+
+    await page.getByLabel("Vùng *").selectOption("data");
+    expect(await page.locator("[data-field-rules=zone]").count()).toBe(0);
+    await page.getByRole("button", { name: "Gửi yêu cầu" }).click();
+    await page.getByRole("heading", { name: "Môi trường byt/he-thong-benh-an" }).waitFor();
+    expect(await text(page, ".phase-line [data-phase]")).toBe("Chờ phê duyệt");
+    const stored = await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/he-thong-benh-an");
+    expect(stored.body).toMatchObject({ phase: "AwaitingApproval", zone: "data", dataClass: "important", securityLevel: 3, purpose: "Hệ thống bệnh án điện tử", owners: ["byt-platform-admins"] });
+  });
+
+  test("portal: a request made with the keyboard alone", async () => {
+    const { page } = await tab();
+    await page.goto(`${service.url}/`);
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 60; i++) {
+        if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+        await page.keyboard.press("Tab");
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo("#token");
+    await page.keyboard.type(tokens.binh);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Môi trường của tổ chức" }).waitFor();
+    await tabTo('a[href="#/request"]');
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Yêu cầu môi trường mới" }).waitFor();
+    await tabTo("#name");
+    await page.keyboard.type("ban-do-so");
+    await tabTo("#stage");
+    await page.keyboard.press("ArrowDown"); // dev -> test
+    expect(await page.locator("#stage").inputValue()).toBe("test");
+    await tabTo("#owners");
+    await page.keyboard.type("hanoi-platform-admins");
+    await tabTo("#purpose");
+    await page.keyboard.type("Bản đồ số Thủ đô");
+    await tabTo('button[type="submit"]');
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Môi trường hanoi/ban-do-so" }).waitFor();
+    const stored = await api(service.url, tokens.binh, "GET", "/v1/organizations/hanoi/environments/ban-do-so");
+    expect(stored.body).toMatchObject({ stage: "test", purpose: "Bản đồ số Thủ đô", sites: { local: {} } });
+  });
+});
+
+describe("portal: approvals, follow-up, resize and decommission", () => {
+  test("portal: an operator approves with a comment from the queue (If-Match); the requester's page shows it without reloading", async () => {
+    const requester = await tab();
+    await signIn(requester.page, service.url, tokens.an);
+    await requester.page.goto(`${service.url}/#/environments/byt/he-thong-benh-an`);
+    await requester.page.getByRole("heading", { name: "Môi trường byt/he-thong-benh-an" }).waitFor();
+    expect(await text(requester.page, ".phase-line [data-phase]")).toBe("Chờ phê duyệt");
+    await markDocument(requester.page);
+
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.oanh);
+    await page.getByRole("heading", { name: "Hàng đợi phê duyệt" }).waitFor();
+    const card = page.locator('[data-request="byt/he-thong-benh-an"]');
+    await card.waitFor();
+    expect(await card.getByTestId("reason").textContent()).toContain("important");
+    await page.screenshot({ path: join(DOCS, "portal-approval-queue.png"), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Đồng ý: vùng dữ liệu, cấp độ 3.");
+    await card.getByRole("button", { name: "Phê duyệt" }).click();
+    await page.getByRole("status").filter({ hasText: "Đã phê duyệt byt/he-thong-benh-an." }).waitFor();
+    await card.waitFor({ state: "detached" });
+
+    await requester.page.locator('.phase-line [data-phase="Approved"], .phase-line [data-phase="Provisioning"], .phase-line [data-phase="Ready"]').waitFor({ timeout: 10_000 });
+    expect(await stillSameDocument(requester.page)).toBe(true);
+    const audit = await api(service.url, tokens.kiem, "GET", "/v1/audit?action=environment.approve&target=environment%20byt%2Fhe-thong-benh-an");
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.body.items[0].actor).toBe("oanh.le");
+    expect(JSON.stringify(audit.body.items[0])).toContain("Đồng ý: vùng dữ liệu, cấp độ 3.");
+  });
+
+  test("portal: an operator rejects with a reason; the requester reads it", async () => {
+    const made = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec("thu-nghiem-prod", "Thử nghiệm"), stage: "staging", owners: ["byt-platform-admins"] });
+    expect(made.body.phase).toBe("AwaitingApproval");
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.oanh);
+    const card = page.locator('[data-request="byt/thu-nghiem-prod"]');
+    await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Chưa có đánh giá tác động.");
+    await card.getByRole("button", { name: "Từ chối" }).click();
+    await page.getByRole("status").filter({ hasText: "Đã từ chối byt/thu-nghiem-prod." }).waitFor();
+
+    const requester = await tab();
+    await signIn(requester.page, service.url, tokens.an);
+    await requester.page.goto(`${service.url}/#/environments/byt/thu-nghiem-prod`);
+    await requester.page.locator('.phase-line [data-phase="Rejected"]').waitFor();
+    expect(await text(requester.page, ".phase-line [data-phase]")).toBe("Bị từ chối");
+    expect(await requester.page.locator("dl.summary").textContent()).toContain("Chưa có đánh giá tác động.");
+  });
+
+  test("portal: resize shows the API's error on the field, then applies; decommission asks for the name first", async () => {
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.an);
+    await page.goto(`${service.url}/#/environments/byt/ho-so-suc-khoe`);
+    await page.getByRole("heading", { name: "Môi trường byt/ho-so-suc-khoe" }).waitFor();
+    const before = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+
+    await page.getByLabel("CPU (lõi) *").fill("hai lõi");
+    await page.getByRole("button", { name: "Gửi thay đổi" }).click();
+    await page.locator("[data-field-error=resize-cpu]").waitFor();
+    expect(await text(page, "[data-field-error=resize-cpu]")).toBe("Phải là một lượng hợp lệ, ví dụ 8, 500m, 32Gi.");
+    await page.getByLabel("CPU (lõi) *").fill("2");
+    await page.getByRole("button", { name: "Gửi thay đổi" }).click();
+    await page.getByRole("status").filter({ hasText: "Đã gửi thay đổi" }).waitFor();
+    const resized = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+    expect(resized.version).toBeGreaterThan(before.version);
+    expect(resized.pendingChange?.spec.resources.cpu ?? resized.resources.cpu).toBe("2");
+
+    await page.getByRole("button", { name: "Ngừng sử dụng môi trường…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Xác nhận ngừng sử dụng ho-so-suc-khoe" });
+    await dialog.waitFor();
+    await dialog.getByLabel("Tên môi trường").fill("ho-so");
+    await dialog.getByRole("button", { name: "Ngừng sử dụng" }).click();
+    expect(await text(page, "[data-field-error=confirm-name]")).toBe("Tên nhập vào không khớp với ho-so-suc-khoe.");
+    expect((await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body.phase).toBe(resized.phase);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByRole("button", { name: "Ngừng sử dụng môi trường…" }).click();
+    await dialog.getByLabel("Tên môi trường").fill("ho-so-suc-khoe");
+    await dialog.getByRole("button", { name: "Ngừng sử dụng" }).click();
+    await page.getByRole("status").filter({ hasText: "Đã gửi yêu cầu ngừng sử dụng." }).waitFor();
+    const after = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+    expect(["Decommissioning", "Retained"]).toContain(after.phase);
+    await page.locator(`.phase-line [data-phase="${after.phase}"]`).waitFor();
+  });
+});
+
+describe("portal: operators' and auditors' pages", () => {
+  test("portal: sites and capacity per pool and storage tier", async () => {
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.oanh);
+    await page.getByRole("link", { name: "Trung tâm và năng lực" }).click();
+    await page.getByRole("heading", { name: "Trung tâm dữ liệu và năng lực" }).waitFor();
+    expect(await text(page, '[data-site="local"] td >> nth=0')).toBe("đang hoạt động");
+    const pools = page.locator('[data-capacity="local"] tbody tr');
+    await pools.first().waitFor();
+    // stacks/Pulumi.local.yaml: general 4 nodes x 8 cores x overcommit 4 = 128 cores, 4 x 32Gi = 128Gi.
+    const general = (await pools.filter({ hasText: "general" }).textContent())!;
+    expect(general).toContain("general (Dùng chung)");
+    expect(general).toMatch(/ \/ 128 \(/);
+    expect(general).toMatch(/ \/ 128Gi \(/);
+    expect(await pools.filter({ hasText: "secure" }).textContent()).toContain("secure (Riêng)");
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  test("portal: the audit trail with filters, and the chain verified; an organization's auditor sees its own records only", async () => {
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.kiem);
+    await page.getByRole("heading", { name: "Nhật ký kiểm toán" }).waitFor();
+    await page.getByLabel("Hành động").fill("environment.approve");
+    await page.getByRole("button", { name: "Lọc" }).click();
+    await page.locator("table.audit tbody tr").first().waitFor();
+    const actions = await page.locator("table.audit tbody tr td:nth-child(4)").allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(["environment.approve"]));
+    await page.getByLabel("Kết quả").selectOption("denied");
+    await page.getByLabel("Hành động").fill("");
+    await page.getByRole("button", { name: "Lọc" }).click();
+    await page.locator("table.audit tbody tr td:nth-child(5)").first().waitFor();
+    expect(new Set(await page.locator("table.audit tbody tr td:nth-child(5)").allTextContents())).toEqual(new Set(["bị từ chối"]));
+    await page.getByRole("button", { name: "Kiểm tra tính toàn vẹn của chuỗi" }).click();
+    const verified = (await api(service.url, tokens.kiem, "GET", "/v1/audit/verify")).body;
+    await page.getByTestId("verification").waitFor();
+    expect(await text(page, "[data-testid=verification] p")).toMatch(/^Chuỗi nhật ký toàn vẹn: đã kiểm tra \d+ bản ghi\.$/);
+    expect(Number(/(\d+)/.exec((await text(page, "[data-testid=verification] p"))!)![1])).toBeGreaterThanOrEqual(verified.checked - 5);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    const byt = await mint(service, "kiem.byt", "auditor", "byt");
+    const scoped = await tab();
+    await signIn(scoped.page, service.url, byt);
+    await scoped.page.getByRole("heading", { name: "Nhật ký kiểm toán" }).waitFor();
+    await scoped.page.locator("table.audit tbody tr").first().waitFor();
+    expect(new Set(await scoped.page.locator("table.audit tbody tr td:nth-child(7)").allTextContents())).toEqual(new Set(["byt"]));
+    expect(await scoped.page.locator("main").textContent()).not.toContain("hanoi");
+    expect(await text(scoped.page, "main section > p")).toBe("Chỉ kiểm toán viên cấp nền tảng mới kiểm tra được toàn bộ chuỗi.");
+  });
+
+  test("portal: a record edited in the database shows as a broken chain, naming the record", async () => {
+    const db = new DatabaseSync(join(service.dataDir, "ndc.sqlite"));
+    const row = db.prepare("SELECT seq FROM audit_records ORDER BY seq LIMIT 1 OFFSET 2").get() as { seq: number };
+    db.prepare("UPDATE audit_records SET actor = 'mallory' WHERE seq = ?").run(row.seq);
+    db.close();
+    const { page } = await tab();
+    await signIn(page, service.url, tokens.kiem);
+    await page.getByRole("button", { name: "Kiểm tra tính toàn vẹn của chuỗi" }).click();
+    await page.getByTestId("verification").waitFor();
+    expect(await text(page, "[data-testid=verification] p")).toMatch(/^Chuỗi nhật ký bị phá vỡ: 1 vấn đề trong \d+ bản ghi\.$/);
+    expect(await text(page, "[data-testid=verification] li")).toBe(`Bản ghi ${row.seq}: bị sửa`);
+    await page.getByTestId("language").click();
+    expect(await text(page, "[data-testid=verification] li")).toBe(`Record ${row.seq}: edited`);
   });
 });

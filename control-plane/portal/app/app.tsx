@@ -43,6 +43,11 @@ interface NavItem {
   readonly key: MessageKey;
 }
 
+/** The first page: the queue for operators, the trail for auditors, the environments for the rest. */
+function homeOf(me: Identity): NavItem["page"] {
+  return isOperator(me) ? "approvals" : me.roles.includes("auditor") ? "audit" : "environments";
+}
+
 function navFor(me: Identity): NavItem[] {
   const items: NavItem[] = [];
   if (isOperator(me)) items.push({ page: "approvals", key: "nav.approvals" });
@@ -104,8 +109,7 @@ export function App() {
   if (!token || !me) {
     content = token ? <p role="status">{t("app.loading")}</p> : <SignIn lang={lang} notice={notice} onSignedIn={(tok, who) => (session.signIn(tok), setNotice(null), setMe(who), setToken(tok))} />;
   } else {
-    const home = isOperator(me) ? "approvals" : me.roles.includes("auditor") && me.org === null ? "audit" : "environments";
-    const page = route.page === "home" ? home : route.page;
+    const page = route.page === "home" ? homeOf(me) : route.page;
     content =
       route.page === "environment" ? <EnvironmentPage org={route.org} name={route.name} key={`${route.org}/${route.name}`} />
       : page === "environments" ? <EnvironmentsPage />
@@ -115,7 +119,7 @@ export function App() {
       : page === "audit" ? <AuditPage />
       : <h1 tabIndex={-1}>{t("app.notFound")}</h1>;
   }
-  const current = route.page === "home" && me ? (isOperator(me) ? "approvals" : "environments") : route.page === "environment" ? "environments" : route.page;
+  const current = route.page === "home" && me ? homeOf(me) : route.page === "environment" ? "environments" : route.page;
 
   return (
     <>

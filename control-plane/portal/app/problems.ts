@@ -43,6 +43,9 @@ const number = (message: string) => /(\d+)/.exec(message)?.[1] ?? "?";
 export function explainIssue(lang: Lang, issue: ProblemIssue, spec: SubmittedSpec = {}): string {
   const cls = spec.dataClass && spec.personalData ? effectiveDataClass(spec.dataClass, spec.personalData, spec.personalDataSubjects, POLICY) : undefined;
   const clsText = (c: DataClass | undefined) => (c ? translateValue(lang, "dataClass", c) : "?");
+  const empty = issue.value === "" || (Array.isArray(issue.value) && issue.value.length === 0);
+  // An empty text or list breaks "min-length 1"/"min-items 1": for a person, the field is required.
+  if (empty && (issue.rule === "min-length" || issue.rule === "min-items")) return translate(lang, "error.required");
   switch (issue.rule) {
     case "required":
       return translate(lang, "error.required");

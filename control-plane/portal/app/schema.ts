@@ -20,11 +20,13 @@ export interface RequestSchema {
   readonly maxLength: Readonly<Record<string, number>>;
 }
 
-/** The allowed values of a field: `enum`, or `anyOf` of `const` (TypeBox unions of literals). */
+/** The allowed values of a field: `enum`, or `anyOf` of single values (unions of literals). */
 export function choicesOf(schema: JsonSchema | undefined): (string | number)[] | undefined {
   if (!schema) return undefined;
   if (schema.enum) return [...(schema.enum as (string | number)[])];
-  if (schema.anyOf && schema.anyOf.every((s) => s.const !== undefined)) return schema.anyOf.map((s) => s.const as string | number);
+  // TypeBox writes a literal as `const`; @fastify/swagger's OpenAPI 3 output as a one-value `enum`.
+  const single = (s: JsonSchema) => (s.const !== undefined ? [s.const] : s.enum?.length === 1 ? s.enum : undefined);
+  if (schema.anyOf && schema.anyOf.every((s) => single(s) !== undefined)) return schema.anyOf.map((s) => single(s)![0] as string | number);
   return undefined;
 }
 

@@ -14,6 +14,8 @@ export function EnvironmentPage(props: { org: string; name: string }) {
   const path = `/v1/organizations/${encodeURIComponent(props.org)}/environments/${encodeURIComponent(props.name)}`;
   const [env, setEnv] = useState<Environment | null>(null);
   const [missing, setMissing] = useState(false);
+  // Said at page level: the panel that caused it may disappear with the new phase.
+  const [notice, setNotice] = useState<string | null>(null);
 
   const load = async () => {
     try {
@@ -47,6 +49,7 @@ export function EnvironmentPage(props: { org: string; name: string }) {
       <p class="phase-line">
         {t("envs.phase")}: <PhaseBadge lang={lang} phase={env.phase} />
       </p>
+      {notice && <Notice kind="ok">{notice}</Notice>}
       {env.pendingChange && <Notice kind="ok">{t("env.pendingChange")}</Notice>}
       {env.retainUntil && <p>{t("env.retainUntil", { date: formatDate(lang, env.retainUntil) })}</p>}
       <h2>{t("env.summary")}</h2>
@@ -140,7 +143,7 @@ export function EnvironmentPage(props: { org: string; name: string }) {
         </>
       )}
       {canWrite && CHANGEABLE.includes(env.phase) && <Resize env={env} path={path} onChanged={setEnv} />}
-      {canWrite && !["Retained", "Deleted", "Rejected", "Decommissioning", "AwaitingDecommission"].includes(env.phase) && <Decommission env={env} path={path} onChanged={setEnv} />}
+      {canWrite && !["Retained", "Deleted", "Rejected", "Decommissioning", "AwaitingDecommission"].includes(env.phase) && <Decommission env={env} path={path} onChanged={(e) => (setEnv(e), setNotice(t("env.decommissioned")))} />}
     </section>
   );
 }
@@ -190,7 +193,6 @@ function Decommission(props: { env: Environment; path: string; onChanged: (env: 
   const [typed, setTyped] = useState("");
   const [mismatch, setMismatch] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const [done, setDone] = useState(false);
   const { name } = props.env;
 
   const confirm = async (e: Event) => {
@@ -202,7 +204,6 @@ function Decommission(props: { env: Environment; path: string; onChanged: (env: 
     try {
       const r = await call<Environment>(token, "DELETE", props.path, { ifMatch: props.env.version });
       dialog.current?.close();
-      setDone(true);
       props.onChanged(r.body);
     } catch (err) {
       if (err instanceof ApiError) setProblem(err.problem);
@@ -212,7 +213,6 @@ function Decommission(props: { env: Environment; path: string; onChanged: (env: 
     <div class="panel danger">
       <h2>{t("env.decommissionTitle")}</h2>
       <p>{t("env.decommissionIntro")}</p>
-      {done && <Notice kind="ok">{t("env.decommissioned")}</Notice>}
       <button type="button" class="danger" onClick={() => (setTyped(""), setMismatch(false), setProblem(null), dialog.current?.showModal())}>
         {t("env.decommission")}
       </button>

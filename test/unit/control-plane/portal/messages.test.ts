@@ -58,6 +58,12 @@ describe("explainIssue", () => {
     expect(explainIssue("vi", { field: "x", rule: "brand-new-rule", message: "is wrong" })).toBe("Không hợp lệ (brand-new-rule). is wrong");
   });
 
+  test("an empty text or list is said to be required", () => {
+    expect(explainIssue("vi", { field: "purpose", rule: "min-length", message: "must be at least 1 characters", value: "" })).toBe("Trường này là bắt buộc.");
+    expect(explainIssue("en", { field: "owners", rule: "min-items", message: "needs at least 1 item(s)", value: [] })).toBe("This field is required.");
+    expect(explainIssue("en", { field: "owners", rule: "min-items", message: "needs at least 2 item(s)", value: ["a"] })).toBe("Needs at least 2 item(s).");
+  });
+
   test("schema rules take their figure from the message", () => {
     expect(explainIssue("en", { field: "purpose", rule: "max-length", message: "must be at most 500 characters" })).toBe("At most 500 characters.");
   });
@@ -113,6 +119,8 @@ describe("requestSchemaFrom", () => {
     } } } } } } } };
     expect(requestSchemaFrom(doc)).toEqual({ required: ["name"], choices: { stage: ["dev", "prod"], securityLevel: [1, 2] }, maxLength: { name: 50 } });
     expect(choicesOf({ type: "string" })).toBeUndefined();
+    // As GET /openapi.json writes a union of literals.
+    expect(choicesOf({ anyOf: [{ type: "string", enum: ["other"] }, { type: "string", enum: ["core"] }] })).toEqual(["other", "core"]);
   });
 
   test("fails when the document has no such body", () => {
