@@ -8,6 +8,7 @@ export * from "./environment-spec.ts";
 export * from "./site-config.ts";
 export * from "./platform.ts";
 export * from "./data-classification.ts";
+export * from "./protection-downgrade.ts";
 export * from "./zone-flows.ts";
 export * from "./tenant-groups.ts";
 export * from "./admission.ts";

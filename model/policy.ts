@@ -108,6 +108,12 @@ export interface Policy {
   };
   /** Environments whose decommission waits for an operator (and names the version, If-Match). */
   readonly decommissionApproval: { readonly source: Source; readonly stages: readonly Stage[]; readonly dataClasses: readonly DataClass[] };
+  /**
+   * A change that lowers an environment's stage, security level or (effective) data class waits for
+   * an operator when the live environment is of these stages or data classes, or when its live spec
+   * needed an operator to approve it (`whenLiveNeedsOperator`): policy may not undo a human decision.
+   */
+  readonly downgradeApproval: { readonly source: Source; readonly stages: readonly Stage[]; readonly dataClasses: readonly DataClass[]; readonly whenLiveNeedsOperator: boolean };
   /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
   readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
   /** Where data may be kept: every site, replica, log sink and key store inside Vietnam. */
@@ -229,6 +235,16 @@ export const POLICY: Policy = {
     source: { law: "platform policy: four eyes on taking production services and core data offline", confirmed: false },
     stages: ["prod"],
     dataClasses: ["core"],
+  },
+  downgradeApproval: {
+    // Lowering the stage, level or class of a production service or core data is the first step
+    // of taking it offline unseen (a prod environment patched to dev would be approved by policy,
+    // then decommissioned without the operator prod needs), and it lowers the controls on data an
+    // operator approved as classified. Only an operator undoes an operator's decision.
+    source: { law: "platform policy: four eyes on lowering the protection of production services and core data (as decommissionApproval)", confirmed: false },
+    stages: ["prod"],
+    dataClasses: ["core"],
+    whenLiveNeedsOperator: true,
   },
   apiTokenLifetime: {
     // A token that never expires outlives the person or system it was given to; a year at most

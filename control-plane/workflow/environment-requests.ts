@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   admitEnvironment,
   commitmentsOf,
+  downgradeReasons,
   landingNamespaceName,
   namespaceName,
   POLICY,
@@ -10,6 +11,7 @@ import {
   type EnvironmentSpec,
   type Platform,
   type Policy,
+  type Protections,
 } from "../../model/index.ts";
 import { canonicalJson } from "../audit/index.ts";
 import { isGone, NdcError, needsWork } from "../domain/index.ts";
@@ -136,8 +138,11 @@ export class EnvironmentRequests {
         await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
         return (await tx.getEnvironmentById(env.id))!;
       }
-      // Approved before: the change is decided like a new request, by policy or by an operator.
-      const decision = autoApprovalDecision(plan, this.policy);
+      // Approved before: the change is decided like a new request, by policy or by an operator —
+      // and one that lowers what an operator approved (stage, level, class) always by an operator.
+      const asNew = autoApprovalDecision(plan, this.policy);
+      const lowered = downgradeReasons(protectionsOf(env.spec, env.plan), protectionsOf(spec, plan), !autoApprovalDecision(livePlan(env), this.policy).approve, this.policy);
+      const decision = { approve: asNew.approve && lowered.length === 0, reasons: [...asNew.reasons, ...lowered] };
       if (decision.approve) {
         const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan), pendingChange: null, approvedBy: "policy:auto-approval" });
         if (!next) throw versionConflict(env);
@@ -164,14 +169,17 @@ export class EnvironmentRequests {
   async decommission(ctx: RequestContext, org: string, name: string, ifMatch?: number): Promise<EnvironmentRecord> {
     const env = await this.get(org, name);
     const rule = this.policy.decommissionApproval;
-    const guarded = env.phase !== "AwaitingApproval" && (rule.stages.includes(env.spec.stage) || rule.dataClasses.includes(env.plan.dataClass));
+    // The strictest of the live spec and a change waiting beside it: a pending move to prod is guarded too.
+    const specs = [{ spec: env.spec, plan: env.plan }, ...(env.pendingChange ? [env.pendingChange] : [])];
+    const strict = specs.find((s) => rule.stages.includes(s.spec.stage) || rule.dataClasses.includes(s.plan.dataClass));
+    const guarded = env.phase !== "AwaitingApproval" && strict !== undefined;
     if (guarded && ifMatch === undefined) {
-      const message = `must name the version you reviewed, e.g. If-Match: "${env.version}": decommissioning a ${env.spec.stage} environment with ${env.plan.dataClass} data needs it`;
+      const message = `must name the version you reviewed, e.g. If-Match: "${env.version}": decommissioning a ${strict!.spec.stage} environment with ${strict!.plan.dataClass} data needs it`;
       throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `environment ${org}/${name}: ${message}`, [{ field: "header.if-match", rule: "decommission-version-required", message, value: null }]);
     }
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
     if (guarded && env.phase !== "Decommissioning") {
-      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, modifiedLineage: lineageOf(ctx.principal), reason: `decommission needs an operator: stage ${env.spec.stage}, ${env.plan.dataClass} data (policy decommissionApproval)` });
+      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, modifiedLineage: lineageOf(ctx.principal), reason: `decommission needs an operator: stage ${strict!.spec.stage}, ${strict!.plan.dataClass} data${strict!.spec === env.spec ? "" : " (the change waiting for approval)"} (policy decommissionApproval)` });
     }
     const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
     return this.move(ctx, env, event, {});
@@ -293,6 +301,16 @@ export class EnvironmentRequests {
       );
     }
   }
+}
+
+/** The protections of a spec as admitted (the effective data class is the plan's). */
+function protectionsOf(spec: EnvironmentSpec, plan: StoredPlan): Protections {
+  return { stage: spec.stage, securityLevel: spec.securityLevel, dataClass: plan.dataClass };
+}
+
+/** The live spec's plan as admission returned it, to ask auto-approval whether it needed an operator. */
+function livePlan(env: EnvironmentRecord): EnvironmentPlan {
+  return { ...env.plan, environment: { org: env.org, spec: env.spec }, namespace: env.namespace };
 }
 
 /** What an environment holds at each site for one of its specs (the stored plan with the record's names). */

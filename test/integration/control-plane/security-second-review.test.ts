@@ -2,6 +2,9 @@
 // hole proven closed through the HTTP API on SQLite and PostgreSQL. A refused request names the field
 // and the rule and leaves the store as it was.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { testSpec } from "../../../model/testing.ts";
+import { applyTransition } from "../../../control-plane/workflow/index.ts";
+import type { LifecycleEvent } from "../../../control-plane/workflow/index.ts";
 import { BACKENDS, prodSpec, snapshot, startTestApp, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
@@ -33,6 +36,22 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
     return res.json() as { token: string; id: string; expiresAt: string };
   };
   const versionOf = async (name: string) => String((await t.call("GET", `${ENVS}/${name}`, t.tokens.admin)).json().version);
+  const get = async (name: string) => (await t.call("GET", `${ENVS}/${name}`, t.tokens.admin)).json();
+  /** The provisioner's part, through the store interface it uses: one lifecycle event. */
+  const provisioner = async (name: string, event: LifecycleEvent) => {
+    const env = await t.store.getEnvironment("byt", name);
+    const next = await t.store.transaction([], (tx) => applyTransition(tx, env!.id, env!.version, event, { subject: "provisioner" }, new Date().toISOString(), { observedGeneration: env!.generation }));
+    expect(next, `${event} on ${name} (${env!.phase})`).toBeDefined();
+    return next!;
+  };
+  /** A prod environment alice asked for, oscar approved and the provisioner built. */
+  const readyProd = async (name: string, overrides: Parameters<typeof prodSpec>[0] = {}) => {
+    expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name, ...overrides }))).statusCode).toBe(201);
+    expect((await t.decide("approve", `${ENVS}/${name}`, t.tokens.oscar)).statusCode).toBe(200);
+    await provisioner(name, "start-provisioning");
+    return provisioner(name, "provisioned");
+  };
+  const ifMatch = (version: number | string) => ({ "if-match": `"${version}"` });
 
   describe("item 1: four eyes hold across a chain of minted tokens", () => {
     // pam is a platform admin the installation's admin handed a token to: a person of her own.
@@ -136,6 +155,58 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       const confined = (await mint(t.tokens.admin, { subject: "byt-admin", role: "platform-admin", org: "byt" })).token;
       await refused(422, "org", "same-organization", () => t.call("POST", "/v1/tokens", confined, { subject: "x-ops", role: "operator", org: "bct" }));
       await refused(422, "org", "same-organization", () => t.call("POST", "/v1/tokens", confined, { subject: "x-ops", role: "operator" }));
+    });
+  });
+
+  describe("item 2: lowering what an operator approved needs an operator; decommission looks at the strictest spec", () => {
+    /** A change within auto-approval on its own: dev, level 1, small. */
+    const toDev = { stage: "dev", securityLevel: 1 } as const;
+
+    test("a built prod environment patched to dev waits for an operator, and its decommission still needs one", async () => {
+      const ready = await readyProd("down-prod");
+      const patched = await t.call("PATCH", `${ENVS}/down-prod`, t.tokens.alice, toDev, ifMatch(ready.version));
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.json()).toMatchObject({ phase: "Ready", stage: "prod", securityLevel: 3, pendingChange: { spec: { stage: "dev", securityLevel: 1 } } });
+      expect(patched.json().reason).toBe(
+        "change needs approval: lowers stage prod -> dev of an environment an operator approved (policy downgradeApproval); lowers securityLevel 3 -> 1 of an environment an operator approved (policy downgradeApproval)",
+      );
+      // The attack went on with a decommission that no longer looked like prod: it still does.
+      await refused(428, "header.if-match", "decommission-version-required", () => t.call("DELETE", `${ENVS}/down-prod`, t.tokens.alice));
+      const deleted = await t.call("DELETE", `${ENVS}/down-prod`, t.tokens.alice, undefined, ifMatch(patched.json().version));
+      expect(deleted.statusCode, deleted.body).toBe(202);
+      expect(deleted.json()).toMatchObject({ phase: "AwaitingDecommission", stage: "prod" });
+      expect(deleted.json().reason).toBe("decommission needs an operator: stage prod, other data (policy decommissionApproval)");
+    });
+
+    test("lowering only the security level of an operator-approved environment waits too; an operator's approval applies it", async () => {
+      const ready = await readyProd("down-level", { stage: "staging", securityLevel: 3 });
+      const patched = await t.call("PATCH", `${ENVS}/down-level`, t.tokens.alice, { securityLevel: 1, stage: "dev" }, ifMatch(ready.version));
+      expect(patched.json()).toMatchObject({ phase: "Ready", securityLevel: 3, pendingChange: { spec: { securityLevel: 1 } } });
+      expect(patched.json().reason).toContain("lowers securityLevel 3 -> 1 of an environment an operator approved (policy downgradeApproval)");
+      const decided = await t.decide("approve", `${ENVS}/down-level`, t.tokens.olga);
+      expect(decided.statusCode, decided.body).toBe(200);
+      expect(decided.json()).toMatchObject({ phase: "Updating", securityLevel: 1, stage: "dev", pendingChange: null, approvedBy: "olga" });
+    });
+
+    test("a dev environment policy approved is lowered from test to dev at once (nothing an operator decided)", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "down-test", stage: "test", securityLevel: 2 }));
+      expect(created.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
+      const patched = await t.call("PATCH", `${ENVS}/down-test`, t.tokens.alice, { stage: "dev", securityLevel: 1 }, ifMatch(created.json().version));
+      expect(patched.json()).toMatchObject({ phase: "Approved", stage: "dev", securityLevel: 1, pendingChange: null, approvedBy: "policy:auto-approval" });
+    });
+
+    test("a dev environment with a change to prod waiting needs If-Match and an operator to be decommissioned", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "up-pending" }));
+      await provisioner("up-pending", "start-provisioning");
+      const ready = await provisioner("up-pending", "provisioned");
+      expect(created.json().stage).toBe("dev");
+      const patched = await t.call("PATCH", `${ENVS}/up-pending`, t.tokens.alice, { stage: "prod", securityLevel: 3 }, ifMatch(ready.version));
+      expect(patched.json()).toMatchObject({ phase: "Ready", stage: "dev", pendingChange: { spec: { stage: "prod" } } });
+      const problem = await refused(428, "header.if-match", "decommission-version-required", () => t.call("DELETE", `${ENVS}/up-pending`, t.tokens.alice));
+      expect(problem.errors[0]!.message).toBe(`must name the version you reviewed, e.g. If-Match: "${patched.json().version}": decommissioning a prod environment with other data needs it`);
+      const deleted = await t.call("DELETE", `${ENVS}/up-pending`, t.tokens.alice, undefined, ifMatch(patched.json().version));
+      expect(deleted.json()).toMatchObject({ phase: "AwaitingDecommission" });
+      expect(deleted.json().reason).toBe("decommission needs an operator: stage prod, other data (the change waiting for approval) (policy decommissionApproval)");
     });
   });
 });
