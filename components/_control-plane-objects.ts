@@ -26,6 +26,9 @@ export { CONTROL_PLANE_NAME, CONTROL_PLANE_NAMESPACE };
  */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 
+/** Where the database Secret is mounted (the file `url` in it is DATABASE_URL_FILE). */
+const DATABASE_MOUNT = "/etc/ndc/database";
+
 /** Port the service listens on (its `PORT`). */
 export const CONTROL_PLANE_PORT = 8080;
 
@@ -41,8 +44,8 @@ export interface ControlPlaneObjectsInput {
  * The control plane as the site runs it: its namespace in `mgmt`, a ServiceAccount bound to the
  * model's least-privilege `ndc-control-plane` ClusterRole (never cluster-admin), the stack file it
  * admits against, a Deployment that passes Pod Security `restricted`, a Service, network policies
- * (default deny; API ingress from the gateway and mgmt; egress to DNS, the Kubernetes API, the
- * database and secops) and a PodDisruptionBudget.
+ * (default deny; API ingress from the gateway and mgmt; egress to DNS, the stack's API servers, the
+ * database and secops) and a PodDisruptionBudget. The database URL comes from a mounted Secret file.
  */
 export function controlPlaneObjects(input: ControlPlaneObjectsInput): KubernetesObject[] {
   const { config, stack } = input;
@@ -108,16 +111,28 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
                 { name: "NDC_SITES", value: stack },
                 // Provision this site through the pod's own ServiceAccount (bound to ndc-control-plane).
                 { name: "NDC_IN_CLUSTER_SITE", value: config.site.id },
-                // Several replicas share PostgreSQL (DESIGN.md 5); without the secret the service uses SQLite.
-                { name: "DATABASE_URL", valueFrom: { secretKeyRef: { name: "ndc-control-plane-database", key: "url", optional: true } } },
+                // Several replicas share PostgreSQL (DESIGN.md 5): its URL is read from the mounted
+                // Secret at start, never put in the environment (/proc/<pid>/environ, reports).
+                ...(cp.databaseSecret ? [{ name: "DATABASE_URL_FILE", value: `${DATABASE_MOUNT}/url` }] : []),
               ],
               readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
               livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
               resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [{ name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true }, { name: "data", mountPath: "/var/lib/ndc" }, { name: "tmp", mountPath: "/tmp" }],
+              volumeMounts: [
+                { name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true },
+                { name: "data", mountPath: "/var/lib/ndc" },
+                { name: "tmp", mountPath: "/tmp" },
+                ...(cp.databaseSecret ? [{ name: "database", mountPath: DATABASE_MOUNT, readOnly: true }] : []),
+              ],
             }],
-            volumes: [{ name: "stacks", configMap: { name: "ndc-stack" } }, { name: "data", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
+            volumes: [
+              { name: "stacks", configMap: { name: "ndc-stack" } },
+              { name: "data", emptyDir: {} },
+              { name: "tmp", emptyDir: {} },
+              // Readable by the service's group only (fsGroup), and only the key it needs.
+              ...(cp.databaseSecret ? [{ name: "database", secret: { secretName: cp.databaseSecret, items: [{ key: "url", path: "url" }], defaultMode: 0o440 } }] : []),
+            ],
           },
         },
       },
@@ -138,8 +153,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
         ports: [tcp(CONTROL_PLANE_PORT)],
       }],
     }),
-    // The Kubernetes API of each site is outside the pod network; its address is not known here.
-    netpol("ndc-allow-apiserver-egress", { policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(443), tcp(6443)] }] }),
+    // Only the API servers the stack names (this site's and its peers'), each on its own port.
+    ...(cp.apiServers ? [netpol("ndc-allow-apiserver-egress", { policyTypes: ["Egress"], egress: cp.apiServers.map((a) => ({ to: [{ ipBlock: { cidr: a.cidr } }], ports: [tcp(a.port)] })) })] : []),
     netpol("ndc-allow-database-egress", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: [tcp(5432)] }] }),
     netpol("ndc-allow-log-egress", {
       policyTypes: ["Egress"],

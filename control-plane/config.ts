@@ -29,7 +29,7 @@ export interface ServerConfig {
 }
 
 /**
- * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL, NDC_STACKS_DIR (stacks/),
+ * Reads PORT (8080), HOST (0.0.0.0), NDC_DATA_DIR (./.ndc), DATABASE_URL_FILE or DATABASE_URL, NDC_STACKS_DIR (stacks/),
  * NDC_SITES (comma list of stack names; default every `Pulumi.*.yaml`), NDC_BOOTSTRAP_TOKEN and
  * NDC_OIDC_ISSUER / NDC_OIDC_AUDIENCE / NDC_OIDC_JWKS_URL | NDC_OIDC_JWKS_FILE, NDC_OIDC_MAX_TOKEN_AGE_SECONDS (3600),
  * NDC_OIDC_ROLE_PREFIX (ndc:), NDC_RATE_LIMIT_PER_MINUTE (1200), NDC_TRUST_PROXY.
@@ -47,7 +47,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   return {
     port,
     host: env.HOST ?? "0.0.0.0",
-    store: env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.NDC_DATA_DIR ?? "./.ndc" },
+    store: databaseStore(env),
     stacksDir,
     stacks: names,
     platform,
@@ -79,6 +79,25 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
     return parseStackFile(readFileSync(file, "utf8"), file);
   });
   return { names: wanted, platform: assemblePlatform(stacks) };
+}
+
+/**
+ * PostgreSQL when DATABASE_URL_FILE (a file holding the URL, e.g. a mounted Secret, read at start) or
+ * DATABASE_URL is set, else SQLite under NDC_DATA_DIR. The file keeps the password out of the
+ * process environment (/proc/<pid>/environ, diagnostic reports, child processes).
+ */
+function databaseStore(env: NodeJS.ProcessEnv): OpenStoreOptions {
+  const file = env.DATABASE_URL_FILE;
+  if (file && env.DATABASE_URL) throw new Error("set DATABASE_URL_FILE or DATABASE_URL, not both (prefer DATABASE_URL_FILE: the password stays out of the environment)");
+  if (!file) return env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.NDC_DATA_DIR ?? "./.ndc" };
+  let url: string;
+  try {
+    url = readFileSync(file, "utf8").trim();
+  } catch (error) {
+    throw new Error(`DATABASE_URL_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); mount the database Secret there (key url)`);
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL_FILE ${file} must hold a postgres:// URL (it ${url ? "holds something else" : "is empty"})`);
+  return { databaseUrl: url };
 }
 
 function auditCheckpointFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "auditCheckpoint"> {

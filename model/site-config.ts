@@ -152,9 +152,27 @@ export const StaticEnvironmentSchema = Type.Composite([
   EnvironmentSpecSchema,
 ]);
 
+/** The site id of the developer's stack (`npm start`), the only one whose image may be a tag. */
+export const LOCAL_SITE_ID = "local";
+
 export const ControlPlaneConfigSchema = Type.Object(
   {
-    image: Type.String({ minLength: 1 }),
+    image: Type.String({ minLength: 1, description: "by digest (<repository>@sha256:<64 hex>, a tag may precede @) everywhere but the local stack: a tag can be pushed again" }),
+    databaseSecret: Type.Optional(
+      Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 253, description: "Secret in the control plane's namespace whose key `url` is the PostgreSQL URL, mounted read-only as a file (DATABASE_URL_FILE); without it the service keeps SQLite on its volume (one replica only)" }),
+    ),
+    apiServers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            cidr: Type.String({ pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$", description: "IPv4 CIDR of the API servers, e.g. 10.10.0.10/32" }),
+            port: Type.Integer({ minimum: 1, maximum: 65535 }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, description: "the Kubernetes API servers the control plane provisions (this site's and its peers'): its only egress besides DNS, its database and secops; required except on the local stack" },
+      ),
+    ),
     replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
     waitForReady: Type.Optional(
       Type.Boolean({ description: "wait for the Deployment to become ready on apply; false where no kubelet runs pods (local cluster); default true" }),

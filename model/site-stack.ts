@@ -5,7 +5,7 @@ import { checkSchema } from "./schema-check.ts";
 import { priceListIssues } from "./usage.ts";
 import { assemblePlatform } from "./platform.ts";
 import { parseBytes, parseCpuMillis } from "./quantity.ts";
-import { SiteStackConfigSchema, type SiteStackConfig } from "./site-config.ts";
+import { LOCAL_SITE_ID, SiteStackConfigSchema, type SiteStackConfig } from "./site-config.ts";
 import { namespaceName } from "./names.ts";
 import { IssueCollector, ValidationError } from "./validation-error.ts";
 
@@ -81,6 +81,7 @@ export function planStaticEnvironments(config: SiteStackConfig, source = "stack"
 function checkReferences(config: SiteStackConfig, issues: IssueCollector): void {
   const { site } = config;
   const at = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
+  checkControlPlane(config, issues);
   unique(site.computePools.map((p) => p.name), "site.computePools", "name", issues);
   unique(site.storageTiers.map((t) => t.name), "site.storageTiers", "name", issues);
   unique(site.storageTiers.map((t) => t.storageClass), "site.storageTiers", "storageClass", issues);
@@ -130,4 +131,21 @@ function unique(values: string[], path: string, key: string, issues: IssueCollec
 
 function positive(n: number | undefined): boolean {
   return n !== undefined && n > 0;
+}
+
+/** The control plane's image is pinned, its database shared by every replica, its egress bounded. */
+function checkControlPlane(config: SiteStackConfig, issues: IssueCollector): void {
+  const cp = config.controlPlane;
+  if (!cp) return;
+  const at = (path: string) => `${CONFIG_NAMESPACE}:controlPlane.${path}`;
+  const local = config.site.id === LOCAL_SITE_ID;
+  if (!local && !/@sha256:[0-9a-f]{64}$/.test(cp.image)) {
+    issues.add(at("image"), cp.image, "image-digest", "must name the image by digest (<repository>@sha256:<64 hex>): a tag can be pushed again with other contents");
+  }
+  if ((cp.replicas ?? 2) > 1 && !cp.databaseSecret) {
+    issues.add(at("databaseSecret"), undefined, "shared-database", `is required with ${cp.replicas ?? 2} replicas: they must share one PostgreSQL database (SQLite is per pod)`);
+  }
+  if (!local && !cp.apiServers) {
+    issues.add(at("apiServers"), undefined, "api-server-egress", "is required: the control plane may send only to its API servers (cidr and port of each), its database, DNS and secops");
+  }
 }

@@ -104,7 +104,11 @@ describe("landingObjects", () => {
 });
 
 describe("controlPlaneObjects", () => {
-  const config: SiteStackConfig = { ...testSiteStack(), controlPlane: { image: "registry.ndc1.ndc.gov.vn/ndc/control-plane:1" } };
+  const digest = `sha256:${"ab".repeat(32)}`;
+  const config: SiteStackConfig = {
+    ...testSiteStack(),
+    controlPlane: { image: `registry.ndc1.ndc.gov.vn/ndc/control-plane@${digest}`, databaseSecret: "ndc-db", apiServers: [{ cidr: "10.10.0.10/32", port: 6443 }, { cidr: "10.10.0.11/32", port: 443 }] },
+  };
   test("is nothing without ndc:controlPlane", () => {
     expect(controlPlaneObjects({ config: testSiteStack(), stack: "ndc1" })).toEqual([]);
   });
@@ -119,6 +123,39 @@ describe("controlPlaneObjects", () => {
     expect(Object.keys(get("ConfigMap").data)).toEqual(["Pulumi.ndc1-hoalac.yaml"]);
     expect(get("PodDisruptionBudget").spec.maxUnavailable).toBe(1);
   });
+  test("the database URL comes from the Secret mounted read-only as a file, never from the environment", () => {
+    const deployment = controlPlaneObjects({ config, stack: "ndc1-hoalac" }).find((o) => o.kind === "Deployment")! as Record<string, any>;
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.env).toContainEqual({ name: "DATABASE_URL_FILE", value: "/etc/ndc/database/url" });
+    expect(JSON.stringify(container.env)).not.toContain("DATABASE_URL\"");
+    expect(JSON.stringify(container.env)).not.toContain("secretKeyRef");
+    expect(container.volumeMounts).toContainEqual({ name: "database", mountPath: "/etc/ndc/database", readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: "database", secret: { secretName: "ndc-db", items: [{ key: "url", path: "url" }], defaultMode: 0o440 } });
+    expect(container.image).toBe(`registry.ndc1.ndc.gov.vn/ndc/control-plane@${digest}`);
+  });
+
+  test("without a database Secret (one replica, SQLite) nothing database-related is mounted", () => {
+    const one: SiteStackConfig = { ...config, controlPlane: { image: config.controlPlane!.image, replicas: 1, apiServers: config.controlPlane!.apiServers! } };
+    const pod = (controlPlaneObjects({ config: one, stack: "ndc1-hoalac" }).find((o) => o.kind === "Deployment")! as Record<string, any>).spec.template.spec;
+    expect(JSON.stringify(pod)).not.toContain("DATABASE_URL");
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(["stacks", "data", "tmp"]);
+  });
+
+  test("egress reaches only the configured API servers on their ports, never 0.0.0.0/0", () => {
+    const objects = controlPlaneObjects({ config, stack: "ndc1-hoalac" });
+    const apiserver = objects.find((o) => o.metadata.name === "ndc-allow-apiserver-egress")! as Record<string, any>;
+    expect(apiserver.spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ ipBlock: { cidr: "10.10.0.10/32" } }], ports: [{ protocol: "TCP", port: 6443 }] },
+        { to: [{ ipBlock: { cidr: "10.10.0.11/32" } }], ports: [{ protocol: "TCP", port: 443 }] },
+      ],
+    });
+    expect(JSON.stringify(objects)).not.toContain("0.0.0.0/0");
+  });
+
   test("the mounted stack file parses back to the same config", () => {
     expect(parseStackFile(stackFileText(config), "ndc-stack")).toEqual(config);
   });

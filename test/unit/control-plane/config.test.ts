@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { configFromEnv, loadPlatform } from "../../../control-plane/config.ts";
 
@@ -21,6 +24,16 @@ describe("configFromEnv", () => {
     expect(config.store).toEqual({ databaseUrl: "postgres://ndc@db/ndc" });
     expect(config.stacks).toEqual(["ndc1-hoalac", "ndc2"]);
     expect(config.auth).toEqual({ bootstrapToken: "a-long-enough-bootstrap-token", oidc: { issuer: "https://sso.example", audience: "ndc", jwksUrl: "https://sso.example/jwks" } });
+  });
+
+  test("DATABASE_URL_FILE: the URL is read from the file (a mounted Secret), so the password is not in the environment", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ndc-db-"));
+    writeFileSync(join(dir, "url"), "postgres://ndc:s3cret@db/ndc\n");
+    expect(configFromEnv({ DATABASE_URL_FILE: join(dir, "url") }).store).toEqual({ databaseUrl: "postgres://ndc:s3cret@db/ndc" });
+    writeFileSync(join(dir, "empty"), "");
+    expect(() => configFromEnv({ DATABASE_URL_FILE: join(dir, "empty") })).toThrow(`DATABASE_URL_FILE ${join(dir, "empty")} must hold a postgres:// URL (it is empty)`);
+    expect(() => configFromEnv({ DATABASE_URL_FILE: join(dir, "missing") })).toThrow(`DATABASE_URL_FILE ${join(dir, "missing")} cannot be read (ENOENT); mount the database Secret there (key url)`);
+    expect(() => configFromEnv({ DATABASE_URL_FILE: join(dir, "url"), DATABASE_URL: "postgres://x" })).toThrow("set DATABASE_URL_FILE or DATABASE_URL, not both");
   });
 
   test.each([

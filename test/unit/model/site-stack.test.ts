@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { stringify } from "yaml";
-import { parseStackFile, ValidationError, type SiteStackConfig } from "../../../model/index.ts";
+import { parseSiteStack, parseStackFile, ValidationError, type SiteStackConfig } from "../../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
 
 const FILE = "stacks/Pulumi.test.yaml";
@@ -63,5 +63,35 @@ describe("parseStackFile", () => {
 
   test("fails on YAML that does not parse, naming the file", () => {
     expect(() => parseStackFile("config:\n  ndc:site: [unclosed", FILE)).toThrow(`${FILE}: (file): is not valid YAML`);
+  });
+});
+
+describe("the control plane's stack config", () => {
+  const stack = (controlPlane: Record<string, unknown>, siteId = "ndc1") => ({ ...testSiteStack({ id: siteId }), controlPlane }) as unknown as Record<string, unknown>;
+  const digest = `registry.ndc1.ndc.gov.vn/ndc/control-plane:0.1.0@sha256:${"0f".repeat(32)}`;
+  const apiServers = [{ cidr: "10.10.0.10/32", port: 6443 }];
+  const issues = (values: Record<string, unknown>) => {
+    try {
+      parseSiteStack(values, "stacks/Pulumi.x.yaml");
+      return [];
+    } catch (error) {
+      return (error as ValidationError).issues.map((i) => `${i.field} ${i.rule}`);
+    }
+  };
+
+  test("a pinned image, a shared database for several replicas and named API servers pass", () => {
+    expect(issues(stack({ image: digest, replicas: 3, databaseSecret: "ndc-control-plane-database", apiServers }))).toEqual([]);
+  });
+
+  test.each([
+    ["a tag-only image", { image: "registry.ndc1.ndc.gov.vn/ndc/control-plane:0.1.0", replicas: 1, apiServers }, "ndc:controlPlane.image image-digest"],
+    ["several replicas without a database Secret", { image: digest, replicas: 2, apiServers }, "ndc:controlPlane.databaseSecret shared-database"],
+    ["no API servers (egress would have to be open)", { image: digest, replicas: 1 }, "ndc:controlPlane.apiServers api-server-egress"],
+  ])("fails with %s", (_what, controlPlane, expected) => {
+    expect(issues(stack(controlPlane))).toEqual([expected]);
+  });
+
+  test("the local stack may use a tag and no API servers", () => {
+    expect(issues(stack({ image: "registry.local.ndc.gov.vn/ndc/control-plane:dev", replicas: 1 }, "local"))).toEqual([]);
   });
 });
