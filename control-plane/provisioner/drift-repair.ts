@@ -7,6 +7,7 @@ import { hasDrifted } from "./object-diff.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import type { ProvisionerLog } from "./provisioner.ts";
 import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
+import type { SharingIndex } from "./sharing-index.ts";
 import type { SiteConnection } from "./site-connection.ts";
 import { ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
@@ -39,6 +40,8 @@ export interface DriftRepairOptions {
   readonly connections: ReadonlyMap<string, SiteConnection>;
   /** The connection to a site. @throws when this control plane has no kubeconfig for it */
   readonly connection: (site: string) => SiteConnection;
+  /** The sharing agreements in force: their NetworkPolicies are repaired like every other object. */
+  readonly sharing: SharingIndex;
 }
 
 /**
@@ -145,6 +148,7 @@ export class DriftRepair {
     if (!org || !name) return;
     const env = await this.options.store.getEnvironment(org, name);
     if (!env || env.namespace !== event.namespace) return;
+    await this.options.sharing.current(new Date());
     const desired = this.desiredFor(env, event.site)?.find((o) => objectKey(o) === objectKey(event.object));
     if (!desired) return;
     if (event.type === "DELETED" || hasDrifted(desired, event.object)) {
@@ -159,11 +163,12 @@ export class DriftRepair {
    * Retained environments are not remembered (whether they still exist depends on the clock).
    */
   private desiredFor(env: EnvironmentRecord, site: string): KubernetesObject[] | undefined {
-    if (env.phase === "Retained") return desiredObjects(env, site, this.options.platform);
-    const key = `${site}|${env.id}|${env.version}`;
+    const agreements = this.options.sharing.for(env, site);
+    if (env.phase === "Retained") return desiredObjects(env, site, this.options.platform, new Date(), agreements);
+    const key = `${site}|${env.id}|${env.version}|${this.options.sharing.revision}`;
     let objects = this.recentDesired.get(key);
     if (!objects) {
-      objects = desiredObjects(env, site, this.options.platform);
+      objects = desiredObjects(env, site, this.options.platform, new Date(), agreements);
       if (this.recentDesired.size >= 64) this.recentDesired.delete(this.recentDesired.keys().next().value!);
       this.recentDesired.set(key, objects);
     }
@@ -175,7 +180,11 @@ export class DriftRepair {
     const { site } = key;
     const env = await this.options.store.getEnvironment(key.env.org, key.env.name);
     if (!env) return;
-    const objects = desiredObjects(env, site, this.options.platform);
+    // A sharing policy is put back only if its agreement is still in force: read the agreements afresh.
+    const sharing = this.options.sharing;
+    if (key.kind === "object" && key.object.name.startsWith("ndc-share-")) await sharing.refresh(new Date());
+    else await sharing.current(new Date());
+    const objects = desiredObjects(env, site, this.options.platform, new Date(), sharing.for(env, site));
     if (!objects) return;
     const conn = this.options.connection(site);
     if (key.kind === "resync") {

@@ -13,3 +13,5 @@ export * from "./site-kubeconfigs.ts";
 export * from "./kube-credentials.ts";
 export * from "./backoff.ts";
 export * from "./work-lease.ts";
+export * from "./sharing-index.ts";
+export * from "./sharing-policies.ts";

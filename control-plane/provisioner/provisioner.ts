@@ -7,6 +7,8 @@ import { PROVISIONER_ACTOR as ACTOR } from "./_provisioner-actor.ts";
 import { backoffDelay } from "./backoff.ts";
 import { desiredObjects, droppedSiteObjects } from "./desired-objects.ts";
 import { DriftRepair } from "./drift-repair.ts";
+import { SharingIndex } from "./sharing-index.ts";
+import { SharingPolicies, type SharingPass } from "./sharing-policies.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
 import { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import { SiteConnection } from "./site-connection.ts";
@@ -41,6 +43,8 @@ export interface ProvisionerOptions {
   readonly retryBaseMs?: number;
   /** How often idle workers look for work no one told them about (other replicas, retries). @default 1_000 ms */
   readonly idleCheckMs?: number;
+  /** How often the data-sharing NetworkPolicies are checked when nothing announced a change. @default 15_000 ms */
+  readonly sharingIntervalMs?: number;
   /** Whether to watch owned objects and repair drift. @default true */
   readonly repairDrift?: boolean;
   /** @default `<hostname>-<pid>` */
@@ -76,6 +80,8 @@ export class Provisioner {
   readonly metrics: ProvisionerMetrics;
   private readonly connections = new Map<string, SiteConnection>();
   private readonly drift: DriftRepair;
+  private readonly sharing: SharingIndex;
+  private readonly sharingPolicies: SharingPolicies;
   private readonly owner: string;
   private running = false;
   private wakers: (() => void)[] = [];
@@ -86,7 +92,9 @@ export class Provisioner {
   constructor(private readonly options: ProvisionerOptions) {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
     this.owner = options.owner ?? `${hostname()}-${process.pid}`;
-    this.drift = new DriftRepair({ store: options.store, platform: options.platform, log: options.log, metrics: this.metrics, connections: this.connections, connection: (site) => this.connection(site) });
+    this.sharing = new SharingIndex(options.store);
+    this.drift = new DriftRepair({ store: options.store, platform: options.platform, log: options.log, metrics: this.metrics, connections: this.connections, connection: (site) => this.connection(site), sharing: this.sharing });
+    this.sharingPolicies = new SharingPolicies({ store: options.store, platform: options.platform, log: options.log, index: this.sharing, connections: this.connections, ...(options.sharingIntervalMs !== undefined ? { intervalMs: options.sharingIntervalMs } : {}) });
   }
 
   /** Connects to every configured site, starts the watches and the workers. */
@@ -96,7 +104,13 @@ export class Provisioner {
       this.connections.set(site, SiteConnection.open(site, credentials, { maxSockets: this.options.connectionsPerSite ?? 24 }));
     }
     this.drift.start({ watch: this.options.repairDrift ?? true, resyncIntervalMs: this.options.resyncIntervalMs ?? 30 * 60_000 });
+    this.sharingPolicies.start();
     for (let i = 0; i < (this.options.concurrency ?? 16); i++) this.loops.push(this.workLoop(`${this.owner}/${i}`));
+  }
+
+  /** Makes every site's data-sharing NetworkPolicies match the agreements in force now (see `SharingPolicies`). */
+  syncSharing(): Promise<SharingPass> {
+    return this.sharingPolicies.sync();
   }
 
   /** Queues a re-apply of every Ready and Retained environment (see `DriftRepair.resync`). @returns how many were queued */
@@ -106,6 +120,8 @@ export class Provisioner {
 
   /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */
   notify(): void {
+    // An agreement decided, or an environment that one names changed: its policies may change too.
+    if (this.running) this.sharingPolicies.notify();
     const wakers = this.wakers;
     this.wakers = [];
     for (const w of wakers) w();
@@ -115,7 +131,7 @@ export class Provisioner {
   async stop(): Promise<void> {
     this.running = false;
     this.notify();
-    await Promise.all([...this.loops.splice(0), this.drift.stop()]);
+    await Promise.all([...this.loops.splice(0), this.drift.stop(), this.sharingPolicies.stop()]);
     for (const c of this.connections.values()) c.close();
     this.connections.clear();
   }
@@ -176,6 +192,8 @@ export class Provisioner {
   /** One claimed environment, by phase. Returns an outcome label for the metrics. */
   private async process(item: WorkItem, owner: string): Promise<string> {
     let env = item.environment;
+    // What it builds includes the sharing policies in force (read again when stale).
+    await this.sharing.current(new Date());
     // Sites a change dropped go Retained -> Deleted there, whatever the environment's phase.
     let droppedPending = false;
     if (env.sites.some((s) => !env.plan.placements.some((p) => p.site === s.site))) {
@@ -319,7 +337,7 @@ export class Provisioner {
 
   /** The builder's objects for a site. @throws TerminalError when this control plane cannot build them */
   private required(env: EnvironmentRecord, site: string): KubernetesObject[] {
-    const desired = desiredObjects(env, site, this.options.platform);
+    const desired = desiredObjects(env, site, this.options.platform, new Date(), this.sharing.for(env, site));
     if (!desired) throw new TerminalError("SiteNotConfigured", `site ${site} or organization ${env.org} is not in the stacks this control plane loaded`);
     return desired;
   }
