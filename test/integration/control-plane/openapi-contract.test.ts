@@ -259,8 +259,8 @@ describe("token lifetimes: one maximum for every form", () => {
     expect(problemOf(res).errors[0]!.field).toBe("expiresIn");
   });
 
-  test("expiresIn 365d -> 201 with an RFC 3339 expiresAt", async () => {
-    const res = await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "year", role: "auditor", expiresIn: "365d" });
+  test("expiresIn 7d -> 201 with an RFC 3339 expiresAt", async () => {
+    const res = await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "week", role: "auditor", expiresIn: "7d" });
     expect(res.statusCode).toBe(201);
     expect((res.json() as { expiresAt: string }).expiresAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
