@@ -1,20 +1,21 @@
 // Pulumi program entry (Pulumi.yaml `main`): one stack per site, config in stacks/Pulumi.<stack>.yaml.
-// The config is validated by the model before any resource is registered.
+// The config is validated by the model, and the cluster checked, before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "./model/index.ts";
-import { readStackValues, siteProgram, type DataCenterSite } from "./components/index.ts";
+import { boundSiteProgram, ClusterIdentityError, readStackValues, type DataCenterSite } from "./components/index.ts";
 
-function run(): DataCenterSite {
+async function run(): Promise<DataCenterSite> {
   try {
-    return siteProgram(readStackValues(), pulumi.getStack());
+    return await boundSiteProgram(readStackValues(), pulumi.getStack());
   } catch (error) {
-    // A RunError is shown as its message alone: file, key path and rule, without a stack trace.
-    if (error instanceof ValidationError) throw new pulumi.RunError(error.message);
+    // A RunError is shown as its message alone (file, key path and rule; stack and clusters), without a stack trace.
+    if (error instanceof ValidationError || error instanceof ClusterIdentityError) throw new pulumi.RunError(error.message);
     throw error;
   }
 }
 
-const site = run();
+// The cluster's identity is checked before anything is registered (top-level await).
+const site = await run();
 
 /** The site this stack declares. */
 export const siteId = site.siteId;

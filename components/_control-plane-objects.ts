@@ -5,6 +5,7 @@ import {
   CONTROL_PLANE_NAME,
   CONTROL_PLANE_NAMESPACE,
   CONTROL_PLANE_ROLE,
+  DEFAULT_CONTROL_PLANE_REPLICAS,
   defaultDenyPolicy,
   dnsEgressPolicy,
   LABELS,
@@ -28,6 +29,18 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 
 /** Where the database Secret is mounted (the file `url` in it is DATABASE_URL_FILE). */
 const DATABASE_MOUNT = "/etc/ndc/database";
+
+/** The Secret the stack's `databaseUrl` goes into when `databaseSecret` names none. */
+export const DATABASE_SECRET_NAME = "ndc-control-plane-database";
+
+/**
+ * The Secret the pods read the database URL from: the one `databaseSecret` names (created by the
+ * operators, or by the ControlPlane component from `databaseUrl`), else, with `databaseUrl`, the
+ * default one; undefined on SQLite.
+ */
+export function databaseSecretName(cp: NonNullable<SiteStackConfig["controlPlane"]>): string | undefined {
+  return cp.databaseSecret ?? (cp.databaseUrl !== undefined ? DATABASE_SECRET_NAME : undefined);
+}
 
 /** Port the service listens on (its `PORT`). */
 export const CONTROL_PLANE_PORT = 8080;
@@ -57,7 +70,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
   const selector = { "app.kubernetes.io/name": CONTROL_PLANE_NAME };
   const meta = (name: string) => ({ name, namespace: ns, labels: { ...labels, ...selector } });
   const stackFile = `Pulumi.${stack}.yaml`;
-  const replicas = cp.replicas ?? 2;
+  const replicas = cp.replicas ?? DEFAULT_CONTROL_PLANE_REPLICAS;
+  const databaseSecret = databaseSecretName(cp);
   const tcp = (port: number) => ({ protocol: "TCP", port });
   const placed = (p: NamedNetworkPolicy): KubernetesObject => networkPolicyObject(p, meta(p.name));
   const netpol = (name: string, spec: Record<string, unknown>): KubernetesObject => placed(namedNetworkPolicy(name, spec));
@@ -113,7 +127,7 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
                 { name: "NDC_IN_CLUSTER_SITE", value: config.site.id },
                 // Several replicas share PostgreSQL (DESIGN.md 5): its URL is read from the mounted
                 // Secret at start, never put in the environment (/proc/<pid>/environ, reports).
-                ...(cp.databaseSecret ? [{ name: "DATABASE_URL_FILE", value: `${DATABASE_MOUNT}/url` }] : []),
+                ...(databaseSecret ? [{ name: "DATABASE_URL_FILE", value: `${DATABASE_MOUNT}/url` }] : []),
               ],
               readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
               livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
@@ -123,7 +137,7 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
                 { name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true },
                 { name: "data", mountPath: "/var/lib/ndc" },
                 { name: "tmp", mountPath: "/tmp" },
-                ...(cp.databaseSecret ? [{ name: "database", mountPath: DATABASE_MOUNT, readOnly: true }] : []),
+                ...(databaseSecret ? [{ name: "database", mountPath: DATABASE_MOUNT, readOnly: true }] : []),
               ],
             }],
             volumes: [
@@ -131,7 +145,7 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
               { name: "data", emptyDir: {} },
               { name: "tmp", emptyDir: {} },
               // Readable by the service's group only (fsGroup), and only the key it needs.
-              ...(cp.databaseSecret ? [{ name: "database", secret: { secretName: cp.databaseSecret, items: [{ key: "url", path: "url" }], defaultMode: 0o440 } }] : []),
+              ...(databaseSecret ? [{ name: "database", secret: { secretName: databaseSecret, items: [{ key: "url", path: "url" }], defaultMode: 0o440 } }] : []),
             ],
           },
         },
@@ -172,6 +186,10 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
 
 /** The stack file as the service reads it from `NDC_STACKS_DIR` (parsed by model `parseStackFile`). */
 export function stackFileText(config: SiteStackConfig): string {
-  const values = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]));
+  // The cluster binding and state settings are how Pulumi applies the stack, not what the service admits by;
+  // the database URL is a secret and reaches the pod only through its Secret.
+  const { cluster: _cluster, state: _state, controlPlane, ...rest } = config;
+  const cp = controlPlane ? (({ databaseUrl: _url, ...kept }) => kept)(controlPlane) : undefined;
+  const values = Object.fromEntries(Object.entries({ ...rest, controlPlane: cp }).filter(([, v]) => v !== undefined).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]));
   return stringify({ config: values }, { lineWidth: 0 });
 }

@@ -7,6 +7,7 @@ export * from "./organization-landing.ts";
 export * from "./tenant-environment.ts";
 export * from "./control-plane.ts";
 export * from "./site-program.ts";
+export * from "./cluster-identity.ts";
 export { capacitySummary, type CapacitySummary, type PoolCapacitySummary, type TierCapacitySummary } from "./_capacity-summary.ts";
 export { zoneNamespaceName, zoneObjects } from "./_zone-objects.ts";
 export { nodeAssignments, poolNodeObjects, PATCH_FORCE_ANNOTATION } from "./_pool-objects.ts";

@@ -1,12 +1,15 @@
 // The pure domain model of the data center: no I/O, no Pulumi, no HTTP, no Kubernetes client.
 export * from "./validation-error.ts";
 export * from "./quantity.ts";
-export * from "./characters.ts";
 export * from "./policy.ts";
 export * from "./names.ts";
 export * from "./schema-check.ts";
 export * from "./environment-spec.ts";
 export * from "./site-config.ts";
+export * from "./cluster-binding.ts";
+export * from "./control-plane-deployment.ts";
+export * from "./storage-parameters.ts";
+export * from "./stack-state.ts";
 export * from "./platform.ts";
 export * from "./data-classification.ts";
 export * from "./protection-downgrade.ts";

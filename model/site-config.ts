@@ -1,5 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { OneOf } from "./_literals.ts";
+import { ClusterBindingSchema } from "./cluster-binding.ts";
+import { StackStateSchema } from "./stack-state.ts";
 import { EnvironmentSpecSchema } from "./environment-spec.ts";
 import { SlugSchema } from "./names.ts";
 import { DATA_CLASSES, ORGANIZATION_KINDS, SECURITY_LEVELS, SITE_STATUSES, TENANT_ZONES, ZONES } from "./policy.ts";
@@ -155,6 +157,12 @@ export const StaticEnvironmentSchema = Type.Composite([
 /** The site id of the developer's stack (`npm start`), the only one whose image may be a tag. */
 export const LOCAL_SITE_ID = "local";
 
+/**
+ * A Pulumi secret as the stack file keeps it (`pulumi config set --secret`): `{secure: v1:…}`. The
+ * program sees the decrypted text; the file never holds it.
+ */
+export const EncryptedValueSchema = Type.Object({ secure: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+
 export const ControlPlaneConfigSchema = Type.Object(
   {
     image: Type.String({ minLength: 1, description: "by digest (<repository>@sha256:<64 hex>, a tag may precede @) everywhere but the local stack: a tag can be pushed again" }),
@@ -174,6 +182,11 @@ export const ControlPlaneConfigSchema = Type.Object(
       ),
     ),
     replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    databaseUrl: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), EncryptedValueSchema], {
+        description: "PostgreSQL URL of the control plane's store, a Pulumi secret (`pulumi config set --secret --path ndc:controlPlane.databaseUrl`) that the program puts into the Secret `databaseSecret` (default ndc-control-plane-database); without it or databaseSecret the service uses SQLite (one replica only)",
+      }),
+    ),
     waitForReady: Type.Optional(
       Type.Boolean({ description: "wait for the Deployment to become ready on apply; false where no kubelet runs pods (local cluster); default true" }),
     ),
@@ -189,6 +202,10 @@ export const SiteStackConfigSchema = Type.Object(
     organizations: Type.Array(OrganizationSchema),
     environments: Type.Optional(Type.Array(Type.Object(StaticEnvironmentSchema.properties, { additionalProperties: false }))),
     controlPlane: Type.Optional(ControlPlaneConfigSchema),
+    /** The cluster the stack applies to (model/cluster-binding.ts); the control plane ignores it. */
+    cluster: Type.Optional(ClusterBindingSchema),
+    /** Where Pulumi keeps the stack's state and how it encrypts secrets (model/stack-state.ts). */
+    state: Type.Optional(StackStateSchema),
   },
   { additionalProperties: false },
 );

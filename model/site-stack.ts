@@ -6,6 +6,7 @@ import { priceListIssues } from "./usage.ts";
 import { assemblePlatform } from "./platform.ts";
 import { parseBytes, parseCpuMillis } from "./quantity.ts";
 import { LOCAL_SITE_ID, SiteStackConfigSchema, type SiteStackConfig } from "./site-config.ts";
+import { storageParameterIssues } from "./storage-parameters.ts";
 import { namespaceName } from "./names.ts";
 import { IssueCollector, ValidationError } from "./validation-error.ts";
 
@@ -96,6 +97,7 @@ function checkReferences(config: SiteStackConfig, issues: IssueCollector): void 
   });
   site.storageTiers.forEach((tier, i) => {
     if (!positive(parseBytes(tier.capacity))) issues.add(at(`site.storageTiers[${i}].capacity`), tier.capacity, "quantity-format", 'must be a positive quantity of bytes such as "2Pi"');
+    for (const p of storageParameterIssues(tier.provisioner, tier.parameters, at(`site.storageTiers[${i}]`))) issues.add(p.field, p.value, p.rule, p.message);
   });
   for (const i of roadmapIssues(site, at("site.roadmap"))) issues.add(i.field, i.value, i.rule, i.message);
   for (const i of priceListIssues(site, at("site.prices"))) issues.add(i.field, i.value, i.rule, i.message);
@@ -142,8 +144,13 @@ function checkControlPlane(config: SiteStackConfig, issues: IssueCollector): voi
   if (!local && !/@sha256:[0-9a-f]{64}$/.test(cp.image)) {
     issues.add(at("image"), cp.image, "image-digest", "must name the image by digest (<repository>@sha256:<64 hex>): a tag can be pushed again with other contents");
   }
-  if ((cp.replicas ?? 2) > 1 && !cp.databaseSecret) {
-    issues.add(at("databaseSecret"), undefined, "shared-database", `is required with ${cp.replicas ?? 2} replicas: they must share one PostgreSQL database (SQLite is per pod)`);
+  if ((cp.replicas ?? 2) > 1 && !cp.databaseSecret && cp.databaseUrl === undefined) {
+    issues.add(
+      at("databaseSecret"),
+      undefined,
+      "shared-database",
+      `is required with ${cp.replicas ?? 2} replicas: they must share one PostgreSQL database (SQLite is per pod); name the Secret that holds its URL, or set the URL as a Pulumi secret with \`npm run pulumi -- config set --secret --path ndc:controlPlane.databaseUrl postgresql://… --stack <stack>\``,
+    );
   }
   if (!local && !cp.apiServers) {
     issues.add(at("apiServers"), undefined, "api-server-egress", "is required: the control plane may send only to its API servers (cidr and port of each), its database, DNS and secops");

@@ -3,22 +3,26 @@
 // file backend, passphrase secrets, no update checks, no plugin downloads. The logic lives in
 // scripts/pulumi/; this is its command line.
 import { resolve } from "node:path";
-import { ensurePulumiEngine, pulumiHome, pulumiStateDir, runPulumi } from "./pulumi/index.ts";
+import { bindStack, ensurePulumiEngine, pulumiHome, pulumiStateDir, runPulumi } from "./pulumi/index.ts";
 
 export { runPulumi, type RunPulumiOptions, type PulumiResult } from "./pulumi/index.ts";
 
 const usage = `usage: tsx scripts/pulumi.ts <pulumi command> [pulumi args] [--stack <name>] [--cwd <dir>] [--kubeconfig <path>]
        tsx scripts/pulumi.ts engine     build the engine when missing and print where it is
+       tsx scripts/pulumi.ts bind --stack <name> [--kubeconfig <path>] [--context <name>] [--cwd <dir>]
+                                        bind the stack to the cluster that kubeconfig reaches now:
+                                        records its API server and kube-system UID in ndc:cluster
 
 examples:
   tsx scripts/pulumi.ts preview --stack local
   tsx scripts/pulumi.ts up --stack local --yes
-  tsx scripts/pulumi.ts destroy --stack local --yes --kubeconfig ~/.cache/ndc-platform/cluster/dev/admin.kubeconfig
+  tsx scripts/pulumi.ts bind --stack ndc1-hoalac --kubeconfig ~/.kube/ndc/ndc1-hoalac.kubeconfig --context ndc1-hoalac
 
 options (taken out; everything else goes to pulumi unchanged):
   --stack <name>       stack to select, created when missing (default local)
   --cwd <dir>          project folder with Pulumi.yaml (default the repository root)
-  --kubeconfig <path>  cluster for the Kubernetes provider (default $KUBECONFIG)
+  --kubeconfig <path>  KUBECONFIG for programs on Pulumi's default provider (not the site program:
+                       it applies only through its stack's ndc:cluster binding; $KUBECONFIG is ignored)
 
 environment:
   PULUMI_CONFIG_PASSPHRASE  secrets passphrase (default: a fixed local-development value)
@@ -57,6 +61,15 @@ async function main(): Promise<void> {
   const stack = takeOption(args, "stack") ?? "local";
   const cwd = takeOption(args, "cwd");
   const kubeconfig = takeOption(args, "kubeconfig");
+  if (args[0] === "bind") {
+    const context = takeOption(args, "context");
+    if (args.length > 1) throw new Error(`bind: unexpected ${args.slice(1).join(" ")}`);
+    const result = await bindStack({ stack, ...(cwd ? { cwd: resolve(cwd) } : {}), ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
+    const { binding } = result;
+    if (result.previous) console.log(`stack ${stack} was bound to ${result.previous.server} (kube-system uid ${result.previous.uid}); rebinding`);
+    console.log(`stack ${stack} bound to ${binding.server} (kube-system uid ${binding.uid}) through ${binding.kubeconfig}${binding.context ? ` (context ${binding.context})` : ""}; recorded in ${result.file}`);
+    return;
+  }
   const result = await runPulumi(args, {
     stack,
     ...(cwd ? { cwd: resolve(cwd) } : {}),

@@ -3,11 +3,11 @@
 import { parseArgs } from "node:util";
 import { startLocalPlatform } from "./local-platform/index.ts";
 
-const usage = `usage: npm start [-- --port 8080] [--data-dir .ndc] [--skip-baseline]
+const usage = `usage: npm start [-- --port 8080] [--data-dir .ndc] [--cluster local] [--skip-baseline]
 
 Brings up, reusing whatever is already running:
-  1. a Kubernetes cluster: the one $KUBECONFIG names when it answers, else the local one built from
-     Go modules (the first build takes about 15 minutes; npm run cluster -- down stops it)
+  1. the Kubernetes cluster "local" on this machine, built from Go modules (the first build takes
+     about 15 minutes; npm run cluster -- down stops it). $KUBECONFIG is never used
   2. the local stack's nodes
   3. the site baseline: pulumi up --stack local with the Pulumi engine built from Go modules
   4. the control plane's Kubernetes identity (the baseline's ServiceAccount)
@@ -16,11 +16,13 @@ Brings up, reusing whatever is already running:
 options:
   --port <n>         HTTP port (default $PORT or 8080)
   --data-dir <dir>   SQLite file, bootstrap and admin tokens, identity (default .ndc)
+  --cluster <name>   another cluster of this machine (npm run cluster -- up --name <name>), started
+                     when not running (default local)
   --skip-baseline    do not run pulumi up (the baseline must exist)
   --help             this text`;
 
 const { values } = parseArgs({
-  options: { port: { type: "string" }, "data-dir": { type: "string" }, "skip-baseline": { type: "boolean" }, help: { type: "boolean" } },
+  options: { port: { type: "string" }, "data-dir": { type: "string" }, cluster: { type: "string" }, "skip-baseline": { type: "boolean" }, help: { type: "boolean" } },
 });
 if (values.help) {
   console.log(usage);
@@ -35,6 +37,7 @@ try {
   const platform = await startLocalPlatform({
     ...(port !== undefined ? { port } : {}),
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    ...(values.cluster ? { cluster: values.cluster } : {}),
     skipBaseline: values["skip-baseline"] ?? false,
   });
   console.log(`

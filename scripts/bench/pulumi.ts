@@ -5,7 +5,7 @@
 // engine's.
 //   npx tsx scripts/bench/pulumi.ts [--stack ndc1-hoalac]
 // Target: a no-change preview under 30 s on 2 cores.
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +17,7 @@ import { configValues, parseStackFile } from "../../model/index.ts";
 import { siteProgram } from "../../components/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { createLocalNodes } from "../local-platform/index.ts";
-import { runPulumi, type RunPulumiOptions } from "../pulumi/index.ts";
+import { copyProgram, prepareStack, runPulumi, type RunPulumiOptions } from "../pulumi/index.ts";
 import { ensureTool, kubernetesTool, repoRoot } from "../toolchain/index.ts";
 import { progress, publish } from "./report.ts";
 
@@ -67,12 +67,13 @@ try {
   kc.loadFromFile(cluster.kubeconfig);
   await createLocalNodes(kc, config);
 
-  // A copy of the program, so state and config never touch the repository.
-  const project = join(work, "project");
-  for (const entry of ["Pulumi.yaml", "index.ts", "package.json", "components", "model", "policy"]) await cp(join(repoRoot, entry), join(project, entry), { recursive: true });
-  await cp(stackFile, join(project, `stacks/Pulumi.${stack}.yaml`));
-  await symlink(join(repoRoot, "node_modules"), join(project, "node_modules"));
-  const opts: RunPulumiOptions = { stack, cwd: project, stateDir: join(work, "state"), kubeconfig: cluster.kubeconfig, quiet: true };
+  // A copy of the program, so state and config never touch the repository; bound to the bench
+  // cluster, with the passphrase and database secret its operators would give.
+  const project = await copyProgram(join(work, "project"), [stack]);
+  const stateDir = join(work, "state");
+  const env = { PULUMI_CONFIG_PASSPHRASE: "bench-passphrase" };
+  await prepareStack({ project, stack, kubeconfig: cluster.kubeconfig, stateDir, passphrase: env.PULUMI_CONFIG_PASSPHRASE, databaseUrl: "postgresql://ndc:bench@db.mgmt.ndc.internal:5432/ndc" });
+  const opts: RunPulumiOptions = { stack, cwd: project, stateDir, env, quiet: true };
 
   progress(bench, `pulumi preview of ${resourceCount} resources (empty state)`);
   const preview = await seconds(() => runPulumi(["preview"], opts));

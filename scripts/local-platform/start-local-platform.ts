@@ -4,9 +4,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { parseStackFile } from "../../model/index.ts";
-import { startCluster } from "../cluster/index.ts";
+import { defaultClusterName, startCluster } from "../cluster/index.ts";
 import { runPulumi } from "../pulumi/index.ts";
 import { repoRoot } from "../toolchain/index.ts";
 import { writeControlPlaneKubeconfig } from "./control-plane-kubeconfig.ts";
@@ -17,8 +17,12 @@ export interface LocalPlatformOptions {
   readonly port?: number;
   /** Data folder (SQLite file, bootstrap and admin tokens). @default `.ndc` */
   readonly dataDir?: string;
-  /** A cluster to use instead of the local one. @default $KUBECONFIG when it answers, else cluster `local` */
-  readonly kubeconfig?: string;
+  /**
+   * The cluster `npm run cluster` runs (or starts) under this name on this machine. `$KUBECONFIG` is
+   * never used: the local stack applies only to a loopback cluster of ours.
+   * @default `local`
+   */
+  readonly cluster?: string;
   /** Skip `pulumi up` (the baseline must already be there). @default false */
   readonly skipBaseline?: boolean;
   /** Pulumi file-backend folder. @default the engine's default */
@@ -38,8 +42,8 @@ export interface LocalPlatform {
 const STACK = "local";
 
 /**
- * The whole local platform, in order: a Kubernetes cluster (the one $KUBECONFIG names, or the local
- * one built from Go modules), the local stack's nodes, the site baseline by `pulumi up` with the
+ * The whole local platform, in order: the local Kubernetes cluster (built from Go modules; never the
+ * one $KUBECONFIG names), the local stack's nodes, the site baseline by `pulumi up` with the
  * engine built from Go modules, the control plane's identity from that baseline, then the service
  * on SQLite provisioning the `local` site. Idempotent: a second run reuses all of it.
  */
@@ -49,11 +53,13 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   const port = options.port ?? Number(process.env.PORT ?? 8080);
   await mkdir(dataDir, { recursive: true });
 
-  log("[1/5] Kubernetes cluster");
-  const kubeconfig = options.kubeconfig ?? (await usableKubeconfig(process.env.KUBECONFIG)) ?? (await startCluster({ name: "local", owner: "cli", log: (l) => log(`      ${l}`) })).kubeconfig;
+  const clusterName = options.cluster ?? defaultClusterName;
+  log(`[1/5] Kubernetes cluster ${clusterName} on this machine${process.env.KUBECONFIG ? " ($KUBECONFIG is not used)" : ""}`);
+  const cluster = await startCluster({ name: clusterName, owner: "cli", log: (l) => log(`      ${l}`) });
+  const kubeconfig = cluster.kubeconfig;
   const admin = new KubeConfig();
   admin.loadFromFile(kubeconfig);
-  log(`      using ${kubeconfig}`);
+  log(`      cluster ${clusterName} at ${cluster.server} (${kubeconfig})`);
 
   log("[2/5] nodes of the local stack");
   const stackFile = join(repoRoot, "stacks", `Pulumi.${STACK}.yaml`);
@@ -63,7 +69,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   if (options.skipBaseline) log("[3/5] site baseline: skipped (--skip-baseline)");
   else {
     log("[3/5] site baseline: pulumi up --stack local (the first run builds the Pulumi engine)");
-    await runPulumi(["up", "--yes", "--skip-preview"], { stack: STACK, kubeconfig, quiet: true, ...(options.pulumiStateDir ? { stateDir: options.pulumiStateDir } : {}) });
+    await runPulumi(["up", "--yes", "--skip-preview"], { stack: STACK, localCluster: clusterName, quiet: true, ...(options.pulumiStateDir ? { stateDir: options.pulumiStateDir } : {}) });
   }
 
   log("[4/5] control plane identity (ServiceAccount ndc-control-plane/ndc-control-plane)");
@@ -98,19 +104,6 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
       await new Promise((r) => service.once("exit", r));
     },
   };
-}
-
-async function usableKubeconfig(path: string | undefined): Promise<string | undefined> {
-  if (!path || !existsSync(path)) return undefined;
-  try {
-    const kc = new KubeConfig();
-    kc.loadFromFile(path);
-    await kc.makeApiClient(VersionApi).getCode();
-    return path;
-  } catch (error) {
-    // An HTTP answer that refuses us still means a server is there; a network error does not.
-    return error instanceof ApiException ? path : undefined;
-  }
 }
 
 async function persistentToken(file: string): Promise<string> {

@@ -1,3 +1,6 @@
 export { ensurePulumiEngine, type PulumiEngine } from "./engine.ts";
 export { localDevPassphrase, pulumiEnv, pulumiHome, pulumiStateDir, type PulumiEnvOptions } from "./environment.ts";
 export { runPulumi, type PulumiResult, type RunPulumiOptions } from "./run-pulumi.ts";
+export { bindStack, stackFilePath, type BindOptions, type BindResult } from "./bind.ts";
+export { copyProgram, prepareStack, type PrepareStackOptions } from "./project-copy.ts";
+export { resolveStateSettings, type DeclaredState, type StateEnvironment, type StateSettings } from "./state-settings.ts";

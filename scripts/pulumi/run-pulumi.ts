@@ -1,8 +1,13 @@
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { $, type Duration, type ProcessOutput } from "zx";
 import { repoRoot } from "../toolchain/index.ts";
+import { stackFilePath } from "./bind.ts";
 import { ensurePulumiEngine, type PulumiEngine } from "./engine.ts";
 import { pulumiEnv, pulumiHome, pulumiStateDir } from "./environment.ts";
+import { resolveStateSettings, type DeclaredState, type StateSettings } from "./state-settings.ts";
 
 /** How to run one `pulumi` command. */
 export interface RunPulumiOptions {
@@ -12,9 +17,15 @@ export interface RunPulumiOptions {
   readonly cwd?: string;
   /** Extra environment; wins over the offline defaults, `undefined` removes a variable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Kubeconfig for the Kubernetes provider (sets `KUBECONFIG`). @default the inherited `KUBECONFIG` */
+  /** `KUBECONFIG` for programs on Pulumi's default provider; the site program ignores it. @default none (an inherited one is removed) */
   readonly kubeconfig?: string;
-  /** File backend folder. @default `$NDC_PULUMI_STATE_DIR` or `<cache>/pulumi-state` */
+  /** The local cluster the `local` stack applies to (`NDC_LOCAL_CLUSTER`). @default the stack's `ndc:cluster.localCluster` */
+  readonly localCluster?: string;
+  /**
+   * A file backend in this folder, whatever the stack names (tests, `npm start`).
+   * @default the stack's backend (state-settings.ts): `PULUMI_BACKEND_URL`, `ndc:state.backend`,
+   *   `$NDC_PULUMI_STATE_DIR` or `<cache>/pulumi-state` for `local`, or `pulumi login`'s
+   */
   readonly stateDir?: string;
   /**
    * Let pulumi prompt (stdin inherited) instead of adding `--non-interactive`; `up` and `destroy`
@@ -36,34 +47,44 @@ export interface PulumiResult {
   readonly stderr: string;
 }
 
+/** Commands that run the program, and so the policy pack. */
+const programCommands = new Set(["preview", "pre", "up", "update"]);
+
 /** Commands that act on a stack and so take `--stack` (pulumi rejects it elsewhere). */
 const stackCommands = new Set(["preview", "pre", "up", "update", "destroy", "down", "refresh", "import", "stack", "config", "state", "cancel", "watch", "console", "logs"]);
 
 /**
- * Runs `pulumi <args>` offline against a stack: builds the engine when the cache lacks it, installs
- * the Kubernetes provider plugin from our build, creates or selects the stack in the file backend,
- * then runs the command with `--stack` (for stack commands) and `--non-interactive` unless
- * `interactive`.
- * @example await runPulumi(["up", "--yes", "--skip-preview"], { stack: "local", kubeconfig })
+ * Runs `pulumi <args>` against a stack: resolves its backend and secrets (state-settings.ts), builds
+ * the engine when the cache lacks it, installs the Kubernetes provider plugin from our build, creates
+ * or selects the stack, then runs the command with `--stack` (for stack commands), the policy pack
+ * `policy/` (for preview and up, when the project has it) and `--non-interactive` unless `interactive`.
+ * @example await runPulumi(["up", "--yes", "--skip-preview"], { stack: "local", localCluster: "dev" })
  * @throws when pulumi exits non-zero (unless `nothrow`), with its output in the message
  */
 export async function runPulumi(args: readonly string[], opts: RunPulumiOptions): Promise<PulumiResult> {
-  const engine = await ensurePulumiEngine();
-  const env = pulumiEnv(engine, opts);
   const cwd = opts.cwd ?? repoRoot;
-  const stateDir = opts.stateDir ?? pulumiStateDir();
-  await mkdir(stateDir, { recursive: true });
-  await mkdir(pulumiHome(), { recursive: true });
-  await ensureKubernetesPlugin(engine, env);
-
   const command = args.find((a) => !a.startsWith("-"));
   const isStackCommand = command !== undefined && stackCommands.has(command);
-  if (isStackCommand) await ensureStack(engine, opts.stack, cwd, env);
+  // Refused before anything runs: a site stack without its backend or passphrase.
+  const state = isStackCommand ? await stateSettings(opts.stack, cwd, opts) : undefined;
+  const engine = await ensurePulumiEngine();
+  const env = pulumiEnv(engine, { ...opts, ...(state ? { state } : {}) });
+  if (state?.backend?.startsWith("file://")) await mkdir(state.backend.slice("file://".length), { recursive: true });
+  await mkdir(pulumiHome(), { recursive: true });
+  await ensureKubernetesPlugin(engine, env);
+  if (state) {
+    if (!opts.quiet) console.error(`pulumi: stack ${opts.stack}: state in ${state.backend ?? "the backend of pulumi login"} (${state.backendFrom}), secrets by ${state.secretsProvider}${state.builtInPassphrase ? " (the built-in local passphrase)" : ""}`);
+    await ensureStack(engine, opts.stack, cwd, env, state);
+  }
+  // The policy pack is mandatory: every run of the program goes through it.
+  const policyPack = join(cwd, "policy");
+  const withPolicy = command !== undefined && programCommands.has(command) && existsSync(join(policyPack, "PulumiPolicy.yaml")) && !args.some((a) => a === "--policy-pack" || a.startsWith("--policy-pack="));
 
   const extra = [
     ...(isStackCommand && !args.some((a) => a === "--stack" || a === "-s" || a.startsWith("--stack="))
       ? ["--stack", opts.stack]
       : []),
+    ...(withPolicy ? ["--policy-pack", policyPack] : []),
     ...(opts.interactive ? [] : ["--non-interactive"]),
   ];
   const proc = $({
@@ -97,9 +118,25 @@ async function ensureKubernetesPlugin(engine: PulumiEngine, env: Record<string, 
   await $({ env, quiet: true })`${engine.pulumi} plugin install resource kubernetes ${engine.kubernetesVersion} --file ${engine.provider}`.timeout("5m");
 }
 
-/** Selects the stack, creating it in the file backend when it does not exist yet. */
-async function ensureStack(engine: PulumiEngine, stack: string, cwd: string, env: Record<string, string>): Promise<void> {
-  await $({ cwd, env, quiet: true })`${engine.pulumi} stack select --create --non-interactive --stack ${stack}`.timeout("2m");
+/** Selects the stack, creating it with its secrets provider when the backend does not have it yet. */
+async function ensureStack(engine: PulumiEngine, stack: string, cwd: string, env: Record<string, string>, state: StateSettings): Promise<void> {
+  const provider = state.secretsProvider === "passphrase" ? [] : ["--secrets-provider", state.secretsProvider];
+  await $({ cwd, env, quiet: true })`${engine.pulumi} stack select --create --non-interactive --stack ${stack} ${provider}`.timeout("2m");
+}
+
+/** The stack's backend and secrets: what its stack file names (`ndc:state`) and what the machine offers. */
+async function stateSettings(stack: string, cwd: string, opts: RunPulumiOptions): Promise<StateSettings> {
+  const file = await stackFilePath(cwd, stack).catch(() => undefined);
+  const doc = file && existsSync(file) ? (parse(await readFile(file, "utf8")) as { config?: Record<string, unknown> } | null) : undefined;
+  const declared = (doc?.config?.["ndc:state"] ?? {}) as DeclaredState;
+  const credentials = join(pulumiHome(), "credentials.json");
+  const loggedIn = existsSync(credentials) ? ((JSON.parse(await readFile(credentials, "utf8")) as { current?: string }).current || undefined) : undefined;
+  return resolveStateSettings(stack, declared, {
+    env: { ...process.env, ...opts.env },
+    ...(loggedIn ? { loggedIn } : {}),
+    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    defaultStateDir: pulumiStateDir(),
+  });
 }
 
 /** Last lines of a long output, for error messages. */

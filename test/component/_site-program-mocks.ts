@@ -2,10 +2,11 @@
 // global state: each run calls setMocks afresh (new mock monitor), and runs must not overlap.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { configValues } from "../../model/index.ts";
-import { siteProgram, type DataCenterSite } from "../../components/index.ts";
+import { CLUSTER_PROVIDER_NAME, siteProgram, type DataCenterSite } from "../../components/index.ts";
 
 export const STACKS_DIR = join(import.meta.dirname, "..", "..", "stacks");
 
@@ -21,6 +22,20 @@ export function stackValues(stack: string): Record<string, unknown> {
   return configValues(doc.config);
 }
 
+/** The PostgreSQL URL the tests give a control plane with several replicas, as an operator sets it (a secret). */
+export const TEST_DATABASE_URL = "postgresql://ndc:s3cret-pw@db.mgmt.ndc.internal:5432/ndc";
+
+/**
+ * A stack's values as the engine hands them over once the operator has set the control plane's
+ * database secret: stacks running several replicas get {@link TEST_DATABASE_URL} (they refuse SQLite).
+ */
+export function deployableValues(stack: string): Record<string, unknown> {
+  const values = stackValues(stack) as Record<string, any>;
+  const cp = values.controlPlane;
+  if (cp && (cp.replicas ?? 2) > 1 && cp.databaseUrl === undefined) values.controlPlane = { ...cp, databaseUrl: TEST_DATABASE_URL };
+  return values;
+}
+
 /** One registered resource as the mock monitor saw it. */
 export interface CapturedResource {
   readonly type: string;
@@ -30,6 +45,8 @@ export interface CapturedResource {
   readonly parentType?: string;
   readonly custom: boolean;
   readonly inputs: Record<string, any>;
+  /** The provider reference the resource was registered with (`<urn>::<id>`), if any. */
+  readonly provider?: string;
 }
 
 /** What a run produced: the resources in registration order and the site component. */
@@ -43,13 +60,16 @@ interface MockMonitorLike {
   getRegisteredResources(): Map<string, { urn: string }>;
 }
 
-/** Runs `siteProgram(values, stack)` under fresh mocks and waits for every registration. */
-export async function runSiteProgram(stack: string, values: Record<string, unknown> = stackValues(stack)): Promise<ProgramRun> {
-  const seen: { type: string; name: string; custom: boolean; inputs: Record<string, any> }[] = [];
+/**
+ * Runs `siteProgram(values, stack)` under fresh mocks and waits for every registration; with
+ * `withProvider`, through an explicit Kubernetes provider as the engine's run does.
+ */
+export async function runSiteProgram(stack: string, values: Record<string, unknown> = deployableValues(stack), options: { withProvider?: boolean; databaseUrlIsSecret?: boolean } = {}): Promise<ProgramRun> {
+  const seen: { type: string; name: string; custom: boolean; inputs: Record<string, any>; provider?: string }[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
+        seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
       },
       call: (args) => {
@@ -63,7 +83,8 @@ export async function runSiteProgram(stack: string, values: Record<string, unkno
   let site: DataCenterSite | undefined;
   let error: unknown;
   try {
-    site = siteProgram(values, stack);
+    const provider = options.withProvider ? new k8s.Provider(CLUSTER_PROVIDER_NAME, { kubeconfig: "apiVersion: v1\nkind: Config\n", clusterIdentifier: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" }) : undefined;
+    site = siteProgram(values, stack, { ...(provider ? { provider } : {}), databaseUrlIsSecret: options.databaseUrlIsSecret ?? true });
   } catch (err) {
     error = err;
   }

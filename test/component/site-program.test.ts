@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { buildEnvironmentObjects, objectKey, planStaticEnvironments, parseSiteStack, ValidationError, type KubernetesObject, type SiteStackConfig } from "../../model/index.ts";
-import { runSiteProgram, stackValues, STACKS, kubernetesObjects, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
+import { deployableValues, runSiteProgram, stackValues, STACKS, TEST_DATABASE_URL, kubernetesObjects, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
 
 const T = {
   site: "ndc:index:DataCenterSite",
@@ -299,3 +299,71 @@ describe("siteProgram: invalid config fails before any resource is registered", 
 
 // Keep the type import used (CapturedResource documents the shape the assertions read).
 export type { CapturedResource };
+
+describe("siteProgram: one explicit Kubernetes provider", () => {
+  test.each(STACKS.filter((s) => s !== "ndc3"))("%s: every Kubernetes resource goes through the stack's provider ndc-cluster, none through a default one", async (stack) => {
+    const r = await runSiteProgram(stack, deployableValues(stack), { withProvider: true });
+    if (r.error) throw r.error;
+    const k8sResources = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
+    expect(k8sResources.length).toBeGreaterThan(10);
+    for (const x of k8sResources) expect(x.provider, x.urn).toMatch(/^urn:pulumi:[^:]+::ndc::pulumi:providers:kubernetes::ndc-cluster::/);
+    expect(r.resources.filter((x) => x.type === "pulumi:providers:kubernetes").map((x) => x.name)).toEqual(["ndc-cluster"]);
+  });
+});
+
+describe("siteProgram: the control plane's store", () => {
+  test("fails when several replicas would run on SQLite, naming the key and how to set the database secret, with nothing registered", async () => {
+    const values = structuredClone(stackValues("ndc1-hoalac")) as Record<string, any>;
+    delete values.controlPlane.databaseSecret;
+    const r = await runSiteProgram("ndc1-hoalac", values);
+    expect(r.error).toBeInstanceOf(ValidationError);
+    expect((r.error as Error).message).toBe(
+      "stacks/Pulumi.ndc1-hoalac.yaml: ndc:controlPlane.databaseSecret: is required with 3 replicas: they must share one PostgreSQL database (SQLite is per pod); name the Secret that holds its URL, " +
+        "or set the URL as a Pulumi secret with `npm run pulumi -- config set --secret --path ndc:controlPlane.databaseUrl postgresql://… --stack <stack>` (got nothing) [shared-database]",
+    );
+    expect(r.resources).toEqual([]);
+  });
+
+  test("fails when the database URL is plain text in the stack file, without showing it", async () => {
+    const r = await runSiteProgram("ndc1-hoalac", deployableValues("ndc1-hoalac"), { databaseUrlIsSecret: false });
+    expect(r.error).toBeInstanceOf(ValidationError);
+    const message = (r.error as Error).message;
+    expect(message).toContain("ndc:controlPlane.databaseUrl: is plain text in the stack file; a database password must be a Pulumi secret");
+    expect(message).toContain("[secret-in-plain-text]");
+    expect(message).not.toContain("s3cret-pw");
+    expect(r.resources).toEqual([]);
+  });
+
+  test("fails when the database URL is not PostgreSQL", async () => {
+    const values = deployableValues("ndc2") as Record<string, any>;
+    values.controlPlane.databaseUrl = "mysql://ndc:pw@db/ndc";
+    const r = await runSiteProgram("ndc2", values);
+    expect((r.error as Error).message).toBe("stacks/Pulumi.ndc2.yaml: ndc:controlPlane.databaseUrl: must be a PostgreSQL URL (postgresql://user:password@host:5432/db) (got \"(secret, not shown)\") [database-url-format]");
+  });
+
+  test("one replica runs on SQLite: no database Secret, no DATABASE_URL", async () => {
+    const r = await runSiteProgram("local");
+    expect(r.resources.filter((x) => x.type === "kubernetes:core/v1:Secret")).toEqual([]);
+    const deployment = r.resources.find((x) => x.type === T.deployment)!;
+    expect(deployment.inputs.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain("DATABASE_URL");
+  });
+
+  test("with PostgreSQL the URL reaches the pods only through a Secret, never the mounted stack file", async () => {
+    const r = await runSiteProgram("ndc1-hoalac");
+    if (r.error) throw r.error;
+    const secret = r.resources.find((x) => x.type === "kubernetes:core/v1:Secret")!;
+    expect(secret.name).toBe("ndc1-control-plane-secret-ndc-control-plane-database");
+    expect(secret.inputs.metadata).toMatchObject({ name: "ndc-control-plane-database", namespace: "ndc-control-plane" });
+    expect(JSON.stringify(secret.inputs.stringData)).toContain(TEST_DATABASE_URL);
+    const deployment = r.resources.find((x) => x.type === T.deployment)!;
+    expect(deployment.inputs.spec.replicas).toBe(3);
+    // Read from the mounted Secret as a file, never from the environment.
+    const pod = deployment.inputs.spec.template.spec;
+    expect(pod.containers[0].env).toContainEqual({ name: "DATABASE_URL_FILE", value: "/etc/ndc/database/url" });
+    expect(JSON.stringify(pod.containers[0].env)).not.toContain("s3cret-pw");
+    expect(pod.volumes).toContainEqual(expect.objectContaining({ name: "database", secret: expect.objectContaining({ secretName: "ndc-control-plane-database" }) }));
+    const stackFile = r.resources.find((x) => x.type === T.configMap && x.name.endsWith("configmap-ndc-stack"))!;
+    expect(JSON.stringify(stackFile.inputs)).not.toContain("s3cret-pw");
+    expect(JSON.stringify(stackFile.inputs)).not.toContain("databaseUrl");
+  });
+});

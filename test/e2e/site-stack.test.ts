@@ -46,7 +46,7 @@ async function namespaceGone(name: string): Promise<void> {
 describe("npm start", () => {
   test("lays down the site baseline with the real engine, then the control plane provisions through it", async () => {
     const stateDir = join(work, "start-state");
-    const platform = await startLocalPlatform({ kubeconfig: cluster.kubeconfig, port: await freeLoopbackPort(), dataDir: join(work, "start-data"), pulumiStateDir: stateDir, log: () => {} });
+    const platform = await startLocalPlatform({ cluster: CLUSTER, port: await freeLoopbackPort(), dataDir: join(work, "start-data"), pulumiStateDir: stateDir, log: () => {} });
     try {
       // The baseline exists: the control plane's namespace and a landing namespace.
       const cpNs = await core().readNamespace({ name: "ndc-control-plane" });
@@ -72,7 +72,7 @@ describe("npm start", () => {
     // The environment the service made is not Pulumi's; remove it, then the baseline.
     await core().deleteNamespace({ name: "byt-e2e-start" });
     await namespaceGone("byt-e2e-start");
-    await runPulumi(["destroy", "--yes", "--skip-preview"], { stack: "local", kubeconfig: cluster.kubeconfig, stateDir, quiet: true });
+    await runPulumi(["destroy", "--yes", "--skip-preview"], { stack: "local", localCluster: CLUSTER, stateDir, quiet: true });
     await namespaceGone("ndc-control-plane");
     // The committed stack file carries its encryption salt, so running the engine leaves it untouched.
     expect(execFileSync("git", ["status", "--porcelain", "stacks/"], { cwd: repoRoot, encoding: "utf8" })).toBe("");
@@ -92,7 +92,7 @@ describe("pulumi on the local site stack", () => {
     await cp(join(repoRoot, "stacks/Pulumi.local.yaml"), join(project, "stacks/Pulumi.local.yaml"));
     await symlink(join(repoRoot, "node_modules"), join(project, "node_modules"));
     await symlink(join(repoRoot, "node_modules"), join(project, "policy/node_modules"));
-    opts = { stack: "local", cwd: project, stateDir: join(work, "state"), kubeconfig: cluster.kubeconfig, quiet: true };
+    opts = { stack: "local", cwd: project, stateDir: join(work, "state"), localCluster: CLUSTER, quiet: true };
   });
 
   afterAll(async () => {

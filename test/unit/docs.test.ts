@@ -64,6 +64,24 @@ describe("the guides (README.md, control-plane/README.md, docs/)", () => {
   });
 });
 
+describe("docs/pulumi-engine.md", () => {
+  test("shows the local stack's encryption salt exactly as the stack file has it", () => {
+    const salt = (file: string) => [...text(file).matchAll(/^encryptionsalt: (\S+)$/gm)].map((m) => m[1]);
+    expect(salt("docs/pulumi-engine.md")).toEqual(salt("stacks/Pulumi.local.yaml"));
+    expect(salt("stacks/Pulumi.local.yaml")).toHaveLength(1);
+  });
+});
+
+describe("docs/architecture.md", () => {
+  test("names only problem types of the error catalogue after an HTTP status", () => {
+    const catalogue = readFileSync(join(repoRoot, "control-plane/domain/errors.ts"), "utf8");
+    const types = new Set([...catalogue.matchAll(/type: "([a-z-]+)"/g)].map((m) => m[1]));
+    const named = [...text("docs/architecture.md").matchAll(/\b[1-5]\d\d `([a-z][a-z-]+)`/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(2);
+    expect(named.filter((t) => !types.has(t))).toEqual([]);
+  });
+});
+
 describe("npm scripts", () => {
   test.each(Object.entries(scripts))("%s runs on the bootstrapped Node 24 (scripts/node24.sh)", (_name, command) => {
     expect(command).toMatch(/^sh scripts\/node24\.sh /);
