@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly trustProxy: boolean | string[];
   /** Requests per token per minute (NDC_RATE_LIMIT_PER_MINUTE). @default 1200 */
   readonly rateLimitPerMinute: number;
+  /** Failed authentications per address per minute before 429 (NDC_AUTH_FAILURES_PER_MINUTE). @default 60 */
+  readonly authFailuresPerMinute: number;
   /** Bearer token GET /metrics requires (NDC_METRICS_TOKEN). @default open */
   readonly metricsToken?: string;
   /** NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE, NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60). @default none */
@@ -42,6 +44,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const { names, platform } = loadPlatform(stacksDir, env.NDC_SITES);
   const rateLimitPerMinute = Number(env.NDC_RATE_LIMIT_PER_MINUTE ?? 1200);
   if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) throw new Error(`NDC_RATE_LIMIT_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_RATE_LIMIT_PER_MINUTE)}`);
+  const authFailuresPerMinute = Number(env.NDC_AUTH_FAILURES_PER_MINUTE ?? 60);
+  if (!Number.isInteger(authFailuresPerMinute) || authFailuresPerMinute < 1) throw new Error(`NDC_AUTH_FAILURES_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_AUTH_FAILURES_PER_MINUTE)}`);
   const bootstrap = env.NDC_BOOTSTRAP_TOKEN;
   if (bootstrap !== undefined && bootstrap.length < 16) throw new Error("NDC_BOOTSTRAP_TOKEN must be at least 16 characters (use `openssl rand -base64 32`)");
   return {
@@ -53,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     platform,
     auth: { ...(bootstrap ? { bootstrapToken: bootstrap } : {}), ...oidcFromEnv(env) },
     rateLimitPerMinute,
+    authFailuresPerMinute,
     ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
     ...auditCheckpointFromEnv(env),
     ...portalOidcFromEnv(env),

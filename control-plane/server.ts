@@ -23,6 +23,7 @@ configured by environment variables:
   NDC_OIDC_AUTHORIZATION_ENDPOINT, NDC_OIDC_TOKEN_ENDPOINT, NDC_OIDC_SCOPE (openid)
                                  the portal's sign-in with the identity provider (code + PKCE)
   NDC_RATE_LIMIT_PER_MINUTE (1200)
+  NDC_AUTH_FAILURES_PER_MINUTE (60)  failed authentications per address per minute before 429
   NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
   NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
                                  sign the audit head into a file outside the database every
@@ -39,6 +40,7 @@ const app = await buildApp({
   auth: config.auth,
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
+  authFailuresPerMinute: config.authFailuresPerMinute,
   ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   ...(config.auditCheckpoint ? { auditCheckpoint: config.auditCheckpoint } : {}),
   // The web portal at `/`, bundled from source now: nothing to build beforehand, nothing from a CDN.

@@ -63,8 +63,12 @@ export type AgreementState = (typeof AGREEMENT_STATES)[number];
 export const AGREEMENT_STATUSES = ["Offered", "AwaitingApproval", "Scheduled", "InForce", "Waiting", "Expired", "Ended", "Declined", "Rejected", "Revoked"] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
-/** Phases in which an environment's objects are built (and so can carry a sharing policy). */
-export const SHARING_LIVE_PHASES: readonly string[] = ["Approved", "Provisioning", "Ready", "Updating"];
+/**
+ * Phases in which an environment's objects are built as approved (and so can carry a sharing
+ * policy): waiting for an operator to approve its decommissioning it still serves, and a restore
+ * builds it as it was.
+ */
+export const SHARING_LIVE_PHASES: readonly string[] = ["Approved", "Provisioning", "Ready", "Updating", "AwaitingDecommission", "Restoring"];
 /** Phases after which an environment never comes back: its agreements end. */
 export const SHARING_ENDED_PHASES: readonly string[] = ["Decommissioning", "Retained", "Deleted", "Rejected"];
 

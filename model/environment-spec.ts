@@ -1,17 +1,20 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { OneOf } from "./_literals.ts";
+import { inCharacters } from "./characters.ts";
 import { SlugSchema } from "./names.ts";
 import { DATA_CLASSES, PERSONAL_DATA, SECURITY_LEVELS, STAGES, ZONES } from "./policy.ts";
+import { BYTES_QUANTITY_PATTERN, CPU_QUANTITY_PATTERN } from "./quantity.ts";
 
-const Quantity = (description: string) => Type.String({ minLength: 1, maxLength: 32, description });
+const Quantity = (description: string, pattern: string) =>
+  Type.String({ minLength: 1, maxLength: 32, pattern, description, "x-rule": "quantity-format", "x-message": `must be a Kubernetes quantity matching ${pattern}` });
 
 /** Compute and storage an environment asks for, as Kubernetes quantities. */
 export const ResourceRequestSchema = Type.Object(
   {
-    cpu: Quantity('CPU cores, e.g. "8" or "500m"'),
-    memory: Quantity('memory, e.g. "32Gi"'),
+    cpu: Quantity('CPU cores, e.g. "8", "0.5" or "500m"', CPU_QUANTITY_PATTERN),
+    memory: Quantity('memory, e.g. "32Gi"', BYTES_QUANTITY_PATTERN),
     storage: Type.Optional(
-      Type.Record(Type.String({ pattern: "^[a-z0-9-]+$" }), Quantity('capacity per storage tier, e.g. "500Gi"'), {
+      Type.Record(Type.String({ pattern: "^[a-z0-9-]+$" }), Quantity('capacity per storage tier, e.g. "500Gi"', BYTES_QUANTITY_PATTERN), {
         description: "storage per tier name of the site",
       }),
     ),
@@ -42,7 +45,7 @@ export const EnvironmentSpecSchema = Type.Object(
     resources: ResourceRequestSchema,
     owners: Type.Array(GroupName, { minItems: 1, maxItems: 20, uniqueItems: true }),
     viewers: Type.Optional(Type.Array(GroupName, { maxItems: 20, uniqueItems: true })),
-    purpose: Type.String({ minLength: 1, maxLength: 500 }),
+    purpose: inCharacters({ minLength: 1, maxLength: 500, description: "what the environment is for, in characters (Vietnamese diacritics count once)" }),
     allowLoadBalancer: Type.Optional(Type.Boolean({ description: "needs the organization's entitlement; default false" })),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 // The pure domain model of the data center: no I/O, no Pulumi, no HTTP, no Kubernetes client.
 export * from "./validation-error.ts";
 export * from "./quantity.ts";
+export * from "./characters.ts";
 export * from "./policy.ts";
 export * from "./names.ts";
 export * from "./schema-check.ts";

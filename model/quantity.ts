@@ -6,6 +6,15 @@
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+/**
+ * What the API accepts as a CPU quantity: whole cores with up to three decimals ("2", "0.5") or
+ * millicores ("500m"); every text it matches parses. Published in the OpenAPI document.
+ */
+export const CPU_QUANTITY_PATTERN = "^(?:[0-9]{1,9}m|[0-9]{1,9}(?:\\.[0-9]{1,3})?)$";
+
+/** What the API accepts as memory or storage: whole numbers, optionally with a suffix ("32Gi", "500G"). */
+export const BYTES_QUANTITY_PATTERN = "^[0-9]{1,15}(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$";
+
 const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
 
 /** Parses a CPU quantity ("2", "0.5", "500m") into millicores; undefined when malformed. */

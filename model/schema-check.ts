@@ -1,5 +1,7 @@
 import type { TSchema } from "@sinclair/typebox";
+import { Kind } from "@sinclair/typebox";
 import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
+import { CHARACTERS_KIND, characterLengthIssue } from "./characters.ts";
 import { explainSlug } from "./names.ts";
 import type { ValidationIssue } from "./validation-error.ts";
 
@@ -43,9 +45,12 @@ function describe(error: ValueError): { rule: string; message: string } {
       return { rule: "required", message: "is required" };
     case ValueErrorType.Union: {
       const allowed = literalsOf(s);
-      return allowed
-        ? { rule: "allowed-values", message: `must be one of ${allowed.join(", ")}` }
-        : { rule: "type", message: "does not match any allowed form" };
+      if (allowed) return { rule: "allowed-values", message: `must be one of ${allowed.join(", ")}` };
+      // A value of the right kind for exactly one form (e.g. a text where a number or a text is
+      // allowed) is explained by that form's rule, not "no form matches".
+      const branches = ((s.anyOf as TSchema[] | undefined) ?? []).filter((b) => sameKind((b as { type?: string }).type, error.value));
+      const issue = branches.length === 1 ? checkSchema(branches[0]!, error.value)[0] : undefined;
+      return issue ? { rule: issue.rule, message: issue.message } : { rule: "type", message: "does not match any allowed form" };
     }
     case ValueErrorType.Literal:
       return { rule: "allowed-values", message: `must be ${JSON.stringify(s.const)}` };
@@ -71,9 +76,25 @@ function describe(error: ValueError): { rule: string; message: string } {
       return { rule: "range", message: `must be at most ${String(s.maximum)}` };
     case ValueErrorType.Integer:
       return { rule: "type", message: "must be a whole number" };
+    case ValueErrorType.ObjectMinProperties:
+      return { rule: String(s["x-rule"] ?? "min-properties"), message: String(s["x-message"] ?? `needs at least ${String(s.minProperties)} field(s)`) };
+    case ValueErrorType.Kind:
+      if ((s as { [Kind]?: string })[Kind] === CHARACTERS_KIND && typeof error.value === "string") {
+        const issue = characterLengthIssue(s, error.value);
+        if (issue === "max-length") return { rule: issue, message: `must be at most ${String(s.maxLength)} characters` };
+        if (issue === "min-length") return { rule: issue, message: `must be at least ${String(s.minLength)} characters` };
+      }
+      return { rule: "type", message: `must be ${expectedType(s)}` };
     default:
       return { rule: "type", message: `must be ${expectedType(s)}` };
   }
+}
+
+function sameKind(type: string | undefined, value: unknown): boolean {
+  if (type === "integer" || type === "number") return typeof value === "number";
+  if (type === "string" || type === "boolean" || type === "object") return typeof value === type && value !== null;
+  if (type === "null") return value === null;
+  return false;
 }
 
 function literalsOf(schema: Record<string, unknown>): string[] | undefined {

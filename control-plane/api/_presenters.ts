@@ -62,39 +62,37 @@ export function etag(version: number): string {
 }
 
 /**
- * The version an `If-Match` names: `"3"`, `3` or `W/"3"`; `*` means any (undefined).
- * @throws NdcError NDC_ERR_VALIDATION when it is none of these
+ * The version an `If-Match` names: `"3"`, `3` or `W/"3"`; `*` means any (undefined). The route's
+ * header schema (IF_MATCH_PATTERN) refused every other form already, naming the rule etag-format.
+ * @throws NdcError NDC_ERR_VALIDATION when it is none of these (a caller that skipped the schema)
  */
 export function parseIfMatch(header: string | undefined): number | undefined | "absent" {
   if (header === undefined) return "absent";
-  const text = header.trim();
-  if (text === "*") return undefined;
-  const m = /^(?:W\/)?"?([0-9]{1,12})"?$/.exec(text);
+  if (header === "*") return undefined;
+  const m = /^(?:[0-9]{1,12}|"([0-9]{1,12})"|W\/"([0-9]{1,12})")$/.exec(header);
   if (!m) {
     throw new NdcError("NDC_ERR_VALIDATION", `If-Match must name the environment's version, e.g. "3" (its ETag); got ${JSON.stringify(header)}`, [
       { field: "header.if-match", rule: "etag-format", message: 'must be the version from the ETag, e.g. "3"', value: header },
     ]);
   }
-  return Number(m[1]);
+  return Number(m[1] ?? m[2] ?? header);
 }
 
-/** Opaque cursors: base64url of the last key of the page. */
+/** The cursor of the next page: the last item's key, as CURSOR_PATTERNS describes it. */
 export function encodeCursor(key: string | number | readonly [string, string]): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
+  return typeof key === "object" ? `${key[0]}/${key[1]}` : String(key);
 }
 
 /**
- * The key a cursor holds, checked against the kind this list uses.
- * @throws NdcError NDC_ERR_VALIDATION when the cursor is not one this API returned
+ * The key a cursor holds (its form was checked by the query schema).
+ * @throws NdcError NDC_ERR_VALIDATION when it is not of this list's form
  */
 export function decodeCursor<T extends string | number | readonly [string, string]>(cursor: string | undefined, kind: "string" | "number" | "pair"): T | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (kind === "pair" ? Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === "string") : typeof key === kind) return key as T;
-  } catch {
-    // fall through to the error
-  }
+  const pair = cursor.split("/");
+  if (kind === "string" && pair.length === 1 && cursor !== "") return cursor as T;
+  if (kind === "pair" && pair.length === 2 && pair.every((p) => p !== "")) return pair as unknown as T;
+  if (kind === "number" && /^(?:0|[1-9][0-9]{0,14})$/.test(cursor)) return Number(cursor) as T;
   throw new NdcError("NDC_ERR_VALIDATION", "cursor is not one this API returned; start again without it", [
     { field: "query.cursor", rule: "cursor-format", message: "must be a nextCursor from a previous page", value: cursor },
   ]);

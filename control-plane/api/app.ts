@@ -19,7 +19,9 @@ import { portalRoutes, type PortalRoutesOptions } from "../portal/index.ts";
 import { platformRoutes } from "./platform-info.ts";
 import { reportRoutes } from "./reports.ts";
 import { sharingRoutes } from "./sharing-agreements.ts";
-import { installProblemHandler } from "./problem-handler.ts";
+import { allowedMethods } from "./allowed-methods.ts";
+import { installProblemHandler, sendProblem } from "./problem-handler.ts";
+import { documentGenericResponses } from "./generic-responses.ts";
 import { tokenRoutes } from "./tokens.ts";
 import { typeboxValidatorCompiler } from "./_validator-compiler.ts";
 
@@ -97,7 +99,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy ?? false,
     // A slow client cannot hold a connection for long (slowloris); a request never needs 30 s.
     requestTimeout: 30_000,
-    routerOptions: { maxParamLength: 200 },
+    // Long path parameters reach the route, whose schema answers 400 naming the parameter and its
+    // maxLength (the request line itself is bounded by Node's 16 KiB header limit).
+    routerOptions: { maxParamLength: 8_192 },
+    // A path the router cannot decode (%zz) is a bad request, answered as problem+json like the rest.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      void sendProblem(reply, request, new NdcError("NDC_ERR_VALIDATION", `the URL is not valid: ${error.message}`, [{ field: "(path)", rule: "url-encoding", message: "must be a valid percent-encoded path" }]));
+    },
   });
   // JSON only: anything else is 415 rather than a string the schema then rejects.
   app.removeContentTypeParser("text/plain");
@@ -114,15 +123,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const routes: { method: string; url: string }[] = [];
+  const rateLimited = options.rateLimit !== false;
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url });
+    documentGenericResponses(route, rateLimited);
   });
 
   const metrics = createMetrics({ store, platform, defaultMetrics: options.defaultMetrics ?? true });
   const requests = new EnvironmentRequests({ store, platform, policy: options.policy ?? POLICY });
   const agreements = new SharingAgreements({ store, platform, policy: options.policy ?? POLICY, work: requests.work });
 
-  installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }));
+  installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }), allowedMethods(routes));
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -161,7 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(identityRoutes);
   if (options.portal) await app.register(portalRoutes, options.portal);
   await app.register(platformRoutes, { store, platform });
-  await app.register(environmentRoutes, { requests, store, now });
+  await app.register(environmentRoutes, { requests, store, platform, now });
   await app.register(approvalRoutes, { requests, now });
   await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint });
   await app.register(sharingRoutes, { agreements, store, now });
@@ -181,7 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { store, platform, now, policy: options.policy ?? POLICY, onRevoke: () => authenticator.forget() });
   app.get(
     "/openapi.json",
-    { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [] } },
+    { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [], response: { 200: { description: "this document", content: { "application/json": { schema: { type: "object" } } } } } } },
     async () => app.swagger(),
   );
   app.decorate("ndc", { metrics, requests, agreements, store, platform, routes, anchorAudit });

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import { AuditRecordSchema, AuditVerificationSchema, checkpointSignatureValid, readCheckpoint, type AuditRecord } from "../audit/index.ts";
 import type { KeyObject } from "node:crypto";
+import { inCharacters } from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
@@ -61,12 +62,12 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store; readonly c
           {
             org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
             action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "e.g. environment.approve, request.denied" })),
-            actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            target: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "e.g. environment byt/his-app" })),
+            actor: Type.Optional(inCharacters({ minLength: 1, maxLength: 200 })),
+            target: Type.Optional(inCharacters({ minLength: 1, maxLength: 300, description: "e.g. environment byt/his-app" })),
             outcome: Type.Optional(Type.Union([Type.Literal("allowed"), Type.Literal("denied")])),
             since: Type.Optional(DateTime("inclusive")),
             until: Type.Optional(DateTime("exclusive")),
-            ...PageQuerySchema,
+            ...PageQuerySchema("seq"),
           },
           { additionalProperties: false },
         ),

@@ -1,30 +1,50 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { EnvironmentSpecSchema } from "../../model/index.ts";
+import { ResourceRequestSchema, type Platform } from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { EnvironmentPatchSchema, PhaseSchema, type EnvironmentRequests, type RequestContext } from "../workflow/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
 import { decodeCursor, encodeCursor, environmentResource, etag, parseIfMatch } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
-import { EnvironmentParamsSchema, EnvironmentResourceSchema, IfMatchHeader, OrgParamsSchema, Page, PageQuerySchema, problems } from "./schemas.ts";
+import { EnvironmentParamsSchema, EnvironmentResourceSchema, EnvironmentSpecBodySchema, IfMatchHeader, OrgParamsSchema, Page, PageQuerySchema, problems, SiteIdSchema } from "./schemas.ts";
 
 export interface EnvironmentRoutesOptions {
   readonly requests: EnvironmentRequests;
   readonly store: Store;
+  readonly platform: Platform;
   readonly now: () => Date;
 }
 
 const TAGS = ["environments"];
 
-/** A spec patch, with the version read as an alternative to If-Match. */
-const PatchBodySchema = Type.Object(
-  { ...EnvironmentPatchSchema.properties, version: Type.Optional(Type.Integer({ minimum: 1, description: "the version you read; used when If-Match is absent" })) },
-  { additionalProperties: false, description: EnvironmentPatchSchema.description },
-);
+/**
+ * A spec patch, with the version read as an alternative to If-Match. It changes at least one field:
+ * the document says so (`anyOf` of the patchable fields); the handler refuses `{version}` alone.
+ */
+function PatchBodySchema(platform: Platform) {
+  const { sites } = EnvironmentPatchSchema.properties;
+  const properties = {
+    ...EnvironmentPatchSchema.properties,
+    sites: Type.Optional(Type.Array(SiteIdSchema(platform), { minItems: sites.minItems, maxItems: sites.maxItems, uniqueItems: true })),
+    resources: Type.Optional(Type.Partial(ResourceRequestSchema, { additionalProperties: false, minProperties: 1 })),
+  };
+  return Type.Object(
+    { ...properties, version: Type.Optional(Type.Integer({ minimum: 1, description: "the version you read; used when If-Match is absent" })) },
+    {
+      additionalProperties: false,
+      minProperties: 1,
+      // Each branch repeats which fields exist, so a generator reading one branch alone adds no other.
+      anyOf: Object.keys(properties).map((field) => ({ required: [field], properties: Object.fromEntries([...Object.keys(properties), "version"].map((k) => [k, true])), additionalProperties: false })),
+      description: "the fields to change (at least one); resources are merged field by field",
+      "x-rule": "patch-empty",
+      "x-message": "must change at least one field",
+    },
+  );
+}
 
 /** Environments of an organization: request, list, read, change (resize), decommission. */
-export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = async (plain, { requests, store, now }) => {
+export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = async (plain, { requests, store, platform, now }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
   const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal!, requestId: request.id, now: now() });
 
@@ -39,7 +59,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         headers: Type.Object({
           "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "repeat a request safely: the same key and body return the same environment" })),
         }),
-        body: EnvironmentSpecSchema,
+        body: EnvironmentSpecBodySchema(platform),
         response: { 201: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
       },
     },
@@ -63,7 +83,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         tags: TAGS,
         summary: "The organization's environments (rejected and deleted ones only when asked by phase)",
         params: OrgParamsSchema,
-        querystring: Type.Object({ phase: Type.Optional(PhaseSchema), ...PageQuerySchema }),
+        querystring: Type.Object({ phase: Type.Optional(PhaseSchema), ...PageQuerySchema("name") }),
         response: { 200: Page(EnvironmentResourceSchema), ...problems(400, 401, 404, 429) },
       },
     },
@@ -85,7 +105,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         operationId: "listAllEnvironments",
         tags: TAGS,
         summary: "Environments of every organization the caller may see; ?phase=AwaitingApproval is the approval queue",
-        querystring: Type.Object({ org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), phase: Type.Optional(PhaseSchema), ...PageQuerySchema }),
+        querystring: Type.Object({ org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), phase: Type.Optional(PhaseSchema), ...PageQuerySchema("pair") }),
         response: { 200: Page(EnvironmentResourceSchema), ...problems(400, 401, 403, 429) },
       },
     },
@@ -131,7 +151,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         summary: "Change an environment (resize, owners, …): the result is admitted again; needs If-Match",
         params: EnvironmentParamsSchema,
         headers: Type.Object({ "if-match": Type.Optional(IfMatchHeader) }),
-        body: PatchBodySchema,
+        body: PatchBodySchema(platform),
         response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429) },
       },
     },

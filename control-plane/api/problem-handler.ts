@@ -7,7 +7,7 @@ import { NdcError, problem, type ErrorCode } from "./errors.ts";
  * Every error becomes RFC 9457 problem+json from the catalogue; denied attempts (401, 403, and a
  * 404 that hides another organization) are appended to the audit trail before answering.
  */
-export function installProblemHandler(app: FastifyInstance, store: Store, onDenied: (status: number) => void = () => {}): void {
+export function installProblemHandler(app: FastifyInstance, store: Store, onDenied: (status: number) => void = () => {}, allowed: (path: string) => string[] = () => []): void {
   app.setErrorHandler(async (error: FastifyError | NdcError, request, reply) => {
     const ndc = toNdcError(error);
     if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
@@ -23,12 +23,23 @@ export function installProblemHandler(app: FastifyInstance, store: Store, onDeni
     }
     return sendProblem(reply, request, ndc);
   });
+  // A known path asked with another method: 405 with Allow, before any body is read (QUERY and
+  // other body methods would otherwise fail on their Content-Type first).
+  app.addHook("onRequest", async (request) => {
+    if (request.routeOptions.url !== undefined) return;
+    const path = request.url.split("?")[0]!;
+    const methods = allowed(path);
+    if (methods.length === 0) return;
+    const detail = `${path} supports ${methods.join(", ")}, not ${request.method}; see GET /openapi.json`;
+    throw new NdcError("NDC_ERR_METHOD_NOT_ALLOWED", detail, [{ field: "(method)", rule: "method-allowed", message: `must be one of ${methods.join(", ")}`, value: request.method }], { headers: { allow: methods.join(", ") } });
+  });
   app.setNotFoundHandler(async (request, reply) =>
     sendProblem(reply, request, new NdcError("NDC_ERR_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}; see GET /openapi.json`)),
   );
 }
 
-function sendProblem(reply: FastifyReply, request: FastifyRequest, error: NdcError) {
+/** Answers with the problem+json of an error (also for errors Fastify raises before routing). */
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: NdcError) {
   for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
   return reply
     .code(error.status)

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { EnvironmentSpecSchema, SlugSchema } from "../../model/index.ts";
+import { EnvironmentSpecSchema, inCharacters, SLUG_PATTERN, SlugSchema, type Platform } from "../../model/index.ts";
 import { ConditionSchema, PhaseSchema } from "../workflow/index.ts";
 import { ProblemSchema } from "./errors.ts";
 
@@ -13,14 +13,48 @@ export const SiteParamsSchema = Type.Object({ site: SlugSchema("site id", 64) })
 
 /** Page size bounds for every list. */
 export const MAX_PAGE = 200;
-export const PageQuerySchema = {
+const SLUG = SLUG_PATTERN.slice(1, -1);
+
+/**
+ * Cursors are the key of the last item of a page, in the open: an environment name, `org/name`, or
+ * an audit sequence number. Any key of that form is a position ("after this one"), so every cursor
+ * the document allows is answered; anything else is 400 cursor-format.
+ */
+export const CURSOR_PATTERNS = { name: `^${SLUG}$`, pair: `^${SLUG}/${SLUG}$`, seq: "^(?:0|[1-9][0-9]{0,14})$" } as const;
+export const PageQuerySchema = (cursor: keyof typeof CURSOR_PATTERNS) => ({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50, description: `page size, at most ${MAX_PAGE}` })),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "nextCursor of the previous page" })),
-};
+  cursor: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 130,
+      pattern: CURSOR_PATTERNS[cursor],
+      description: "nextCursor of the previous page: the key of its last item",
+      "x-rule": "cursor-format",
+      "x-message": "must be a nextCursor from a previous page of this list; start again without it",
+    }),
+  ),
+});
 
 /** A page of items and the cursor of the next page (absent on the last page). */
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+
+/** A site id the request may name: one of this data center's sites (GET /v1/sites), else 400 with the list. */
+export function SiteIdSchema(platform: Platform) {
+  return Type.Union(
+    [...platform.sites.keys()].sort().map((id) => Type.Literal(id)),
+    { description: "a site of this data center (GET /v1/sites)" },
+  );
+}
+
+/** The spec as the request body: the model's schema, with the known sites as an enum. */
+export function EnvironmentSpecBodySchema(platform: Platform) {
+  const { sites } = EnvironmentSpecSchema.properties;
+  return Type.Object(
+    { ...EnvironmentSpecSchema.properties, sites: Type.Array(SiteIdSchema(platform), { minItems: sites.minItems, maxItems: sites.maxItems, uniqueItems: true }) },
+    { additionalProperties: false },
+  );
+}
 
 const Amounts = Type.Object({
   cpu: Type.String({ description: 'Kubernetes quantity, e.g. "64"' }),
@@ -99,17 +133,25 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   422: "well-formed, but breaks a placement, capacity, policy or token rule",
   428: "If-Match required",
   429: "rate limited",
-  503: "not ready",
+  503: "not ready: the store, the audit trail or the identity provider does not answer",
 };
 
-/** `If-Match` as sent: `"3"`, `3`, `W/"3"` or `*`. */
-export const IfMatchHeader = Type.String({ minLength: 1, maxLength: 40, description: 'the environment version (its ETag), e.g. "3"' });
+/** `If-Match` as sent: `"3"`, `3`, `W/"3"` or `*` (the version has at most 12 digits). */
+export const IF_MATCH_PATTERN = '^(?:\\*|[0-9]{1,12}|"[0-9]{1,12}"|W/"[0-9]{1,12}")$';
+export const IfMatchHeader = Type.String({
+  minLength: 1,
+  maxLength: 16,
+  pattern: IF_MATCH_PATTERN,
+  description: 'the environment version (its ETag), e.g. "3"; also 3, W/"3" or * (any version, where allowed)',
+  "x-rule": "etag-format",
+  "x-message": 'must be the version from the ETag, e.g. "3"',
+});
 
 export const ReasonBodySchema = Type.Union([
-  Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "shown to the requester; please give one" })) }, { additionalProperties: false }),
+  Type.Object({ reason: Type.Optional(inCharacters({ minLength: 1, maxLength: 1000, description: "shown to the requester; please give one" })) }, { additionalProperties: false }),
   Type.Null(),
 ]);
 export const ApproveBodySchema = Type.Union([
-  Type.Object({ comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false }),
+  Type.Object({ comment: Type.Optional(inCharacters({ minLength: 1, maxLength: 1000 })) }, { additionalProperties: false }),
   Type.Null(),
 ]);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import { POLICY, type Platform, type Policy } from "../../model/index.ts";
-import { actionsBeyond, bootstrapRetired, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import { actionsBeyond, bootstrapRetired, durationPattern, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
 import { lineageOfMinted } from "../domain/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
@@ -10,19 +10,25 @@ import { NdcError, type ProblemIssue } from "./errors.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
 import { problems } from "./schemas.ts";
 
-export const TokenRequestSchema = Type.Object(
+/** The body of POST /v1/tokens; `expiresIn` says the policy's maximum in both of its forms. */
+export const tokenRequestSchema = (maxSeconds: number) => Type.Object(
   {
     subject: Type.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$", description: "who or what uses the token, e.g. ci:byt-his or an e-mail" }),
     role: RoleSchema,
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
     expiresIn: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1, maximum: 63_072_000, description: "seconds" }), Type.String({ pattern: "^[1-9][0-9]{0,6}[smhd]$", description: "e.g. 30d, 12h" })], {
-        description: "lifetime; default and maximum from policy (30 days and 365 days); never past the expiry of the API token that mints it (the default is shortened to it)",
-      }),
+      Type.Union(
+        [
+          Type.Integer({ minimum: 1, maximum: maxSeconds, description: "seconds" }),
+          Type.String({ pattern: durationPattern(maxSeconds), description: `e.g. 30d, 12h; at most ${maxSeconds} s in any unit`, "x-rule": "duration-format", "x-message": `must be seconds or a duration such as 30d or 12h, at most ${maxSeconds} s` }),
+        ],
+        { description: `lifetime; default and maximum from policy (at most ${maxSeconds} s); never past the expiry of the API token that mints it (the default is shortened to it)` },
+      ),
     ),
   },
   { additionalProperties: false },
 );
+export const TokenRequestSchema = tokenRequestSchema(POLICY.apiTokenLifetime.maxSeconds);
 
 export const TokenResponseSchema = Type.Object({
   token: Type.String({ description: "shown once; only its sha256 is stored" }),
@@ -63,7 +69,7 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         operationId: "createToken",
         tags: ["tokens"],
         summary: "Mint an API token (platform-admin); the token is shown once",
-        body: TokenRequestSchema,
+        body: tokenRequestSchema(lifetime.maxSeconds),
         response: { 201: TokenResponseSchema, ...problems(400, 401, 403, 413, 415, 422, 429) },
       },
     },

@@ -4,3 +4,4 @@ export * from "./permissions.ts";
 export * from "./api-tokens.ts";
 export * from "./oidc.ts";
 export * from "./authenticator.ts";
+export * from "./duration-pattern.ts";

@@ -12,6 +12,7 @@ export const ERRORS = {
   NDC_ERR_FORBIDDEN: { status: 403, type: "forbidden", title: "The caller's role does not allow this" },
   NDC_ERR_SELF_APPROVAL: { status: 403, type: "self-approval", title: "The approver must not be the requester" },
   NDC_ERR_NOT_FOUND: { status: 404, type: "not-found", title: "Not found" },
+  NDC_ERR_METHOD_NOT_ALLOWED: { status: 405, type: "method-not-allowed", title: "The resource does not support this method" },
   NDC_ERR_ENVIRONMENT_EXISTS: { status: 409, type: "environment-exists", title: "An environment of that name exists" },
   NDC_ERR_AGREEMENT_EXISTS: { status: 409, type: "agreement-exists", title: "A sharing agreement of that name exists" },
   NDC_ERR_INVALID_TRANSITION: { status: 409, type: "invalid-transition", title: "The environment's phase does not allow this" },

@@ -187,7 +187,17 @@ export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetric
     "/metrics",
     {
       config: { public: true, rateLimit: false },
-      schema: { operationId: "getMetrics", tags: ["operations"], summary: "Prometheus metrics (text exposition format); Bearer NDC_METRICS_TOKEN when the service sets one", produces: ["text/plain"] },
+      // The document says what this service does: open, or (NDC_METRICS_TOKEN) its own bearer token.
+      schema: {
+        operationId: "getMetrics",
+        tags: ["operations"],
+        summary: token === undefined ? "Prometheus metrics (text exposition format); open on this service (NDC_METRICS_TOKEN is not set)" : "Prometheus metrics (text exposition format); needs Bearer NDC_METRICS_TOKEN, not an API token",
+        security: token === undefined ? [] : [{ bearer: [] }],
+        response: {
+          200: { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } },
+          ...(token === undefined ? {} : { 401: METRICS_UNAUTHENTICATED }),
+        },
+      },
     },
     async (request, reply) => {
       if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
@@ -212,6 +222,16 @@ export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetric
     },
   );
 }
+
+/** The 401 problem+json of /metrics, documented when the service sets NDC_METRICS_TOKEN. */
+const METRICS_UNAUTHENTICATED = {
+  description: "no valid metrics token",
+  content: {
+    "application/problem+json": {
+      schema: { type: "object", required: ["type", "title", "status", "detail", "code", "errors"], properties: { type: { type: "string" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" }, instance: { type: "string" }, code: { type: "string" }, requestId: { type: "string" }, errors: { type: "array" } } },
+    },
+  },
+};
 
 function bearerMatches(header: string | undefined, token: string): boolean {
   const given = /^Bearer (.+)$/.exec(header ?? "")?.[1];

@@ -84,8 +84,13 @@ export class SharingPolicies {
         const now = new Date();
         await this.options.index.refresh(now);
         for (const conn of this.options.connections.values()) {
-          const r = await this.syncSite(conn, now);
-          total = { applied: total.applied + r.applied, removed: total.removed + r.removed };
+          try {
+            const r = await this.syncSite(conn, now);
+            total = { applied: total.applied + r.applied, removed: total.removed + r.removed };
+          } catch (err) {
+            // A site that is down does not hold up the others; the next pass tries it again.
+            this.options.log.warn({ site: conn.site, err: err instanceof Error ? err.message : String(err) }, "sharing policies not reconciled at this site");
+          }
         }
       } while (this.again && this.running);
       return total;

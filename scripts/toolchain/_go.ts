@@ -21,6 +21,11 @@ export interface GoBuildOptions {
   readonly ldflags?: readonly string[];
   /** Label printed before progress lines. */
   readonly label: string;
+  /**
+   * Niceness of the compiler processes (`nice -n`), for tools built while tests run on a shared
+   * machine. @default none (normal priority)
+   */
+  readonly nice?: number;
 }
 
 /**
@@ -104,7 +109,8 @@ export async function goBuild(opts: GoBuildOptions): Promise<void> {
     console.error(`${opts.label}: still building… ${elapsed()}, ${compiled}/${total} packages compiled`);
   }, 30_000);
   try {
-    const proc = $({ cwd: opts.moduleDir, env, quiet: true, nothrow: true })`go build -v -trimpath ${tags} ${ldflags} -o ${output} ${opts.packages}`;
+    const nice = opts.nice === undefined ? [] : ["nice", "-n", String(opts.nice)];
+    const proc = $({ cwd: opts.moduleDir, env, quiet: true, nothrow: true })`${nice} go build -v -trimpath ${tags} ${ldflags} -o ${output} ${opts.packages}`;
     proc.stderr.on("data", (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n").filter(Boolean)) {
         tail = [...tail.slice(-40), line];

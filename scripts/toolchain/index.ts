@@ -6,5 +6,6 @@ export { ensureTool, isToolBuilt, toolBinDir } from "./ensure-tool.ts";
 export { findTool, tools } from "./registry.ts";
 export { etcdTool } from "./etcd.ts";
 export { kubernetesTool } from "./kubernetes.ts";
+export { kubeRouterTool } from "./kube-router.ts";
 export { pulumiTool, pulumiVersion } from "./pulumi.ts";
 export { pulumiKubernetesTool, pulumiKubernetesVersion } from "./pulumi-kubernetes.ts";

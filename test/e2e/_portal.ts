@@ -23,9 +23,9 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** control-plane/server.ts on a fresh SQLite file, site `local`; `env` adds e.g. NDC_KUBECONFIG_LOCAL. */
+/** control-plane/server.ts on a fresh SQLite file, site `local`; `env` adds e.g. NDC_KUBECONFIG_LOCAL (or a PORT chosen beforehand). */
 export async function startService(env: Record<string, string> = {}): Promise<Service> {
-  const port = await freeLoopbackPort();
+  const port = env.PORT ? Number(env.PORT) : await freeLoopbackPort();
   const dataDir = env.NDC_DATA_DIR ?? mkdtempSync(join(tmpdir(), "ndc-portal-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(repo, "control-plane/server.ts")], {
     cwd: repo,

@@ -1,8 +1,14 @@
 // The web portal in real headless Chromium (Debian's chromium, driven by playwright-core) against
-// the real service (control-plane/server.ts on SQLite), which bundles the portal when it starts.
+// the real service (control-plane/server.ts on SQLite), which bundles the portal when it starts and
+// provisions the site `local` on the test run's real kube-apiserver as the control plane's identity.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { adminKubeConfig } from "../integration/_cluster.ts";
+import { controlPlaneKubeConfig } from "../integration/_control-plane-identity.ts";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { api, launchBrowser, mint, seriousViolations, signIn, startService, type Service } from "./_portal.ts";
 
@@ -12,6 +18,8 @@ let service: Service;
 let browser: Browser;
 const tokens: Record<"an" | "binh" | "oanh" | "kiem", string> = { an: "", binh: "", oanh: "", kiem: "" };
 const DOCS = join(import.meta.dirname, "../../docs");
+// Environments are provisioned on the shared test cluster: names unique to this run.
+const RUN = Date.now().toString(36).slice(-4);
 const contexts: BrowserContext[] = [];
 
 /** A fresh browser tab (own sessionStorage) that records every URL it requests. */
@@ -30,14 +38,17 @@ const spec = (name: string, purpose: string) => ({
 });
 
 beforeAll(async () => {
-  service = await startService();
+  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), "ndc-portal-kc-")), "control-plane.kubeconfig");
+  writeFileSync(kubeconfig, kc.exportConfig());
+  service = await startService({ NDC_KUBECONFIG_LOCAL: kubeconfig });
   tokens.an = await mint(service, "an.nguyen", "requester", "byt");
   tokens.binh = await mint(service, "binh.tran", "requester", "hanoi");
   tokens.oanh = await mint(service, "oanh.le", "operator");
   tokens.kiem = await mint(service, "kiem.pham", "auditor");
-  const byt = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec("ho-so-suc-khoe", "Hồ sơ sức khỏe điện tử"), owners: ["byt-platform-admins"] });
+  const byt = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec(`ho-so-suc-khoe-${RUN}`, "Hồ sơ sức khỏe điện tử"), owners: ["byt-platform-admins"] });
   expect(byt.status, JSON.stringify(byt.body)).toBe(201);
-  const hanoi = await api(service.url, tokens.binh, "POST", "/v1/organizations/hanoi/environments", { ...spec("dich-vu-cong", "Cổng dịch vụ công Hà Nội"), owners: ["hanoi-platform-admins"] });
+  const hanoi = await api(service.url, tokens.binh, "POST", "/v1/organizations/hanoi/environments", { ...spec(`dich-vu-cong-${RUN}`, "Cổng dịch vụ công Hà Nội"), owners: ["hanoi-platform-admins"] });
   expect(hanoi.status, JSON.stringify(hanoi.body)).toBe(201);
   browser = await launchBrowser();
 });
@@ -101,13 +112,13 @@ describe("portal: sign-in and the requester's list", () => {
     await page.getByLabel("Mã truy cập (token)").fill(tokens.an);
     await page.getByRole("button", { name: "Đăng nhập" }).click();
     await page.getByRole("heading", { name: "Môi trường của tổ chức" }).waitFor();
-    const row = page.locator('[data-environment="byt/ho-so-suc-khoe"]');
+    const row = page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"]`);
     await row.waitFor();
-    await expect(row.locator("th").textContent()).resolves.toBe("ho-so-suc-khoe");
+    await expect(row.locator("th").textContent()).resolves.toBe(`ho-so-suc-khoe-${RUN}`);
     await expect(row.locator("td").first().textContent()).resolves.toBe("Phát triển (dev)");
     await expect(page.getByTestId("who").textContent()).resolves.toBe("Đã đăng nhập: an.nguyen · người yêu cầu · byt");
     // The other organization's environment is not listed.
-    await expect(page.locator('[data-environment="hanoi/dich-vu-cong"]').count()).resolves.toBe(0);
+    await expect(page.locator(`[data-environment="hanoi/dich-vu-cong-${RUN}"]`).count()).resolves.toBe(0);
 
     const storage = await page.evaluate(() => ({ session: sessionStorage.getItem("ndc.portal.token"), local: JSON.stringify(localStorage), cookie: document.cookie }));
     expect(storage.session).toBe(tokens.an);
@@ -134,7 +145,7 @@ describe("portal: sign-in and the requester's list", () => {
     await page.getByRole("heading", { name: "Your organization's environments" }).waitFor();
     expect(await page.getAttribute("html", "lang")).toBe("en");
     await expect(page.getByRole("navigation").textContent()).resolves.toBe("EnvironmentsRequest an environmentSites and capacity");
-    await expect(page.locator('[data-environment="byt/ho-so-suc-khoe"] td').first().textContent()).resolves.toBe("Development (dev)");
+    await expect(page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).first().textContent()).resolves.toBe("Development (dev)");
     await page.reload();
     await page.getByRole("heading", { name: "Your organization's environments" }).waitFor();
     await page.getByTestId("language").click();
@@ -148,15 +159,15 @@ describe("portal: sign-in and the requester's list", () => {
   test("portal: another organization's environment never appears, even by typing its URL", async () => {
     const { page, urls } = await tab();
     await signIn(page, service.url, tokens.binh);
-    await page.locator('[data-environment="hanoi/dich-vu-cong"]').waitFor();
-    await expect(page.locator('[data-environment="byt/ho-so-suc-khoe"]').count()).resolves.toBe(0);
-    await page.goto(`${service.url}/#/environments/byt/ho-so-suc-khoe`);
+    await page.locator(`[data-environment="hanoi/dich-vu-cong-${RUN}"]`).waitFor();
+    await expect(page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"]`).count()).resolves.toBe(0);
+    await page.goto(`${service.url}/#/environments/byt/ho-so-suc-khoe-${RUN}`);
     await page.getByRole("alert").waitFor();
     await expect(page.getByRole("alert").textContent()).resolves.toBe("Không tìm thấy môi trường này, hoặc bạn không có quyền xem nó.");
     const text = await page.locator("main").textContent();
     expect(text).not.toContain("Hồ sơ sức khỏe điện tử");
-    expect(text).not.toContain("byt-ho-so-suc-khoe");
-    expect(urls.some((u) => u.endsWith("/v1/organizations/byt/environments/ho-so-suc-khoe"))).toBe(true);
+    expect(text).not.toContain(`byt-ho-so-suc-khoe-${RUN}`);
+    expect(urls.some((u) => u.endsWith(`/v1/organizations/byt/environments/ho-so-suc-khoe-${RUN}`))).toBe(true);
   });
 });
 
@@ -193,7 +204,7 @@ describe("portal: the request form", () => {
     await page.getByTestId("language").click();
 
     // A placement rule (422): important data in the application zone. Explained before submitting…
-    await page.getByLabel("Tên môi trường *").fill("he-thong-benh-an");
+    await page.getByLabel("Tên môi trường *").fill(`he-thong-benh-an-${RUN}`);
     await page.getByLabel("Nhóm chủ sở hữu *").fill("byt-platform-admins");
     await page.getByLabel("Mục đích sử dụng *").fill("Hệ thống bệnh án điện tử");
     await page.getByLabel("Phân loại dữ liệu *").selectOption("important");
@@ -216,9 +227,9 @@ describe("portal: the request form", () => {
     await page.getByLabel("Vùng *").selectOption("data");
     expect(await page.locator("[data-field-rules=zone]").count()).toBe(0);
     await page.getByRole("button", { name: "Gửi yêu cầu" }).click();
-    await page.getByRole("heading", { name: "Môi trường byt/he-thong-benh-an" }).waitFor();
+    await page.getByRole("heading", { name: `Môi trường byt/he-thong-benh-an-${RUN}` }).waitFor();
     expect(await text(page, ".phase-line [data-phase]")).toBe("Chờ phê duyệt");
-    const stored = await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/he-thong-benh-an");
+    const stored = await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`);
     expect(stored.body).toMatchObject({ phase: "AwaitingApproval", zone: "data", dataClass: "important", securityLevel: 3, purpose: "Hệ thống bệnh án điện tử", owners: ["byt-platform-admins"] });
   });
 
@@ -240,7 +251,7 @@ describe("portal: the request form", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Yêu cầu môi trường mới" }).waitFor();
     await tabTo("#name");
-    await page.keyboard.type("ban-do-so");
+    await page.keyboard.type(`ban-do-so-${RUN}`);
     await tabTo("#stage");
     await page.keyboard.press("ArrowDown"); // dev -> test
     expect(await page.locator("#stage").inputValue()).toBe("test");
@@ -250,55 +261,64 @@ describe("portal: the request form", () => {
     await page.keyboard.type("Bản đồ số Thủ đô");
     await tabTo('button[type="submit"]');
     await page.keyboard.press("Enter");
-    await page.getByRole("heading", { name: "Môi trường hanoi/ban-do-so" }).waitFor();
-    const stored = await api(service.url, tokens.binh, "GET", "/v1/organizations/hanoi/environments/ban-do-so");
+    await page.getByRole("heading", { name: `Môi trường hanoi/ban-do-so-${RUN}` }).waitFor();
+    const stored = await api(service.url, tokens.binh, "GET", `/v1/organizations/hanoi/environments/ban-do-so-${RUN}`);
     expect(stored.body).toMatchObject({ stage: "test", purpose: "Bản đồ số Thủ đô", sites: { local: {} } });
   });
 });
 
 describe("portal: approvals, follow-up, resize and decommission", () => {
-  test("portal: an operator approves with a comment from the queue (If-Match); the requester's page shows it without reloading", async () => {
+  test("portal: request as a ministry -> an operator approves with a comment from the queue (If-Match) -> Ready on the cluster, shown to the requester without reloading", async () => {
     const requester = await tab();
     await signIn(requester.page, service.url, tokens.an);
-    await requester.page.goto(`${service.url}/#/environments/byt/he-thong-benh-an`);
-    await requester.page.getByRole("heading", { name: "Môi trường byt/he-thong-benh-an" }).waitFor();
-    expect(await text(requester.page, ".phase-line [data-phase]")).toBe("Chờ phê duyệt");
+    const row = requester.page.locator(`[data-environment="byt/he-thong-benh-an-${RUN}"]`);
+    await row.waitFor();
+    expect(await text(requester.page, `[data-environment="byt/he-thong-benh-an-${RUN}"] td > [data-phase]`)).toBe("Chờ phê duyệt");
     await markDocument(requester.page);
 
     const { page } = await tab();
     await signIn(page, service.url, tokens.oanh);
     await page.getByRole("heading", { name: "Hàng đợi phê duyệt" }).waitFor();
-    const card = page.locator('[data-request="byt/he-thong-benh-an"]');
+    const card = page.locator(`[data-request="byt/he-thong-benh-an-${RUN}"]`);
     await card.waitFor();
-    expect(await card.getByTestId("reason").textContent()).toContain("important");
+    expect(await card.getByTestId("reason").textContent()).toBe("Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).");
     await page.screenshot({ path: join(DOCS, "portal-approval-queue.png"), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Đồng ý: vùng dữ liệu, cấp độ 3.");
     await card.getByRole("button", { name: "Phê duyệt" }).click();
-    await page.getByRole("status").filter({ hasText: "Đã phê duyệt byt/he-thong-benh-an." }).waitFor();
+    await page.getByRole("status").filter({ hasText: `Đã phê duyệt byt/he-thong-benh-an-${RUN}.` }).waitFor();
     await card.waitFor({ state: "detached" });
 
-    await requester.page.locator('.phase-line [data-phase="Approved"], .phase-line [data-phase="Provisioning"], .phase-line [data-phase="Ready"]').waitFor({ timeout: 10_000 });
+    // The list the requester kept open follows: Ready, and Ready at the site, without a reload.
+    await row.locator('td > [data-phase="Ready"]').waitFor({ timeout: 90_000 });
+    expect(await row.locator("td > [data-phase]").textContent()).toBe("Sẵn sàng");
+    expect(await row.locator('[data-site="local"]').textContent()).toBe("local: Sẵn sàng");
     expect(await stillSameDocument(requester.page)).toBe(true);
-    const audit = await api(service.url, tokens.kiem, "GET", "/v1/audit?action=environment.approve&target=environment%20byt%2Fhe-thong-benh-an");
+    const ns = await adminKubeConfig().makeApiClient(CoreV1Api).readNamespace({ name: `byt-he-thong-benh-an-${RUN}` });
+    expect(ns.metadata?.labels).toMatchObject({ "ndc.gov.vn/org": "byt", "ndc.gov.vn/environment": `he-thong-benh-an-${RUN}`, "ndc.gov.vn/zone": "data" });
+    // Its page shows the conditions, Ready among them.
+    await requester.page.getByRole("link", { name: `he-thong-benh-an-${RUN}` }).click();
+    await requester.page.locator('[data-condition="Ready"]').waitFor();
+    expect(await requester.page.locator('[data-condition="Ready"] td').first().textContent()).toBe("đạt");
+    const audit = await api(service.url, tokens.kiem, "GET", `/v1/audit?action=environment.approve&target=environment%20byt%2Fhe-thong-benh-an-${RUN}`);
     expect(audit.body.items).toHaveLength(1);
     expect(audit.body.items[0].actor).toBe("oanh.le");
     expect(JSON.stringify(audit.body.items[0])).toContain("Đồng ý: vùng dữ liệu, cấp độ 3.");
   });
 
   test("portal: an operator rejects with a reason; the requester reads it", async () => {
-    const made = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec("thu-nghiem-prod", "Thử nghiệm"), stage: "staging", owners: ["byt-platform-admins"] });
+    const made = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec(`thu-nghiem-prod-${RUN}`, "Thử nghiệm"), stage: "staging", owners: ["byt-platform-admins"] });
     expect(made.body.phase).toBe("AwaitingApproval");
     const { page } = await tab();
     await signIn(page, service.url, tokens.oanh);
-    const card = page.locator('[data-request="byt/thu-nghiem-prod"]');
+    const card = page.locator(`[data-request="byt/thu-nghiem-prod-${RUN}"]`);
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Chưa có đánh giá tác động.");
     await card.getByRole("button", { name: "Từ chối" }).click();
-    await page.getByRole("status").filter({ hasText: "Đã từ chối byt/thu-nghiem-prod." }).waitFor();
+    await page.getByRole("status").filter({ hasText: `Đã từ chối byt/thu-nghiem-prod-${RUN}.` }).waitFor();
 
     const requester = await tab();
     await signIn(requester.page, service.url, tokens.an);
-    await requester.page.goto(`${service.url}/#/environments/byt/thu-nghiem-prod`);
+    await requester.page.goto(`${service.url}/#/environments/byt/thu-nghiem-prod-${RUN}`);
     await requester.page.locator('.phase-line [data-phase="Rejected"]').waitFor();
     expect(await text(requester.page, ".phase-line [data-phase]")).toBe("Bị từ chối");
     expect(await requester.page.locator("dl.summary").textContent()).toContain("Chưa có đánh giá tác động.");
@@ -307,9 +327,9 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
   test("portal: resize shows the API's error on the field, then applies; decommission asks for the name first", async () => {
     const { page } = await tab();
     await signIn(page, service.url, tokens.an);
-    await page.goto(`${service.url}/#/environments/byt/ho-so-suc-khoe`);
-    await page.getByRole("heading", { name: "Môi trường byt/ho-so-suc-khoe" }).waitFor();
-    const before = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+    await page.goto(`${service.url}/#/environments/byt/ho-so-suc-khoe-${RUN}`);
+    await page.getByRole("heading", { name: `Môi trường byt/ho-so-suc-khoe-${RUN}` }).waitFor();
+    const before = (await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/ho-so-suc-khoe-${RUN}`)).body;
 
     await page.getByLabel("CPU (lõi) *").fill("hai lõi");
     await page.getByRole("button", { name: "Gửi thay đổi" }).click();
@@ -318,24 +338,24 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     await page.getByLabel("CPU (lõi) *").fill("2");
     await page.getByRole("button", { name: "Gửi thay đổi" }).click();
     await page.getByRole("status").filter({ hasText: "Đã gửi thay đổi" }).waitFor();
-    const resized = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+    const resized = (await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/ho-so-suc-khoe-${RUN}`)).body;
     expect(resized.version).toBeGreaterThan(before.version);
     expect(resized.pendingChange?.spec.resources.cpu ?? resized.resources.cpu).toBe("2");
 
     await page.getByRole("button", { name: "Ngừng sử dụng môi trường…" }).click();
-    const dialog = page.getByRole("dialog", { name: "Xác nhận ngừng sử dụng ho-so-suc-khoe" });
+    const dialog = page.getByRole("dialog", { name: `Xác nhận ngừng sử dụng ho-so-suc-khoe-${RUN}` });
     await dialog.waitFor();
     await dialog.getByLabel("Tên môi trường").fill("ho-so");
     await dialog.getByRole("button", { name: "Ngừng sử dụng" }).click();
-    expect(await text(page, "[data-field-error=confirm-name]")).toBe("Tên nhập vào không khớp với ho-so-suc-khoe.");
-    expect((await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body.phase).toBe(resized.phase);
+    expect(await text(page, "[data-field-error=confirm-name]")).toBe(`Tên nhập vào không khớp với ho-so-suc-khoe-${RUN}.`);
+    expect(["Ready", "Updating"]).toContain((await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/ho-so-suc-khoe-${RUN}`)).body.phase);
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "hidden" });
     await page.getByRole("button", { name: "Ngừng sử dụng môi trường…" }).click();
-    await dialog.getByLabel("Tên môi trường").fill("ho-so-suc-khoe");
+    await dialog.getByLabel("Tên môi trường").fill(`ho-so-suc-khoe-${RUN}`);
     await dialog.getByRole("button", { name: "Ngừng sử dụng" }).click();
     await page.getByRole("status").filter({ hasText: "Đã gửi yêu cầu ngừng sử dụng." }).waitFor();
-    const after = (await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/ho-so-suc-khoe")).body;
+    const after = (await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/ho-so-suc-khoe-${RUN}`)).body;
     expect(["Decommissioning", "Retained"]).toContain(after.phase);
     await page.locator(`.phase-line [data-phase="${after.phase}"]`).waitFor();
   });
@@ -365,15 +385,12 @@ describe("portal: operators' and auditors' pages", () => {
     await page.getByRole("heading", { name: "Nhật ký kiểm toán" }).waitFor();
     await page.getByLabel("Hành động").fill("environment.approve");
     await page.getByRole("button", { name: "Lọc" }).click();
-    await page.locator("table.audit tbody tr").first().waitFor();
-    const actions = await page.locator("table.audit tbody tr td:nth-child(4)").allTextContents();
-    expect(actions.length).toBeGreaterThan(0);
-    expect(new Set(actions)).toEqual(new Set(["environment.approve"]));
+    const column = (n: number) => page.locator(`table.audit tbody tr td:nth-child(${n})`).allTextContents();
+    await expect.poll(async () => new Set(await column(4)), { timeout: 10_000 }).toEqual(new Set(["environment.approve"]));
     await page.getByLabel("Kết quả").selectOption("denied");
     await page.getByLabel("Hành động").fill("");
     await page.getByRole("button", { name: "Lọc" }).click();
-    await page.locator("table.audit tbody tr td:nth-child(5)").first().waitFor();
-    expect(new Set(await page.locator("table.audit tbody tr td:nth-child(5)").allTextContents())).toEqual(new Set(["bị từ chối"]));
+    await expect.poll(async () => new Set(await column(5)), { timeout: 10_000 }).toEqual(new Set(["bị từ chối"]));
     await page.getByRole("button", { name: "Kiểm tra tính toàn vẹn của chuỗi" }).click();
     const verified = (await api(service.url, tokens.kiem, "GET", "/v1/audit/verify")).body;
     await page.getByTestId("verification").waitFor();

@@ -123,6 +123,8 @@ export function explainIssue(lang: Lang, issue: ProblemIssue, spec: SubmittedSpe
 /** The problem's issues grouped by form field, each said in `lang`; `(form)` holds the rest. */
 export function fieldErrors(lang: Lang, problem: Problem, spec: SubmittedSpec = {}): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  // Someone (or the provisioner) changed it since it was read: say so, not the header's name.
+  if (problem.status === 412) return new Map([["(form)", [translate(lang, "error.conflict")]]]);
   for (const issue of problem.errors) {
     const field = formFieldOf(issue.field);
     out.set(field, [...(out.get(field) ?? []), explainIssue(lang, issue, spec)]);

@@ -100,6 +100,18 @@ describe.each(BACKENDS)("sharing agreements (%s)", (backend) => {
     expect(approved.json()).toMatchObject({ state: "Approved", status: "InForce", decidedBy: "oscar" });
   });
 
+  test("fails when the operator who approves offered it, or holds a token the offerer minted (four eyes), naming the rule", async () => {
+    // A platform admin may act for an organization; it then cannot also approve as an operator.
+    expect((await t.call("POST", AGREEMENTS, t.tokens.admin, offer("dancu-bca-2", "dancu", { org: "bca", environment: "analytics" }))).statusCode).toBe(201);
+    expect((await t.call("POST", `${AGREEMENTS}/dancu-bca-2/accept`, dave)).json()).toMatchObject({ state: "AwaitingApproval" });
+    const own = await t.call("POST", `${AGREEMENTS}/dancu-bca-2/approve`, t.tokens.admin);
+    expect(own.statusCode).toBe(403);
+    expect(own.json()).toMatchObject({ code: "NDC_ERR_SELF_APPROVAL", errors: [{ field: "approver", rule: "approver-not-party", value: "admin" }] });
+    // Every operator of this test holds a token the admin minted: none of them may decide either.
+    expect((await t.call("POST", `${AGREEMENTS}/dancu-bca-2/reject`, t.tokens.olga)).json()).toMatchObject({ status: 403, errors: [{ rule: "approver-not-party", value: "olga" }] });
+    expect((await t.call("POST", `${AGREEMENTS}/dancu-bca-2/revoke`, dave, { reason: "trùng với dancu-bca" })).json()).toMatchObject({ state: "Revoked", revokedBy: "dave", reason: "trùng với dancu-bca" });
+  });
+
   test.each([
     ["no site holds both environments", offer("x1", "portal", { org: "bct", environment: "erp-hcm" }), { field: "sites", rule: "sites-in-common" }],
     ["a named site does not hold both", offer("x2", "portal", { org: "bct", environment: "erp" }, { sites: ["ndc2"] }), { field: "sites[0]", rule: "sites-in-common" }],

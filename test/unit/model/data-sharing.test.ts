@@ -148,3 +148,12 @@ describe("nextValidityChange", () => {
     expect(nextValidityChange({ ...approved, state: "Offered" }, NOW)).toBeUndefined();
   });
 });
+
+describe("SHARING_LIVE_PHASES", () => {
+  test("an environment waiting for its decommission to be approved still serves: its agreements stay in force; once decommissioning they end", () => {
+    const approved = { state: "Approved" as const, offer: offer() };
+    expect(agreementStatus(approved, "AwaitingDecommission", "Ready", NOW)).toBe("InForce");
+    expect(agreementStatus(approved, "Ready", "Restoring", NOW)).toBe("InForce");
+    expect(agreementStatus(approved, "Decommissioning", "Ready", NOW)).toBe("Ended");
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { requiredModuleVersion } from "../../../scripts/toolchain/_go.ts";
-import { findTool, kubernetesTool, etcdTool, tools } from "../../../scripts/toolchain/index.ts";
+import { findTool, kubernetesTool, kubeRouterTool, etcdTool, tools } from "../../../scripts/toolchain/index.ts";
 
 function goMod(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "ndc-gomod-"));
@@ -29,6 +29,8 @@ describe("tools", () => {
   test("pins the versions from the wrapper modules' go.mod", () => {
     expect(kubernetesTool.version).toBe("v1.37.2");
     expect(etcdTool.version).toBe("v3.6.16");
+    expect(kubeRouterTool.version).toBe("v2.1.0");
+    expect(kubeRouterTool.binaries).toEqual(["kube-router"]);
   });
 
   test("fails when a tool name is unknown", () => {

@@ -3,6 +3,7 @@ import { ApiError, call } from "../api.ts";
 import { usePolling, usePortal } from "../context.ts";
 import { formatDate, translateValue } from "../i18n.ts";
 import type { Problem } from "../problems.ts";
+import { explainReason } from "../reasons.ts";
 import type { Environment, Page } from "../types.ts";
 import { Field, Notice, PhaseBadge } from "../ui.tsx";
 
@@ -74,7 +75,7 @@ function Request(props: { env: Environment; onDecided: (message: string) => void
         {t("queue.requestedBy", { subject: env.requestedBy, date: formatDate(lang, env.updatedAt) })} · {t("queue.version", { version: env.version })}
       </p>
       <h3>{t("queue.why")}</h3>
-      <p class="reason" data-testid="reason">{env.reason ?? "—"}</p>
+      <p class="reason" data-testid="reason">{env.reason ? explainReason(lang, env.reason) : "—"}</p>
       <h3>{t("queue.spec")}</h3>
       <p>
         {translateValue(lang, "stage", spec.stage)} · {translateValue(lang, "zone", spec.zone)} · {translateValue(lang, "dataClass", spec.dataClass)} · {t("securityLevel.n", { level: spec.securityLevel })} · {spec.sites.join(", ")} · CPU {spec.resources.cpu}, {spec.resources.memory}

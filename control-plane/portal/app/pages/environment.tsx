@@ -3,6 +3,7 @@ import { ApiError, call } from "../api.ts";
 import { usePolling, usePortal } from "../context.ts";
 import { formatDate, translateValue } from "../i18n.ts";
 import { fieldErrors, type Problem } from "../problems.ts";
+import { explainReason } from "../reasons.ts";
 import type { Environment } from "../types.ts";
 import { Field, Notice, PhaseBadge } from "../ui.tsx";
 
@@ -82,7 +83,7 @@ export function EnvironmentPage(props: { org: string; name: string }) {
         {env.reason && (
           <>
             <dt>{t("env.reason")}</dt>
-            <dd>{env.reason}</dd>
+            <dd>{explainReason(lang, env.reason)}</dd>
           </>
         )}
       </dl>
@@ -202,7 +203,10 @@ function Decommission(props: { env: Environment; path: string; onChanged: (env: 
       return;
     }
     try {
-      const r = await call<Environment>(token, "DELETE", props.path, { ifMatch: props.env.version });
+      // The person confirmed this environment by name just now: send the version it has now (the
+      // provisioner's status updates move it), so the decision is about what is there.
+      const current = await call<Environment>(token, "GET", props.path);
+      const r = await call<Environment>(token, "DELETE", props.path, { ifMatch: current.body.version });
       dialog.current?.close();
       props.onChanged(r.body);
     } catch (err) {

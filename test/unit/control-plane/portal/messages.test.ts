@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { MESSAGES, translate, translateValue } from "../../../../control-plane/portal/app/i18n.ts";
 import { explainIssue, fieldErrors, formFieldOf } from "../../../../control-plane/portal/app/problems.ts";
+import { explainReason } from "../../../../control-plane/portal/app/reasons.ts";
 import { placementHints } from "../../../../control-plane/portal/app/rules.ts";
 import { choicesOf, requestSchemaFrom } from "../../../../control-plane/portal/app/schema.ts";
 
@@ -80,6 +81,9 @@ describe("fieldErrors", () => {
       ["cpu", ["Must be a valid quantity, e.g. 8, 500m, 32Gi."]],
     ]);
     expect([...fieldErrors("vi", { ...problem, status: 409, detail: "name taken", errors: [] })]).toEqual([["(form)", ["Máy chủ trả lời 409: name taken"]]]);
+    expect([...fieldErrors("en", { ...problem, status: 412, detail: "version 3 is not 4", errors: [{ field: "header.if-match", rule: "version-match", message: "…" }] })]).toEqual([
+      ["(form)", ["The environment has just changed; the page was refreshed, please review and try again."]],
+    ]);
   });
 });
 
@@ -125,5 +129,15 @@ describe("requestSchemaFrom", () => {
 
   test("fails when the document has no such body", () => {
     expect(() => requestSchemaFrom({ paths: {} })).toThrow("the API's OpenAPI document has no createEnvironment body schema");
+  });
+});
+
+describe("explainReason", () => {
+  test("says each auto-approval limit in Vietnamese; English stays as the workflow wrote it", () => {
+    const reason = "needs approval: security level 3 is above 2; data class important needs a human (auto: other); memory 8589934592 bytes is above 4294967296; something new";
+    expect(explainReason("vi", reason)).toBe("Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác); bộ nhớ 8 GiB vượt mức tự duyệt 4 GiB; something new.");
+    expect(explainReason("en", reason)).toBe(reason);
+    expect(explainReason("vi", "change needs approval: cpu 4000m is above 2000m")).toBe("Thay đổi cần phê duyệt: CPU 4 lõi vượt mức tự duyệt 2 lõi.");
+    expect(explainReason("vi", "Chưa có đánh giá tác động.")).toBe("Chưa có đánh giá tác động.");
   });
 });
