@@ -27,7 +27,7 @@ const byName = (run: ProgramRun) => new Map(run.resources.map((r) => [`${r.type}
 const config = (stack: string): SiteStackConfig => parseSiteStack(stackValues(stack), stack);
 const clone = <T>(v: T): T => structuredClone(v);
 
-describe("siteProgram", () => {
+describe("siteProgram", { timeout: 60_000 }, () => {
   const runs = new Map<string, ProgramRun>();
   const run = async (stack: string) => {
     if (!runs.has(stack)) runs.set(stack, await runSiteProgram(stack));
@@ -300,7 +300,8 @@ describe("siteProgram: invalid config fails before any resource is registered", 
 // Keep the type import used (CapturedResource documents the shape the assertions read).
 export type { CapturedResource };
 
-describe("siteProgram: one explicit Kubernetes provider", () => {
+// A full site under mocks takes seconds on a loaded 2-core machine.
+describe("siteProgram: one explicit Kubernetes provider", { timeout: 60_000 }, () => {
   test.each(STACKS.filter((s) => s !== "ndc3"))("%s: every Kubernetes resource goes through the stack's provider ndc-cluster, none through a default one", async (stack) => {
     const r = await runSiteProgram(stack, deployableValues(stack), { withProvider: true });
     if (r.error) throw r.error;
@@ -311,7 +312,7 @@ describe("siteProgram: one explicit Kubernetes provider", () => {
   });
 });
 
-describe("siteProgram: the control plane's store", () => {
+describe("siteProgram: the control plane's store", { timeout: 60_000 }, () => {
   test("fails when several replicas would run on SQLite, naming the key and how to set the database secret, with nothing registered", async () => {
     const values = structuredClone(stackValues("ndc1-hoalac")) as Record<string, any>;
     delete values.controlPlane.databaseSecret;
