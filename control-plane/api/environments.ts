@@ -104,19 +104,24 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
       schema: {
         operationId: "listAllEnvironments",
         tags: TAGS,
-        summary: "Environments of every organization the caller may see; ?phase=AwaitingApproval is the approval queue",
-        querystring: Type.Object({ org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), phase: Type.Optional(PhaseSchema), ...PageQuerySchema("pair") }),
+        summary: "Environments of every organization the caller may see; ?awaitingDecision=true is the approval queue",
+        querystring: Type.Object({
+          org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          phase: Type.Optional(PhaseSchema),
+          awaitingDecision: Type.Optional(Type.Boolean({ description: "only what an operator must decide: AwaitingApproval, AwaitingDecommission, or a pendingChange" })),
+          ...PageQuerySchema("pair"),
+        }),
         response: { 200: Page(EnvironmentResourceSchema), ...problems(400, 401, 403, 429) },
       },
     },
     async (request) => {
       const principal = requirePermission(request, "environments:read");
-      const { org, phase } = request.query;
+      const { org, phase, awaitingDecision } = request.query;
       // Confined callers see their own organization only, whatever they ask for.
       const orgs = principal.org !== undefined ? [principal.org].filter((o) => org === undefined || o === org) : org !== undefined ? [org] : undefined;
       const limit = request.query.limit ?? 50;
       const after = decodeCursor<readonly [string, string]>(request.query.cursor, "pair");
-      const rows = await store.listAllEnvironments({ limit: limit + 1, ...(orgs ? { orgs } : {}), ...(phase ? { phase } : {}), ...(after ? { after } : {}) });
+      const rows = await store.listAllEnvironments({ limit: limit + 1, ...(orgs ? { orgs } : {}), ...(phase ? { phase } : {}), ...(awaitingDecision ? { awaitingDecision } : {}), ...(after ? { after } : {}) });
       const items = rows.slice(0, limit).map(environmentResource);
       const last = items[items.length - 1];
       return { items, ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.org, last.name]) } : {}) };

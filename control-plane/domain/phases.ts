@@ -54,6 +54,9 @@ export const NEW_WORK_PHASES = ["Approved", "Updating", "Decommissioning", "Rest
 export const SETTLED_PHASES = ["Ready", "AwaitingDecommission", "Retained"] as const satisfies readonly Phase[];
 export type SettledPhase = (typeof SETTLED_PHASES)[number];
 
+/** An operator must decide (approve or reject); so must any environment with a pending change. */
+export const DECISION_PHASES = ["AwaitingApproval", "AwaitingDecommission"] as const satisfies readonly Phase[];
+
 const member =
   <P extends Phase>(phases: readonly P[]) =>
   (phase: Phase): phase is P =>

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AgreementState, EnvironmentSpec, SharingOffer, Zone } from "../../model/index.ts";
 import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
-import { GONE_PHASES, legacyLineage, ownLineage, phaseInSql, WORK_PHASES, type Condition, type Lineage, type Phase } from "../domain/index.ts";
+import { DECISION_PHASES, GONE_PHASES, legacyLineage, ownLineage, phaseInSql, WORK_PHASES, type Condition, type Lineage, type Phase } from "../domain/index.ts";
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from "./_driver.ts";
 import { migrate } from "./migrations.ts";
 import type {
@@ -30,6 +30,8 @@ import type {
 /** The phase classes of `domain/phases.ts` as SQL. */
 const IS_GONE = phaseInSql(GONE_PHASES);
 const NOT_GONE = `NOT ${IS_GONE}`;
+/** The approval queue: a decision phase, or a change waiting beside the approved spec. */
+const AWAITING_DECISION = `(${phaseInSql(DECISION_PHASES)} OR pending_spec IS NOT NULL)`;
 /** `needsWork`: a work phase, or Retained once its retention has ended (one `?`: now). */
 const NEEDS_WORK = `(${phaseInSql(WORK_PHASES)} OR (${phaseInSql(["Retained"])} AND retain_until <= ?))`;
 /**
@@ -143,6 +145,7 @@ class SqlReader {
       where.push("phase = ?");
       params.push(q.phase);
     } else where.push(NOT_GONE);
+    if (q.awaitingDecision) where.push(AWAITING_DECISION);
     if (q.after) {
       where.push("(org > ? OR (org = ? AND name > ?))");
       params.push(q.after[0], q.after[0], q.after[1]);

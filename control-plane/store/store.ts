@@ -131,6 +131,8 @@ export interface ListAllEnvironmentsQuery {
   /** Only these organizations (the caller's visible set); all when omitted. */
   readonly orgs?: readonly string[];
   readonly phase?: Phase;
+  /** Only what an operator must decide: a phase of DECISION_PHASES, or a pending change. */
+  readonly awaitingDecision?: boolean;
   readonly limit: number;
   /** `[org, name]` of the last item of the previous page. */
   readonly after?: readonly [string, string];

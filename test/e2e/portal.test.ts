@@ -143,7 +143,7 @@ describe("portal: sign-in and the requester's list", () => {
     await expect(page.getByRole("navigation").textContent()).resolves.toBe("Môi trườngYêu cầu môi trườngTrung tâm và năng lực");
     await page.getByTestId("language").click();
     await page.getByRole("heading", { name: "Your organization's environments" }).waitFor();
-    expect(await page.getAttribute("html", "lang")).toBe("en");
+    await expect.poll(() => page.getAttribute("html", "lang")).toBe("en");
     await expect(page.getByRole("navigation").textContent()).resolves.toBe("EnvironmentsRequest an environmentSites and capacity");
     await expect(page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).first().textContent()).resolves.toBe("Development (dev)");
     await page.reload();
@@ -284,6 +284,7 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     expect(await card.getByTestId("reason").textContent()).toBe("Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).");
     await page.screenshot({ path: join(DOCS, "portal-approval-queue.png"), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    expect(await card.getByTestId("kind").textContent()).toBe("Yêu cầu mới");
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Đồng ý: vùng dữ liệu, cấp độ 3.");
     await card.getByRole("button", { name: "Phê duyệt" }).click();
     await page.getByRole("status").filter({ hasText: `Đã phê duyệt byt/he-thong-benh-an-${RUN}.` }).waitFor();
@@ -296,9 +297,20 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     expect(await stillSameDocument(requester.page)).toBe(true);
     const ns = await adminKubeConfig().makeApiClient(CoreV1Api).readNamespace({ name: `byt-he-thong-benh-an-${RUN}` });
     expect(ns.metadata?.labels).toMatchObject({ "ndc.gov.vn/org": "byt", "ndc.gov.vn/environment": `he-thong-benh-an-${RUN}`, "ndc.gov.vn/zone": "data" });
+    // A change to it waits beside the approved spec, and the operator's queue (still open) shows it.
+    const current = (await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`)).body;
+    const changed = await api(service.url, tokens.an, "PATCH", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`, { resources: { cpu: "2", memory: "2Gi" } }, { "if-match": `"${current.version}"` });
+    expect(changed.body.pendingChange?.spec.resources.cpu, JSON.stringify(changed.body)).toBe("2");
+    await card.getByTestId("kind").filter({ hasText: "Thay đổi đang chờ duyệt" }).waitFor({ timeout: 10_000 });
+    expect(await card.getByTestId("reason").textContent()).toBe("Thay đổi cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).");
+    await card.getByRole("button", { name: "Phê duyệt" }).click();
+    await card.waitFor({ state: "detached" });
+    expect((await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`)).body).toMatchObject({ pendingChange: null, resources: { cpu: "2" } });
     // Its page shows the conditions, Ready among them.
     await requester.page.getByRole("link", { name: `he-thong-benh-an-${RUN}` }).click();
     await requester.page.locator('[data-condition="Ready"]').waitFor();
+    await requester.page.locator('.phase-line [data-phase="Ready"]').waitFor({ timeout: 60_000 });
+    expect(await seriousViolations(requester.page)).toEqual([]);
     expect(await requester.page.locator('[data-condition="Ready"] td').first().textContent()).toBe("đạt");
     const audit = await api(service.url, tokens.kiem, "GET", `/v1/audit?action=environment.approve&target=environment%20byt%2Fhe-thong-benh-an-${RUN}`);
     expect(audit.body.items).toHaveLength(1);

@@ -226,6 +226,9 @@ const vi = {
   "queue.approved": "Đã phê duyệt {org}/{name}.",
   "queue.rejected": "Đã từ chối {org}/{name}.",
   "queue.version": "Phiên bản {version}",
+  "queue.kind.new": "Yêu cầu mới",
+  "queue.kind.change": "Thay đổi đang chờ duyệt",
+  "queue.kind.decommission": "Yêu cầu ngừng sử dụng",
 
   "sites.title": "Trung tâm dữ liệu và năng lực",
   "sites.id": "Trung tâm",
@@ -499,6 +502,9 @@ const en: Record<MessageKey, string> = {
   "queue.approved": "Approved {org}/{name}.",
   "queue.rejected": "Rejected {org}/{name}.",
   "queue.version": "Version {version}",
+  "queue.kind.new": "New request",
+  "queue.kind.change": "Change awaiting approval",
+  "queue.kind.decommission": "Decommission request",
 
   "sites.title": "Sites and capacity",
   "sites.id": "Site",

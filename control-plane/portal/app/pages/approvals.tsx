@@ -7,18 +7,16 @@ import { explainReason } from "../reasons.ts";
 import type { Environment, Page } from "../types.ts";
 import { Field, Notice, PhaseBadge } from "../ui.tsx";
 
-/** Requests awaiting an operator, with why; approve or reject with a comment (If-Match: the version shown). */
+/** What awaits an operator (requests, changes, decommissions), with why; approve or reject with a comment (If-Match: the version shown). */
 export function ApprovalsPage() {
   const { token, t } = usePortal();
   const [items, setItems] = useState<readonly Environment[] | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
   const load = async () => {
-    const [a, b] = await Promise.all([
-      call<Page<Environment>>(token, "GET", "/v1/environments?phase=AwaitingApproval&limit=200"),
-      call<Page<Environment>>(token, "GET", "/v1/environments?phase=AwaitingDecommission&limit=200"),
-    ]);
-    setItems([...a.body.items, ...b.body.items]);
+    // New requests, changes waiting beside an approved spec, and decommissions: one query.
+    const r = await call<Page<Environment>>(token, "GET", "/v1/environments?awaitingDecision=true&limit=200");
+    setItems(r.body.items);
   };
   usePolling(() => load().catch(() => undefined), 3000, [token]);
 
@@ -71,6 +69,9 @@ function Request(props: { env: Environment; onDecided: (message: string) => void
       <h2 id={`${id}-title`}>
         {env.org}/{env.name} <PhaseBadge lang={lang} phase={env.phase} />
       </h2>
+      <p class="kind" data-testid="kind">
+        {t(env.phase === "AwaitingDecommission" ? "queue.kind.decommission" : env.phase === "AwaitingApproval" ? "queue.kind.new" : "queue.kind.change")}
+      </p>
       <p>
         {t("queue.requestedBy", { subject: env.requestedBy, date: formatDate(lang, env.updatedAt) })} · {t("queue.version", { version: env.version })}
       </p>
