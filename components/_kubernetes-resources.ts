@@ -25,6 +25,8 @@ const CLASSES: Readonly<Record<string, Constructor>> = {
   "v1/ConfigMap": k8s.core.v1.ConfigMap,
   "v1/Service": k8s.core.v1.Service,
   "v1/Node": k8s.core.v1.NodePatch,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
   "apps/v1/Deployment": k8s.apps.v1.Deployment,
   "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
   "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { planStaticEnvironments, platformClusterRoles, type ComplianceException, type Policy, type SiteStackConfig } from "../model/index.ts";
+import { admissionPolicies, planStaticEnvironments, platformClusterRoles, type ComplianceException, type Policy, type SiteStackConfig } from "../model/index.ts";
 import { capacitySummary, type CapacitySummary } from "./_capacity-summary.ts";
 import { registerObjects } from "./_kubernetes-resources.ts";
 import { siteRecordObject } from "./_site-record.ts";
@@ -63,6 +63,8 @@ export class DataCenterSite extends pulumi.ComponentResource {
     let controlPlane: ControlPlane | undefined;
     if (hasCluster) {
       const roles = registerObjects(this, name, platformClusterRoles("pulumi"));
+      // Guard rails RBAC cannot express (externalIPs, the control plane confined to its namespaces).
+      registerObjects(this, name, admissionPolicies("pulumi"));
       for (const zone of site.zones) zones.push(new SecurityZone(`${name}-zone-${zone}`, { site, zone, ...(policy ? { policy } : {}) }, child));
       for (const pool of site.computePools) new ComputePool(`${name}-pool-${pool.name}`, { site, pool }, child);
       const tiers = site.storageTiers.map((tier) => new StorageTier(`${name}-tier-${tier.name}`, { config, tier }, child));

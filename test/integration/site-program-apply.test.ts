@@ -65,7 +65,7 @@ describe("site program apply check (local stack)", () => {
 
   test("captures every kind the site baseline declares", () => {
     const kinds = [...new Set(objects.map((o) => o.kind))].sort();
-    expect(kinds).toEqual(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "LimitRange", "Namespace", "NetworkPolicy", "Node", "PodDisruptionBudget", "ResourceQuota", "RoleBinding", "Service", "ServiceAccount", "StorageClass"]);
+    expect(kinds).toEqual(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "LimitRange", "Namespace", "NetworkPolicy", "Node", "PodDisruptionBudget", "ResourceQuota", "RoleBinding", "Service", "ServiceAccount", "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
   });
 
   test("applies every object, tier by tier, dry run first, without error", async () => {
