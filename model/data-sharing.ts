@@ -82,7 +82,8 @@ export interface SharingDecision {
 
 /**
  * Checks an offer against every sharing rule: two organizations, both environments live, sites in
- * common, the consumer's level, validity, legal basis. All problems are reported at once.
+ * common, the consumer's level, validity, legal basis. All problems are reported at once. This is
+ * the check at acceptance and approval, where the caller may see both environments.
  * @throws ValidationError naming each field, value and rule; nothing is recorded
  */
 export function evaluateSharingOffer(
@@ -95,34 +96,11 @@ export function evaluateSharingOffer(
 ): SharingDecision {
   const rules = policy.sharing;
   const issues = new IssueCollector();
-  if (offer.consumer.org === providerOrg) {
-    issues.add("consumer.org", offer.consumer.org, "different-organizations", "is the provider itself; within one organization the zone matrix decides flows, agreements are between organizations");
-  }
-  if (!provider || !SHARING_LIVE_PHASES.includes(provider.phase)) {
-    issues.add("providerEnvironment", offer.providerEnvironment, "provider-environment-live", `${providerOrg} has no environment ${offer.providerEnvironment} that is approved or running${provider ? ` (it is ${provider.phase})` : ""}`);
-  }
+  providerSideIssues(providerOrg, offer, provider, now, policy, issues);
   if (!consumer || !SHARING_LIVE_PHASES.includes(consumer.phase)) {
     issues.add("consumer.environment", offer.consumer.environment, "consumer-environment-live", `${offer.consumer.org} has no environment ${offer.consumer.environment} that is approved or running`);
   }
-  for (const [field, text] of [["purpose", offer.purpose], ["legalBasis", offer.legalBasis]] as const) {
-    if (text.trim().length === 0) issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
-  }
-
-  const from = Date.parse(offer.validFrom);
-  const until = Date.parse(offer.validUntil);
-  if (Number.isNaN(from)) issues.add("validFrom", offer.validFrom, "date-time-format", "is not a date-time; e.g. 2026-12-01T00:00:00+07:00");
-  if (Number.isNaN(until)) issues.add("validUntil", offer.validUntil, "date-time-format", "is not a date-time; e.g. 2027-12-01T00:00:00+07:00");
-  if (!Number.isNaN(from) && !Number.isNaN(until)) {
-    if (until <= from) issues.add("validUntil", offer.validUntil, "validity-order", `must be after validFrom (${offer.validFrom})`);
-    else if (until - from > rules.maxValidityDays.days * 86_400_000) {
-      issues.add("validUntil", offer.validUntil, "max-validity", `is more than ${rules.maxValidityDays.days} days after validFrom; agree again when it ends (${rules.maxValidityDays.source.law})`);
-    }
-    if (until <= now.getTime()) issues.add("validUntil", offer.validUntil, "validity-in-future", `is already past (now ${now.toISOString()})`);
-  }
-
   let sites: string[] = [];
-  let operatorApprovalRequired = false;
-  const approvalReasons: string[] = [];
   if (provider && consumer) {
     const common = provider.sites.filter((s) => consumer.sites.includes(s));
     if (offer.sites) {
@@ -142,12 +120,65 @@ export function evaluateSharingOffer(
     if (consumer.securityLevel < needed) {
       issues.add("consumer.environment", offer.consumer.environment, "consumer-security-level", `is at security level ${consumer.securityLevel}; receiving ${provider.dataClass} data with ${provider.personalData} personal data needs at least level ${needed} (${rules.consumerLevel.source.law})`);
     }
-    if (rules.operatorApproval.dataClasses.includes(provider.dataClass)) approvalReasons.push(`${provider.dataClass} data`);
-    if (provider.securityLevel >= rules.operatorApproval.fromLevel) approvalReasons.push(`a level ${provider.securityLevel} system (operator approval from level ${rules.operatorApproval.fromLevel})`);
-    operatorApprovalRequired = approvalReasons.length > 0;
   }
   issues.throwIfAny();
-  return { sites: [...sites].sort(), operatorApprovalRequired, approvalReasons };
+  return { sites: [...sites].sort(), ...operatorApproval(provider!, policy) };
+}
+
+/**
+ * The provider's check of its own offer: only what the provider may know — its own environment,
+ * the two organizations, validity and legal basis. The consumer's environment (whether it exists,
+ * where it runs, its level) belongs to another organization and is checked when the consumer
+ * accepts, so an offer never tells the provider anything about it. `sites` are the provider's
+ * (those named in the offer) until then.
+ * @throws ValidationError naming each field, value and rule; nothing is recorded
+ */
+export function evaluateProviderOffer(providerOrg: string, offer: SharingOffer, provider: SharingParty | undefined, now: Date, policy: Policy = POLICY): SharingDecision {
+  const issues = new IssueCollector();
+  providerSideIssues(providerOrg, offer, provider, now, policy, issues);
+  let sites: string[] = [];
+  if (provider) {
+    sites = offer.sites ? offer.sites.filter((s) => provider.sites.includes(s)) : [...provider.sites];
+    offer.sites?.forEach((site, i) => {
+      if (!provider.sites.includes(site)) issues.add(`sites[${i}]`, site, "sites-in-common", `${provider.org}/${provider.environment} is not at ${site}; it is at ${provider.sites.join(", ")}`);
+    });
+  }
+  issues.throwIfAny();
+  return { sites: sites.sort(), ...operatorApproval(provider!, policy) };
+}
+
+/** Rules only the provider's side decides. */
+function providerSideIssues(providerOrg: string, offer: SharingOffer, provider: SharingParty | undefined, now: Date, policy: Policy, issues: IssueCollector): void {
+  const rules = policy.sharing;
+  if (offer.consumer.org === providerOrg) {
+    issues.add("consumer.org", offer.consumer.org, "different-organizations", "is the provider itself; within one organization the zone matrix decides flows, agreements are between organizations");
+  }
+  if (!provider || !SHARING_LIVE_PHASES.includes(provider.phase)) {
+    issues.add("providerEnvironment", offer.providerEnvironment, "provider-environment-live", `${providerOrg} has no environment ${offer.providerEnvironment} that is approved or running${provider ? ` (it is ${provider.phase})` : ""}`);
+  }
+  for (const [field, text] of [["purpose", offer.purpose], ["legalBasis", offer.legalBasis]] as const) {
+    if (text.trim().length === 0) issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
+  }
+  const from = Date.parse(offer.validFrom);
+  const until = Date.parse(offer.validUntil);
+  if (Number.isNaN(from)) issues.add("validFrom", offer.validFrom, "date-time-format", "is not a date-time; e.g. 2026-12-01T00:00:00+07:00");
+  if (Number.isNaN(until)) issues.add("validUntil", offer.validUntil, "date-time-format", "is not a date-time; e.g. 2027-12-01T00:00:00+07:00");
+  if (!Number.isNaN(from) && !Number.isNaN(until)) {
+    if (until <= from) issues.add("validUntil", offer.validUntil, "validity-order", `must be after validFrom (${offer.validFrom})`);
+    else if (until - from > rules.maxValidityDays.days * 86_400_000) {
+      issues.add("validUntil", offer.validUntil, "max-validity", `is more than ${rules.maxValidityDays.days} days after validFrom; agree again when it ends (${rules.maxValidityDays.source.law})`);
+    }
+    if (until <= now.getTime()) issues.add("validUntil", offer.validUntil, "validity-in-future", `is already past (now ${now.toISOString()})`);
+  }
+}
+
+/** Whether an operator must approve, and why: the provider's data class and level decide. */
+function operatorApproval(provider: SharingParty, policy: Policy): Pick<SharingDecision, "operatorApprovalRequired" | "approvalReasons"> {
+  const rules = policy.sharing.operatorApproval;
+  const approvalReasons: string[] = [];
+  if (rules.dataClasses.includes(provider.dataClass)) approvalReasons.push(`${provider.dataClass} data`);
+  if (provider.securityLevel >= rules.fromLevel) approvalReasons.push(`a level ${provider.securityLevel} system (operator approval from level ${rules.fromLevel})`);
+  return { operatorApprovalRequired: approvalReasons.length > 0, approvalReasons };
 }
 
 /** An agreement as stored: the offer, the decisions taken, and where it applies. */

@@ -2,6 +2,7 @@ import {
   AGREEMENT_DECIDERS,
   agreementPolicyId,
   agreementStatus,
+  evaluateProviderOffer,
   evaluateSharingOffer,
   nextAgreementState,
   ValidationError,
@@ -74,7 +75,9 @@ export class SharingAgreements {
       if (clash) {
         throw new NdcError("NDC_ERR_AGREEMENT_EXISTS", `its network policies would be named ndc-share-${policyId}, like those of ${clash.providerOrg}/${clash.name}; choose another name`, [{ field: "name", rule: "agreement-policy-unique", message: `ndc-share-${policyId} is taken by ${clash.providerOrg}/${clash.name}`, value: offer.name }]);
       }
-      const decision = await this.evaluate(tx, providerOrg, offer, ctx.now, "offered");
+      // Only the provider's side: the consumer's environment is another organization's, checked when it accepts.
+      const provider = await tx.getEnvironment(providerOrg, offer.providerEnvironment);
+      const decision = refusedAs(providerOrg, offer, "offered", () => evaluateProviderOffer(providerOrg, offer, provider && partyOf(provider), ctx.now, this.options.policy));
       return tx.insertAgreement(
         { providerOrg, name: offer.name, policyId, consumerOrg: offer.consumer.org, offer, state: "Offered", operatorApprovalRequired: decision.operatorApprovalRequired, approvalReasons: decision.approvalReasons, sites: decision.sites, offeredBy: ctx.principal.subject },
         actorOf(ctx),
@@ -144,16 +147,21 @@ export class SharingAgreements {
     return agreementStatus(a, provider?.phase, consumer?.phase, now);
   }
 
-  /** Reads both environments and asks the model; a broken rule is a 422 naming each field. */
+  /** Reads both environments and asks the model (acceptance, approval); a broken rule is a 422 naming each field. */
   private async evaluate(tx: StoreTx, providerOrg: string, offer: SharingOffer, now: Date, step: string) {
     const [provider, consumer] = await Promise.all([tx.getEnvironment(providerOrg, offer.providerEnvironment), tx.getEnvironment(offer.consumer.org, offer.consumer.environment)]);
-    try {
-      return evaluateSharingOffer(providerOrg, offer, provider && partyOf(provider), consumer && partyOf(consumer), now, this.options.policy);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const rules = [...new Set(error.issues.map((i) => i.rule))].join(", ");
-      throw new NdcError("NDC_ERR_RULE", `the agreement ${providerOrg}/${offer.name} cannot be ${step} (${rules}); nothing was recorded`, error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })));
-    }
+    return refusedAs(providerOrg, offer, step, () => evaluateSharingOffer(providerOrg, offer, provider && partyOf(provider), consumer && partyOf(consumer), now, this.options.policy));
+  }
+}
+
+/** The model's verdict, its refusal as a 422 naming each field and rule. */
+function refusedAs<T>(providerOrg: string, offer: SharingOffer, step: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const rules = [...new Set(error.issues.map((i) => i.rule))].join(", ");
+    throw new NdcError("NDC_ERR_RULE", `the agreement ${providerOrg}/${offer.name} cannot be ${step} (${rules}); nothing was recorded`, error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })));
   }
 }
 

@@ -86,9 +86,11 @@ describe.each(BACKENDS)("sharing agreements (%s)", (backend) => {
       state: "Offered",
       operatorApprovalRequired: true,
       approvalReasons: ["core data", "a level 4 system (operator approval from level 3)"],
-      sites: ["ndc1"],
+      // Until the consumer accepts: where the provider offers it (its environment's sites).
+      sites: ["ndc1", "ndc2"],
     });
-    expect((await t.call("POST", `${AGREEMENTS}/dancu-bca/accept`, dave)).json()).toMatchObject({ state: "AwaitingApproval", status: "AwaitingApproval" });
+    // Accepted: only the site that holds both environments.
+    expect((await t.call("POST", `${AGREEMENTS}/dancu-bca/accept`, dave)).json()).toMatchObject({ state: "AwaitingApproval", status: "AwaitingApproval", sites: ["ndc1"] });
     const byConsumer = await t.call("POST", `${AGREEMENTS}/dancu-bca/approve`, dave);
     expect(byConsumer.statusCode).toBe(403);
     expect(byConsumer.json()).toMatchObject({
@@ -113,11 +115,9 @@ describe.each(BACKENDS)("sharing agreements (%s)", (backend) => {
   });
 
   test.each([
-    ["no site holds both environments", offer("x1", "portal", { org: "bct", environment: "erp-hcm" }), { field: "sites", rule: "sites-in-common" }],
-    ["a named site does not hold both", offer("x2", "portal", { org: "bct", environment: "erp" }, { sites: ["ndc2"] }), { field: "sites[0]", rule: "sites-in-common" }],
-    ["the consumer is below the level the data needs", offer("x3", "hisdb", { org: "bct", environment: "erp" }), { field: "consumer.environment", rule: "consumer-security-level" }],
+    ["a named site does not hold the provider's environment", offer("x2", "portal", { org: "bct", environment: "erp" }, { sites: ["ndc2"] }), { field: "sites[0]", rule: "sites-in-common", message: "byt/portal is not at ndc2; it is at ndc1" }],
     ["the consumer is the provider itself", offer("x4", "portal", { org: "byt", environment: "hisdb" }), { field: "consumer.org", rule: "different-organizations" }],
-    ["the consumer environment does not exist", offer("x5", "portal", { org: "bct", environment: "nothing" }), { field: "consumer.environment", rule: "consumer-environment-live" }],
+    ["the provider's environment does not run", offer("x9", "nothing", { org: "bct", environment: "erp" }), { field: "providerEnvironment", rule: "provider-environment-live" }],
     ["validity already over", offer("x6", "portal", { org: "bct", environment: "erp" }, { validFrom: "2026-01-01T00:00:00+07:00", validUntil: "2026-06-01T00:00:00+07:00" }), { field: "validUntil", rule: "validity-in-future" }],
     ["longer than two years", offer("x7", "portal", { org: "bct", environment: "erp" }, { validUntil: "2029-12-01T00:00:00+07:00" }), { field: "validUntil", rule: "max-validity" }],
   ])("fails when %s, naming field and rule; nothing is recorded", async (_why, body, issue) => {
@@ -128,17 +128,38 @@ describe.each(BACKENDS)("sharing agreements (%s)", (backend) => {
     expect(await count()).toEqual(before);
   });
 
-  test("the consumer's level names what the data needs", async () => {
-    const res = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("x8", "hisdb", { org: "bct", environment: "erp" }));
+  test("an offer tells the provider nothing about the other organization's environments: an unknown one is offered like any other", async () => {
+    const unknown = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("probe", "portal", { org: "bct", environment: "nothing" }));
+    const below = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("hisdb-erp", "hisdb", { org: "bct", environment: "erp" }));
+    expect([unknown.statusCode, below.statusCode]).toEqual([201, 201]);
+    expect(unknown.json()).toMatchObject({ state: "Offered", sites: ["ndc1"] });
+  });
+
+  test.each([
+    ["no site holds both environments", offer("x1", "portal", { org: "bct", environment: "erp-hcm" }), { field: "sites", rule: "sites-in-common", message: "no site holds both environments: byt/portal is at ndc1, bct/erp-hcm at ndc2; traffic is never opened between sites (platform policy (DOMAIN.md: residency and flows between sites))" }],
+    ["the consumer's environment is gone", offer("x5", "portal", { org: "bct", environment: "nothing" }), { field: "consumer.environment", rule: "consumer-environment-live" }],
+  ])("fails at acceptance when %s, naming field and rule; the offer stays as it was", async (_why, body, issue) => {
+    expect((await t.call("POST", AGREEMENTS, t.tokens.alice, body)).statusCode).toBe(201);
+    const before = await count();
+    const res = await t.call("POST", `${AGREEMENTS}/${body.name}/accept`, t.tokens.bob);
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toMatchObject({ code: "NDC_ERR_RULE", errors: [expect.objectContaining(issue)] });
+    expect(await count()).toEqual(before);
+    expect((await t.call("GET", `${AGREEMENTS}/${body.name}`, t.tokens.bob)).json()).toMatchObject({ state: "Offered", version: 1 });
+  });
+
+  test("fails at acceptance when the consumer is below the level the data needs, saying which level", async () => {
+    const res = await t.call("POST", `${AGREEMENTS}/hisdb-erp/accept`, t.tokens.bob);
+    expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({
-      detail: "the agreement byt/x8 cannot be offered (consumer-security-level); nothing was recorded",
+      detail: "the agreement byt/hisdb-erp cannot be accepted (consumer-security-level); nothing was recorded",
       errors: [{ field: "consumer.environment", rule: "consumer-security-level", message: expect.stringMatching(/^is at security level 2; receiving important data with none personal data needs at least level 3 \(Decree 85\/2016/), value: "erp" }],
     });
   });
 
   test("fails when the schema is not met, or the name is taken; nothing is recorded", async () => {
     const before = await count();
-    const bad = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("x9", "portal", { org: "bct", environment: "erp" }, { port: 70000, validFrom: "tomorrow" }));
+    const bad = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("x10", "portal", { org: "bct", environment: "erp" }, { port: 70000, validFrom: "tomorrow" }));
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(["port", "validFrom"]);
     const taken = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("portal-erp", "portal", { org: "bct", environment: "erp" }));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { agreementStatus, builderAgreement, enforcementSites, evaluateSharingOffer, nextValidityChange, nextAgreementState, ValidationError, type SharingOffer, type SharingParty } from "../../../model/index.ts";
+import { agreementStatus, builderAgreement, enforcementSites, evaluateProviderOffer, evaluateSharingOffer, nextValidityChange, nextAgreementState, ValidationError, type SharingOffer, type SharingParty } from "../../../model/index.ts";
 
 const NOW = new Date("2026-12-02T00:00:00Z");
 const offer = (o: Partial<SharingOffer> = {}): SharingOffer => ({
@@ -155,5 +155,24 @@ describe("SHARING_LIVE_PHASES", () => {
     expect(agreementStatus(approved, "AwaitingDecommission", "Ready", NOW)).toBe("InForce");
     expect(agreementStatus(approved, "Ready", "Restoring", NOW)).toBe("InForce");
     expect(agreementStatus(approved, "Decommissioning", "Ready", NOW)).toBe("Ended");
+  });
+});
+
+describe("evaluateProviderOffer", () => {
+  test("checks only the provider's side: the consumer's environment is not looked at (another organization's)", () => {
+    expect(evaluateProviderOffer("bca", offer(), party({ dataClass: "core", securityLevel: 4 }), NOW)).toEqual({ sites: ["ndc1", "ndc2"], operatorApprovalRequired: true, approvalReasons: ["core data", "a level 4 system (operator approval from level 3)"] });
+  });
+
+  test("fails when a named site does not hold the provider's environment, or the provider does not run, naming field and rule", () => {
+    const refused = (o: SharingOffer, p: SharingParty | undefined) => {
+      try {
+        evaluateProviderOffer("bca", o, p, NOW);
+      } catch (error) {
+        if (error instanceof ValidationError) return error.issues.map((i) => [i.field, i.rule, i.message]);
+      }
+      throw new Error("expected a refusal");
+    };
+    expect(refused(offer({ sites: ["ndc3"] }), provider)).toEqual([["sites[0]", "sites-in-common", "bca/dancu-api is not at ndc3; it is at ndc1, ndc2"]]);
+    expect(refused(offer(), party({ phase: "Retained" }))).toEqual([["providerEnvironment", "provider-environment-live", "bca has no environment dancu-api that is approved or running (it is Retained)"]]);
   });
 });
