@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { parse as parseYaml } from "yaml";
 import {
   admitEnvironment,
   assemblePlatform,
@@ -30,50 +32,65 @@ interface Case {
   readonly platform: Platform;
 }
 
-/** Every combination of zone, class, personal data, level and stage that the rules admit. */
-function generatedCases(): Case[] {
-  const platform = testPlatform({ secondSite: true });
-  const cases: Case[] = [];
-  for (const zone of TENANT_ZONES)
-    for (const dataClass of DATA_CLASSES)
-      for (const personalData of PERSONAL_DATA)
-        for (const securityLevel of SECURITY_LEVELS)
-          for (const stage of STAGES) {
-            const storage: Record<string, string> = zone === "restricted" ? { fast: "1Ti" } : { standard: "200Gi" };
-            const spec = testSpec({
-              name: `${zone}-${dataClass}-${personalData}-l${securityLevel}-${stage}`.slice(0, 50).replace(/-$/, ""),
-              zone, dataClass, personalData, securityLevel, stage,
-              sites: dataClass === "core" || securityLevel === 5 ? ["ndc1", "ndc2"] : ["ndc1"],
-              resources: { cpu: "2", memory: "4Gi", storage, gpu: zone === "app" ? 1 : 0 },
-              viewers: stage === "prod" ? ["byt-auditors"] : undefined,
-            });
-            try {
-              cases.push({ label: spec.name, plan: admitEnvironment({ org: "byt", spec }, platform), platform });
-            } catch (error) {
-              if (!(error instanceof ValidationError)) throw error;
-            }
-          }
-  return cases;
+/** What a generated request asks for, kept apart so the checks compare with the input, not the output. */
+interface Request {
+  readonly zone: (typeof TENANT_ZONES)[number];
+  readonly dataClass: (typeof DATA_CLASSES)[number];
+  readonly personalData: (typeof PERSONAL_DATA)[number];
+  readonly securityLevel: (typeof SECURITY_LEVELS)[number];
+  readonly stage: (typeof STAGES)[number];
+  readonly cpuCores: number;
+  readonly memoryGi: number;
+  readonly storageGi: number;
+  readonly gpu: number;
+  readonly allowLoadBalancer: boolean;
+  readonly viewers: boolean;
+  readonly twoSites: boolean;
+}
+
+const REQUEST: fc.Arbitrary<Request> = fc.record({
+  zone: fc.constantFrom(...TENANT_ZONES),
+  dataClass: fc.constantFrom(...DATA_CLASSES),
+  personalData: fc.constantFrom(...PERSONAL_DATA),
+  securityLevel: fc.constantFrom(...SECURITY_LEVELS),
+  stage: fc.constantFrom(...STAGES),
+  // Within the test organization's smallest entitlement, so most refusals are placement rules.
+  cpuCores: fc.integer({ min: 1, max: 4 }),
+  memoryGi: fc.integer({ min: 1, max: 16 }),
+  storageGi: fc.integer({ min: 0, max: 200 }),
+  gpu: fc.integer({ min: 0, max: 1 }),
+  allowLoadBalancer: fc.boolean(),
+  viewers: fc.boolean(),
+  twoSites: fc.boolean(),
+});
+
+const PLATFORM = testPlatform({ secondSite: true });
+const GI = 2 ** 30;
+
+function planFor(r: Request): EnvironmentPlan {
+  const tier = r.zone === "restricted" ? "fast" : "standard";
+  const spec = testSpec({
+    name: "gen",
+    zone: r.zone, dataClass: r.dataClass, personalData: r.personalData, securityLevel: r.securityLevel, stage: r.stage,
+    // Core data and level 5 must be on two sites; others may be.
+    sites: r.twoSites || r.dataClass === "core" || r.securityLevel === 5 ? ["ndc1", "ndc2"] : ["ndc1"],
+    resources: { cpu: String(r.cpuCores), memory: `${r.memoryGi}Gi`, ...(r.storageGi > 0 ? { storage: { [tier]: `${r.storageGi}Gi` } } : {}), gpu: r.zone === "app" ? r.gpu : 0 },
+    ...(r.viewers ? { viewers: ["byt-auditors"] } : {}),
+    ...(r.allowLoadBalancer ? { allowLoadBalancer: true } : {}),
+  });
+  return admitEnvironment({ org: "byt", spec }, PLATFORM);
 }
 
 /** The static environments every sample stack declares. */
 function stackCases(): Case[] {
   const dir = join(import.meta.dirname, "../../../stacks");
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
-  } catch {
-    return [];
-  }
+  const files = readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
   return files.flatMap((file) => {
     const config = parseStackFile(readFileSync(join(dir, file), "utf8"), file);
     const platform = assemblePlatform([config]);
     return planStaticEnvironments(config, file).map((plan) => ({ label: `${file}: ${plan.namespace}`, plan, platform }));
   });
 }
-
-const generated = generatedCases();
-const all = [...generated, ...stackCases()];
 
 function build(c: Case, site: string, agreements: SharingAgreement[] = []): KubernetesObject[] {
   const siteConfig = c.platform.sites.get(site)!.config!;
@@ -82,65 +99,100 @@ function build(c: Case, site: string, agreements: SharingAgreement[] = []): Kube
 }
 
 const kind = (objects: KubernetesObject[], k: string) => objects.filter((o) => o.kind === k);
+const hardOf = (objects: KubernetesObject[]) => (kind(objects, "ResourceQuota")[0]!.spec as { hard: Record<string, string> }).hard;
+
+/**
+ * The rules every environment's objects keep, whatever was asked: default deny both ways, Pod
+ * Security restricted, a quota with every resource bounded, complete labels and valid names.
+ */
+function expectInvariants(objects: KubernetesObject[], c: Case, site: string): void {
+  const deny = kind(objects, "NetworkPolicy").find((p) => p.metadata.name === "ndc-default-deny")!;
+  expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+  const namespace = kind(objects, "Namespace")[0]!;
+  expect(namespace.metadata.labels!["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  const hard = hardOf(objects);
+  for (const key of ["requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.storage", "requests.ephemeral-storage", "limits.ephemeral-storage", "requests.nvidia.com/gpu", "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "services.loadbalancers", "services.nodeports"]) {
+    expect(hard[key], key).toBeDefined();
+  }
+  expect(hard["services.nodeports"]).toBe("0");
+  for (const key of Object.values(LABELS).filter((k) => k !== LABELS.role)) {
+    expect(namespace.metadata.labels![key], key).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/);
+  }
+  expect(namespace.metadata.labels![LABELS.site]).toBe(site);
+  for (const o of objects) {
+    expect(o.metadata.labels).toMatchObject({ [LABELS.org]: c.plan.environment.org, [LABELS.environment]: c.plan.environment.spec.name, [LABELS.managedBy]: "ndc-control-plane" });
+    if (o.kind !== "Namespace") expect(o.metadata.namespace).toBe(c.plan.namespace);
+    expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+  }
+}
 
 describe("buildEnvironmentObjects", () => {
-  test("the generator covers many admitted combinations", () => {
-    expect(generated.length).toBeGreaterThan(150);
+  test("property: for any admitted request, at every placement, the invariants hold and the quota is exactly the request", () => {
+    const covered = { runs: 0, admitted: 0, refused: 0, placements: 0, combinations: new Set<string>() };
+    fc.assert(
+      fc.property(REQUEST, (r) => {
+        covered.runs++;
+        let plan: EnvironmentPlan;
+        try {
+          plan = planFor(r);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          covered.refused++;
+          return;
+        }
+        covered.admitted++;
+        covered.combinations.add(`${r.zone}/${r.dataClass}/${r.personalData}/${r.securityLevel}/${r.stage}`);
+        for (const placement of plan.placements) {
+          covered.placements++;
+          const c = { label: "generated", plan, platform: PLATFORM };
+          const objects = build(c, placement.site);
+          expectInvariants(objects, c, placement.site);
+          // The quota is the request, computed here from the generated numbers, not from the spec text.
+          const hard = hardOf(objects);
+          expect(parseCpuMillis(hard["requests.cpu"]!)).toBe(r.cpuCores * 1000);
+          expect(parseCpuMillis(hard["limits.cpu"]!)).toBe(r.cpuCores * 1000);
+          expect(parseBytes(hard["requests.memory"]!)).toBe(r.memoryGi * GI);
+          expect(parseBytes(hard["limits.memory"]!)).toBe(r.memoryGi * GI);
+          expect(Number(hard["requests.nvidia.com/gpu"])).toBe(r.zone === "app" ? r.gpu : 0);
+          expect(hard["services.loadbalancers"]).toBe(r.allowLoadBalancer ? "2" : "0");
+          const site = PLATFORM.sites.get(placement.site)!.config as Site;
+          for (const tier of site.storageTiers) {
+            const asked = tier.name === (r.zone === "restricted" ? "fast" : "standard") ? r.storageGi * GI : 0;
+            expect(parseBytes(hard[`${tier.storageClass}.storageclass.storage.k8s.io/requests.storage`]!), tier.name).toBe(asked);
+          }
+        }
+      }),
+      { numRuns: 2_000, seed: 19 },
+    );
+    console.log(`environment objects property: ${covered.runs} requests, ${covered.admitted} admitted (${covered.combinations.size} distinct zone/class/personal-data/level/stage combinations), ${covered.refused} refused, ${covered.placements} placements checked`);
+    // The generator reaches both outcomes and a wide spread of admitted combinations.
+    expect(covered.admitted).toBeGreaterThan(150);
+    expect(covered.refused).toBeGreaterThan(100);
+    expect(covered.combinations.size).toBeGreaterThan(100);
   });
 
-  describe.each(all.map((c) => [c.label, c] as const))("%s", (_label, c) => {
-    for (const placement of c.plan.placements) {
-      const objects = build(c, placement.site);
-      const site = c.platform.sites.get(placement.site)!.config as Site;
-      const namespace = kind(objects, "Namespace")[0]!;
-
-      test(`default deny in and out exists at ${placement.site}`, () => {
-        const deny = kind(objects, "NetworkPolicy").find((p) => p.metadata.name === "ndc-default-deny")!;
-        expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-      });
-
-      test(`pod security is restricted at ${placement.site}`, () => {
-        expect(namespace.metadata.labels!["pod-security.kubernetes.io/enforce"]).toBe("restricted");
-      });
-
-      test(`the quota covers every requested resource and nothing is unbounded at ${placement.site}`, () => {
-        const hard = (kind(objects, "ResourceQuota")[0]!.spec as { hard: Record<string, string> }).hard;
-        const { spec } = c.plan.environment;
-        expect(parseCpuMillis(hard["requests.cpu"]!)).toBe(parseCpuMillis(spec.resources.cpu));
-        expect(parseCpuMillis(hard["limits.cpu"]!)).toBe(parseCpuMillis(spec.resources.cpu));
-        expect(parseBytes(hard["requests.memory"]!)).toBe(parseBytes(spec.resources.memory));
-        expect(parseBytes(hard["limits.memory"]!)).toBe(parseBytes(spec.resources.memory));
-        expect(Number(hard["requests.nvidia.com/gpu"])).toBe(spec.resources.gpu ?? 0);
-        for (const tier of site.storageTiers) {
-          const asked = spec.resources.storage?.[tier.name];
-          expect(parseBytes(hard[`${tier.storageClass}.storageclass.storage.k8s.io/requests.storage`]!)).toBe(asked ? parseBytes(asked) : 0);
-        }
-        for (const key of ["requests.storage", "requests.ephemeral-storage", "limits.ephemeral-storage", "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "services.loadbalancers", "services.nodeports"]) {
-          expect(hard[key], key).toBeDefined();
-        }
-        expect(hard["services.loadbalancers"]).toBe(spec.allowLoadBalancer ? "2" : "0");
-      });
-
-      test(`labels are complete at ${placement.site}`, () => {
-        for (const key of Object.values(LABELS).filter((k) => k !== LABELS.role)) {
-          expect(namespace.metadata.labels![key], key).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/);
-        }
-        expect(namespace.metadata.labels![LABELS.site]).toBe(placement.site);
-        for (const o of objects) {
-          expect(o.metadata.labels).toMatchObject({ [LABELS.org]: c.plan.environment.org, [LABELS.environment]: c.plan.environment.spec.name, [LABELS.managedBy]: "ndc-control-plane" });
-          if (o.kind !== "Namespace") expect(o.metadata.namespace).toBe(c.plan.namespace);
-          expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
-        }
-      });
-
-      test(`output is deterministic at ${placement.site}`, () => {
-        expect(JSON.stringify(build(c, placement.site))).toBe(JSON.stringify(objects));
-      });
+  test("every static environment of the sample stacks keeps the invariants at each of its sites", () => {
+    const cases = stackCases();
+    let placements = 0;
+    for (const c of cases) {
+      for (const placement of c.plan.placements) {
+        placements++;
+        expectInvariants(build(c, placement.site), c, placement.site);
+      }
     }
+    console.log(`static environments: ${cases.length} environments, ${placements} placements checked`);
+    expect(cases.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test("the objects of one environment are exactly the hand-checked manifest (fixtures/environment-byt-his-app-ndc1.yaml)", () => {
+    const platform = testPlatform();
+    const c = { label: "byt/his-app", plan: admitEnvironment({ org: "byt", spec: testSpec() }, platform), platform };
+    const expected = parseYaml(readFileSync(join(import.meta.dirname, "fixtures/environment-byt-his-app-ndc1.yaml"), "utf8")) as KubernetesObject[];
+    expect(build(c, "ndc1")).toEqual(expected);
   });
 
   test("display names keep their diacritics in annotations", () => {
-    const c = generated[0]!;
+    const c = { label: "", plan: admitEnvironment({ org: "byt", spec: testSpec() }, PLATFORM), platform: PLATFORM };
     const ns = kind(build(c, "ndc1"), "Namespace")[0]!;
     expect(ns.metadata.annotations!["ndc.gov.vn/display-name"]).toBe("Bộ Y tế");
     expect(ns.metadata.annotations!["ndc.gov.vn/purpose"]).toBe(testSpec().purpose);
@@ -176,7 +228,7 @@ describe("buildEnvironmentObjects", () => {
   });
 
   test("fails when asked for a site the environment is not placed on", () => {
-    const c = generated[0]!;
+    const c = { label: "", plan: admitEnvironment({ org: "byt", spec: testSpec() }, PLATFORM), platform: PLATFORM };
     expect(() => build(c, "ndc2")).toThrow(`environment ${c.plan.namespace} is not placed on site ndc2; placed on ndc1`);
   });
 });
