@@ -3,7 +3,8 @@ import { SETTLED_PHASES } from "../domain/index.ts";
 import type { EnvironmentRecord, Store } from "../store/index.ts";
 import { PROVISIONER_ACTOR } from "./_provisioner-actor.ts";
 import { desiredObjects } from "./desired-objects.ts";
-import { hasDrifted } from "./object-diff.ts";
+import { hasDrifted, removalPatch } from "./object-diff.ts";
+import { objectPath } from "./owned-kinds.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import type { ProvisionerLog } from "./provisioner.ts";
 import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
@@ -192,6 +193,7 @@ export class DriftRepair {
       const before = await Promise.all(objects.map((o) => conn.get(o)));
       const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
       if (missing.length === 0) return;
+      for (const [i, o] of objects.entries()) if (before[i]) await removeForeignFields(conn, o, before[i]!);
       await syncEnvironment(conn, objects, { prune: false });
       await this.recordRepair(env, site, missing, { site, found: "resync", objects: missing.map(objectKey) });
       return;
@@ -204,10 +206,11 @@ export class DriftRepair {
     if (kind === "Namespace") {
       // The namespace itself was deleted or edited: put the whole environment back, after checking
       // the name was not taken by someone else meanwhile.
+      if (live) await removeForeignFields(conn, desired, live);
       await syncEnvironment(conn, objects, { prune: false });
     } else {
       await ensureNamespaceIsOurs(conn, objects[0]!);
-      await conn.apply(desired);
+      await putBack(conn, desired, live);
     }
     await this.recordRepair(env, site, [desired], { site, kind, name: objectName, was: live ? "edited" : "deleted" }, live ? summary(live) : null, summary(desired));
   }
@@ -229,6 +232,25 @@ export class DriftRepair {
       after,
     });
   }
+}
+
+/**
+ * Puts one object back as the builder says: what others added is removed, then our apply (forced)
+ * takes back every field we set.
+ * @param live the object as last read, or undefined when it was deleted
+ */
+export async function putBack(conn: SiteConnection, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> {
+  if (live) await removeForeignFields(conn, desired, live);
+  await conn.apply(desired);
+}
+
+/**
+ * Removes what others added to an object we own outright (a rule in a default deny, a scope of a
+ * quota, a subject of a binding): server-side apply leaves fields other managers own in place.
+ */
+async function removeForeignFields(conn: SiteConnection, desired: KubernetesObject, live: KubernetesObject): Promise<void> {
+  const patch = removalPatch(desired, live);
+  if (patch) await conn.request("PATCH", objectPath(desired), patch);
 }
 
 function summary(o: KubernetesObject): unknown {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { buildEnvironmentObjects, objectKey, planStaticEnvironments, parseSiteStack, ValidationError, type KubernetesObject, type SiteStackConfig } from "../../model/index.ts";
 import { deployableValues, runSiteProgram, stackValues, STACKS, TEST_DATABASE_URL, kubernetesObjects, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
+import { testSiteStack, testSpec } from "../../model/testing.ts";
+import { bytHisAppManifests } from "../expected/manifests.ts";
 
 const T = {
   site: "ndc:index:DataCenterSite",
@@ -114,6 +116,16 @@ describe("siteProgram", { timeout: 60_000 }, () => {
       expect(sorted(captured)).toEqual(sorted(expected));
       expect(r.resources.find((x) => x.type === T.env && x.name === component)).toBeDefined();
     }
+  });
+
+  test("a static environment registers exactly the hand-written manifests (test/expected/), labelled managed-by pulumi", async () => {
+    const values = JSON.parse(JSON.stringify(testSiteStack())) as Record<string, any>;
+    values.environments = [{ org: "byt", ...testSpec({ name: "his-app", viewers: ["byt-auditors"] }) }];
+    const r = await runSiteProgram("handwritten", values);
+    if (r.error) throw r.error;
+    const captured = r.resources.filter((x) => x.custom && x.name.startsWith("ndc1-env-byt-his-app-")).map((x) => x.inputs);
+    const byKey = (os: readonly Record<string, any>[]) => [...os].sort((a, b) => objectKey(a as KubernetesObject).localeCompare(objectKey(b as KubernetesObject)));
+    expect(byKey(captured)).toEqual(byKey(bytHisAppManifests({ managedBy: "pulumi" })));
   });
 
   test.each(BUILT)("%s: registers each Namespace before the objects in it, and the ClusterRoles before any RoleBinding", async (stack) => {

@@ -3,17 +3,20 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { admitEnvironment, buildEnvironmentObjects, objectKey, type KubernetesObject } from "../../model/index.ts";
 import { testPlatform, testSpec } from "../../model/testing.ts";
-import { hasDrifted, kubeCredentialsFrom, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { kubeCredentialsFrom, objectPath, Provisioner, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { openStore, type Store } from "../../control-plane/store/index.ts";
 import { acquireCluster, type ClusterLease } from "../../scripts/cluster/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
 import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
+import { liveForm, withServerDefaults } from "./_live-form.ts";
+import { bytHisAppManifests } from "../expected/manifests.ts";
 import { approvedEnvironment, lifecycleEvent, waitForPhase } from "./_provisioning.ts";
 import { restartApiServer, stopApiServer } from "./_apiserver-fault.ts";
 
@@ -66,7 +69,9 @@ async function expectBuilt(objects: KubernetesObject[], site: string): Promise<v
   for (const o of objects) {
     const live = await sites.get(site)!.get(o);
     expect(live, `${objectKey(o)} at ${site}`).toBeDefined();
-    expect(hasDrifted(o, live!), `${objectKey(o)} at ${site} matches the builder`).toBe(false);
+    // Not the drift comparator (under test in "drift"): the live object, cut to what a manifest
+    // states, equals the builder's plus the API server's defaults (both written out by hand).
+    expect(liveForm(live!), `${objectKey(o)} at ${site} matches the builder`).toEqual(withServerDefaults(o));
   }
 }
 
@@ -79,6 +84,16 @@ describe("provisioning", () => {
     expect(ready.sites.map((s) => [s.site, s.phase])).toEqual([["ndc1", "Ready"], ["ndc2", "Ready"]]);
     await expectBuilt(desired({ org: "byt", spec }, "ndc1"), "ndc1");
     await expectBuilt(desired({ org: "byt", spec }, "ndc2"), "ndc2");
+  });
+
+  test("what it applies is the hand-written manifests of byt/his-app (renamed), object for object", async () => {
+    const name = nextName();
+    const env = await approvedEnvironment(store, platform, "byt", testSpec({ name, viewers: ["byt-auditors"] }));
+    provisioner.notify();
+    await waitForPhase(store, env.id, "Ready");
+    const expected = bytHisAppManifests({ environment: name });
+    const live = await Promise.all(expected.map((o) => sites.get("ndc1")!.get(o)));
+    expect(live.map((o) => liveForm(o!))).toEqual(expected.map(withServerDefaults));
   });
 
   test("a resize changes the quota in place", async () => {
@@ -194,6 +209,56 @@ describe("drift", () => {
     });
     // The repair is counted once its apply has answered, a moment after the server has the label back.
     await waitUntil("the repair counted", 5_000, async () => (await namespaceRepairs()) > before);
+  });
+});
+
+describe("drift that adds", () => {
+  // Each edit is made by the cluster admin with a JSON patch (an Update by another field manager),
+  // the way `kubectl edit` or `kubectl patch` would; none removes or changes a field we set.
+  const attackerSubject = { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "attacker" };
+  test.each([
+    ["ingress and egress rules added to the default deny", "NetworkPolicy", "ndc-default-deny",
+      [{ op: "add", path: "/spec/ingress", value: [{}] }, { op: "add", path: "/spec/egress", value: [{}] }],
+      (o: Record<string, any>) => o.spec.ingress === undefined && o.spec.egress === undefined],
+    ["a hard limit added to the quota", "ResourceQuota", "ndc-quota",
+      [{ op: "add", path: "/spec/hard/count~1leases.coordination.k8s.io", value: "1000" }],
+      (o: Record<string, any>) => o.spec.hard["count/leases.coordination.k8s.io"] === undefined && o.spec.hard["requests.cpu"] === "4"],
+    ["a subject added to the owners' RoleBinding", "RoleBinding", "ndc-owners",
+      [{ op: "add", path: "/subjects/-", value: attackerSubject }],
+      (o: Record<string, any>) => isDeepStrictEqual(o.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "byt-his-team" }])],
+    ["a platform label added to the namespace (ingress-gateway role)", "Namespace", "",
+      [{ op: "add", path: "/metadata/labels/ndc.gov.vn~1role", value: "ingress-gateway" }],
+      (o: Record<string, any>) => o.metadata.labels["ndc.gov.vn/role"] === undefined && o.metadata.labels["ndc.gov.vn/zone"] === "app"],
+  ])("%s is drift and is removed", async (_what, kind, name, patch, repaired) => {
+    const env = await approvedEnvironment(store, platform, "byt", testSpec({ name: nextName() }));
+    provisioner.notify();
+    await waitForPhase(store, env.id, "Ready");
+    const conn = sites.get("ndc1")!;
+    const admin = SiteConnection.open("ndc1", kubeCredentialsFrom(admins.get("ndc1")!));
+    try {
+      const target = { kind, metadata: { name: name || env.namespace, ...(kind === "Namespace" ? {} : { namespace: env.namespace }) } };
+      const started = performance.now();
+      const edited = (await admin.request("PATCH", objectPath(target), patch, "application/json-patch+json")) as Record<string, any>;
+      expect(repaired(edited), "the edit took").toBe(false);
+      await waitUntil(`${kind} ${target.metadata.name} repaired`, 30_000, async () => repaired((await conn.get(target)) as Record<string, any>));
+      console.log(`drift: ${_what} repaired in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    } finally {
+      admin.close();
+    }
+  });
+
+  test("a scopeSelector cannot be added to the quota at all: it limits storage and object counts, which no scope applies to", async () => {
+    const env = await approvedEnvironment(store, platform, "byt", testSpec({ name: nextName() }));
+    provisioner.notify();
+    await waitForPhase(store, env.id, "Ready");
+    const admin = SiteConnection.open("ndc1", kubeCredentialsFrom(admins.get("ndc1")!));
+    try {
+      const quota = { kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: env.namespace } };
+      const error = await admin.request("PATCH", objectPath(quota), [{ op: "add", path: "/spec/scopeSelector", value: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["none"] }] } }], "application/json-patch+json").then(() => undefined, (e: Error) => e);
+      expect(error?.message).toContain("unsupported scope applied to resource");
+    } finally {
+      admin.close();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { admitEnvironment, assemblePlatform, buildEnvironmentObjects, type EnvironmentSpec, type KubernetesObject, type SharingAgreement } from "../../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
-import { kubeCredentialsFrom, SiteConnection } from "../../../control-plane/provisioner/index.ts";
+import { hasDrifted, kubeCredentialsFrom, objectPath, putBack, SiteConnection } from "../../../control-plane/provisioner/index.ts";
 import { adminKubeConfig, createNamespace, uniqueNamespacePrefix, waitUntil } from "../_cluster.ts";
 import { missingPrerequisites, PacketLab, type LabPod, type ProbeResult } from "./_lab.ts";
 import { registerNode, registerPod, startKubeRouter, unregisterNode, type KubeRouterHandle } from "./_kube-router.ts";
@@ -248,6 +248,24 @@ describe("with kube-router enforcing the environments' NetworkPolicies", () => {
     for (const o of shares) await admin.delete(o);
     const closed = await eventually([["bweb", "db", 5432]], false);
     console.info(`packet tests: agreement enforced in ${opened.toFixed(2)} s, revocation in ${closed.toFixed(2)} s`);
+  });
+});
+
+describe("drift", () => {
+  test("opening ndc-default-deny by hand lets traffic in until drift repair puts it back", async () => {
+    const { objects } = build("web");
+    const deny = objects.find((o) => o.metadata.name === "ndc-default-deny")!;
+    const flows: Flow[] = [["outside", "web", 8080], ["web", "outside", 8080]];
+    expect(await wrong(flows, false)).toEqual([]);
+    // Someone with write access to NetworkPolicies (not a tenant: their role only reads them).
+    await admin.request("PATCH", objectPath(deny), [{ op: "add", path: "/spec/ingress", value: [{}] }, { op: "add", path: "/spec/egress", value: [{}] }], "application/json-patch+json");
+    const opened = await eventually(flows, true);
+    const live = (await admin.get(deny))!;
+    expect(hasDrifted(deny, live), "the comparator sees the added rules").toBe(true);
+    await putBack(admin, deny, live);
+    const closed = await eventually(flows, false);
+    expect((await admin.get(deny))!.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    console.info(`packet tests: opened default deny let traffic in after ${opened.toFixed(2)} s, repair enforced in ${closed.toFixed(2)} s`);
   });
 });
 
