@@ -1,0 +1,510 @@
+// `ndc` as people run it: a child process against the real service (control-plane/server.ts on
+// SQLite, listening on 127.0.0.1) that provisions the `local` site on the real API server.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { buildProgram } from "../../control-plane/cli/index.ts";
+import { completionWords } from "../../control-plane/cli/commands/completion.ts";
+import { kubeCredentialsFrom, SiteConnection } from "../../control-plane/provisioner/index.ts";
+import { freeLoopbackPort } from "../../scripts/cluster/_ports.ts";
+import { adminKubeConfig, uniqueNamespacePrefix, waitUntil } from "./_cluster.ts";
+import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BOOTSTRAP = "bootstrap-token-for-ndc-cli-tests-0123456789";
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  json<T = any>(): T;
+}
+
+/** Runs `ndc` (the package's bin) as a child process; only the environment given reaches it. */
+function ndc(args: readonly string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NDC_CONFIG: join(dir, "no-login.json"), ...env };
+  return new Promise((done) => {
+    const child = execFile(process.execPath, [join(ROOT, "control-plane/cli/bin/ndc.js"), ...args], { cwd: ROOT, env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({
+        code,
+        stdout,
+        stderr,
+        json: () => {
+          try {
+            return JSON.parse(stdout);
+          } catch {
+            throw new Error(`ndc ${args.join(" ")} printed no JSON (exit ${code}):\nstdout: ${stdout}\nstderr: ${stderr}`);
+          }
+        },
+      });
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
+    else child.stdin!.end();
+  });
+}
+
+let dir: string;
+let service: ChildProcess;
+let api: string;
+let admin: SiteConnection;
+/** The first platform admin, minted with the bootstrap token (which mints nothing else). */
+let ADMIN = "";
+const tokens: Record<"alice" | "bob" | "olga" | "oscar" | "audrey", string> = { alice: "", bob: "", olga: "", oscar: "", audrey: "" };
+const as = (token: string) => ({ NDC_API: api, NDC_TOKEN: token });
+const prefix = uniqueNamespacePrefix("cli");
+const envName = (suffix: string) => `${prefix}${suffix}`;
+
+async function http(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Everything a refused command could have changed, as the API shows it (a refusal is audited as denied, which is the point). */
+async function state(): Promise<unknown> {
+  const envs = await http(ADMIN, "GET", "/v1/environments?limit=200");
+  const allowed = await http(ADMIN, "GET", "/v1/audit?outcome=allowed&limit=200");
+  return { envs: (envs.body.items as { org: string; name: string; version: number; phase: string }[]).map((e) => `${e.org}/${e.name}:${e.phase}:${e.version}`), allowedAudit: allowed.body.items.length };
+}
+
+function requestFile(name: string, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.yaml`);
+  const request = {
+    org: "byt", name, stage: "prod", zone: "app", dataClass: "other", personalData: "basic", securityLevel: 2, sites: ["local"],
+    resources: { cpu: "1", memory: "2Gi" }, owners: ["byt-his"], purpose: "Hệ thống thông tin bệnh viện", ...extra,
+  };
+  writeFileSync(file, toYaml(request));
+  return file;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "ndc-cli-"));
+  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+  const kubeconfig = join(dir, "control-plane.kubeconfig");
+  writeFileSync(kubeconfig, kc.exportConfig());
+  admin = SiteConnection.open("local", kubeCredentialsFrom(adminKubeConfig()));
+  const port = await freeLoopbackPort();
+  service = spawn(process.execPath, ["--import", "tsx", join(ROOT, "control-plane/server.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_BOOTSTRAP_TOKEN: BOOTSTRAP, NDC_SITES: "local,ndc1-hoalac", NDC_DATA_DIR: join(dir, "data"), NDC_KUBECONFIG_LOCAL: kubeconfig, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  api = `http://127.0.0.1:${port}`;
+  await waitUntil("the service's /readyz", 60_000, async () => (await fetch(`${api}/readyz`)).ok);
+  ADMIN = (await http(BOOTSTRAP, "POST", "/v1/tokens", { subject: "cli-test-admin", role: "platform-admin" })).body.token as string;
+  expect(ADMIN).toMatch(/\S{20,}/);
+  const mint = async (subject: string, role: string, org?: string) => (await http(ADMIN, "POST", "/v1/tokens", { subject, role, ...(org ? { org } : {}) })).body.token as string;
+  tokens.alice = await mint("alice", "requester", "byt");
+  tokens.bob = await mint("bob", "requester", "bca");
+  tokens.olga = await mint("olga", "operator");
+  tokens.oscar = await mint("oscar", "operator");
+  tokens.audrey = await mint("audrey", "auditor");
+});
+
+afterAll(async () => {
+  service?.kill("SIGTERM");
+  if (service && service.exitCode === null) await new Promise((r) => service.once("exit", r));
+  admin?.close();
+});
+
+describe("ndc --help", () => {
+  test("lists every command of the issue", async () => {
+    const run = await ndc(["--help"]);
+    expect(run.code).toBe(0);
+    for (const cmd of ["env", "approve", "reject", "queue", "sites", "capacity", "orgs", "health", "audit", "token", "login", "completion"]) expect(run.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
+    // The exit-code table, written out by hand: scripts rely on it.
+    for (const line of ["0  done", "1  bad command line, file or value", "2  no token", "3  not found", "4  conflict", "5  service unreachable", "6  bad outcome"]) expect(run.stdout).toContain(`  ${line}`);
+  });
+
+  const leaves: string[][] = [];
+  const walk = (cmd: ReturnType<typeof buildProgram>, path: string[]) => {
+    if (cmd.commands.length === 0) leaves.push(path);
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(buildProgram(), []);
+
+  test("the tree has the subcommands of the issue", () => {
+    expect(leaves.map((l) => l.join(" "))).toEqual(
+      expect.arrayContaining(["env list", "env get", "env create", "env resize", "env decommission", "env retry", "env watch", "approve", "reject", "queue", "sites", "capacity", "orgs", "audit list", "audit verify", "token mint", "token list", "token revoke"]),
+    );
+  });
+
+  test.each(leaves.map((l) => [l.join(" ")]))("ndc %s --help exits 0, with --output and an example where it talks to the service", async (path) => {
+    const run = await ndc([...path.split(" "), "--help"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: ndc /);
+    if (!["login", "logout", "completion"].includes(path)) {
+      expect(run.stdout).toContain("-o, --output <format>");
+      expect(run.stdout).toContain("examples:");
+    }
+  });
+
+  test("an unknown flag is exit 1 naming it", async () => {
+    const run = await ndc(["env", "list", "--no-such-flag"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--no-such-flag");
+  });
+
+  test("there is no --token flag: tokens never go on the command line", async () => {
+    const run = await ndc(["sites", "--token", "x"], { NDC_API: "http://127.0.0.1:9" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("unknown option '--token'");
+  });
+});
+
+describe("error paths change nothing", () => {
+  test("no token: exit 2 saying how to log in", async () => {
+    const before = await state();
+    const run = await ndc(["env", "create", "-f", requestFile(envName("nt"))], { NDC_API: api });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("no token: run ndc login --api");
+    expect(await state()).toEqual(before);
+  });
+
+  test("service down: exit 5 naming the URL", async () => {
+    const run = await ndc(["env", "list"], { NDC_API: "http://127.0.0.1:9", NDC_TOKEN: tokens.alice });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain("cannot reach http://127.0.0.1:9");
+  });
+
+  test("wrong organization: exit 3 with the API's refusal; no environment appears", async () => {
+    const before = await state();
+    const run = await ndc(["env", "create", "-f", requestFile(envName("wo")), "-o", "json"], as(tokens.bob));
+    expect(run.code).toBe(3);
+    // Another organization's data is not found, not forbidden: its existence is not disclosed.
+    expect(run.json()).toMatchObject({ status: 404, code: "NDC_ERR_NOT_FOUND" });
+    expect(run.stderr).toMatch(/answered 404/);
+    expect(await state()).toEqual(before);
+  });
+
+  test("another organization's environment is not found", async () => {
+    const run = await ndc(["env", "get", "byt/anything"], as(tokens.bob));
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("answered 404");
+  });
+
+  test.each([
+    ["a missing file", () => join(dir, "missing.yaml"), "missing.yaml: no such file"],
+    ["a file that is not YAML", () => (writeFileSync(join(dir, "bad.yaml"), "name: [unclosed\n"), join(dir, "bad.yaml")), "is neither YAML nor JSON"],
+    ["a list instead of one environment", () => (writeFileSync(join(dir, "list.json"), "[1, 2]"), join(dir, "list.json")), "must hold one environment"],
+    ["a folder", () => dir, "is a folder, not a file"],
+  ])("bad file (%s): exit 1 naming the file, nothing sent", async (_what, file, message) => {
+    const before = await state();
+    const run = await ndc(["env", "create", "-f", file()], as(tokens.alice));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(await state()).toEqual(before);
+  });
+
+  test("a request the model refuses: exit 1 with each field and rule", async () => {
+    const before = await state();
+    const run = await ndc(["env", "create", "-f", requestFile(envName("lv"), { securityLevel: 9 })], as(tokens.alice));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/securityLevel/);
+    expect(await state()).toEqual(before);
+  });
+
+  test("decommission without --yes: exit 1, nothing changed", async () => {
+    const before = await state();
+    const run = await ndc(["env", "decommission", "byt/anything"], as(tokens.alice));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("confirm with --yes");
+    expect(await state()).toEqual(before);
+  });
+});
+
+describe("login", () => {
+  test("stores the token from stdin in a 0600 file, and later commands use it", async () => {
+    const config = join(dir, "cfg", "config.json");
+    const login = await ndc(["login", "--api", api], { NDC_CONFIG: config }, `${tokens.olga}\n`);
+    expect(login.code, login.stderr).toBe(0);
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({ api, token: tokens.olga });
+    const queue = await ndc(["queue", "-o", "json"], { NDC_CONFIG: config });
+    expect(queue.code, queue.stderr).toBe(0);
+    expect(queue.json()).toHaveProperty("items");
+  });
+
+  test("refuses a login file others can read", async () => {
+    const config = join(dir, "wide.json");
+    writeFileSync(config, JSON.stringify({ api, token: tokens.olga }));
+    chmodSync(config, 0o644);
+    const run = await ndc(["queue"], { NDC_CONFIG: config });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`${config} has mode 0644`);
+    expect(run.stderr).toContain(`chmod 600 ${config}`);
+  });
+
+  test("a wrong token is refused before anything is stored", async () => {
+    const config = join(dir, "wrong", "config.json");
+    const run = await ndc(["login", "--api", api], { NDC_CONFIG: config }, "not-a-token\n");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("answered 401");
+    expect(() => statSync(config)).toThrow();
+  });
+});
+
+describe("request -> approve -> Ready -> resize -> decommission, with --wait", () => {
+  const name = envName("his");
+  const ref = `byt/${name}`;
+  let version = 0;
+
+  test("env create --wait with the README's request on stdin stops at AwaitingApproval (a human must decide), exit 0", async () => {
+    // The request the README walks through, under this test's own name.
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const request = /env create --wait -f - <<'END'\n([\s\S]*?)\nEND\n/.exec(readme)![1]!.replace(/^name: his$/m, `name: ${name}`);
+    expect(request).toContain(`name: ${name}`);
+    const run = await ndc(["env", "create", "--wait", "-f", "-", "-o", "json"], as(tokens.alice), request);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ org: "byt", name, phase: "AwaitingApproval", requestedBy: "alice" });
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] ${ref} AwaitingApproval$`, "m"));
+    version = run.json().version;
+  });
+
+  test("queue lists it with its version, who asked and why", async () => {
+    const run = await ndc(["queue"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    const line = run.stdout.split("\n").find((l) => l.startsWith(`${ref} `));
+    expect(line).toMatch(new RegExp(`^${ref} +${version} `));
+    expect(line).toMatch(/alice/);
+    expect(line).toMatch(/needs approval/);
+  });
+
+  test("approve without --version: exit 1, still awaiting", async () => {
+    const run = await ndc(["approve", ref], as(tokens.olga));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("required option '--version <n>' not specified");
+    expect((await http(ADMIN, "GET", `/v1/organizations/byt/environments/${name}`)).body.phase).toBe("AwaitingApproval");
+  });
+
+  test("approve --wait follows it to Ready with a progress line per site", async () => {
+    const run = await ndc(["approve", ref, "--version", String(version), "--wait", "--timeout", "90"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^approved ${ref}: phase Ready, version \\d+ \\(local Ready\\)`));
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] ${ref} (Approved|Provisioning)$`, "m"));
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] ${ref} local: Ready$`, "m"));
+    expect(await admin.get({ kind: "Namespace", metadata: { name: `byt-${name}` } })).toBeDefined();
+  });
+
+  test("env get -o json is exactly what the API returns", async () => {
+    const run = await ndc(["env", "get", ref, "-o", "json"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toEqual((await http(tokens.alice, "GET", `/v1/organizations/byt/environments/${name}`)).body);
+  });
+
+  test("env list: the table aligns the Vietnamese purpose; yaml parses to the API's items", async () => {
+    const table = await ndc(["env", "list", "--org", "byt"], as(tokens.alice));
+    expect(table.code, table.stderr).toBe(0);
+    const [header, row] = [table.stdout.split("\n")[0]!, table.stdout.split("\n").find((l) => l.startsWith(ref))!];
+    // PURPOSE is the last column: it starts at the same column in the header and the row.
+    expect([...row].indexOf("H")).toBe(header.indexOf("PURPOSE"));
+    expect(row.endsWith("Hệ thống thông tin bệnh viện")).toBe(true);
+    const yaml = await ndc(["env", "list", "--org", "byt", "-o", "yaml"], as(tokens.alice));
+    expect(parseYaml(yaml.stdout)).toEqual({ items: (await http(tokens.alice, "GET", "/v1/organizations/byt/environments")).body.items });
+  });
+
+  test("env resize of prod waits for an operator; approve --wait builds it: Updating -> Ready with the new quota", async () => {
+    const asked = await ndc(["env", "resize", ref, "--cpu", "3", "--memory", "6Gi", "--wait", "--timeout", "90"], as(tokens.alice));
+    expect(asked.code, asked.stderr).toBe(0);
+    const v = Number(/^resized .*version (\d+)/.exec(asked.stdout)![1]);
+    expect(asked.stdout).toContain(`the change awaits an operator: ndc approve ${ref} --version ${v}`);
+    const run = await ndc(["approve", ref, "--version", String(v), "--wait", "--timeout", "90", "-o", "json"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ phase: "Ready", resources: { cpu: "3", memory: "6Gi" }, pendingChange: null });
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] ${ref} Updating$`, "m"));
+    const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `byt-${name}` } })) as unknown as { spec: { hard: Record<string, string> } };
+    expect(quota.spec.hard["requests.cpu"]).toBe("3");
+  });
+
+  test("env resize with a stale --version: exit 4 (412), nothing changed", async () => {
+    const before = await state();
+    const run = await ndc(["env", "resize", ref, "--cpu", "4", "--version", "1"], as(tokens.alice));
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("answered 412");
+    expect(await state()).toEqual(before);
+  });
+
+  test("health: every site Ready, exit 0", async () => {
+    const run = await ndc(["health", "--site", "local", "-o", "json"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ healthy: true, degraded: 0 });
+  });
+
+  test("decommissioning prod without --version: exit 4 (428) saying to pass it, nothing changed", async () => {
+    const before = await state();
+    const run = await ndc(["env", "decommission", ref, "--yes"], as(tokens.alice));
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("answered 428");
+    expect(run.stderr).toContain("pass --version <n>");
+    expect(await state()).toEqual(before);
+  });
+
+  test("env decommission --version --wait stops at AwaitingDecommission; an operator's approve --wait ends Retained, access frozen", async () => {
+    const current = (await http(tokens.alice, "GET", `/v1/organizations/byt/environments/${name}`)).body.version as number;
+    const asked = await ndc(["env", "decommission", ref, "--yes", "--version", String(current), "--wait", "--timeout", "90", "-o", "json"], as(tokens.alice));
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.json()).toMatchObject({ phase: "AwaitingDecommission" });
+    const run = await ndc(["approve", ref, "--version", String(asked.json().version), "--wait", "--timeout", "90"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^approved ${ref}: phase Retained`));
+    expect(await admin.list("RoleBinding", `ndc.gov.vn/environment=${name}`, `byt-${name}`)).toEqual([]);
+  });
+
+  test("audit list shows the lifecycle and audit verify is ok", async () => {
+    const list = await ndc(["audit", "list", "--target", `environment ${ref}`, "-o", "json"], as(tokens.audrey));
+    expect(list.code, list.stderr).toBe(0);
+    const actions = (list.json().items as { action: string }[]).map((r) => r.action);
+    for (const a of ["environment.submit", "environment.approve", "environment.provisioned", "environment.update"]) expect(actions).toContain(a);
+    const verify = await ndc(["audit", "verify"], as(tokens.audrey));
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/^audit chain ok: \d+ records checked/);
+  });
+});
+
+describe("approvals", () => {
+  const name = envName("fe");
+  let version = 0;
+  beforeAll(async () => {
+    const run = await ndc(["env", "create", "-f", requestFile(name), "-o", "json"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(0);
+    version = run.json().version;
+  });
+
+  test("the requester cannot approve their own request (four eyes): exit 2, still awaiting", async () => {
+    const self = (await http(ADMIN, "POST", "/v1/tokens", { subject: "alice", role: "operator" })).body.token as string;
+    const run = await ndc(["approve", `byt/${name}`, "--version", String(version), "-o", "json"], as(self));
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ status: 403, code: "NDC_ERR_SELF_APPROVAL" });
+    expect((await http(tokens.alice, "GET", `/v1/organizations/byt/environments/${name}`)).body.phase).toBe("AwaitingApproval");
+  });
+
+  test("approve of a version that moved on: exit 4, still awaiting", async () => {
+    const run = await ndc(["approve", `byt/${name}`, "--version", String(version + 5)], as(tokens.oscar));
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("answered 412");
+    expect((await http(tokens.alice, "GET", `/v1/organizations/byt/environments/${name}`)).body.phase).toBe("AwaitingApproval");
+  });
+
+  test("reject needs --reason; with one it is Rejected with that reason", async () => {
+    expect((await ndc(["reject", `byt/${name}`, "--version", String(version)], as(tokens.oscar))).code).toBe(1);
+    const run = await ndc(["reject", `byt/${name}`, "--version", String(version), "--reason", "dùng ndc2 cho hệ thống này", "-o", "json"], as(tokens.oscar));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ phase: "Rejected", reason: "dùng ndc2 cho hệ thống này" });
+  });
+});
+
+describe("a Failed environment", () => {
+  const name = envName("fl");
+  test("approve --wait exits 6 when the namespace exists and is not ours", async () => {
+    await admin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: `byt-${name}` } } as never);
+    const created = await ndc(["env", "create", "-f", requestFile(name), "-o", "json"], as(tokens.alice));
+    expect(created.code, created.stderr).toBe(0);
+    const run = await ndc(["approve", `byt/${name}`, "--version", String(created.json().version), "--wait", "--timeout", "90"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.stderr).toMatch(new RegExp(`byt/${name} is Failed: .*not`));
+  });
+});
+
+describe("--wait that runs out", () => {
+  test("env create --wait on a site the service cannot reach: exit 6 naming the Degraded site; health --site says so too", async () => {
+    // The service knows ndc1 but has no kubeconfig for it: the environment is approved (dev is
+    // low-risk) and then waits there, Degraded, retried with backoff.
+    const name = envName("dg");
+    const run = await ndc(["env", "create", "-f", requestFile(name, { stage: "dev", sites: ["ndc1"] }), "--wait", "--timeout", "4"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.stderr).toMatch(new RegExp(`byt/${name} is still (Approved|Provisioning) after 4 s with ndc1 Degraded`));
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] byt/${name} ndc1: Degraded`, "m"));
+    const health = await ndc(["health", "--site", "ndc1"], as(tokens.olga));
+    expect(health.code).toBe(6);
+    expect(health.stdout).toMatch(new RegExp(`DEGRADED +byt/${name}`));
+  });
+});
+
+describe("platform and tokens", () => {
+  test.each([
+    [["sites"], "/v1/sites"],
+    [["orgs"], "/v1/organizations"],
+    [["capacity", "local"], "/v1/sites/local/capacity"],
+  ])("ndc %j -o json is the API's answer", async (args, path) => {
+    const run = await ndc([...args, "-o", "json"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toEqual((await http(tokens.alice, "GET", path)).body);
+  });
+
+  test("orgs: the Vietnamese names line up in the table", async () => {
+    const run = await ndc(["orgs"], as(ADMIN));
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split("\n").filter(Boolean);
+    const kind = lines[0]!.indexOf("KIND");
+    // Every row's kind starts in the KIND column, counted in characters as the terminal shows them.
+    for (const line of lines.slice(1)) expect([...line.normalize("NFC")].slice(kind).join("")).toMatch(/^(ministry|agency|province|socio-political) /);
+    expect(run.stdout).toContain("Bộ Y tế");
+  });
+
+  test("capacity of an unknown site: exit 3 naming it", async () => {
+    const run = await ndc(["capacity", "nowhere"], as(tokens.alice));
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("nowhere");
+  });
+
+  test("token mint prints only the token; it works; revoke checks the subject first", async () => {
+    const mint = await ndc(["token", "mint", "--subject", "ci:byt-his", "--role", "requester", "--org", "byt", "--expires-in", "1d"], as(ADMIN));
+    expect(mint.code, mint.stderr).toBe(0);
+    const token = mint.stdout.trim();
+    expect(token.split("\n")).toHaveLength(1);
+    const id = /minted token (\S+) for/.exec(mint.stderr)![1]!;
+    expect((await ndc(["env", "list"], as(token))).code).toBe(0);
+    const wrong = await ndc(["token", "revoke", id, "--subject", "someone-else"], as(ADMIN));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`token ${id} belongs to "ci:byt-his"`);
+    expect((await ndc(["env", "list"], as(token))).code).toBe(0);
+    const revoke = await ndc(["token", "revoke", id, "--subject", "ci:byt-his"], as(ADMIN));
+    expect(revoke.code, revoke.stderr).toBe(0);
+    const after = await ndc(["env", "list"], as(token));
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain("answered 401");
+  });
+
+  test("token mint by a non-admin: exit 2 (403), no token minted", async () => {
+    const before = await state();
+    const run = await ndc(["token", "mint", "--subject", "x", "--role", "operator"], as(tokens.olga));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("answered 403");
+    expect(await state()).toEqual(before);
+  });
+
+  test("the bootstrap token mints nothing after the first admin: exit 2", async () => {
+    const run = await ndc(["token", "mint", "--subject", "late", "--role", "platform-admin"], as(BOOTSTRAP));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("answered 401");
+  });
+});
+
+describe("completion", () => {
+  /** What bash completes after `line` with the script `ndc completion bash` prints. */
+  async function complete(line: string): Promise<string[]> {
+    const script = (await ndc(["completion", "bash"])).stdout;
+    const words = line.split(" ");
+    const file = join(dir, "completion.bash");
+    writeFileSync(file, `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _ndc; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
+    return new Promise((done, fail) => execFile("bash", [file], (error, stdout) => (error ? fail(error) : done(stdout.split("\n").filter(Boolean)))));
+  }
+
+  test("bash completes commands, subcommands and flags from the command tree", async () => {
+    expect(await complete("ndc ")).toEqual(expect.arrayContaining(["env", "approve", "queue", "audit", "token"]));
+    expect(await complete("ndc env ")).toEqual(expect.arrayContaining(["list", "get", "create", "resize", "decommission", "retry", "watch"]));
+    expect(await complete("ndc env create --w")).toEqual(["--wait"]);
+    expect(await complete("ndc audit v")).toEqual(["verify"]);
+  });
+
+  test("the zsh script carries the same table as the bash one", async () => {
+    const zsh = (await ndc(["completion", "zsh"])).stdout;
+    expect(zsh.startsWith("#compdef ndc")).toBe(true);
+    for (const [path, words] of completionWords(buildProgram())) expect(zsh).toContain(`${JSON.stringify(path)}) echo ${JSON.stringify(words.join(" "))} ;;`);
+  });
+});

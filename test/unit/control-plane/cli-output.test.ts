@@ -1,0 +1,70 @@
+import { describe, expect, test } from "vitest";
+import { displayWidth, padEndDisplay, renderTable, truncateDisplay } from "../../../control-plane/cli/output.ts";
+import { configPath, readLogin, resolveConnection } from "../../../control-plane/cli/connection.ts";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+describe("displayWidth", () => {
+  test.each([
+    ["ascii", "Bo Y te", 7],
+    ["Vietnamese, precomposed (NFC)", "Bộ Y tế", 7],
+    ["Vietnamese, decomposed (NFD): combining marks take no column", "Bộ Y tế".normalize("NFD"), 7],
+    ["a province's full name", "Ủy ban nhân dân thành phố Hà Nội", 32],
+    ["CJK takes two columns each", "数据", 4],
+    ["empty", "", 0],
+  ])("%s", (_what, text, width) => {
+    expect(displayWidth(text)).toBe(width);
+  });
+});
+
+describe("renderTable", () => {
+  test("aligns columns by what the terminal shows, whatever the normal form", () => {
+    const rows = [
+      { org: "byt", name: "Bộ Y tế".normalize("NFD") },
+      { org: "hanoi", name: "Ủy ban nhân dân thành phố Hà Nội" },
+    ];
+    const text = renderTable(rows, [
+      { header: "name", value: (r) => r.name },
+      { header: "org", value: (r) => r.org },
+    ]);
+    // Written by hand: NAME is 32 columns wide (the longest name), then two spaces.
+    expect(text.split("\n").map((l) => l.normalize("NFC"))).toEqual([
+      "NAME                              ORG",
+      "Bộ Y tế                           byt",
+      "Ủy ban nhân dân thành phố Hà Nội  hanoi",
+    ]);
+  });
+
+  test("a null cell is a dash and long text is cut with an ellipsis", () => {
+    expect(renderTable([{ a: null, b: "Hệ thống thông tin bệnh viện" }], [{ header: "a", value: (r) => r.a }, { header: "b", value: (r) => r.b, max: 10 }])).toBe("A  B\n-  Hệ thống…");
+  });
+
+  test("padEndDisplay and truncateDisplay count columns, not UTF-16 units", () => {
+    expect(padEndDisplay("ệ".normalize("NFD"), 3)).toBe(`${"ệ".normalize("NFD")}  `);
+    expect(truncateDisplay("Trung tâm Dữ liệu", 5)).toBe("Trun…");
+  });
+});
+
+describe("the login file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ndc-login-"));
+
+  test("fails when the file is readable by others, naming the mode and the fix", () => {
+    const file = join(dir, "group.json");
+    writeFileSync(file, JSON.stringify({ api: "http://127.0.0.1:8080", token: "t" }));
+    chmodSync(file, 0o640);
+    expect(() => readLogin(file)).toThrow(`${file} has mode 0640: it holds a token, so only you may read it; run chmod 600 ${file} (or ndc login again)`);
+  });
+
+  test("fails when the file lacks a token", () => {
+    const file = join(dir, "empty.json");
+    writeFileSync(file, JSON.stringify({ api: "http://127.0.0.1:8080" }), { mode: 0o600 });
+    expect(() => readLogin(file)).toThrow(`${file} needs "api" and "token" strings; run ndc login --api <url> again`);
+  });
+
+  test("NDC_API and NDC_TOKEN win over the file; without either, the error says how to log in", () => {
+    expect(resolveConnection(1000, { NDC_API: "http://a:1", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({ token: "x", api: new URL("http://a:1") });
+    expect(() => resolveConnection(1000, { NDC_CONFIG: join(dir, "none.json") })).toThrow("no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>");
+    expect(configPath({ XDG_CONFIG_HOME: "/x" })).toBe("/x/ndc/config.json");
+  });
+});
