@@ -174,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(platformRoutes, { store, platform });
   await app.register(environmentRoutes, { requests, store, platform, now });
   await app.register(approvalRoutes, { requests, now });
-  await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint });
+  await app.register(auditRoutes, { store, checkpoint: options.auditCheckpoint, onVerified: (ok) => metrics.auditVerified(ok) });
   await app.register(sharingRoutes, { agreements, store, now });
   await app.register(reportRoutes, { store, platform, policy: options.policy ?? POLICY, now });
   const checkpoint = options.auditCheckpoint;

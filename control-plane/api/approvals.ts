@@ -73,6 +73,27 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
   );
 
   app.post(
+    "/v1/organizations/:org/environments/:name/retry",
+    {
+      schema: {
+        operationId: "retryEnvironment",
+        tags: TAGS,
+        summary: "Build a Failed environment's approved spec again once its cause is fixed (operator; audited as environment.retry); If-Match is optional",
+        params: EnvironmentParamsSchema,
+        headers,
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { org, name } = request.params;
+      const principal = requirePermission(request, "environments:approve", org, name);
+      const ifMatch = parseIfMatch(request.headers["if-match"]);
+      const environment = await requests.retry({ principal, requestId: request.id, now: now() }, org, name, typeof ifMatch === "number" ? ifMatch : undefined);
+      return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
+    },
+  );
+
+  app.post(
     "/v1/organizations/:org/environments/:name/restore",
     {
       schema: {

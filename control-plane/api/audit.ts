@@ -1,5 +1,5 @@
-import { Type } from "@sinclair/typebox";
-import type { FastifyPluginAsync } from "fastify";
+import { Type, type Static } from "@sinclair/typebox";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { AuditRecordSchema, AuditVerificationSchema, checkpointSignatureValid, readCheckpoint, type AuditRecord } from "../audit/index.ts";
 import type { KeyObject } from "node:crypto";
 import { inCharacters } from "../../model/index.ts";
@@ -48,7 +48,12 @@ function withoutOtherOrganizations(record: AuditRecord, org: string): AuditRecor
 }
 
 /** The audit trail: filtered pages of records, and verification of the hash chain. */
-export const auditRoutes: FastifyPluginAsync<{ readonly store: Store; readonly checkpoint?: AuditCheckpointOptions | undefined }> = async (plain, { store, checkpoint }) => {
+export const auditRoutes: FastifyPluginAsync<{
+  readonly store: Store;
+  readonly checkpoint?: AuditCheckpointOptions | undefined;
+  /** Told every verification's outcome (the metrics an alert watches). */
+  readonly onVerified?: (ok: boolean) => void;
+}> = async (plain, { store, checkpoint, onVerified }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
 
   app.get(
@@ -108,23 +113,30 @@ export const auditRoutes: FastifyPluginAsync<{ readonly store: Store; readonly c
       },
     },
     async (request) => {
-      const principal = requirePermission(request, "audit:read");
-      if (principal.org !== undefined) {
-        // The chain spans every organization; its length alone would tell one about the others.
-        const message = "verifying the whole chain needs a platform-wide auditor, operator or platform-admin (not confined to one organization)";
-        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "platform-wide-role", message }], {
-          denied: { org: principal.org, target: "audit chain", reason: "platform-wide-role" },
-        });
-      }
-      if (!checkpoint) return { ...(await store.verifyAudit()), checkpoint: null };
-      const anchored = readCheckpoint(checkpoint.file);
-      if (anchored === undefined) return { ...(await store.verifyAudit()), checkpoint: null };
-      const valid = anchored !== "unreadable" && checkpointSignatureValid(anchored, checkpoint.privateKey);
-      const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined);
-      const shown = anchored === "unreadable" ? null : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
-      if (valid) return { ...result, checkpoint: shown };
-      const problem = { seq: shown?.seq ?? 0, id: null, problem: "checkpoint-invalid" as const, message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged` };
-      return { ...result, ok: false, problems: [...result.problems, problem], checkpoint: shown };
+      const result = await verifyChain(request);
+      onVerified?.(result.ok);
+      return result;
     },
   );
+
+  /** The chain checked against the signed checkpoint (when configured). */
+  async function verifyChain(request: FastifyRequest): Promise<Static<typeof AuditVerificationSchema>> {
+    const principal = requirePermission(request, "audit:read");
+    if (principal.org !== undefined) {
+      // The chain spans every organization; its length alone would tell one about the others.
+      const message = "verifying the whole chain needs a platform-wide auditor, operator or platform-admin (not confined to one organization)";
+      throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "platform-wide-role", message }], {
+        denied: { org: principal.org, target: "audit chain", reason: "platform-wide-role" },
+      });
+    }
+    if (!checkpoint) return { ...(await store.verifyAudit()), checkpoint: null };
+    const anchored = readCheckpoint(checkpoint.file);
+    if (anchored === undefined) return { ...(await store.verifyAudit()), checkpoint: null };
+    const valid = anchored !== "unreadable" && checkpointSignatureValid(anchored, checkpoint.privateKey);
+    const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined);
+    const shown = anchored === "unreadable" ? null : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
+    if (valid) return { ...result, checkpoint: shown };
+    const problem = { seq: shown?.seq ?? 0, id: null, problem: "checkpoint-invalid" as const, message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged` };
+    return { ...result, ok: false, problems: [...result.problems, problem], checkpoint: shown };
+  }
 };

@@ -6,9 +6,10 @@ import { actionsBeyond, bootstrapRetired, durationPattern, generateToken, ORG_RO
 import { lineageOfMinted } from "../domain/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
+import { decodeCursor, encodeCursor } from "./_presenters.ts";
 import { NdcError, type ProblemIssue } from "./errors.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
-import { problems } from "./schemas.ts";
+import { Page, PageQuerySchema, problems } from "./schemas.ts";
 
 /** The body of POST /v1/tokens; `expiresIn` says the policy's maximum in both of its forms. */
 export const tokenRequestSchema = (maxSeconds: number) => Type.Object(
@@ -46,6 +47,19 @@ export const TokenRevokedSchema = Type.Object({
   org: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.String({ format: "date-time" }),
   alsoRevoked: Type.Array(Type.String(), { description: "ids of the tokens minted with this one (down the line), revoked with it" }),
+});
+
+/** A token as GET /v1/tokens shows it: who holds it and what it allows, never the secret nor its hash. */
+export const TokenInfoSchema = Type.Object({
+  id: Type.String(),
+  subject: Type.String(),
+  role: Type.String(),
+  org: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.String({ description: "who minted it" }),
+  createdAt: Type.String({ format: "date-time" }),
+  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  revokedAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  status: Type.Union([Type.Literal("active"), Type.Literal("expired"), Type.Literal("revoked")]),
 });
 
 export interface TokenRoutesOptions {
@@ -144,6 +158,51 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         );
       });
       return reply.code(201).send({ token, id: record.id, subject, role, org: record.org, expiresAt: record.expiresAt });
+    },
+  );
+
+  app.get(
+    "/v1/tokens",
+    {
+      schema: {
+        operationId: "listTokens",
+        tags: ["tokens"],
+        summary: "API tokens' metadata (platform-admin): subject, role, organization, created, expires, revoked — never the secret; oldest first",
+        querystring: Type.Object({
+          subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          include: Type.Optional(Type.Union([Type.Literal("active"), Type.Literal("all")], { description: "active (default): neither revoked nor expired; all: every token ever minted" })),
+          ...PageQuerySchema,
+        }),
+        response: { 200: Page(TokenInfoSchema), ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request) => {
+      const admin = requirePermission(request, "tokens:create");
+      if (admin.via === "bootstrap") {
+        const message = "the bootstrap token only mints the first platform admin; list tokens with a platform-admin token";
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], { denied: { target: "tokens", reason: "bootstrap-first-admin-only" } });
+      }
+      const { subject, include, cursor } = request.query;
+      // A confined admin sees its own organization's tokens only, whatever it asks for.
+      const org = admin.org ?? request.query.org;
+      const limit = request.query.limit ?? 50;
+      const at = now().toISOString();
+      const after = decodeCursor<readonly [string, string]>(cursor, "pair");
+      const rows = await store.listTokens({ limit: limit + 1, ...(org !== undefined ? { org } : {}), ...(subject !== undefined ? { subject } : {}), ...(include === "all" ? {} : { activeAt: at }), ...(after ? { after } : {}) });
+      const items = rows.slice(0, limit).map((t) => ({
+        id: t.id,
+        subject: t.subject,
+        role: t.role,
+        org: t.org,
+        createdBy: t.createdBy,
+        createdAt: t.createdAt,
+        expiresAt: t.expiresAt,
+        revokedAt: t.revokedAt,
+        status: t.revokedAt !== null ? ("revoked" as const) : t.expiresAt !== null && t.expiresAt <= at ? ("expired" as const) : ("active" as const),
+      }));
+      const last = items[items.length - 1];
+      return { items, ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.createdAt, last.id]) } : {}) };
     },
   );
 

@@ -17,7 +17,7 @@ const CONNECTION_HELP = `connection:
 
 /** What `ndc --help` says of each command, one short line each. */
 const SUMMARIES: Readonly<Record<string, string>> = {
-  env: "request, list, read, resize, decommission and watch environments",
+  env: "request, list, read, resize, decommission, retry and watch environments",
   approve: "approve a request, a pending change or a decommission (operator)",
   reject: "reject a request with a reason (operator)",
   queue: "requests awaiting an operator, oldest first",
@@ -26,7 +26,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   orgs: "onboarded organizations, with their Vietnamese names",
   health: "environments not Ready at a site; a site API server's /readyz",
   audit: "list and verify the tamper-evident audit trail",
-  token: "mint and revoke API tokens (platform-admin)",
+  token: "mint, list and revoke API tokens (platform-admin)",
   login: "store the service URL and your token in a 0600 file",
   logout: "remove the stored login",
   completion: "print a bash or zsh completion script",

@@ -14,12 +14,15 @@ export interface ControlPlaneMetrics {
   readonly deniedRequests: Counter<"status">;
   /** Something the store-derived figures show has changed: the next scrape reads them again. */
   invalidate(): void;
+  /** A verification of the audit chain ended (ok or broken): what NdcAuditChainBroken watches. */
+  auditVerified(ok: boolean): void;
 }
 
 /** What the store-derived gauges show, read in one go and kept in memory between reads. */
 interface StoreFigures {
   readonly audit: number;
   readonly phases: Partial<Record<string, number>>;
+  readonly sitePhases: Awaited<ReturnType<Store["countBySitePhase"]>>;
   readonly commitments: Awaited<ReturnType<Store["commitments"]>>;
 }
 
@@ -63,9 +66,9 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   const read = async (): Promise<StoreFigures> => {
     dirty = false;
     storeReads.inc();
-    const [audit, phases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.commitments()];
+    const [audit, phases, sitePhases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.countBySitePhase(), await store.commitments()];
     readAt = clock();
-    return (figures = { audit, phases, commitments });
+    return (figures = { audit, phases, sitePhases, commitments });
   };
   const current = (): Promise<StoreFigures> => {
     if (reading) return reading;
@@ -91,6 +94,18 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
       for (const phase of PHASES) this.set({ phase }, counts[phase] ?? 0);
     },
   });
+  new Gauge({
+    name: "ndc_environment_sites",
+    help: "environments by site and their phase at that site (Pending, Applying, Ready, Degraded, Failed, Retained, Deleting, …); rejected and deleted environments left out",
+    labelNames: ["site", "phase"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { site, phase, count } of (await current()).sitePhases) this.set({ site, phase }, count);
+    },
+  });
+  const auditChainOk = new Gauge({ name: "ndc_audit_chain_ok", help: "1 when the last verification of the audit chain found it intact, else 0 (also before the first: see the timestamp, 0 until then)", registers: [registry] });
+  const auditVerifiedAt = new Gauge({ name: "ndc_audit_chain_last_verified_timestamp_seconds", help: "when the audit chain was last verified (GET /v1/audit/verify, ndc audit verify)", registers: [registry] });
   new Gauge({
     name: "ndc_capacity_committed",
     help: "capacity committed to environments per site, pool and zone (cpu in millicores, memory in bytes, gpu)",
@@ -170,7 +185,11 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
       }
     },
   });
-  return { registry, httpRequests, httpDuration, deniedRequests, invalidate: () => void (dirty = true) };
+  const auditVerified = (ok: boolean): void => {
+    auditChainOk.set(ok ? 1 : 0);
+    auditVerifiedAt.set(clock() / 1000);
+  };
+  return { registry, httpRequests, httpDuration, deniedRequests, invalidate: () => void (dirty = true), auditVerified };
 }
 
 /** Counts and times every answered request by route pattern (bounded label values), and serves GET /metrics. */

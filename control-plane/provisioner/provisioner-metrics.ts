@@ -7,6 +7,7 @@ export class ProvisionerMetrics {
   readonly provisionDuration: Histogram<"outcome">;
   readonly queueDepth: Gauge;
   readonly applies: Counter<"site">;
+  readonly reconcileDuration: Histogram<"site" | "outcome">;
 
   constructor(registry: Registry) {
     this.driftRepairs = new Counter({ name: "ndc_drift_repairs_total", help: "objects put back after they were deleted or edited", labelNames: ["site", "kind"], registers: [registry] });
@@ -19,6 +20,13 @@ export class ProvisionerMetrics {
       registers: [registry],
     });
     this.queueDepth = new Gauge({ name: "ndc_provisioner_queue_depth", help: "drift repairs waiting or running", registers: [registry] });
+    this.reconcileDuration = new Histogram({
+      name: "ndc_reconcile_duration_seconds",
+      help: "one site's step of an environment's reconcile (apply, freeze, delete), by outcome: done, waiting, degraded (retried) or failed (terminal)",
+      labelNames: ["site", "outcome"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
     this.applies = new Counter({ name: "ndc_server_side_applies_total", help: "server-side applies sent", labelNames: ["site"], registers: [registry] });
   }
 }

@@ -349,10 +349,14 @@ export class Provisioner {
   private eachSite(env: EnvironmentRecord, step: (site: string) => Promise<Omit<SiteResult, "site" | "terminal">>): Promise<SiteResult[]> {
     return Promise.all(
       env.plan.placements.map(async ({ site }) => {
+        const timer = this.metrics.reconcileDuration.startTimer({ site });
         try {
-          return { site, ...(await step(site)), terminal: false };
+          const result = await step(site);
+          timer({ outcome: result.done ? "done" : "waiting" });
+          return { site, ...result, terminal: false };
         } catch (error) {
           const terminal = !isRetryable(error);
+          timer({ outcome: terminal ? "failed" : "degraded" });
           this.metrics.reconcileErrors.inc({ site, reason: error instanceof TerminalError || error instanceof KubeApiError ? error.reason : "Unreachable" });
           return { site, phase: terminal ? "Failed" : "Degraded", message: message(error), done: false, terminal };
         }

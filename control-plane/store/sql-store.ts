@@ -16,6 +16,7 @@ import type {
   IdempotencyRecord,
   ListAllEnvironmentsQuery,
   ListAuditQuery,
+  ListTokensQuery,
   ListEnvironmentsQuery,
   NewEnvironment,
   SiteStatus,
@@ -44,6 +45,7 @@ const DROPPED_SITE_WORK = `(phase NOT IN ('Rejected', 'Deleted') AND EXISTS (SEL
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: unknown): T => (text === null || text === undefined ? (null as T) : (JSON.parse(String(text)) as T));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
 const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
 /** The query layer: the same SQL on SQLite and PostgreSQL, through a `SqlDriver`. */
@@ -164,6 +166,15 @@ class SqlReader {
     return Object.fromEntries(rows.map((r) => [String(r.phase), Number(r.n)]));
   }
 
+  async countBySitePhase(): Promise<{ site: string; phase: string; count: number }[]> {
+    const rows = await this.db.all(
+      // The inner `phase` is the environment's (the innermost FROM wins), the outer one the site's.
+      `SELECT s.site AS site, s.phase AS phase, COUNT(*) AS n FROM environment_sites s WHERE s.environment_id IN (SELECT id FROM environments WHERE ${NOT_GONE}) GROUP BY s.site, s.phase`,
+      [],
+    );
+    return rows.map((r) => ({ site: String(r.site), phase: String(r.phase), count: Number(r.n) }));
+  }
+
   async commitments(sites?: readonly string[]): Promise<CommitmentRow[]> {
     if (sites && sites.length === 0) return [];
     const rows = sites
@@ -183,6 +194,31 @@ class SqlReader {
   async findToken(tokenHash: string): Promise<TokenRecord | undefined> {
     const r = await this.db.get("SELECT * FROM api_tokens WHERE token_hash = ?", [tokenHash]);
     return r ? tokenFromRow(r) : undefined;
+  }
+
+  async listTokens(q: ListTokensQuery): Promise<TokenRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.org !== undefined) {
+      where.push("org = ?");
+      params.push(q.org);
+    }
+    if (q.subject !== undefined) {
+      where.push("subject = ?");
+      params.push(q.subject);
+    }
+    if (q.activeAt !== undefined) {
+      // ISO 8601 UTC strings compare in time order.
+      where.push("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)");
+      params.push(q.activeAt);
+    }
+    if (q.after !== undefined) {
+      where.push("(created_at > ? OR (created_at = ? AND id > ?))");
+      params.push(q.after[0], q.after[0], q.after[1]);
+    }
+    params.push(q.limit);
+    const rows = await this.db.all(`SELECT * FROM api_tokens${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`, params);
+    return rows.map(tokenFromRow);
   }
 
   async getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined> {

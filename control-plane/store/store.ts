@@ -167,6 +167,18 @@ export interface TokenRecord {
   readonly revokedAt: string | null;
 }
 
+/** Which tokens `listTokens` returns, oldest first (by creation time, then id). */
+export interface ListTokensQuery {
+  /** Only tokens confined to this organization. */
+  readonly org?: string;
+  readonly subject?: string;
+  /** Only tokens neither revoked nor expired at this time (ISO 8601); all of them when omitted. */
+  readonly activeAt?: string;
+  /** The last token of the previous page: `[createdAt, id]`. */
+  readonly after?: readonly [string, string];
+  readonly limit: number;
+}
+
 export interface IdempotencyRecord {
   readonly requestHash: string;
   readonly environmentId: string;
@@ -235,9 +247,12 @@ export interface StoreReader {
   countLiveEnvironments(org: string): Promise<number>;
   /** Environments per phase (all organizations; for metrics). */
   countByPhase(): Promise<Partial<Record<Phase, number>>>;
+  /** Environments that hold something, by site and that site's phase (for metrics). */
+  countBySitePhase(): Promise<{ readonly site: string; readonly phase: string; readonly count: number }[]>;
   /** What is committed at the given sites (all sites when omitted). */
   commitments(sites?: readonly string[]): Promise<CommitmentRow[]>;
   findToken(tokenHash: string): Promise<TokenRecord | undefined>;
+  listTokens(query: ListTokensQuery): Promise<TokenRecord[]>;
   getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined>;
   listAudit(query: ListAuditQuery): Promise<AuditRecord[]>;
   /** Allowed audit records of these actions, oldest first, of these organizations (all when omitted): a report's history. */

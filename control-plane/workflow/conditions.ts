@@ -60,5 +60,7 @@ export function conditionsAfter(
       return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Retained", message: reason || "access frozen and ingress closed; data retained until the retention period ends" }, now);
     case "retention-expired":
       return setCondition(conditions, { type: "Decommissioned", status: "True", reason: "Deleted", message: "retention period ended; deleted" }, now);
+    case "retry":
+      return setCondition(conditions, { type: "Ready", status: "False", reason: "Retrying", message: `retried by ${context.actor}; waiting for the provisioner` }, now);
   }
 }

@@ -258,6 +258,17 @@ export class EnvironmentRequests {
     return this.move(ctx, env, "restore", { reason: null });
   }
 
+  /**
+   * Builds a Failed environment's approved spec again (operator), once the cause is fixed: it goes
+   * to Updating with a new generation, and the retry is audited as environment.retry.
+   * @throws NdcError NDC_ERR_INVALID_TRANSITION (409) when it is not Failed; NDC_ERR_VERSION_CONFLICT when `ifMatch` is stale
+   */
+  async retry(ctx: RequestContext, org: string, name: string, ifMatch?: number): Promise<EnvironmentRecord> {
+    const env = await this.get(org, name);
+    if (ifMatch !== undefined) checkVersion(env, ifMatch);
+    return this.move(ctx, env, "retry", { reason: `retried by ${ctx.principal.subject} after: ${env.reason ?? "no reason recorded"}` });
+  }
+
   private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: TransitionChanges): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();

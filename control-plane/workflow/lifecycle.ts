@@ -24,6 +24,7 @@ export const EVENTS = [
   "decommissioned",
   "restore",
   "retention-expired",
+  "retry",
 ] as const;
 export type LifecycleEvent = (typeof EVENTS)[number];
 
@@ -67,6 +68,9 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
   // An operator brings a Retained environment back before its retention ends.
   restore: { Retained: "Restoring" },
   "retention-expired": { Retained: "Deleted" },
+  // An operator has the provisioner build a Failed environment's approved spec again, once the cause
+  // is fixed (a Failed decommission is resumed by decommissioning again).
+  retry: { Failed: "Updating" },
 };
 
 /** Phases whose environments hold capacity (what admission counts). */

@@ -407,6 +407,33 @@ describe("a Failed environment", () => {
     const run = await ndc(["approve", `byt/${name}`, "--version", String(created.json().version), "--wait", "--timeout", "90"], as(tokens.olga));
     expect(run.code, run.stderr).toBe(6);
     expect(run.stderr).toMatch(new RegExp(`byt/${name} is Failed: .*not`));
+    expect(run.stderr).toContain(`ndc env retry byt/${name}`);
+  });
+
+  test("env retry by a requester: exit 2, still Failed", async () => {
+    const run = await ndc(["env", "retry", `byt/${name}`], as(tokens.alice));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("answered 403");
+    expect((await http(ADMIN, "GET", `/v1/organizations/byt/environments/${name}`)).body.phase).toBe("Failed");
+  });
+
+  test("once the foreign namespace is gone, an operator's env retry --wait builds it: Ready, audited", async () => {
+    await admin.delete({ kind: "Namespace", metadata: { name: `byt-${name}` } });
+    await waitUntil(`namespace byt-${name} gone`, 90_000, async () => (await admin.get({ kind: "Namespace", metadata: { name: `byt-${name}` } })) === undefined);
+    const run = await ndc(["env", "retry", `byt/${name}`, "--wait", "--timeout", "90"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^retrying byt/${name}: phase Ready`));
+    expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] byt/${name} Updating$`, "m"));
+    const audit = await ndc(["audit", "list", "--action", "environment.retry", "--target", `environment byt/${name}`, "-o", "json"], as(tokens.audrey));
+    expect(audit.json().items).toEqual([expect.objectContaining({ actor: "olga", outcome: "allowed" })]);
+  });
+
+  test("env retry of an environment that is not Failed: exit 4, unchanged", async () => {
+    const before = await state();
+    const run = await ndc(["env", "retry", `byt/${name}`], as(tokens.olga));
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain("answered 409");
+    expect(await state()).toEqual(before);
   });
 });
 
@@ -468,6 +495,20 @@ describe("platform and tokens", () => {
     const after = await ndc(["env", "list"], as(token));
     expect(after.code).toBe(2);
     expect(after.stderr).toContain("answered 401");
+  });
+
+  test("token list shows metadata, never secrets; --all shows the revoked ones", async () => {
+    const mint = await ndc(["token", "mint", "--subject", "ci:listed", "--role", "auditor", "-o", "json"], as(ADMIN));
+    expect(mint.code, mint.stderr).toBe(0);
+    const { id, token } = mint.json() as { id: string; token: string };
+    const list = await ndc(["token", "list", "--subject", "ci:listed", "-o", "json"], as(ADMIN));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.json().items).toEqual([expect.objectContaining({ id, subject: "ci:listed", role: "auditor", org: null, status: "active", createdBy: "cli-test-admin" })]);
+    expect(list.stdout).not.toContain(token);
+    expect((await ndc(["token", "revoke", id, "--subject", "ci:listed"], as(ADMIN))).code).toBe(0);
+    expect((await ndc(["token", "list", "--subject", "ci:listed", "-o", "json"], as(ADMIN))).json().items).toEqual([]);
+    const all = await ndc(["token", "list", "--subject", "ci:listed", "--all"], as(ADMIN));
+    expect(all.stdout.split("\n")[1]).toMatch(new RegExp(`^${id} +ci:listed +auditor +- .* revoked +cli-test-admin$`));
   });
 
   test("token mint by a non-admin: exit 2 (403), no token minted", async () => {

@@ -1,4 +1,4 @@
-// `ndc env …`: request, list, read, resize, decommission and watch environments.
+// `ndc env …`: request, list, read, resize, decommission, retry and watch environments.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
@@ -52,7 +52,7 @@ function collectStorage(value: string, previous: Record<string, string> = {}): R
 }
 
 export function envCommand(): Command {
-  const env = new Command("env").description("request, list, read, resize, decommission and watch environments");
+  const env = new Command("env").description("request, list, read, resize, decommission, retry and watch environments");
 
   withCommonOptions(
     env
@@ -180,6 +180,25 @@ examples:
       if (!flags.yes) throw new UsageError(`decommissioning ${org}/${name} freezes access now and deletes its namespace after the retention period; confirm with --yes`);
       const e = await callApi<EnvironmentResource>(ctx.connection(), "DELETE", apiPath`/v1/organizations/${org}/environments/${name}`, version === undefined ? {} : { headers: { "if-match": `"${version}"` } });
       await finishEnvironmentChange(ctx, e, "decommissioning", flags);
+    }),
+  );
+
+  withCommonOptions(
+    env
+      .command("retry")
+      .description("build a Failed environment's approved spec again, once its cause is fixed (operator; audited as environment.retry); a Failed decommission is resumed with env decommission")
+      .argument("<org/name>", "the environment")
+      .option("--version <n>", "only if it is still at this version")
+      .option("--wait", WAIT_HELP.wait)
+      .option("--timeout <seconds>", WAIT_HELP.timeout, "600")
+      .addHelpText("after", "\nexamples:\n  ndc env retry bct/erp --wait"),
+  ).action(
+    action(async (ctx, ref: string, flags: { version?: string } & WaitFlags) => {
+      const { org, name } = parseEnvironmentRef(ref);
+      const version = parsePositiveInt(flags.version, "--version");
+      parseTimeout(flags.timeout, "--timeout", 600, 86_400);
+      const e = await callApi<EnvironmentResource>(ctx.connection(), "POST", apiPath`/v1/organizations/${org}/environments/${name}/retry`, version === undefined ? {} : { headers: { "if-match": `"${version}"` } });
+      await finishEnvironmentChange(ctx, e, "retrying", flags);
     }),
   );
 

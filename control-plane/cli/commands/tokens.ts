@@ -22,9 +22,11 @@ interface TokenInfo {
   readonly subject: string;
   readonly role: string;
   readonly org: string | null;
+  readonly createdBy: string;
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly revokedAt: string | null;
+  readonly status: "active" | "expired" | "revoked";
 }
 
 export function tokenCommand(): Command {
@@ -55,6 +57,34 @@ export function tokenCommand(): Command {
         console.error("it is shown once, below: hand it over through a secret channel; revoke with ndc token revoke <id> --subject <who>");
       }
       emit(ctx.output, minted, () => minted.token);
+    }),
+  );
+
+  withCommonOptions(
+    token
+      .command("list")
+      .description("tokens' metadata (never the secrets): subject, role, organization, created, expires, revoked")
+      .option("--subject <who>", "only this subject's tokens")
+      .option("--org <org>", "only tokens confined to this organization")
+      .option("--all", "include revoked and expired tokens")
+      .addHelpText("after", "\nexamples:\n  ndc token list\n  ndc token list --subject ci:byt-his --all -o json"),
+  ).action(
+    action(async (ctx, flags: { subject?: string; org?: string; all?: boolean }) => {
+      const items = await listAll<TokenInfo>(ctx.connection(), "/v1/tokens", { subject: flags.subject, org: flags.org, ...(flags.all ? { include: "all" } : {}) });
+      emit(ctx.output, { items }, () =>
+        items.length === 0
+          ? "no tokens"
+          : renderTable(items, [
+              { header: "id", value: (t) => t.id },
+              { header: "subject", value: (t) => t.subject },
+              { header: "role", value: (t) => t.role },
+              { header: "org", value: (t) => t.org },
+              { header: "created", value: (t) => t.createdAt },
+              { header: "expires", value: (t) => t.expiresAt ?? "never" },
+              { header: "status", value: (t) => t.status },
+              { header: "created by", value: (t) => t.createdBy },
+            ]),
+      );
     }),
   );
 

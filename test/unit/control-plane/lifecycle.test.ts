@@ -21,6 +21,7 @@ describe("TRANSITIONS", () => {
     ["Decommissioning", "decommissioned", "Retained"],
     ["Retained", "retention-expired", "Deleted"],
     ["AwaitingApproval", "update", "AwaitingApproval"],
+    ["Failed", "retry", "Updating"],
   ] as const)("%s --%s--> %s", (from, event, to) => {
     expect(nextPhase(from, event)).toBe(to);
     expect(transition(from, event)).toBe(to);
@@ -36,6 +37,8 @@ describe("TRANSITIONS", () => {
     ["Submitted", "approve"],
     ["Ready", "provisioned"],
     ["Decommissioning", "update"],
+    ["Ready", "retry"],
+    ["Retained", "retry"],
   ] as const)("fails when %s gets %s", (from, event) => {
     expect(nextPhase(from, event)).toBeUndefined();
     expect(() => transition(from, event)).toThrow(TransitionError);
