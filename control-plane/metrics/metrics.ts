@@ -23,6 +23,7 @@ interface StoreFigures {
   readonly audit: number;
   readonly phases: Partial<Record<string, number>>;
   readonly sitePhases: Awaited<ReturnType<Store["countBySitePhase"]>>;
+  readonly orgPhases: Awaited<ReturnType<Store["countByOrgPhase"]>>;
   readonly commitments: Awaited<ReturnType<Store["commitments"]>>;
 }
 
@@ -66,9 +67,9 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   const read = async (): Promise<StoreFigures> => {
     dirty = false;
     storeReads.inc();
-    const [audit, phases, sitePhases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.countBySitePhase(), await store.commitments()];
+    const [audit, phases, sitePhases, orgPhases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.countBySitePhase(), await store.countByOrgPhase(), await store.commitments()];
     readAt = clock();
-    return (figures = { audit, phases, sitePhases, commitments });
+    return (figures = { audit, phases, sitePhases, orgPhases, commitments });
   };
   const current = (): Promise<StoreFigures> => {
     if (reading) return reading;
@@ -102,6 +103,30 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
     async collect() {
       this.reset();
       for (const { site, phase, count } of (await current()).sitePhases) this.set({ site, phase }, count);
+    },
+  });
+  new Gauge({
+    name: "ndc_organization_environments",
+    help: "environments by organization and lifecycle phase (the organization dashboard)",
+    labelNames: ["org", "phase"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { org, phase, count } of (await current()).orgPhases) this.set({ org, phase }, count);
+    },
+  });
+  new Gauge({
+    name: "ndc_organization_committed",
+    help: "capacity committed to an organization's environments per site (cpu in millicores, memory in bytes, gpu)",
+    labelNames: ["org", "site", "resource"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of (await current()).commitments) {
+        this.inc({ org: c.org, site: c.site, resource: "cpu_millis" }, c.amounts.cpuMillis);
+        this.inc({ org: c.org, site: c.site, resource: "memory_bytes" }, c.amounts.memoryBytes);
+        this.inc({ org: c.org, site: c.site, resource: "gpu" }, c.amounts.gpu);
+      }
     },
   });
   const auditChainOk = new Gauge({ name: "ndc_audit_chain_ok", help: "1 when the last verification of the audit chain found it intact, else 0 (also before the first: see the timestamp, 0 until then)", registers: [registry] });

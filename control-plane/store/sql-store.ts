@@ -166,6 +166,11 @@ class SqlReader {
     return Object.fromEntries(rows.map((r) => [String(r.phase), Number(r.n)]));
   }
 
+  async countByOrgPhase(): Promise<{ org: string; phase: string; count: number }[]> {
+    const rows = await this.db.all("SELECT org, phase, COUNT(*) AS n FROM environments GROUP BY org, phase", []);
+    return rows.map((r) => ({ org: String(r.org), phase: String(r.phase), count: Number(r.n) }));
+  }
+
   async countBySitePhase(): Promise<{ site: string; phase: string; count: number }[]> {
     const rows = await this.db.all(
       // The inner `phase` is the environment's (the innermost FROM wins), the outer one the site's.

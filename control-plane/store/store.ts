@@ -247,6 +247,8 @@ export interface StoreReader {
   countLiveEnvironments(org: string): Promise<number>;
   /** Environments per phase (all organizations; for metrics). */
   countByPhase(): Promise<Partial<Record<Phase, number>>>;
+  /** Environments by organization and phase (for metrics; rejected and deleted ones too). */
+  countByOrgPhase(): Promise<{ readonly org: string; readonly phase: string; readonly count: number }[]>;
   /** Environments that hold something, by site and that site's phase (for metrics). */
   countBySitePhase(): Promise<{ readonly site: string; readonly phase: string; readonly count: number }[]>;
   /** What is committed at the given sites (all sites when omitted). */

@@ -9,3 +9,4 @@ export { kubernetesTool } from "./kubernetes.ts";
 export { kubeRouterTool } from "./kube-router.ts";
 export { pulumiTool, pulumiVersion } from "./pulumi.ts";
 export { pulumiKubernetesTool, pulumiKubernetesVersion } from "./pulumi-kubernetes.ts";
+export { promtoolTool } from "./promtool.ts";

@@ -526,6 +526,29 @@ describe("platform and tokens", () => {
   });
 });
 
+describe("health against a site's API server", () => {
+  test("the real API server's /readyz: ready, exit 0", async () => {
+    const run = await ndc(["health", "--site", "local", "--kubeconfig", inject("kubeconfig"), "-o", "json"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({ healthy: true, apiServer: { ready: true, status: 200, failing: [] } });
+  });
+
+  test("an API server that does not answer: exit 6 saying so", async () => {
+    const file = join(dir, "unreachable.kubeconfig");
+    const kc = readFileSync(inject("kubeconfig"), "utf8").replace(/server: \S+/, "server: https://127.0.0.1:9");
+    writeFileSync(file, kc);
+    const run = await ndc(["health", "--site", "local", "--kubeconfig", file, "-o", "json"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.json()).toMatchObject({ healthy: false, apiServer: { ready: false, status: null, failing: [expect.stringMatching(/^unreachable: ECONNREFUSED/)] } });
+  });
+
+  test("a kubeconfig that does not exist: exit 1 naming it", async () => {
+    const run = await ndc(["health", "--kubeconfig", join(dir, "missing.kubeconfig")], as(tokens.olga));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("missing.kubeconfig: no such file");
+  });
+});
+
 describe("completion", () => {
   /** What bash completes after `line` with the script `ndc completion bash` prints. */
   async function complete(line: string): Promise<string[]> {
@@ -547,5 +570,25 @@ describe("completion", () => {
     const zsh = (await ndc(["completion", "zsh"])).stdout;
     expect(zsh.startsWith("#compdef ndc")).toBe(true);
     for (const [path, words] of completionWords(buildProgram())) expect(zsh).toContain(`${JSON.stringify(path)}) echo ${JSON.stringify(words.join(" "))} ;;`);
+  });
+});
+
+// Last: it breaks the chain of this run's service.
+describe("audit verify after tampering", () => {
+  test("a record edited in the database: exit 6 naming its seq", async () => {
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(join(dir, "data", "ndc.sqlite"));
+    try {
+      db.prepare("UPDATE audit_records SET actor = ? WHERE seq = ?").run("mallory", 3);
+    } finally {
+      db.close();
+    }
+    const run = await ndc(["audit", "verify"], as(tokens.audrey));
+    expect(run.code).toBe(6);
+    expect(run.stdout).toMatch(/^audit chain BROKEN: /);
+    expect(run.stdout).toMatch(/^ {2}seq 3 {2}edited/m);
+    const json = await ndc(["audit", "verify", "-o", "json"], as(tokens.audrey));
+    expect(json.code).toBe(6);
+    expect(json.json()).toMatchObject({ ok: false, problems: [expect.objectContaining({ seq: 3, problem: "edited" })] });
   });
 });
