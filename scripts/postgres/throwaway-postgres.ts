@@ -63,7 +63,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   return { url, stop };
 }
 
-function postgresBinDir(): string {
+/** The newest PostgreSQL installed from Debian's packages: its bin folder (initdb, pg_ctl, pg_dump, pg_restore). */
+export function postgresBinDir(): string {
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
