@@ -17,6 +17,7 @@ import {
   type Policy,
   type SiteStackConfig,
 } from "../model/index.ts";
+import { alertRuleObject } from "./_alert-rules.ts";
 import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
 
 // The control plane's names are the model's: local tooling needs them without loading Pulumi.
@@ -58,7 +59,8 @@ export interface ControlPlaneObjectsInput {
  * model's least-privilege `ndc-control-plane` ClusterRole (never cluster-admin), the stack file it
  * admits against, a Deployment that passes Pod Security `restricted`, a Service, network policies
  * (default deny; API ingress from the gateway and mgmt; egress to DNS, the stack's API servers, the
- * database and secops) and a PodDisruptionBudget. The database URL comes from a mounted Secret file.
+ * database and secops), a PodDisruptionBudget, and with `monitoring` a PrometheusRule of its alerts.
+ * The database URL comes from a mounted Secret file.
  */
 export function controlPlaneObjects(input: ControlPlaneObjectsInput): KubernetesObject[] {
   const { config, stack } = input;
@@ -181,6 +183,8 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
       // One replica may go at a time; with a single replica a drain still proceeds.
       spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
     },
+    // The alerts, each pointing at its runbook, where the site runs prometheus-operator.
+    ...(cp.monitoring ? [alertRuleObject(ns, { ...labels, ...selector }, cp.monitoring.runbookBaseUrl)] : []),
   ];
 }
 

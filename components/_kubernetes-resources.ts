@@ -14,6 +14,13 @@ const TENANT_CLASSES: Readonly<Record<TenantKindName, Constructor>> = {
   RoleBinding: k8s.rbac.v1.RoleBinding,
 };
 
+/** prometheus-operator's PrometheusRule (no typed class in @pulumi/kubernetes: a CustomResource). */
+class PrometheusRule extends k8s.apiextensions.CustomResource {
+  constructor(name: string, args: Omit<k8s.apiextensions.CustomResourceArgs, "apiVersion" | "kind">, opts?: pulumi.CustomResourceOptions) {
+    super(name, { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", ...args }, opts);
+  }
+}
+
 /**
  * The typed @pulumi/kubernetes class for each kind the site baseline uses: the tenant kinds (keyed
  * from the model's table) and the platform's own. Typed classes give the canonical type tokens
@@ -32,6 +39,7 @@ const CLASSES: Readonly<Record<string, Constructor>> = {
   "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
   "storage.k8s.io/v1/StorageClass": k8s.storage.v1.StorageClass,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
 /** Kinds the site baseline may declare, as `apiVersion/kind`. */

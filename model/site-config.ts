@@ -190,6 +190,14 @@ export const ControlPlaneConfigSchema = Type.Object(
     waitForReady: Type.Optional(
       Type.Boolean({ description: "wait for the Deployment to become ready on apply; false where no kubelet runs pods (local cluster); default true" }),
     ),
+    monitoring: Type.Optional(
+      Type.Object(
+        {
+          runbookBaseUrl: Type.String({ pattern: "^https?://[^\\s]+$", description: "where the repository's runbooks/ folder is served; each alert's runbook_url is made absolute from it" }),
+        },
+        { additionalProperties: false, description: "deploy the control plane's alerts as a PrometheusRule (the site runs prometheus-operator); absent: no alerts deployed" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

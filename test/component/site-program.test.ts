@@ -309,6 +309,22 @@ describe("siteProgram: a config change changes exactly the resources it should",
     ].sort());
   });
 
+  test("monitoring adds the alerts as one PrometheusRule, each runbook_url absolute; nothing else changes but the stack file", async () => {
+    const d = await diff((v) => {
+      v.controlPlane.monitoring = { runbookBaseUrl: "https://docs.example.gov.vn/ndc-platform/" };
+    });
+    expect(d).toEqual({ added: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule::local-control-plane-prometheusrule-ndc-control-plane"], removed: [], changed: [`${T.configMap}::local-control-plane-configmap-ndc-stack`] });
+    const values = clone(stackValues("local")) as Record<string, any>;
+    values.controlPlane.monitoring = { runbookBaseUrl: "https://docs.example.gov.vn/ndc-platform" };
+    const r = await runSiteProgram("local", values);
+    const rule = r.resources.find((x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")!;
+    expect(rule.parentType).toBe(T.controlPlane);
+    expect(rule.inputs.metadata).toMatchObject({ name: "ndc-control-plane", namespace: "ndc-control-plane" });
+    const alerts = (rule.inputs.spec.groups as { rules: { alert: string; annotations: { runbook_url: string } }[] }[]).flatMap((g) => g.rules);
+    expect(alerts).toHaveLength(12);
+    expect(alerts.find((a) => a.alert === "NdcSiteDegraded")!.annotations.runbook_url).toBe("https://docs.example.gov.vn/ndc-platform/runbooks/site-degraded.md");
+  }, 60_000);
+
   test("changing the control-plane image changes only its Deployment (and stack file)", async () => {
     const d = await diff((v) => {
       v.controlPlane.image = "registry.local.ndc.gov.vn/ndc/control-plane:next";
