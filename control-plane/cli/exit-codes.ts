@@ -27,13 +27,13 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** One line per code, for --help texts and the README. */
 export const EXIT_CODES_HELP = `exit codes:
-  0  done; healthy; the waited-for phase was reached
+  0  done; the checked thing is healthy; the waited-for phase was reached
   1  bad command line, file or value (the API's 400/422 too); nothing was changed
   2  no token, token refused (401) or role not allowed (403)
   3  not found, or not yours to see (404)
   4  conflict: changed by someone else first (409, 412) or --version required (428)
   5  service unreachable, timed out, busy (429) or failed (5xx): try again later
-  6  bad outcome: --wait ended Failed, Rejected, Degraded or timed out; a check found a problem`;
+  6  bad outcome: --wait ended Failed, Rejected, Degraded or timed out; health or audit verify found a problem`;
 
 /** The exit code an HTTP error status stands for. */
 export function exitCodeOfStatus(status: number): ExitCode {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { EXIT, EXIT_CODES_HELP, exitCodeOfStatus } from "../../../control-plane/cli/exit-codes.ts";
 import { progressLines, progressState } from "../../../control-plane/cli/follow-environment.ts";
@@ -48,5 +50,20 @@ describe("progressLines", () => {
     const before = progressState(env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }));
     expect(progressLines(before, env("Provisioning", { ndc1: { phase: "Ready", message: "applied" }, ndc2: { phase: "Degraded", message: "unreachable" } }), 5000)).toEqual(["[5s] byt/his ndc1: Ready"]);
     expect(progressLines(before, env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }), 6000)).toEqual([]);
+  });
+});
+
+describe("the exit codes in the docs", () => {
+  const root = join(import.meta.dirname, "../../..");
+  /** `| 3 | meaning |` rows of a markdown table whose first column is the exit code. */
+  const rows = (file: string) => [...readFileSync(join(root, file), "utf8").matchAll(/^\| (\d) \| ([^|]+) \|/gm)].map((m) => [Number(m[1]), m[2]!.trim().replace(/`/g, "")] as const);
+
+  test("runbooks/README.md lists the codes of --help, word for word", () => {
+    const help = EXIT_CODES_HELP.split("\n").slice(1).map((l) => [Number(l.trim()[0]), l.trim().slice(3)] as const);
+    expect(rows("runbooks/README.md")).toEqual(help);
+  });
+
+  test("control-plane/cli/README.md lists the same codes", () => {
+    expect(rows("control-plane/cli/README.md").map(([code]) => code)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });
