@@ -1,5 +1,5 @@
 // How an environment reads in a table and in `env get`.
-import type { EnvironmentResource } from "../api/schemas.ts";
+import type { EnvironmentResource } from "../api/index.ts";
 import { age, renderFields, renderTable, type Column } from "./output.ts";
 
 /** `site:phase` for every site, e.g. `ndc1:Ready ndc2:Degraded`. */

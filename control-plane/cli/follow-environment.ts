@@ -1,7 +1,7 @@
 // --wait and `env watch`: follow an environment to its next stable phase, printing a line whenever
 // its phase changes and a line per site whenever that site's phase or message changes.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EnvironmentResource } from "../api/schemas.ts";
+import type { EnvironmentResource } from "../api/index.ts";
 import type { Phase } from "../domain/index.ts";
 import { apiPath, callApi } from "./api-client.ts";
 import type { Connection } from "./connection.ts";

@@ -115,20 +115,6 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
       for (const { org, phase, count } of (await current()).orgPhases) this.set({ org, phase }, count);
     },
   });
-  new Gauge({
-    name: "ndc_organization_committed",
-    help: "capacity committed to an organization's environments per site (cpu in millicores, memory in bytes, gpu)",
-    labelNames: ["org", "site", "resource"] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const c of (await current()).commitments) {
-        this.inc({ org: c.org, site: c.site, resource: "cpu_millis" }, c.amounts.cpuMillis);
-        this.inc({ org: c.org, site: c.site, resource: "memory_bytes" }, c.amounts.memoryBytes);
-        this.inc({ org: c.org, site: c.site, resource: "gpu" }, c.amounts.gpu);
-      }
-    },
-  });
   const auditChainOk = new Gauge({ name: "ndc_audit_chain_ok", help: "1 when the last verification of the audit chain found it intact, else 0 (also before the first: see the timestamp, 0 until then)", registers: [registry] });
   const auditVerifiedAt = new Gauge({ name: "ndc_audit_chain_last_verified_timestamp_seconds", help: "when the audit chain was last verified (GET /v1/audit/verify, ndc audit verify)", registers: [registry] });
   new Gauge({

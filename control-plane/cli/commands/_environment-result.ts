@@ -1,5 +1,5 @@
 // The end of every command that changes an environment: optionally wait, then print it.
-import type { EnvironmentResource } from "../../api/schemas.ts";
+import type { EnvironmentResource } from "../../api/index.ts";
 import type { CommandContext } from "../command-kit.ts";
 import { parseTimeout } from "../connection.ts";
 import { failureOf, followEnvironment } from "../follow-environment.ts";

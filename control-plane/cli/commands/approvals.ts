@@ -1,7 +1,7 @@
 // `ndc queue`, `ndc approve`, `ndc reject`: the operator's approval queue and decisions (four eyes:
 // the approver is never the requester).
 import { Command } from "commander";
-import type { EnvironmentResource } from "../../api/schemas.ts";
+import type { EnvironmentResource } from "../../api/index.ts";
 import { apiPath, callApi, listAll } from "../api-client.ts";
 import { action, parseEnvironmentRef, parsePositiveInt, withCommonOptions } from "../command-kit.ts";
 import { parseTimeout } from "../connection.ts";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { parse as parseYaml } from "yaml";
-import type { EnvironmentResource } from "../../api/schemas.ts";
+import type { EnvironmentResource } from "../../api/index.ts";
 import { PHASES } from "../../domain/index.ts";
 import { apiPath, callApi, listAll } from "../api-client.ts";
 import { action, parseEnvironmentRef, parsePositiveInt, withCommonOptions } from "../command-kit.ts";

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { Command } from "commander";
-import type { EnvironmentResource } from "../../api/schemas.ts";
+import type { EnvironmentResource } from "../../api/index.ts";
 import { listAll } from "../api-client.ts";
 import { action, withCommonOptions } from "../command-kit.ts";
 import { EXIT, ExitWith, UsageError } from "../exit-codes.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { EXIT, EXIT_CODES_HELP, exitCodeOfStatus } from "../../../control-plane/cli/exit-codes.ts";
 import { progressLines, progressState } from "../../../control-plane/cli/follow-environment.ts";
-import type { EnvironmentResource } from "../../../control-plane/api/schemas.ts";
+import type { EnvironmentResource } from "../../../control-plane/api/index.ts";
 
 describe("exitCodeOfStatus", () => {
   // Written by hand from the table in control-plane/cli/README.md.
