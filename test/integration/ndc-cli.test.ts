@@ -359,7 +359,8 @@ describe("request -> approve -> Ready -> resize -> decommission, with --wait", (
     const list = await ndc(["audit", "list", "--target", `environment ${ref}`, "-o", "json"], as(tokens.audrey));
     expect(list.code, list.stderr).toBe(0);
     const actions = (list.json().items as { action: string }[]).map((r) => r.action);
-    for (const a of ["environment.submit", "environment.approve", "environment.provisioned", "environment.update"]) expect(actions).toContain(a);
+    // The resize of a prod environment is a change an operator approved; its decommission too.
+    for (const a of ["environment.submit", "environment.approve", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.request-decommission", "environment.decommissioned"]) expect(actions).toContain(a);
     const verify = await ndc(["audit", "verify"], as(tokens.audrey));
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ records checked/);
