@@ -20,7 +20,13 @@ const SLUG = SLUG_PATTERN.slice(1, -1);
  * an audit sequence number. Any key of that form is a position ("after this one"), so every cursor
  * the document allows is answered; anything else is 400 cursor-format.
  */
-export const CURSOR_PATTERNS = { name: `^${SLUG}$`, pair: `^${SLUG}/${SLUG}$`, seq: "^(?:0|[1-9][0-9]{0,14})$" } as const;
+export const CURSOR_PATTERNS = {
+  name: `^${SLUG}$`,
+  pair: `^${SLUG}/${SLUG}$`,
+  seq: "^(?:0|[1-9][0-9]{0,14})$",
+  // An API token: its creation time and id (tokens are listed oldest first).
+  token: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z/[0-9a-f-]{1,64}$",
+} as const;
 export const PageQuerySchema = (cursor: keyof typeof CURSOR_PATTERNS) => ({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50, description: `page size, at most ${MAX_PAGE}` })),
   cursor: Type.Optional(
