@@ -20,7 +20,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   env: "request, list, read, resize, decommission, retry and watch environments",
   approve: "approve a request, a pending change or a decommission (operator)",
   reject: "reject a request with a reason (operator)",
-  queue: "requests awaiting an operator, oldest first",
+  queue: "requests, changes and decommissions awaiting an operator",
   sites: "the sites: status, location, zones, storage tiers",
   capacity: "capacity committed and available per pool and storage tier",
   orgs: "onboarded organizations, with their Vietnamese names",

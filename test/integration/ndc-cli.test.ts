@@ -270,7 +270,7 @@ describe("request -> approve -> Ready -> resize -> decommission, with --wait", (
     const run = await ndc(["queue"], as(tokens.olga));
     expect(run.code, run.stderr).toBe(0);
     const line = run.stdout.split("\n").find((l) => l.startsWith(`${ref} `));
-    expect(line).toMatch(new RegExp(`^${ref} +${version} `));
+    expect(line).toMatch(new RegExp(`^${ref} +${version} +request `));
     expect(line).toMatch(/alice/);
     expect(line).toMatch(/needs approval/);
   });
@@ -313,6 +313,9 @@ describe("request -> approve -> Ready -> resize -> decommission, with --wait", (
     expect(asked.code, asked.stderr).toBe(0);
     const v = Number(/^resized .*version (\d+)/.exec(asked.stdout)![1]);
     expect(asked.stdout).toContain(`the change awaits an operator: ndc approve ${ref} --version ${v}`);
+    // The queue shows it as a change, beside the Ready environment.
+    const queue = await ndc(["queue"], as(tokens.olga));
+    expect(queue.stdout.split("\n").find((l) => l.startsWith(`${ref} `))).toMatch(new RegExp(`^${ref} +${v} +change `));
     const run = await ndc(["approve", ref, "--version", String(v), "--wait", "--timeout", "90", "-o", "json"], as(tokens.olga));
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ phase: "Ready", resources: { cpu: "3", memory: "6Gi" }, pendingChange: null });

@@ -9,21 +9,29 @@ import { UsageError } from "../exit-codes.ts";
 import { age, emit, renderTable } from "../output.ts";
 import { finishEnvironmentChange, WAIT_HELP, type WaitFlags } from "./_environment-result.ts";
 
+/** What the operator decides on: a new request, a change waiting beside the built spec, or a decommission. */
+export function decisionKind(e: EnvironmentResource): string {
+  if (e.phase === "AwaitingDecommission") return "decommission";
+  if (e.phase === "AwaitingApproval") return "request";
+  return e.pendingChange ? "change" : e.phase;
+}
+
 export function queueCommand(): Command {
   return withCommonOptions(
     new Command("queue")
-      .description("requests awaiting an operator's approval, oldest first, with who asked and why a human must decide")
+      .description("what an operator must decide, oldest first: new requests, decommissions and pending changes, with who asked and why a human must decide")
       .option("--org <org>", "only this organization's requests")
       .addHelpText("after", "\nexamples:\n  ndc queue\n  ndc queue --org byt -o json"),
   ).action(
     action(async (ctx, flags: { org?: string }) => {
-      const items = (await listAll<EnvironmentResource>(ctx.connection(), "/v1/environments", { phase: "AwaitingApproval", org: flags.org })).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      const items = (await listAll<EnvironmentResource>(ctx.connection(), "/v1/environments", { awaitingDecision: "true", org: flags.org })).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
       emit(ctx.output, { items }, () =>
         items.length === 0
           ? `approval queue empty${flags.org ? ` for ${flags.org}` : ""}`
           : renderTable(items, [
               { header: "environment", value: (e) => `${e.org}/${e.name}` },
               { header: "version", value: (e) => e.version },
+              { header: "decide", value: decisionKind },
               { header: "stage", value: (e) => e.stage },
               { header: "zone", value: (e) => e.zone },
               { header: "class", value: (e) => `${e.dataClass}/${e.securityLevel}` },
@@ -31,7 +39,7 @@ export function queueCommand(): Command {
               { header: "cpu", value: (e) => e.resources.cpu },
               { header: "memory", value: (e) => e.resources.memory },
               { header: "requested by", value: (e) => e.requestedBy },
-              { header: "age", value: (e) => age(e.createdAt) },
+              { header: "age", value: (e) => age(e.updatedAt) },
               { header: "why", value: (e) => e.reason, max: 70 },
             ]),
       );
