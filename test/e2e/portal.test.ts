@@ -90,6 +90,36 @@ describe("portal: serving", () => {
     );
     expect(blocked).toEqual({ ran: false, violated: "script-src-elem" });
     expect(urls.filter((u) => !u.startsWith(`${service.url}/`))).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  test("portal: CSRF has nothing to ride on — no cookie is ever set, and a cross-site request without the header is refused", async () => {
+    for (const path of ["/", "/portal/app.js", "/portal/config.json", "/v1/me"]) {
+      const res = await fetch(`${service.url}${path}`, { headers: path === "/v1/me" ? { authorization: `Bearer ${tokens.an}` } : {} });
+      expect(res.headers.get("set-cookie"), path).toBeNull();
+    }
+    // What a forged form post from another site would send: its origin, a simple content type, no Authorization.
+    const forged = await fetch(`${service.url}/v1/organizations/byt/environments`, {
+      method: "POST",
+      headers: { origin: "https://evil.example", "content-type": "text/plain" },
+      body: JSON.stringify(spec("forged", "x")),
+    });
+    expect(forged.status).toBe(401);
+    expect((await api(service.url, tokens.an, "GET", "/v1/organizations/byt/environments/forged")).status).toBe(404);
+  });
+
+  test("portal: keyboard users can skip to the content, and the sign-in page is axe-clean in English too", async () => {
+    const { page } = await tab();
+    await page.goto(`${service.url}/`);
+    await page.getByRole("heading", { name: "Đăng nhập" }).waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Bỏ qua, đến nội dung chính");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+    await page.getByTestId("language").click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await page.getByLabel("Access token").getAttribute("type")).toBe("password");
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   test("portal: unknown asset names are 404 and the API is unchanged (the portal is public, the data is not)", async () => {
@@ -146,10 +176,14 @@ describe("portal: sign-in and the requester's list", () => {
     await expect.poll(() => page.getAttribute("html", "lang")).toBe("en");
     await expect(page.getByRole("navigation").textContent()).resolves.toBe("EnvironmentsRequest an environmentSites and capacity");
     await expect(page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).first().textContent()).resolves.toBe("Development (dev)");
+    // Dates as each language writes them, in Vietnam's time: "2 Dec 2026, 16:22:05" / "16:22:05 2 thg 12, 2026".
+    const updated = page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).last();
+    expect(await updated.textContent()).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2}$/);
     await page.reload();
     await page.getByRole("heading", { name: "Your organization's environments" }).waitFor();
     await page.getByTestId("language").click();
     await page.getByRole("heading", { name: "Môi trường của tổ chức" }).waitFor();
+    expect(await updated.textContent()).toMatch(/^\d{2}:\d{2}:\d{2} \d{1,2} thg \d{1,2}, \d{4}$/);
     // NFC: "ờ" is one code point, not "o" + combining marks.
     const heading = await page.getByRole("heading", { level: 1 }).textContent();
     expect(heading).toBe("Môi trường của tổ chức".normalize("NFC"));

@@ -88,8 +88,14 @@ export function App() {
       .catch(() => undefined);
   }, [token]);
 
-  // A new page: focus its heading, so keyboard and screen-reader users start there.
+  // A new page: focus its heading, so keyboard and screen-reader users start there. Not on the
+  // first load, where the first Tab must reach the skip link.
+  const loaded = useRef(false);
   useEffect(() => {
+    if (!loaded.current) {
+      loaded.current = true;
+      return;
+    }
     main.current?.querySelector<HTMLElement>("h1")?.focus();
   }, [hash, me]);
 
