@@ -84,6 +84,7 @@ export async function startKubeRouter(kc: KubeConfig, lab: PacketLab, timeoutMs 
     currentContext: "test",
   });
   const kubeconfig = join(tmpdir(), `ndc-pk-${lab.tag}.kubeconfig`);
+  lab.removeOnDestroy(kubeconfig);
   await writeFile(kubeconfig, inner.exportConfig(), { mode: 0o600 });
 
   let output = "";

@@ -106,6 +106,7 @@ export class PacketLab {
   private readonly processes: ChildProcess[] = [];
   private relay?: Server;
   private relaySocket?: string;
+  private readonly files: string[] = [];
 
   private constructor(readonly tag: string, private readonly octet: number) {
     this.nodeNetns = `ndc-pk-${tag}-node`;
@@ -168,6 +169,11 @@ export class PacketLab {
     this.processes.push(await startIn(this.nodeNetns, process.execPath, [join(here, "api-relay.mjs"), String(localPort), this.relaySocket], "API server relay"));
   }
 
+  /** A file the lab deletes on destroy (kube-router's kubeconfig). */
+  removeOnDestroy(path: string): void {
+    this.files.push(path);
+  }
+
   /** Starts a process in the node namespace (kube-router); the lab stops it on destroy. */
   startInNode(command: string, args: readonly string[], onOutput: (chunk: string) => void): ChildProcess {
     const child = spawn("ip", ["netns", "exec", this.nodeNetns, command, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -202,13 +208,14 @@ export class PacketLab {
     })));
     this.relay?.close();
     if (this.relaySocket) await rm(this.relaySocket, { force: true });
+    for (const file of this.files) await rm(file, { force: true });
     for (const pod of this.pods) await run("ip", ["netns", "del", pod.netns]).catch(() => undefined);
     await run("ip", ["netns", "del", this.nodeNetns]).catch(() => undefined);
   }
 
-  /** Names of this lab's namespaces still present (empty after destroy). */
+  /** This lab's namespaces and files still present (empty after destroy). */
   async leftovers(): Promise<string[]> {
     const names = [this.nodeNetns, ...this.pods.map((p) => p.netns)];
-    return names.filter((n) => existsSync(`/run/netns/${n}`));
+    return [...names.filter((n) => existsSync(`/run/netns/${n}`)), ...[this.relaySocket, ...this.files].filter((f): f is string => f !== undefined && existsSync(f))];
   }
 }

@@ -278,7 +278,7 @@ describe("the lab", () => {
     expect(await lab!.ipsetNames()).toMatch(/KUBE-/);
   });
 
-  test("is removed afterwards: namespaces (with veths, bridge, rules, ipsets) and processes", async () => {
+  test("is removed afterwards: namespaces (with veths, bridge, rules, ipsets), processes and files", async () => {
     const theLab = lab!;
     await cleanUp();
     lab = undefined;
