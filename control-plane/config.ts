@@ -71,7 +71,7 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
   try {
     entries = readdirSync(stacksDir);
   } catch (error) {
-    throw new Error(`NDC_STACKS_DIR ${stacksDir} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the folder with the Pulumi.<stack>.yaml files`);
+    throw new Error(`NDC_STACKS_DIR ${stacksDir} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the folder with the Pulumi.<stack>.yaml files`, { cause: error });
   }
   const files = entries.filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f)).sort();
   const available = files.map((f) => f.slice("Pulumi.".length, -".yaml".length));
@@ -99,7 +99,7 @@ function databaseStore(env: NodeJS.ProcessEnv): OpenStoreOptions {
   try {
     url = readFileSync(file, "utf8").trim();
   } catch (error) {
-    throw new Error(`DATABASE_URL_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); mount the database Secret there (key url)`);
+    throw new Error(`DATABASE_URL_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); mount the database Secret there (key url)`, { cause: error });
   }
   if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL_FILE ${file} must hold a postgres:// URL (it ${url ? "holds something else" : "is empty"})`);
   return { databaseUrl: url };
@@ -114,7 +114,7 @@ function auditCheckpointFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "aud
   try {
     privateKey = createPrivateKey(readFileSync(keyFile, "utf8"));
   } catch (error) {
-    throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} is not a readable private key (${(error as Error).message}); create one with: openssl genpkey -algorithm ed25519 -out <file>`);
+    throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} is not a readable private key (${(error as Error).message}); create one with: openssl genpkey -algorithm ed25519 -out <file>`, { cause: error });
   }
   if (privateKey.asymmetricKeyType !== "ed25519") throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is required (openssl genpkey -algorithm ed25519)`);
   const seconds = Number(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 60);

@@ -8,7 +8,7 @@ import { POLICY, TENANT_ZONES, type DataClass, type Policy, type SecurityLevel, 
 import { addAmounts, formatBytes, formatCpu, parseBytes, parseCpuMillis, ZERO_AMOUNTS, type ResourceAmounts } from "./quantity.ts";
 import type { ComputePool, Organization, Site } from "./site-config.ts";
 import { refuseTenantGroup } from "./tenant-groups.ts";
-import { IssueCollector, ValidationError } from "./validation-error.ts";
+import { IssueCollector } from "./validation-error.ts";
 
 /** A rule the platform cannot meet yet, admitted and reported until it can (DOMAIN.md placement). */
 export interface ComplianceException {

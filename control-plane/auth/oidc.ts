@@ -84,6 +84,7 @@ export function createOidcVerifier(options: OidcOptions): (jwt: string) => Promi
     }
     if (typeof payload.sub !== "string" || payload.sub === "") throw new OidcError("token-claims", "the token has no subject (sub)");
     // The subject is written to the audit trail and compared for four eyes: printable, bounded.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
     if (payload.sub.length > 255 || /[\u0000-\u001f\u007f]/.test(payload.sub)) throw new OidcError("token-claims", "the token's subject (sub) has control characters or is longer than 255 characters");
     const roles = rolesFromClaims(payload, rolePrefix);
     const org = typeof payload.org === "string" && payload.org !== "" ? payload.org : undefined;

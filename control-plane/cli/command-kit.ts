@@ -1,6 +1,6 @@
 // What every leaf command shares: --output and --request-timeout, the connection, and one place
 // that turns errors into messages and exit codes.
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { ApiError, UnreachableError } from "./api-client.ts";
 import { resolveConnection, parseTimeout, type Connection } from "./connection.ts";
 import { AuthError, EXIT, exitCodeOfStatus, ExitWith, UsageError, type ExitCode } from "./exit-codes.ts";

@@ -27,7 +27,7 @@ export function siteKubeConfigsFromEnv(siteIds: Iterable<string>, env: NodeJS.Pr
     try {
       configs.set(site, readKubeconfigFile(path));
     } catch (error) {
-      throw new Error(`${variable} names ${path}, which is not a usable kubeconfig: ${(error as Error).message}`);
+      throw new Error(`${variable} names ${path}, which is not a usable kubeconfig: ${(error as Error).message}`, { cause: error });
     }
   }
   return configs;

@@ -105,7 +105,7 @@ async function waitForServer(url: string, child: ChildProcess, stderr: () => str
       return;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s: ${(error as Error).message}\n${stderr()}`);
+      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s: ${(error as Error).message}\n${stderr()}`, { cause: error });
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { buildEnvironmentObjects, objectKey, planStaticEnvironments, parseSiteStack, ValidationError, type KubernetesObject, type SiteStackConfig } from "../../model/index.ts";
-import { deployableValues, runSiteProgram, stackValues, STACKS, TEST_DATABASE_URL, kubernetesObjects, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
+import { deployableValues, runSiteProgram, stackValues, STACKS, TEST_DATABASE_URL, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
 import { testSiteStack, testSpec } from "../../model/testing.ts";
 import { bytHisAppManifests } from "../expected/manifests.ts";
 

@@ -36,7 +36,6 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
     return res.json() as { token: string; id: string; expiresAt: string };
   };
   const versionOf = async (name: string) => String((await t.call("GET", `${ENVS}/${name}`, t.tokens.admin)).json().version);
-  const get = async (name: string) => (await t.call("GET", `${ENVS}/${name}`, t.tokens.admin)).json();
   /** The provisioner's part, through the store interface it uses: one lifecycle event. */
   const provisioner = async (name: string, event: LifecycleEvent) => {
     const env = await t.store.getEnvironment("byt", name);

@@ -21,7 +21,7 @@ async function run(cmd: string, args: readonly string[]): Promise<string> {
     return (await exec(cmd, [...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${(e.stderr ?? "").trim() || e.message}`);
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${(e.stderr ?? "").trim() || e.message}`, { cause: err });
   }
 }
 

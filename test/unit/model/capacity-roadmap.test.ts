@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { admitEnvironment, assemblePlatform, capacityNotYetOnline, growthPerMonth, observedGrowthByPool, roadmapIssues, runOutMonth, siteRoadmap, ValidationError, type ResourceAmounts, type RoadmapEntry } from "../../../model/index.ts";
+import { admitEnvironment, assemblePlatform, capacityNotYetOnline, growthPerMonth, observedGrowthByPool, roadmapIssues, runOutMonth, siteRoadmap, type ValidationError, type ResourceAmounts, type RoadmapEntry } from "../../../model/index.ts";
 import { testEnvironment, testSiteStack } from "../../../model/testing.ts";
 
 const GI = 2 ** 30;

@@ -7,7 +7,7 @@ import { fieldErrors, type Problem } from "../problems.ts";
 import { placementHints, type Hint } from "../rules.ts";
 import { requestSchemaFrom, type RequestSchema } from "../schema.ts";
 import type { Environment, Organization, SiteSummary } from "../types.ts";
-import { Field, Notice } from "../ui.tsx";
+import { Field } from "../ui.tsx";
 
 interface Draft {
   name: string;
