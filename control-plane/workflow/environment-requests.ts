@@ -182,7 +182,7 @@ export class EnvironmentRequests {
       return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, modifiedLineage: lineageOf(ctx.principal), reason: `decommission needs an operator: stage ${strict!.spec.stage}, ${strict!.plan.dataClass} data${strict!.spec === env.spec ? "" : " (the change waiting for approval)"} (policy decommissionApproval)` });
     }
     const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
-    return this.move(ctx, env, event, {});
+    return this.move(ctx, env, event, ...dropPendingChange(env));
   }
 
   /**
@@ -199,11 +199,13 @@ export class EnvironmentRequests {
         { type: "Ready", status: "False", reason: "Decommissioning", message: "the environment is being frozen" },
         ctx.now.toISOString(),
       );
-      return this.move(ctx, env, "approve", { reason: comment ?? null, conditions });
+      // Decommissioned as built: a change still waiting is moot (and its extra capacity released).
+      const [changes, held] = dropPendingChange(env);
+      return this.move(ctx, env, "approve", { ...changes, reason: comment ?? null, conditions }, held);
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
       const change = env.pendingChange;
-      return this.decideChange(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason: comment ?? null }, commitmentsOfStored(env, change));
+      return this.move(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason: comment ?? null }, commitmentsOfStored(env, change));
     }
     // The "needs approval" reason no longer applies; an approver's comment takes its place.
     return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
@@ -219,7 +221,7 @@ export class EnvironmentRequests {
       return this.move(ctx, env, "reject", { reason, conditions });
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
-      return this.decideChange(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
+      return this.move(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
     }
     return this.move(ctx, env, "reject", { reason });
   }
@@ -227,20 +229,6 @@ export class EnvironmentRequests {
   /** Wakes the provisioner after a committed change that left the environment needing work. */
   private announceIfWork(env: EnvironmentRecord, now: Date): void {
     if (needsWork(env, now)) this.work.announce();
-  }
-
-  /** An operator's decision on a pending change, with what the environment holds afterwards, in one transaction. */
-  private async decideChange(ctx: RequestContext, env: EnvironmentRecord, event: "approve-change" | "reject-change", changes: TransitionChanges, held: Omit<CommitmentRow, "environmentId">[]): Promise<EnvironmentRecord> {
-    const now = ctx.now.toISOString();
-    const next = await this.store.transaction([`environment:${env.id}`], async (tx) => {
-      const moved = await applyTransition(tx, env.id, env.version, event, actorOf(ctx), now, changes);
-      if (moved) await tx.replaceCommitments(env.id, held, env.namespace, now);
-      return moved;
-    });
-    if (!next) throw versionConflict((await this.store.getEnvironmentById(env.id)) ?? env);
-    const decided = (await this.store.getEnvironmentById(env.id))!;
-    this.announceIfWork(decided, ctx.now);
-    return decided;
   }
 
   /**
@@ -269,12 +257,22 @@ export class EnvironmentRequests {
     return this.move(ctx, env, "retry", { reason: `retried by ${ctx.principal.subject} after: ${env.reason ?? "no reason recorded"}` });
   }
 
-  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: TransitionChanges): Promise<EnvironmentRecord> {
+  /**
+   * Moves `env` by `event` if it is still at the version read, with `held` (when given) as what it
+   * holds afterwards, in one transaction. A phase that does not allow the event is 409
+   * invalid-transition, a version that moved meanwhile 409 version-conflict: never a 500.
+   */
+  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: TransitionChanges, held?: Omit<CommitmentRow, "environmentId">[]): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();
     let next: EnvironmentRecord | undefined;
     try {
-      next = await this.store.transaction([`environment:${env.id}`], (tx) => applyTransition(tx, env.id, env.version, event, actorOf(ctx), now, changes));
+      next = await this.store.transaction([`environment:${env.id}`], async (tx) => {
+        const moved = await applyTransition(tx, env.id, env.version, event, actorOf(ctx), now, changes);
+        if (!moved || !held) return moved;
+        await tx.replaceCommitments(env.id, held, env.namespace, now);
+        return (await tx.getEnvironmentById(env.id))!;
+      });
     } catch (error) {
       if (error instanceof TransitionError) throw invalidTransition(env, event);
       throw error;
@@ -322,6 +320,15 @@ function protectionsOf(spec: EnvironmentSpec, plan: StoredPlan): Protections {
 /** The live spec's plan as admission returned it, to ask auto-approval whether it needed an operator. */
 function livePlan(env: EnvironmentRecord): EnvironmentPlan {
   return { ...env.plan, environment: { org: env.org, spec: env.spec }, namespace: env.namespace };
+}
+
+/**
+ * The changes and commitments that drop a change waiting beside the built spec (on decommission):
+ * nothing to add when there is none.
+ */
+function dropPendingChange(env: EnvironmentRecord): [TransitionChanges, Omit<CommitmentRow, "environmentId">[] | undefined] {
+  if (!env.pendingChange) return [{}, undefined];
+  return [{ pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan })];
 }
 
 /** What an environment holds at each site for one of its specs (the stored plan with the record's names). */

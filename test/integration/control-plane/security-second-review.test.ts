@@ -208,4 +208,86 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       expect(deleted.json().reason).toBe("decommission needs an operator: stage prod, other data (the change waiting for approval) (policy decommissionApproval)");
     });
   });
+
+  describe("item 3: a stale or decided change answers 409 problem+json naming the rule, never 500, and changes nothing", () => {
+    /** A built prod environment with a change waiting (more CPU). */
+    const withChange = async (name: string) => {
+      const ready = await readyProd(name);
+      const patched = await t.call("PATCH", `${ENVS}/${name}`, t.tokens.alice, { resources: { cpu: "6" } }, ifMatch(ready.version));
+      expect(patched.json()).toMatchObject({ phase: "Ready", pendingChange: { spec: { resources: { cpu: "6" } } } });
+      return patched.json() as { version: number };
+    };
+    const decideAt = (action: "approve" | "reject", name: string, token: string, version: number | string) =>
+      t.call("POST", `${ENVS}/${name}/${action}`, token, action === "reject" ? { reason: "no" } : undefined, ifMatch(version));
+
+    test("a change left waiting when the decommission was approved is dropped with it; deciding it then is 409", async () => {
+      const { version } = await withChange("stale-decom");
+      const deleted = await t.call("DELETE", `${ENVS}/stale-decom`, t.tokens.alice, undefined, ifMatch(version));
+      expect(deleted.json()).toMatchObject({ phase: "AwaitingDecommission", pendingChange: { spec: { resources: { cpu: "6" } } } });
+      const decommissioned = await t.decide("approve", `${ENVS}/stale-decom`, t.tokens.olga);
+      expect(decommissioned.statusCode, decommissioned.body).toBe(200);
+      expect(decommissioned.json()).toMatchObject({ phase: "Decommissioning", pendingChange: null, resources: { cpu: "4" } });
+      // It holds what it built (4 CPUs at ndc1), not the larger amount held while the change waited.
+      const held = await t.raw.all("SELECT site, cpu_millis FROM commitments c JOIN environments e ON e.id = c.environment_id WHERE e.name = 'stale-decom'");
+      expect(held.map((r) => `${String(r.site)}:${Number(r.cpu_millis)}`)).toEqual(["ndc1:4000"]);
+      for (const action of ["approve", "reject"] as const) {
+        const problem = await refused(409, "phase", "transition-allowed", () => decideAt(action, "stale-decom", t.tokens.oscar, decommissioned.json().version));
+        expect(problem.detail).toMatch(new RegExp(`^environment byt/stale-decom: cannot ${action} an environment in phase Decommissioning`));
+      }
+    });
+
+    test("a change dropped by a decommission that needed no operator cannot be decided afterwards either", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "stale-dev" }));
+      await provisioner("stale-dev", "start-provisioning");
+      const ready = await provisioner("stale-dev", "provisioned");
+      expect(created.json().stage).toBe("dev");
+      const patched = await t.call("PATCH", `${ENVS}/stale-dev`, t.tokens.alice, { resources: { cpu: "20" } }, ifMatch(ready.version));
+      expect(patched.json()).toMatchObject({ phase: "Ready", pendingChange: { spec: { resources: { cpu: "20" } } } });
+      const deleted = await t.call("DELETE", `${ENVS}/stale-dev`, t.tokens.alice, undefined, ifMatch(patched.json().version));
+      expect(deleted.json()).toMatchObject({ phase: "Decommissioning", pendingChange: null });
+      await refused(409, "phase", "transition-allowed", () => decideAt("approve", "stale-dev", t.tokens.oscar, deleted.json().version));
+      await refused(409, "phase", "transition-allowed", () => decideAt("reject", "stale-dev", t.tokens.oscar, deleted.json().version));
+    });
+
+    test("a change already decided: deciding it again at the new version is 409, at the version reviewed 412", async () => {
+      const { version } = await withChange("stale-twice");
+      const first = await decideAt("reject", "stale-twice", t.tokens.oscar, version);
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.json()).toMatchObject({ phase: "Ready", pendingChange: null, resources: { cpu: "4" } });
+      for (const action of ["approve", "reject"] as const) {
+        const problem = await refused(409, "phase", "transition-allowed", () => decideAt(action, "stale-twice", t.tokens.olga, first.json().version));
+        expect(problem.detail).toMatch(new RegExp(`cannot ${action} an environment in phase Ready`));
+        await refused(412, "header.if-match", "version-match", () => decideAt(action, "stale-twice", t.tokens.olga, version));
+      }
+    });
+
+    test("a change changed again since it was reviewed is 412 with the version to GET; the newer one decides", async () => {
+      const { version } = await withChange("stale-spec");
+      const again = await t.call("PATCH", `${ENVS}/stale-spec`, t.tokens.alice, { resources: { memory: "32Gi" } }, ifMatch(version));
+      expect(again.json()).toMatchObject({ pendingChange: { spec: { resources: { cpu: "6", memory: "32Gi" } } } });
+      const problem = await refused(412, "header.if-match", "version-match", () => decideAt("approve", "stale-spec", t.tokens.oscar, version));
+      expect(problem.detail).toBe(`environment byt/stale-spec is at version ${again.json().version}, not ${version}; GET it again and retry with If-Match: "${again.json().version}"`);
+      expect((await decideAt("approve", "stale-spec", t.tokens.oscar, again.json().version)).json()).toMatchObject({ resources: { cpu: "6", memory: "32Gi" }, pendingChange: null });
+    });
+
+    test("eight operators deciding one change at once: exactly one decision, the others 409 or 412, never 500", async () => {
+      const { version } = await withChange("stale-race");
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => decideAt(i % 2 === 0 ? "approve" : "reject", "stale-race", i % 4 < 2 ? t.tokens.oscar : t.tokens.olga, version)),
+      );
+      const statuses = answers.map((a) => a.statusCode);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      for (const a of answers.filter((x) => x.statusCode !== 200)) {
+        expect([409, 412], a.body).toContain(a.statusCode);
+        expect(a.headers["content-type"]).toContain("application/problem+json");
+        expect(a.json().errors[0].rule).toMatch(/^(version-match|transition-allowed)$/);
+      }
+      const winner = answers.find((a) => a.statusCode === 200)!.json();
+      const audit = await t.call("GET", `/v1/audit?target=${encodeURIComponent("environment byt/stale-race")}&limit=100`, t.tokens.audrey);
+      const decisions = (audit.json().items as { action: string }[]).map((r) => r.action).filter((a) => a.endsWith("-change"));
+      expect(decisions).toEqual(["environment.request-change", winner.phase === "Updating" ? "environment.approve-change" : "environment.reject-change"]);
+      expect((await t.call("GET", `${ENVS}/stale-race`, t.tokens.admin)).json()).toMatchObject({ version: version + 1, pendingChange: null });
+    });
+  });
 });
+
