@@ -3,13 +3,14 @@ import { SETTLED_PHASES } from "../domain/index.ts";
 import type { EnvironmentRecord, Store } from "../store/index.ts";
 import { PROVISIONER_ACTOR } from "./_provisioner-actor.ts";
 import { desiredObjects } from "./desired-objects.ts";
+import { addFingerprint, objectFingerprint } from "./live-digest.ts";
 import { hasDrifted, removalPatch } from "./object-diff.ts";
-import { objectPath } from "./owned-kinds.ts";
+import { objectPath, OWNED_KINDS } from "./owned-kinds.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
 import type { ProvisionerLog } from "./provisioner.ts";
 import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import type { SharingIndex } from "./sharing-index.ts";
-import type { SiteConnection } from "./site-connection.ts";
+import { OWNED_SELECTOR, type SiteConnection } from "./site-connection.ts";
 import { ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -30,6 +31,16 @@ export type RepairKey =
 /** The queue's identity of a repair: equal keys are one repair, however often they are queued. */
 export function repairKeyString(key: RepairKey): string {
   return JSON.stringify(key.kind === "object" ? [key.kind, key.site, key.env.org, key.env.name, key.object.kind, key.object.name] : [key.kind, key.site, key.env.org, key.env.name]);
+}
+
+/** One resync pass: environments looked at, how many were read object by object, and API calls. */
+export interface ResyncStats {
+  environments: number;
+  queued: number;
+  /** Metadata-only list calls (pages), per kind per site. */
+  listCalls: number;
+  /** GETs of single objects by the queued repairs (complete once the repairs are idle). */
+  getCalls: number;
 }
 
 export interface DriftRepairOptions {
@@ -56,6 +67,12 @@ export class DriftRepair {
   private readonly recentDesired = new Map<string, KubernetesObject[] | undefined>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private running = false;
+  /** site|org|name -> `version:fingerprint` of what a resync last found clean (see live-digest.ts). */
+  private readonly verified = new Map<string, string>();
+  /** The fingerprint a queued resync repair was queued with, recorded as verified when it finds nothing. */
+  private readonly checking = new Map<string, string>();
+  /** What the last resync pass did (its GETs are counted as its repairs run). */
+  lastResyncStats: ResyncStats | undefined;
 
   constructor(private readonly options: DriftRepairOptions) {
     this.repairs = new WorkQueue<RepairKey>((key) => this.repair(key), {
@@ -111,32 +128,58 @@ export class DriftRepair {
   }
 
   /**
-   * Re-applies every Ready and Retained environment at every site through the drift-repair queue
-   * (bounded concurrency, retries): server-side apply of unchanged objects changes nothing, and
-   * anything deleted or edited while no watch was looking is put back.
+   * Checks every Ready and Retained environment at every connected site for drift no watch saw.
+   * What is live is read as metadata only, one paged list per owned kind per site (API calls per
+   * pass: kinds × sites, not one GET per object); an environment whose objects' fingerprint (see
+   * live-digest.ts) is the one last verified at its current version is left alone. The others are
+   * queued as resync repairs (bounded concurrency, retries), which read each object and put back
+   * what is missing or edited. The first pass after a start checks every environment.
    * @returns how many environments were queued
    */
   async resync(): Promise<number> {
-    let queued = 0;
-    for (const phase of SETTLED_PHASES) {
-      let after: readonly [string, string] | undefined;
-      for (;;) {
-        const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
-        for (const env of page) {
-          for (const { site } of env.plan.placements) {
-            if (!this.options.connections.has(site)) continue;
-            this.repairs.add({ kind: "resync", site, env: { org: env.org, name: env.name } });
-            queued++;
-          }
+    const stats = { environments: 0, queued: 0, listCalls: 0, getCalls: 0 };
+    this.lastResyncStats = stats;
+    const seen = new Set<string>();
+    for (const [site, conn] of this.options.connections) {
+      const live = new Map<string, number>();
+      try {
+        for (const kind of OWNED_KINDS) {
+          stats.listCalls += await conn.listMetadata(kind.kind, OWNED_SELECTOR, (items) => {
+            for (const m of items) {
+              const envKey = `${m.labels?.[LABELS.org] ?? ""}|${m.labels?.[LABELS.environment] ?? ""}`;
+              live.set(envKey, addFingerprint(live.get(envKey), objectFingerprint(kind.kind, m.namespace, m.name, m.resourceVersion)));
+            }
+          });
         }
-        if (page.length < 200) break;
-        after = [page.at(-1)!.org, page.at(-1)!.name];
-        // Let drift repairs and provisioning go first: a resync is background work.
-        await this.repairs.idle();
-        if (!this.running) return queued;
+      } catch (err) {
+        this.options.log.warn({ site, err: message(err) }, "resync skipped a site that did not answer");
+        continue;
+      }
+      for (const phase of SETTLED_PHASES) {
+        let after: readonly [string, string] | undefined;
+        for (;;) {
+          const page = await this.options.store.listAllEnvironments({ phase, limit: 200, ...(after ? { after } : {}) });
+          for (const env of page) {
+            if (!env.plan.placements.some((p) => p.site === site)) continue;
+            stats.environments++;
+            const key = `${site}|${env.org}|${env.name}`;
+            seen.add(key);
+            const fingerprint = `${env.version}:${live.get(`${env.org}|${env.name}`) ?? "none"}`;
+            if (this.verified.get(key) === fingerprint) continue;
+            this.checking.set(key, fingerprint);
+            this.repairs.add({ kind: "resync", site, env: { org: env.org, name: env.name } });
+            stats.queued++;
+          }
+          if (page.length < 200) break;
+          after = [page.at(-1)!.org, page.at(-1)!.name];
+          // Let drift repairs and provisioning go first: a resync is background work.
+          await this.repairs.idle();
+          if (!this.running) return stats.queued;
+        }
       }
     }
-    return queued;
+    for (const key of this.verified.keys()) if (!seen.has(key)) this.verified.delete(key);
+    return stats.queued;
   }
 
   /** Decides whether a watch event is drift; queues a repair when it is. */
@@ -190,9 +233,18 @@ export class DriftRepair {
     const conn = this.options.connection(site);
     if (key.kind === "resync") {
       // The whole environment, idempotently; counted only when something was missing.
+      const verifiedKey = `${site}|${env.org}|${env.name}`;
+      const fingerprint = this.checking.get(verifiedKey);
+      this.checking.delete(verifiedKey);
       const before = await Promise.all(objects.map((o) => conn.get(o)));
+      if (this.lastResyncStats) this.lastResyncStats.getCalls += objects.length;
       const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
-      if (missing.length === 0) return;
+      if (missing.length === 0) {
+        // As listed when queued, and clean: the next pass skips it until something changes. (Had
+        // it changed since the list, the next pass sees another fingerprint and checks again.)
+        if (fingerprint && fingerprint.startsWith(`${env.version}:`)) this.verified.set(verifiedKey, fingerprint);
+        return;
+      }
       for (const [i, o] of objects.entries()) if (before[i]) await removeForeignFields(conn, o, before[i]!);
       await syncEnvironment(conn, objects, { prune: false });
       await this.recordRepair(env, site, missing, { site, found: "resync", objects: missing.map(objectKey) });

@@ -119,7 +119,7 @@ export class KubeTransport {
    * Sends one request.
    * @throws KubeApiError on a status >= 400; a plain Error when the server cannot be reached
    */
-  async send(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
+  async send(method: string, path: string, body?: unknown, contentType = "application/json", accept?: string): Promise<KubeResponse> {
     this.refreshToken();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<KubeResponse>((resolve, reject) => {
@@ -131,7 +131,7 @@ export class KubeTransport {
           port: this.server.port,
           method,
           path,
-          headers: { ...this.base.headers, ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}) },
+          headers: { ...this.base.headers, ...(accept ? { accept } : {}), ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}) },
           timeout: this.timeoutMs,
         },
         (res) => {

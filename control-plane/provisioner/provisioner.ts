@@ -6,7 +6,7 @@ import { applyTransition, type LifecycleEvent } from "../workflow/index.ts";
 import { PROVISIONER_ACTOR as ACTOR } from "./_provisioner-actor.ts";
 import { backoffDelay } from "./backoff.ts";
 import { desiredObjects, droppedSiteObjects } from "./desired-objects.ts";
-import { DriftRepair } from "./drift-repair.ts";
+import { DriftRepair, type ResyncStats } from "./drift-repair.ts";
 import { SharingIndex } from "./sharing-index.ts";
 import { SharingPolicies, type SharingPass } from "./sharing-policies.ts";
 import type { KubeCredentials } from "./kube-credentials.ts";
@@ -116,6 +116,11 @@ export class Provisioner {
   /** Queues a re-apply of every Ready and Retained environment (see `DriftRepair.resync`). @returns how many were queued */
   resync(): Promise<number> {
     return this.drift.resync();
+  }
+
+  /** What the last resync pass did: environments, how many were read object by object, API calls. */
+  get lastResyncStats(): ResyncStats | undefined {
+    return this.drift.lastResyncStats;
   }
 
   /** Wakes idle workers: called when the API approves, updates or decommissions an environment. */

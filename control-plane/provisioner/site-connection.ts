@@ -10,6 +10,14 @@ export const OWNED_SELECTOR = `${LABELS.managedBy}=${FIELD_MANAGER}`;
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
+/** What a metadata-only list returns per object. */
+export interface ObjectMetadata {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly resourceVersion: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /**
  * One site's Kubernetes API as the provisioner uses it: apply, read, delete, list and watch the
  * kinds it owns. Apply is server-side apply with our field manager over kept-alive connections.
@@ -86,6 +94,26 @@ export class SiteConnection {
     const items = (res.body as { items?: KubernetesObject[] }).items ?? [];
     // List items carry no kind/apiVersion; put them back so keys and paths work.
     return items.map((i) => ({ ...i, kind: k.kind, apiVersion: k.apiVersion }));
+  }
+
+  /**
+   * Lists only the metadata (name, namespace, labels, resourceVersion) of every object of a kind
+   * that carries the selector, across namespaces, page by page: what the resync compares, without
+   * the objects' bodies. Calls `onPage` per page; returns the number of API calls made.
+   */
+  async listMetadata(kind: string, labelSelector: string, onPage: (items: readonly ObjectMetadata[]) => void, pageSize = 500): Promise<number> {
+    const path = collectionPath(ownedKind(kind));
+    let calls = 0;
+    let next: string | undefined;
+    do {
+      const query = new URLSearchParams({ labelSelector, limit: String(pageSize), ...(next ? { continue: next } : {}) });
+      const res = await this.transport.send("GET", `${path}?${query}`, undefined, undefined, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json");
+      calls++;
+      const body = res.body as { items?: { metadata: ObjectMetadata }[]; metadata?: { continue?: string } };
+      onPage((body.items ?? []).map((i) => i.metadata));
+      next = body.metadata?.continue || undefined;
+    } while (next);
+    return calls;
   }
 
   /**

@@ -114,6 +114,50 @@ describe("resync", () => {
   });
 });
 
+describe("resync by metadata-only lists", () => {
+  test("a pass after a clean one reads no object: one list per owned kind, and only an environment that changed is read again", async () => {
+    const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-meta-")), "ndc.sqlite") });
+    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, repairDrift: false, resyncIntervalMs: 0 });
+    const pass = async () => {
+      await provisioner.resync();
+      await provisioner.repairsIdle();
+      return { ...provisioner.lastResyncStats! };
+    };
+    try {
+      await provisioner.start();
+      const envs = await approveMany(store, uniqueNamespacePrefix("rm").replace(/-$/, ""), 3);
+      provisioner.notify();
+      await waitUntil("environments Ready", 60_000, async () => (await countReady(store, envs.map((e) => e.id))) === 3);
+      // First pass after a start: every environment is read object by object (OBJECTS_PER_ENVIRONMENT objects each).
+      const first = await pass();
+      expect(first.queued).toBe(3); // this store's environments; other tests' live in other stores
+      expect(first.getCalls).toBe(3 * OBJECTS_PER_ENVIRONMENT);
+      // Nothing changed: only the lists. The builder's kinds: Namespace, ServiceAccount, ResourceQuota,
+      // LimitRange, NetworkPolicy, RoleBinding — at least one page each, and no GET at all.
+      const quiet = await pass();
+      expect(quiet.queued).toBe(0);
+      expect(quiet.getCalls).toBe(0);
+      expect(quiet.listCalls).toBeGreaterThanOrEqual(6);
+      // An edit of one object (a label added by someone else) changes that environment's fingerprint only.
+      const target = envs[1]!;
+      await admin.request("PATCH", `/api/v1/namespaces/${target.namespace}/resourcequotas/ndc-quota`, { metadata: { labels: { intruder: "yes" } } });
+      const edited = await pass();
+      expect(edited.queued).toBe(1);
+      expect(edited.getCalls).toBe(OBJECTS_PER_ENVIRONMENT);
+      // A deleted object is found by the list alone and put back.
+      const deny = { kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: envs[2]!.namespace } };
+      await admin.delete(deny);
+      const deleted = await pass();
+      expect(deleted.queued).toBe(1);
+      expect(await admin.get(deny)).toBeDefined();
+    } finally {
+      await provisioner.stop();
+      await store.close();
+    }
+  });
+});
+
 /**
  * The objects of one environment as approveMany asks for it (testSpec at ndc1, a dev app): Namespace,
  * ServiceAccount, ResourceQuota, LimitRange, 7 NetworkPolicies and 2 RoleBindings, as in
