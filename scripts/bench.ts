@@ -35,6 +35,7 @@ function plan(quick: boolean, postgres: boolean): BenchRun[] {
         { name: "api-reads", script: "api-reads.ts", args: ["--environments", "2000", "--seconds", "3"] },
         ...(postgres ? [{ name: "api-reads", script: "api-reads.ts", args: ["--environments", "2000", "--seconds", "3", "--postgres"] }] : []),
         { name: "service-memory", script: "service-memory.ts", args: ["--environments", "300"] },
+        { name: "three-sites", script: "three-sites.ts", args: ["--environments", "300"] },
         { name: "pulumi", script: "pulumi.ts", args: [] },
       ]
     : [
@@ -48,6 +49,8 @@ function plan(quick: boolean, postgres: boolean): BenchRun[] {
             ]
           : []),
         { name: "service-memory", script: "service-memory.ts", args: ["--environments", "10000"] },
+        { name: "service-memory", script: "service-memory.ts", args: ["--environments", "50000"] },
+        { name: "three-sites", script: "three-sites.ts", args: ["--environments", "50000"] },
         { name: "pulumi", script: "pulumi.ts", args: [] },
       ];
   return runs;

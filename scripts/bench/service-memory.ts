@@ -72,7 +72,7 @@ async function seed(store: Store): Promise<void> {
   const actor = { subject: "bench", role: "platform-admin" };
   for (let i = 0; i < count; i++) {
     const org = orgs[Math.floor(i / 1000)]!;
-    const spec = testSpec({ name: `mem-${i}`, resources: { cpu: "50m", memory: "128Mi" } });
+    const spec = testSpec({ name: `mem-${i}`, owners: [`${org.slug}-team`], resources: { cpu: "50m", memory: "128Mi" } });
     const { environment: _e, namespace, ...plan } = admitEnvironment({ org: org.slug, spec }, platform);
     const now = new Date().toISOString();
     await store.transaction([], async (tx) => {
