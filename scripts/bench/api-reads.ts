@@ -4,14 +4,16 @@
 //   npx tsx scripts/bench/api-reads.ts [--environments 10000] [--seconds 10] [--concurrency 32] [--postgres | --database-url URL]
 // Targets: reads p99 <= 20 ms with the environments stored; a list page costs the same at any N.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadPlatform } from "../../control-plane/index.ts";
 import { openStore } from "../../control-plane/store/index.ts";
 import { applyTransition } from "../../control-plane/workflow/index.ts";
-import { testSpec } from "../../model/testing.ts";
+import { stringify } from "yaml";
+import { assemblePlatform } from "../../model/index.ts";
+import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../postgres/throwaway-postgres.ts";
 import { freeLoopbackPort } from "../cluster/index.ts";
 import { progress, publish, quantile } from "./report.ts";
@@ -40,22 +42,32 @@ const databaseUrl = values["database-url"] ?? postgres?.url;
 const bootstrap = "bench-bootstrap-token-0123456789";
 const dataDir = mkdtempSync(join(tmpdir(), "ndc-bench-"));
 
-const { platform } = loadPlatform("stacks");
-const orgs = [...platform.organizations.keys()].filter((o) => o !== "ndc").sort();
+// Organizations of 1,000 environments each (the most one may have) on a site whose shared pool holds
+// them all, so a PATCH is admitted again like any change (the stacks' real catalog would refuse it).
+const orgList = Array.from({ length: Math.ceil(count / 1000) }, (_, i) =>
+  testOrganization({ slug: `bench${i}`, ownerGroups: [`bench${i}-admins`], maxEnvironments: 1000, entitlements: { app: { cpu: "100000", memory: "1000Ti" } } }),
+);
+const stack = testSiteStack({ computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 1000, nodeCpu: "64", nodeMemory: "512Gi" }] }, orgList);
+const stacksDir = join(dataDir, "stacks");
+mkdirSync(stacksDir);
+writeFileSync(join(stacksDir, "Pulumi.bench.yaml"), stringify({ config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [`ndc:${k}`, v])) }));
+const platform = assemblePlatform([stack]);
+const orgs = orgList.map((o) => o.slug);
+const orgOf = (i: number) => orgs[Math.floor(i / 1000)]!;
 const store = await openStore(databaseUrl ? { databaseUrl } : { dataDir });
 const backend = store.backend;
 const bench = `api-${backend}`;
-progress(bench, `seeding ${count} approved environments across ${orgs.length} organizations`);
+progress(bench, `seeding ${count} approved environments in ${orgs.length} organizations`);
 const seedStart = performance.now();
 for (let start = 0; start < count; start += 500) {
   await store.transaction([], async (tx) => {
     for (let i = start; i < Math.min(count, start + 500); i++) {
-      const org = orgs[i % orgs.length]!;
+      const org = orgOf(i);
       const name = `bench-${i}`;
       const created = await tx.insertEnvironment(
         {
           org,
-          spec: testSpec({ name, owners: [platform.organizations.get(org)!.ownerGroups[0]!] }),
+          spec: testSpec({ name, owners: [platform.organizations.get(org)!.ownerGroups[0]!], resources: { cpu: "100m", memory: "256Mi" } }),
           namespace: `${org}-${name}`,
           plan: { dataClass: "other", minimumLevel: 1, placements: [{ site: "ndc1", zone: "app", pool: "general", dedicatedPool: false }], amounts: { cpuMillis: 100, memoryBytes: 2 ** 28, gpu: 0, storageBytes: {} }, complianceExceptions: [], policyVersion: "bench" },
           conditions: [],
@@ -73,7 +85,7 @@ await store.close();
 progress(bench, `seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
 const server = spawn(process.execPath, ["--import", "tsx", "control-plane/server.ts"], {
-  env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_DATA_DIR: dataDir, NDC_BOOTSTRAP_TOKEN: bootstrap, LOG_LEVEL: "warn", NDC_RATE_LIMIT_PER_MINUTE: "100000000", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+  env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_DATA_DIR: dataDir, NDC_STACKS_DIR: stacksDir, NDC_BOOTSTRAP_TOKEN: bootstrap, LOG_LEVEL: "warn", NDC_RATE_LIMIT_PER_MINUTE: "100000000", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
   stdio: ["ignore", "inherit", "inherit"],
 });
 const base = `http://127.0.0.1:${port}`;
@@ -122,12 +134,14 @@ try {
     if (firstError) progress(bench, `${label}: ${errors} failed, the first with ${firstError}`);
     return { latencies, errors, perSecond: latencies.length / seconds, firstError };
   };
-  const bearer = (n: number) => ({ authorization: `Bearer ${tokens[n % orgs.length]}` });
-  const envUrl = (n: number) => `${base}/v1/organizations/${orgs[n % orgs.length]}/environments/bench-${n}`;
+  const bearer = (n: number) => ({ authorization: `Bearer ${tokens[Math.floor(n / 1000)]}` });
+  const envUrl = (n: number) => `${base}/v1/organizations/${orgOf(n)}/environments/bench-${n}`;
 
+  // Warm-up (JIT, connection pools, SQLite page cache), not counted.
+  await run("warm-up", (i) => (i % 2 ? fetch(`${base}/healthz`) : fetch(envUrl(i % count), { headers: bearer(i % count) })));
   const healthz = await run("baseline GET /healthz", () => fetch(`${base}/healthz`));
   const one = await run("GET one environment", (i) => fetch(envUrl(i % count), { headers: bearer(i % count) }));
-  const list = await run("GET a list page of 50", (i) => fetch(`${base}/v1/organizations/${orgs[i % orgs.length]}/environments?limit=50`, { headers: bearer(i % orgs.length) }));
+  const list = await run("GET a list page of 50", (i) => fetch(`${base}/v1/organizations/${orgs[i % orgs.length]}/environments?limit=50`, { headers: bearer((i % orgs.length) * 1000) }));
   // Writes: each client changes its own environments' purpose (read for the version, not timed).
   let writeIndex = 0;
   const write = await run("PATCH purpose (If-Match)", async () => {
