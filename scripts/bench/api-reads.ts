@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadPlatform } from "../../control-plane/index.ts";
 import { openStore } from "../../control-plane/store/index.ts";
 import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { stringify } from "yaml";

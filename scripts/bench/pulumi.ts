@@ -13,7 +13,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { $ } from "zx";
-import { configValues, parseStackFile } from "../../model/index.ts";
+import { configValues, parseStackFile, type KubernetesObject } from "../../model/index.ts";
 import { siteProgram } from "../../components/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { createLocalNodes } from "../local-platform/index.ts";
@@ -40,14 +40,14 @@ const seconds = async (work: () => Promise<unknown>): Promise<number> => {
 
 // The program alone: the same code the engine runs, under mocks, with no engine and no cluster.
 progress(bench, `the ${stack} program under mocks`);
-const objects: Record<string, any>[] = [];
+const objects: KubernetesObject[] = [];
 let resourceCount = 0;
 const programSeconds = await seconds(async () => {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         resourceCount++;
-        if (args.type.startsWith("kubernetes:")) objects.push(args.inputs);
+        if (args.type.startsWith("kubernetes:")) objects.push(args.inputs as KubernetesObject);
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: () => ({}),
@@ -87,7 +87,7 @@ try {
   const k8sBin = await ensureTool(kubernetesTool);
   const manifests = join(work, "objects.yaml");
   // Cluster-scoped objects and namespaces first, as the engine orders them by dependency.
-  const order = (o: Record<string, any>) => (o.kind === "Namespace" ? 1 : o.metadata?.namespace ? 2 : 0);
+  const order = (o: KubernetesObject) => (o.kind === "Namespace" ? 1 : o.metadata?.namespace ? 2 : 0);
   await writeFile(manifests, [...objects].sort((a, b) => order(a) - order(b)).map((o) => stringify(o)).join("---\n"));
   const kubectl = await seconds(() => $({ quiet: true })`${join(k8sBin, "kubectl")} --kubeconfig ${cluster.kubeconfig} apply --server-side --force-conflicts --field-manager bench -f ${manifests}`.timeout("20m"));
 
