@@ -289,5 +289,102 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       expect((await t.call("GET", `${ENVS}/stale-race`, t.tokens.admin)).json()).toMatchObject({ version: version + 1, pendingChange: null });
     });
   });
-});
 
+  describe("item 4: restore (POST …/restore, Retained -> Restoring -> Ready) through the API", () => {
+    // A fresh app: byt's environment limit (20) is spent by the items above.
+    let previous: TestApp;
+    beforeAll(async () => {
+      previous = t;
+      t = await startTestApp(backend);
+    });
+    afterAll(async () => {
+      await t.cleanup();
+      t = previous;
+    });
+    /** A dev environment alice asked for, built, decommissioned and retained by the provisioner. */
+    const retained = async (name: string) => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name }))).statusCode).toBe(201);
+      await provisioner(name, "start-provisioning");
+      const ready = await provisioner(name, "provisioned");
+      const deleted = await t.call("DELETE", `${ENVS}/${name}`, t.tokens.alice, undefined, ifMatch(ready.version));
+      expect(deleted.json()).toMatchObject({ phase: "Decommissioning" });
+      const kept = await provisioner(name, "decommissioned");
+      expect(kept).toMatchObject({ phase: "Retained" });
+      return kept;
+    };
+    /** A 404 problem that changes nothing but, where it hides another organization, its audit record; returns its type and title. */
+    const refused404 = async (send: () => ReturnType<TestApp["call"]>) => {
+      const before = await snapshot(t.raw);
+      const res = await send();
+      expect(res.statusCode, res.body).toBe(404);
+      expect(res.headers["content-type"]).toContain("application/problem+json");
+      const after = await snapshot(t.raw);
+      expect((after.audit as number) - (before.audit as number)).toBeLessThanOrEqual(1);
+      expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
+      return `${res.json().type} ${res.json().title}`;
+    };
+    const restore = (name: string, token: string, headers: Record<string, string> = {}, org = "byt") => t.call("POST", `/v1/organizations/${org}/environments/${name}/restore`, token, undefined, headers);
+
+    test("an operator restores a Retained environment before its deadline; it is audited and the provisioner brings it back", async () => {
+      const kept = await retained("restore-ok");
+      expect(Date.parse(kept.retainUntil!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+      const res = await restore("restore-ok", t.tokens.oscar, ifMatch(kept.version));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers.etag).toBe(`"${kept.version + 1}"`);
+      expect(res.json()).toMatchObject({ phase: "Restoring", version: kept.version + 1 });
+      expect(res.json().conditions).toContainEqual(expect.objectContaining({ type: "Decommissioned", status: "False", reason: "Restored", message: "restored by oscar before its retention ended" }));
+      const audit = (await t.call("GET", `/v1/audit?action=environment.restore&target=${encodeURIComponent("environment byt/restore-ok")}`, t.tokens.audrey)).json().items;
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: "oscar", actorRole: "operator", outcome: "allowed", org: "byt", before: { phase: "Retained" }, after: { phase: "Restoring" } });
+      expect(await provisioner("restore-ok", "provisioned")).toMatchObject({ phase: "Ready" });
+    });
+
+    test("fails without If-Match (428) and with a version that moved (412); nothing changes", async () => {
+      const kept = await retained("restore-version");
+      await refused(428, "header.if-match", "reviewed-version-required", () => restore("restore-version", t.tokens.oscar));
+      await refused(428, "header.if-match", "reviewed-version-required", () => restore("restore-version", t.tokens.oscar, { "if-match": "*" }));
+      await refused(412, "header.if-match", "version-match", () => restore("restore-version", t.tokens.oscar, ifMatch(kept.version - 1)));
+    });
+
+    test.each([
+      ["alice", "requester"],
+      ["carol", "org-admin"],
+      ["audrey", "auditor"],
+    ] as const)("fails for %s (%s of the tenant or read-only): 403 role-required, audited as denied", async (who, _role) => {
+      const kept = await retained(`restore-${who}`);
+      const problem = await refused(403, "header.authorization", "role-required", () => restore(`restore-${who}`, t.tokens[who], ifMatch(kept.version)));
+      expect(problem.detail).toContain("environments:approve needs one of the roles operator, platform-admin");
+      const denied = (await t.call("GET", `/v1/audit?action=request.denied&actor=${who}`, t.tokens.audrey)).json().items.at(-1);
+      expect(denied).toMatchObject({ outcome: "denied", status: 403 });
+    });
+
+    test("another organization's caller gets 404, as for an environment that does not exist; nothing changes", async () => {
+      const kept = await retained("restore-other-org");
+      const bctOperator = (await mint(t.tokens.admin, { subject: "bct-ops", role: "operator", org: "bct" })).token;
+      const seen = await refused404(() => restore("restore-other-org", bctOperator, ifMatch(kept.version)));
+      expect(seen).toBe(await refused404(() => restore("no-such-env", bctOperator, ifMatch(1))));
+      await refused404(() => restore("restore-other-org", t.tokens.bob, ifMatch(kept.version)));
+      // Named through the other organization's path, it does not exist there.
+      await refused404(() => restore("restore-other-org", t.tokens.oscar, ifMatch(kept.version), "bct"));
+    });
+
+    test.each(["Ready", "Decommissioning"] as const)("fails when the environment is %s, not Retained: 409 transition-allowed", async (phase) => {
+      const name = `restore-${phase.toLowerCase()}`;
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name }))).statusCode).toBe(201);
+      await provisioner(name, "start-provisioning");
+      let env = await provisioner(name, "provisioned");
+      if (phase === "Decommissioning") env = (await t.call("DELETE", `${ENVS}/${name}`, t.tokens.alice, undefined, ifMatch(env.version))).json();
+      const problem = await refused(409, "phase", "transition-allowed", () => restore(name, t.tokens.oscar, ifMatch(env.version)));
+      expect(problem.detail).toMatch(new RegExp(`^environment byt/${name}: cannot restore an environment in phase ${phase}; allowed from ${phase}: `));
+    });
+
+    test("fails after retainUntil: 409 retention-running, and the environment stays Retained for deletion", async () => {
+      const kept = await retained("restore-late");
+      const past = new Date(Date.now() - 60_000).toISOString();
+      await t.raw.run("UPDATE environments SET retain_until = ? WHERE id = ?", [past, kept.id]);
+      const problem = await refused(409, "phase", "retention-running", () => restore("restore-late", t.tokens.oscar, ifMatch(kept.version)));
+      expect(problem.detail).toBe(`the retention of byt/restore-late ended at ${past}; it is being deleted and cannot be restored`);
+      expect((await t.call("GET", `${ENVS}/restore-late`, t.tokens.admin)).json()).toMatchObject({ phase: "Retained", version: kept.version });
+    });
+  });
+});
