@@ -22,7 +22,9 @@ export function alertRuleGroups(runbookBaseUrl: string): RuleGroup[] {
   const base = runbookBaseUrl.endsWith("/") ? runbookBaseUrl : `${runbookBaseUrl}/`;
   return doc.groups.map((g) => ({
     ...g,
-    rules: g.rules.map((r) => (r.annotations?.runbook_url ? { ...r, annotations: { ...r.annotations, runbook_url: new URL(r.annotations.runbook_url, base).href } } : r)),
+    rules: g.rules.map((r) =>
+      r.annotations?.runbook_url ? { ...r, annotations: { ...r.annotations, runbook_url: new URL(r.annotations.runbook_url, base).href } } : r,
+    ),
   }));
 }
 

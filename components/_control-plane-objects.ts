@@ -115,39 +115,45 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
             serviceAccountName: CONTROL_PLANE_NAME,
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
             // Spread replicas over nodes so a drained node never takes the whole service down.
-            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }],
-            containers: [{
-              name: "control-plane",
-              image: cp.image,
-              ports: [{ name: "http", containerPort: CONTROL_PLANE_PORT, protocol: "TCP" }],
-              env: [
-                { name: "PORT", value: String(CONTROL_PLANE_PORT) },
-                { name: "NDC_STACKS_DIR", value: "/etc/ndc/stacks" },
-                { name: "NDC_DATA_DIR", value: "/var/lib/ndc" },
-                { name: "NDC_SITES", value: stack },
-                // Provision this site through the pod's own ServiceAccount (bound to ndc-control-plane).
-                { name: "NDC_IN_CLUSTER_SITE", value: config.site.id },
-                // Several replicas share PostgreSQL (DESIGN.md 5): its URL is read from the mounted
-                // Secret at start, never put in the environment (/proc/<pid>/environ, reports).
-                ...(databaseSecret ? [{ name: "DATABASE_URL_FILE", value: `${DATABASE_MOUNT}/url` }] : []),
-              ],
-              readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
-              resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [
-                { name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true },
-                { name: "data", mountPath: "/var/lib/ndc" },
-                { name: "tmp", mountPath: "/tmp" },
-                ...(databaseSecret ? [{ name: "database", mountPath: DATABASE_MOUNT, readOnly: true }] : []),
-              ],
-            }],
+            topologySpreadConstraints: [
+              { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+            ],
+            containers: [
+              {
+                name: "control-plane",
+                image: cp.image,
+                ports: [{ name: "http", containerPort: CONTROL_PLANE_PORT, protocol: "TCP" }],
+                env: [
+                  { name: "PORT", value: String(CONTROL_PLANE_PORT) },
+                  { name: "NDC_STACKS_DIR", value: "/etc/ndc/stacks" },
+                  { name: "NDC_DATA_DIR", value: "/var/lib/ndc" },
+                  { name: "NDC_SITES", value: stack },
+                  // Provision this site through the pod's own ServiceAccount (bound to ndc-control-plane).
+                  { name: "NDC_IN_CLUSTER_SITE", value: config.site.id },
+                  // Several replicas share PostgreSQL (DESIGN.md 5): its URL is read from the mounted
+                  // Secret at start, never put in the environment (/proc/<pid>/environ, reports).
+                  ...(databaseSecret ? [{ name: "DATABASE_URL_FILE", value: `${DATABASE_MOUNT}/url` }] : []),
+                ],
+                readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
+                resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                volumeMounts: [
+                  { name: "stacks", mountPath: "/etc/ndc/stacks", readOnly: true },
+                  { name: "data", mountPath: "/var/lib/ndc" },
+                  { name: "tmp", mountPath: "/tmp" },
+                  ...(databaseSecret ? [{ name: "database", mountPath: DATABASE_MOUNT, readOnly: true }] : []),
+                ],
+              },
+            ],
             volumes: [
               { name: "stacks", configMap: { name: "ndc-stack" } },
               { name: "data", emptyDir: {} },
               { name: "tmp", emptyDir: {} },
               // Readable by the service's group only (fsGroup), and only the key it needs.
-              ...(databaseSecret ? [{ name: "database", secret: { secretName: databaseSecret, items: [{ key: "url", path: "url" }], defaultMode: 0o440 } }] : []),
+              ...(databaseSecret
+                ? [{ name: "database", secret: { secretName: databaseSecret, items: [{ key: "url", path: "url" }], defaultMode: 0o440 } }]
+                : []),
             ],
           },
         },
@@ -164,17 +170,37 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
     placed(dnsEgressPolicy(policy)),
     netpol("ndc-allow-api-ingress", {
       policyTypes: ["Ingress"],
-      ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { [LABELS.role]: "ingress-gateway" } } }, { namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }],
-        ports: [tcp(CONTROL_PLANE_PORT)],
-      }],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { [LABELS.role]: "ingress-gateway" } } },
+            { namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } },
+          ],
+          ports: [tcp(CONTROL_PLANE_PORT)],
+        },
+      ],
     }),
     // Only the API servers the stack names (this site's and its peers'), each on its own port.
-    ...(cp.apiServers ? [netpol("ndc-allow-apiserver-egress", { policyTypes: ["Egress"], egress: cp.apiServers.map((a) => ({ to: [{ ipBlock: { cidr: a.cidr } }], ports: [tcp(a.port)] })) })] : []),
-    netpol("ndc-allow-database-egress", { policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: [tcp(5432)] }] }),
+    ...(cp.apiServers
+      ? [
+          netpol("ndc-allow-apiserver-egress", {
+            policyTypes: ["Egress"],
+            egress: cp.apiServers.map((a) => ({ to: [{ ipBlock: { cidr: a.cidr } }], ports: [tcp(a.port)] })),
+          }),
+        ]
+      : []),
+    netpol("ndc-allow-database-egress", {
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: [tcp(5432)] }],
+    }),
     netpol("ndc-allow-log-egress", {
       policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: policy.ports.logs.flatMap((port) => [tcp(port), { protocol: "UDP", port }]) }],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }],
+          ports: policy.ports.logs.flatMap((port) => [tcp(port), { protocol: "UDP", port }]),
+        },
+      ],
     }),
     {
       apiVersion: "policy/v1",
@@ -194,6 +220,10 @@ export function stackFileText(config: SiteStackConfig): string {
   // the database URL is a secret and reaches the pod only through its Secret.
   const { cluster: _cluster, state: _state, controlPlane, ...rest } = config;
   const cp = controlPlane ? (({ databaseUrl: _url, ...kept }) => kept)(controlPlane) : undefined;
-  const values = Object.fromEntries(Object.entries({ ...rest, controlPlane: cp }).filter(([, v]) => v !== undefined).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]));
+  const values = Object.fromEntries(
+    Object.entries({ ...rest, controlPlane: cp })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v]),
+  );
   return stringify({ config: values }, { lineWidth: 0 });
 }

@@ -38,7 +38,11 @@ export function landingObjects(site: Site, org: Organization): KubernetesObject[
       metadata: {
         name: ns,
         labels: { ...labels, ...RESTRICTED_POD_SECURITY },
-        annotations: { [ANNOTATIONS.displayName]: org.name.vi.normalize("NFC"), [ANNOTATIONS.displayNameEn]: org.name.en, [ANNOTATIONS.owners]: org.ownerGroups.join(",") },
+        annotations: {
+          [ANNOTATIONS.displayName]: org.name.vi.normalize("NFC"),
+          [ANNOTATIONS.displayNameEn]: org.name.en,
+          [ANNOTATIONS.owners]: org.ownerGroups.join(","),
+        },
       },
     },
     {

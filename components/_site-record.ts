@@ -16,21 +16,28 @@ export function configuredSites(config: SiteStackConfig): string[] {
  */
 export function siteRecordObject(config: SiteStackConfig): KubernetesObject {
   const { site } = config;
-  const location = site.location.disclosed === false ? { disclosed: false } : { name: site.location.name, latitude: site.location.latitude, longitude: site.location.longitude };
+  const location =
+    site.location.disclosed === false
+      ? { disclosed: false }
+      : { name: site.location.name, latitude: site.location.latitude, longitude: site.location.longitude };
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: SITE_RECORD, namespace: zoneNamespaceName("mgmt"), labels: baselineLabels(site.id) },
     data: {
-      "site.json": JSON.stringify({
-        id: site.id,
-        name: site.name,
-        status: site.status,
-        phase: site.phase,
-        location,
-        sites: configuredSites(config),
-        peers: (config.peers ?? []).map((p) => ({ id: p.id, status: p.status })),
-      }, null, 2),
+      "site.json": JSON.stringify(
+        {
+          id: site.id,
+          name: site.name,
+          status: site.status,
+          phase: site.phase,
+          location,
+          sites: configuredSites(config),
+          peers: (config.peers ?? []).map((p) => ({ id: p.id, status: p.status })),
+        },
+        null,
+        2,
+      ),
     },
   };
 }

@@ -1,4 +1,17 @@
-import { defaultDenyPolicy, dnsEgressPolicy, LABELS, namedNetworkPolicy, networkPolicyObject, networkPorts as ports, POLICY, type KubernetesObject, type NamedNetworkPolicy, type Policy, type Site, type Zone } from "../model/index.ts";
+import {
+  defaultDenyPolicy,
+  dnsEgressPolicy,
+  LABELS,
+  namedNetworkPolicy,
+  networkPolicyObject,
+  networkPorts as ports,
+  POLICY,
+  type KubernetesObject,
+  type NamedNetworkPolicy,
+  type Policy,
+  type Site,
+  type Zone,
+} from "../model/index.ts";
 import { baselineLabels, RESTRICTED_POD_SECURITY } from "./_labels.ts";
 
 /** The platform namespace of a zone: `ndc-zone-<zone>`. */
@@ -32,29 +45,47 @@ export function zoneObjects(site: Site, zone: Zone, policy: Policy = POLICY): Ku
   const allowed = (from: Zone, to: Zone) => policy.flows.allowed.some((f) => f.from === from && f.to === to);
   if (zone === "secops") {
     const senders = policy.flows.allowed.filter((f) => f.to === "secops").map((f) => f.from);
-    objects.push(netpol("ndc-allow-log-ingress", {
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.zone, operator: "In", values: [...new Set(senders)].sort() }] } }], ports: ports(policy.ports.logs, ["TCP", "UDP"]) }],
-    }));
+    objects.push(
+      netpol("ndc-allow-log-ingress", {
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.zone, operator: "In", values: [...new Set(senders)].sort() }] } }],
+            ports: ports(policy.ports.logs, ["TCP", "UDP"]),
+          },
+        ],
+      }),
+    );
   } else if (allowed(zone, "secops")) {
-    objects.push(netpol("ndc-allow-log-egress", {
-      policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: ports(policy.ports.logs, ["TCP", "UDP"]) }],
-    }));
+    objects.push(
+      netpol("ndc-allow-log-egress", {
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: ports(policy.ports.logs, ["TCP", "UDP"]) }],
+      }),
+    );
   }
   if (zone === "mgmt") {
     const targets = policy.flows.allowed.filter((f) => f.from === "mgmt").map((f) => f.to);
-    objects.push(netpol("ndc-allow-admin-egress", {
-      policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.zone, operator: "In", values: [...new Set(targets)].sort() }] } }], ports: ports(policy.ports.admin) }],
-    }));
+    objects.push(
+      netpol("ndc-allow-admin-egress", {
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchExpressions: [{ key: LABELS.zone, operator: "In", values: [...new Set(targets)].sort() }] } }],
+            ports: ports(policy.ports.admin),
+          },
+        ],
+      }),
+    );
   }
   if (zone === "dmz") {
-    objects.push(netpol("ndc-allow-gateway", {
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: ports(policy.ports.gateway) }],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "dmz" } } }], ports: ports(policy.ports.gateway) }],
-    }));
+    objects.push(
+      netpol("ndc-allow-gateway", {
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: ports(policy.ports.gateway) }],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "dmz" } } }], ports: ports(policy.ports.gateway) }],
+      }),
+    );
   }
   return objects;
 }

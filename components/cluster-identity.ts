@@ -40,7 +40,8 @@ export function kubeconfigPath(binding: ClusterBinding, baseDir: string = proces
     const cache = env.NDC_CACHE_DIR || join(homedir(), ".cache", "ndc-platform");
     const name = env[LOCAL_CLUSTER_ENV] || binding.name;
     // It becomes a folder name: a slug, never a path.
-    if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(name)) throw new ClusterIdentityError(`${LOCAL_CLUSTER_ENV}=${JSON.stringify(name)} is not a cluster name: use 1-32 lowercase letters, digits and '-'`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(name))
+      throw new ClusterIdentityError(`${LOCAL_CLUSTER_ENV}=${JSON.stringify(name)} is not a cluster name: use 1-32 lowercase letters, digits and '-'`);
     return join(cache, "cluster", name, "admin.kubeconfig");
   }
   const path = binding.kubeconfig;
@@ -60,7 +61,15 @@ export async function readClusterIdentity(kubeconfig: string, context: string | 
     throw new ClusterIdentityError(`${where} is not a kubeconfig: ${(error as Error).message}`);
   }
   if (context !== undefined) {
-    if (!kc.getContextObject(context)) throw new ClusterIdentityError(`${where} has no context ${context}; it has ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+    if (!kc.getContextObject(context))
+      throw new ClusterIdentityError(
+        `${where} has no context ${context}; it has ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        }`,
+      );
     kc.setCurrentContext(context);
   }
   const server = kc.getCurrentCluster()?.server;
@@ -71,7 +80,9 @@ export async function readClusterIdentity(kubeconfig: string, context: string | 
     if (!uid) throw new Error("the kube-system namespace has no uid");
     return { server, uid };
   } catch (error) {
-    throw new ClusterIdentityError(`could not read the identity of the cluster ${server} that ${where} reaches (the kube-system namespace): ${(error as Error).message.split("\n")[0]}`);
+    throw new ClusterIdentityError(
+      `could not read the identity of the cluster ${server} that ${where} reaches (the kube-system namespace): ${(error as Error).message.split("\n")[0]}`,
+    );
   }
 }
 
@@ -80,7 +91,11 @@ export async function readClusterIdentity(kubeconfig: string, context: string | 
  * to, before the program registers anything: a mismatch stops `preview` and `up` with nothing changed.
  * @throws ClusterIdentityError naming the stack, the cluster it is bound to and the one reached
  */
-export async function verifyClusterIdentity(stack: string, binding: ClusterBinding, read: typeof readClusterIdentity = readClusterIdentity): Promise<ClusterTarget> {
+export async function verifyClusterIdentity(
+  stack: string,
+  binding: ClusterBinding,
+  read: typeof readClusterIdentity = readClusterIdentity,
+): Promise<ClusterTarget> {
   const path = kubeconfigPath(binding);
   const context = binding.kind === "bound" ? binding.context : undefined;
   const where = `the kubeconfig ${path}${context ? ` (context ${context})` : ""}`;
@@ -89,7 +104,9 @@ export async function verifyClusterIdentity(stack: string, binding: ClusterBindi
     kubeconfig = await readFile(path, "utf8");
   } catch (error) {
     const hint = binding.kind === "local" ? "start it with `npm run cluster -- up` (npm start does)" : "fix ndc:cluster.kubeconfig, or bind the stack again";
-    throw new ClusterIdentityError(`stack ${stack} applies to ${describeBinding(binding)} through ${where}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${hint}`);
+    throw new ClusterIdentityError(
+      `stack ${stack} applies to ${describeBinding(binding)} through ${where}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ${hint}`,
+    );
   }
   const identity = await read(kubeconfig, context, where);
   const mismatch = clusterMismatch(stack, binding, identity, where);

@@ -37,11 +37,15 @@ export class ControlPlane extends pulumi.ComponentResource {
     const url = args.config.controlPlane.databaseUrl;
     if (typeof url === "string") {
       const ns = resources.find((r) => r instanceof k8s.core.v1.Namespace);
-      new k8s.core.v1.Secret(`${name}-secret-${DATABASE_SECRET_NAME}`, {
-        metadata: { name: DATABASE_SECRET_NAME, namespace: CONTROL_PLANE_NAMESPACE, labels: objects[0]!.metadata.labels ?? {} },
-        type: "Opaque",
-        stringData: pulumi.secret({ url }),
-      }, { parent: this, dependsOn: ns ? [ns] : [] });
+      new k8s.core.v1.Secret(
+        `${name}-secret-${DATABASE_SECRET_NAME}`,
+        {
+          metadata: { name: DATABASE_SECRET_NAME, namespace: CONTROL_PLANE_NAMESPACE, labels: objects[0]!.metadata.labels ?? {} },
+          type: "Opaque",
+          stringData: pulumi.secret({ url }),
+        },
+        { parent: this, dependsOn: ns ? [ns] : [] },
+      );
     }
     this.registerOutputs({ namespace: this.namespace, url: this.url });
   }

@@ -1,5 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { admissionPolicies, planStaticEnvironments, platformClusterRoles, type ComplianceException, type Policy, type SiteStackConfig } from "../model/index.ts";
+import {
+  admissionPolicies,
+  planStaticEnvironments,
+  platformClusterRoles,
+  type ComplianceException,
+  type Policy,
+  type SiteStackConfig,
+} from "../model/index.ts";
 import { capacitySummary, type CapacitySummary } from "./_capacity-summary.ts";
 import { registerObjects } from "./_kubernetes-resources.ts";
 import { siteRecordObject } from "./_site-record.ts";
@@ -75,10 +82,20 @@ export class DataCenterSite extends pulumi.ComponentResource {
       }
       for (const plan of plans) {
         const organization = config.organizations.find((o) => o.slug === plan.environment.org)!;
-        environments.push(new TenantEnvironment(`${name}-env-${plan.namespace}`, { plan, site, organization, ...(policy ? { policy } : {}) }, { ...child, dependsOn: [...roles, ...tiers, ...zones] }));
+        environments.push(
+          new TenantEnvironment(
+            `${name}-env-${plan.namespace}`,
+            { plan, site, organization, ...(policy ? { policy } : {}) },
+            { ...child, dependsOn: [...roles, ...tiers, ...zones] },
+          ),
+        );
       }
       if (config.controlPlane) {
-        controlPlane = new ControlPlane(`${name}-control-plane`, { config, stack, ...(policy ? { policy } : {}) }, { ...child, dependsOn: [...roles, ...zones] });
+        controlPlane = new ControlPlane(
+          `${name}-control-plane`,
+          { config, stack, ...(policy ? { policy } : {}) },
+          { ...child, dependsOn: [...roles, ...zones] },
+        );
       }
     }
     this.namespaces = {

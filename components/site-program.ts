@@ -87,7 +87,11 @@ export function clusterProvider(target: ClusterTarget): k8s.Provider {
  * @throws ValidationError for bad config or a missing binding; ClusterIdentityError for another
  *   cluster — both before any resource is registered
  */
-export async function boundSiteProgram(values: Record<string, unknown>, stack: string, verify: typeof verifyClusterIdentity = verifyClusterIdentity): Promise<DataCenterSite> {
+export async function boundSiteProgram(
+  values: Record<string, unknown>,
+  stack: string,
+  verify: typeof verifyClusterIdentity = verifyClusterIdentity,
+): Promise<DataCenterSite> {
   const source = stackFileName(stack);
   const config = parseSiteStack(values, source);
   // Every config problem is reported before the cluster is asked anything.
@@ -95,6 +99,8 @@ export async function boundSiteProgram(values: Record<string, unknown>, stack: s
   const binding = resolveClusterBinding(config.cluster, stack, config.site.status !== "planned", source);
   if (!binding) return siteProgram(values, stack);
   const target = await verify(stack, binding);
-  pulumi.log.info(`stack ${stack} applies to ${describeBinding(binding)}: ${target.identity.server} (kube-system uid ${target.identity.uid}) through ${target.path}`);
+  pulumi.log.info(
+    `stack ${stack} applies to ${describeBinding(binding)}: ${target.identity.server} (kube-system uid ${target.identity.uid}) through ${target.path}`,
+  );
   return siteProgram(values, stack, { provider: clusterProvider(target) });
 }

@@ -29,7 +29,13 @@ export class TenantEnvironment extends pulumi.ComponentResource {
     super("ndc:index:TenantEnvironment", name, {}, opts);
     this.namespace = args.plan.namespace;
     this.complianceExceptions = args.plan.complianceExceptions;
-    const objects = buildEnvironmentObjects({ plan: args.plan, site: args.site, organization: args.organization, managedBy: "pulumi", ...(args.policy ? { policy: args.policy } : {}) });
+    const objects = buildEnvironmentObjects({
+      plan: args.plan,
+      site: args.site,
+      organization: args.organization,
+      managedBy: "pulumi",
+      ...(args.policy ? { policy: args.policy } : {}),
+    });
     registerObjects(this, name, objects, dependenciesOf(opts));
     this.registerOutputs({ namespace: this.namespace, complianceExceptions: this.complianceExceptions });
   }

@@ -43,9 +43,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const stacksDir = env.NDC_STACKS_DIR ?? "stacks";
   const { names, platform } = loadPlatform(stacksDir, env.NDC_SITES);
   const rateLimitPerMinute = Number(env.NDC_RATE_LIMIT_PER_MINUTE ?? 1200);
-  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1) throw new Error(`NDC_RATE_LIMIT_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_RATE_LIMIT_PER_MINUTE)}`);
+  if (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1)
+    throw new Error(`NDC_RATE_LIMIT_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_RATE_LIMIT_PER_MINUTE)}`);
   const authFailuresPerMinute = Number(env.NDC_AUTH_FAILURES_PER_MINUTE ?? 60);
-  if (!Number.isInteger(authFailuresPerMinute) || authFailuresPerMinute < 1) throw new Error(`NDC_AUTH_FAILURES_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_AUTH_FAILURES_PER_MINUTE)}`);
+  if (!Number.isInteger(authFailuresPerMinute) || authFailuresPerMinute < 1)
+    throw new Error(`NDC_AUTH_FAILURES_PER_MINUTE must be a positive whole number, got ${JSON.stringify(env.NDC_AUTH_FAILURES_PER_MINUTE)}`);
   const bootstrap = env.NDC_BOOTSTRAP_TOKEN;
   if (bootstrap !== undefined && bootstrap.length < 16) throw new Error("NDC_BOOTSTRAP_TOKEN must be at least 16 characters (use `openssl rand -base64 32`)");
   return {
@@ -61,7 +63,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
     ...auditCheckpointFromEnv(env),
     ...portalOidcFromEnv(env),
-    trustProxy: env.NDC_TRUST_PROXY === "true" ? true : env.NDC_TRUST_PROXY ? env.NDC_TRUST_PROXY.split(",").map((s) => s.trim()).filter(Boolean) : false,
+    trustProxy:
+      env.NDC_TRUST_PROXY === "true"
+        ? true
+        : env.NDC_TRUST_PROXY
+          ? env.NDC_TRUST_PROXY.split(",")
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : false,
   };
 }
 
@@ -71,13 +80,22 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
   try {
     entries = readdirSync(stacksDir);
   } catch (error) {
-    throw new Error(`NDC_STACKS_DIR ${stacksDir} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the folder with the Pulumi.<stack>.yaml files`, { cause: error });
+    throw new Error(
+      `NDC_STACKS_DIR ${stacksDir} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); point it at the folder with the Pulumi.<stack>.yaml files`,
+      { cause: error },
+    );
   }
   const files = entries.filter((f) => /^Pulumi\.[A-Za-z0-9_.-]+\.yaml$/.test(f)).sort();
   const available = files.map((f) => f.slice("Pulumi.".length, -".yaml".length));
-  const wanted = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : available;
+  const wanted = only
+    ? only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : available;
   for (const name of wanted) {
-    if (!available.includes(name)) throw new Error(`NDC_SITES names stack ${name}, but ${stacksDir} has no Pulumi.${name}.yaml; stacks: ${available.join(", ")}`);
+    if (!available.includes(name))
+      throw new Error(`NDC_SITES names stack ${name}, but ${stacksDir} has no Pulumi.${name}.yaml; stacks: ${available.join(", ")}`);
   }
   const stacks = wanted.map((name) => {
     const file = join(stacksDir, `Pulumi.${name}.yaml`);
@@ -93,15 +111,20 @@ export function loadPlatform(stacksDir: string, only?: string): { names: string[
  */
 function databaseStore(env: NodeJS.ProcessEnv): OpenStoreOptions {
   const file = env.DATABASE_URL_FILE;
-  if (file && env.DATABASE_URL) throw new Error("set DATABASE_URL_FILE or DATABASE_URL, not both (prefer DATABASE_URL_FILE: the password stays out of the environment)");
+  if (file && env.DATABASE_URL)
+    throw new Error("set DATABASE_URL_FILE or DATABASE_URL, not both (prefer DATABASE_URL_FILE: the password stays out of the environment)");
   if (!file) return env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.NDC_DATA_DIR ?? "./.ndc" };
   let url: string;
   try {
     url = readFileSync(file, "utf8").trim();
   } catch (error) {
-    throw new Error(`DATABASE_URL_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); mount the database Secret there (key url)`, { cause: error });
+    throw new Error(
+      `DATABASE_URL_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); mount the database Secret there (key url)`,
+      { cause: error },
+    );
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL_FILE ${file} must hold a postgres:// URL (it ${url ? "holds something else" : "is empty"})`);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new Error(`DATABASE_URL_FILE ${file} must hold a postgres:// URL (it ${url ? "holds something else" : "is empty"})`);
   return { databaseUrl: url };
 }
 
@@ -109,16 +132,26 @@ function auditCheckpointFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "aud
   const file = env.NDC_AUDIT_CHECKPOINT_FILE;
   const keyFile = env.NDC_AUDIT_CHECKPOINT_KEY_FILE;
   if (!file && !keyFile) return {};
-  if (!file || !keyFile) throw new Error("set both NDC_AUDIT_CHECKPOINT_FILE (where the signed head is kept, outside the database) and NDC_AUDIT_CHECKPOINT_KEY_FILE (an Ed25519 private key, PEM: openssl genpkey -algorithm ed25519)");
+  if (!file || !keyFile)
+    throw new Error(
+      "set both NDC_AUDIT_CHECKPOINT_FILE (where the signed head is kept, outside the database) and NDC_AUDIT_CHECKPOINT_KEY_FILE (an Ed25519 private key, PEM: openssl genpkey -algorithm ed25519)",
+    );
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(readFileSync(keyFile, "utf8"));
   } catch (error) {
-    throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} is not a readable private key (${(error as Error).message}); create one with: openssl genpkey -algorithm ed25519 -out <file>`, { cause: error });
+    throw new Error(
+      `NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} is not a readable private key (${(error as Error).message}); create one with: openssl genpkey -algorithm ed25519 -out <file>`,
+      { cause: error },
+    );
   }
-  if (privateKey.asymmetricKeyType !== "ed25519") throw new Error(`NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is required (openssl genpkey -algorithm ed25519)`);
+  if (privateKey.asymmetricKeyType !== "ed25519")
+    throw new Error(
+      `NDC_AUDIT_CHECKPOINT_KEY_FILE ${keyFile} holds a ${privateKey.asymmetricKeyType} key; an Ed25519 key is required (openssl genpkey -algorithm ed25519)`,
+    );
   const seconds = Number(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS ?? 60);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new Error(`NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS must be 1-86400, got ${JSON.stringify(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS)}`);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400)
+    throw new Error(`NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS must be 1-86400, got ${JSON.stringify(env.NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS)}`);
   return { auditCheckpoint: { file, privateKey, intervalMs: seconds * 1000 } };
 }
 
@@ -133,7 +166,8 @@ function oidcFromEnv(env: NodeJS.ProcessEnv): Pick<AuthOptions, "oidc"> {
   const audience = env.NDC_OIDC_AUDIENCE;
   if (!audience) throw new Error("NDC_OIDC_AUDIENCE is required with NDC_OIDC_ISSUER (the client id tokens are issued for)");
   const maxAge = env.NDC_OIDC_MAX_TOKEN_AGE_SECONDS;
-  if (maxAge !== undefined && !/^[1-9][0-9]{0,5}$/.test(maxAge)) throw new Error(`NDC_OIDC_MAX_TOKEN_AGE_SECONDS must be a whole number of seconds (1-999999), got ${JSON.stringify(maxAge)}`);
+  if (maxAge !== undefined && !/^[1-9][0-9]{0,5}$/.test(maxAge))
+    throw new Error(`NDC_OIDC_MAX_TOKEN_AGE_SECONDS must be a whole number of seconds (1-999999), got ${JSON.stringify(maxAge)}`);
   const extra = { ...(maxAge ? { maxTokenAgeSeconds: Number(maxAge) } : {}), ...(env.NDC_OIDC_ROLE_PREFIX ? { rolePrefix: env.NDC_OIDC_ROLE_PREFIX } : {}) };
   if (env.NDC_OIDC_JWKS_FILE) return { oidc: { issuer, audience, jwks: JSON.parse(readFileSync(env.NDC_OIDC_JWKS_FILE, "utf8")), ...extra } };
   if (env.NDC_OIDC_JWKS_URL) return { oidc: { issuer, audience, jwksUrl: env.NDC_OIDC_JWKS_URL, ...extra } };
@@ -145,16 +179,30 @@ function portalOidcFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, "portalOi
   const token = env.NDC_OIDC_TOKEN_ENDPOINT;
   if (!authorization && !token) return {};
   if (!authorization || !token || !env.NDC_OIDC_ISSUER || !env.NDC_OIDC_AUDIENCE) {
-    throw new Error("the portal's OIDC sign-in needs NDC_OIDC_AUTHORIZATION_ENDPOINT and NDC_OIDC_TOKEN_ENDPOINT (the provider's authorization_endpoint and token_endpoint) with NDC_OIDC_ISSUER and NDC_OIDC_AUDIENCE (the portal's client id)");
+    throw new Error(
+      "the portal's OIDC sign-in needs NDC_OIDC_AUTHORIZATION_ENDPOINT and NDC_OIDC_TOKEN_ENDPOINT (the provider's authorization_endpoint and token_endpoint) with NDC_OIDC_ISSUER and NDC_OIDC_AUDIENCE (the portal's client id)",
+    );
   }
-  for (const [name, value] of [["NDC_OIDC_AUTHORIZATION_ENDPOINT", authorization], ["NDC_OIDC_TOKEN_ENDPOINT", token]] as const) {
+  for (const [name, value] of [
+    ["NDC_OIDC_AUTHORIZATION_ENDPOINT", authorization],
+    ["NDC_OIDC_TOKEN_ENDPOINT", token],
+  ] as const) {
     let url: URL | undefined;
     try {
       url = new URL(value);
     } catch {
       url = undefined;
     }
-    if (!url || !(url.protocol === "https:" || url.hostname === "127.0.0.1" || url.hostname === "localhost")) throw new Error(`${name} must be an https URL (http only on localhost), got ${JSON.stringify(value)}`);
+    if (!url || !(url.protocol === "https:" || url.hostname === "127.0.0.1" || url.hostname === "localhost"))
+      throw new Error(`${name} must be an https URL (http only on localhost), got ${JSON.stringify(value)}`);
   }
-  return { portalOidc: { issuer: env.NDC_OIDC_ISSUER, clientId: env.NDC_OIDC_AUDIENCE, authorizationEndpoint: authorization, tokenEndpoint: token, ...(env.NDC_OIDC_SCOPE ? { scope: env.NDC_OIDC_SCOPE } : {}) } };
+  return {
+    portalOidc: {
+      issuer: env.NDC_OIDC_ISSUER,
+      clientId: env.NDC_OIDC_AUDIENCE,
+      authorizationEndpoint: authorization,
+      tokenEndpoint: token,
+      ...(env.NDC_OIDC_SCOPE ? { scope: env.NDC_OIDC_SCOPE } : {}),
+    },
+  };
 }

@@ -27,7 +27,7 @@ configured by environment variables:
   NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
   NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
                                  sign the audit head into a file outside the database every
-                                 NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60); verify checks it`)
+                                 NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60); verify checks it`);
   process.exit(0);
 }
 
@@ -46,11 +46,16 @@ const app = await buildApp({
   // The web portal at `/`, bundled from source now: nothing to build beforehand, nothing from a CDN.
   portal: { assets: await buildPortal(), ...(config.portalOidc ? { oidc: config.portalOidc } : {}) },
 });
-if (!config.auditCheckpoint) app.log.warn("NDC_AUDIT_CHECKPOINT_FILE is not set: the audit chain's head is not anchored outside the database, so deleting its last records goes unnoticed");
+if (!config.auditCheckpoint)
+  app.log.warn(
+    "NDC_AUDIT_CHECKPOINT_FILE is not set: the audit chain's head is not anchored outside the database, so deleting its last records goes unnoticed",
+  );
 
 // Without any site kubeconfig, requests are admitted and approved and wait for a reachable site.
 const provisioner =
-  kubeConfigs.size > 0 ? new Provisioner({ store, platform: config.platform, sites: kubeConfigs, log: app.log, registry: app.ndc.metrics.registry }) : undefined;
+  kubeConfigs.size > 0
+    ? new Provisioner({ store, platform: config.platform, sites: kubeConfigs, log: app.log, registry: app.ndc.metrics.registry })
+    : undefined;
 // The workflow announces each committed change that queued work; the provisioner's workers wake.
 if (provisioner) app.ndc.requests.work.subscribe(() => provisioner.notify());
 

@@ -129,14 +129,29 @@ function checkClassAndLevel({ env, policy }: AdmissionInput, org: Organization, 
   const { spec } = env;
   const dataClass = effectiveDataClass(spec.dataClass, spec.personalData, spec.personalDataSubjects, policy);
   if (dataClass !== spec.dataClass) {
-    issues.add("dataClass", spec.dataClass, "personal-data-volume", `must be at least ${dataClass}: ${spec.personalDataSubjects} subjects of ${spec.personalData} personal data raise the class (${policy.personalDataVolume.source.law})`);
+    issues.add(
+      "dataClass",
+      spec.dataClass,
+      "personal-data-volume",
+      `must be at least ${dataClass}: ${spec.personalDataSubjects} subjects of ${spec.personalData} personal data raise the class (${policy.personalDataVolume.source.law})`,
+    );
   }
   const minimumLevel = minimumSecurityLevel(dataClass, spec.personalData, env.nationalDatabase ?? false, policy);
   if (spec.securityLevel < minimumLevel) {
-    issues.add("securityLevel", spec.securityLevel, "minimum-security-level", `must be at least ${minimumLevel} for ${dataClass} data with ${spec.personalData} personal data${env.nationalDatabase ? " in a national database" : ""} (${policy.minimumLevel.source.law})`);
+    issues.add(
+      "securityLevel",
+      spec.securityLevel,
+      "minimum-security-level",
+      `must be at least ${minimumLevel} for ${dataClass} data with ${spec.personalData} personal data${env.nationalDatabase ? " in a national database" : ""} (${policy.minimumLevel.source.law})`,
+    );
   }
   if (dataClassRank(dataClass) > dataClassRank(org.maxDataClass)) {
-    issues.add("dataClass", spec.dataClass, "organization-max-data-class", `${env.org} may host data up to ${org.maxDataClass}; ask the platform team to raise its entitlement`);
+    issues.add(
+      "dataClass",
+      spec.dataClass,
+      "organization-max-data-class",
+      `${env.org} may host data up to ${org.maxDataClass}; ask the platform team to raise its entitlement`,
+    );
   }
   if (spec.securityLevel > org.maxSecurityLevel) {
     issues.add("securityLevel", spec.securityLevel, "organization-max-security-level", `${env.org} may host systems up to level ${org.maxSecurityLevel}`);
@@ -193,7 +208,12 @@ function checkPlacement(
     }
     const notOnline = ctx.now && site.config ? capacityNotYetOnline(site.config, ctx.now) : undefined;
     if (notOnline) {
-      issues.add(field, siteId, "capacity-online", `${siteId}'s capacity comes online with phase ${notOnline.phase} on ${notOnline.onlineFrom}; request this site from that date`);
+      issues.add(
+        field,
+        siteId,
+        "capacity-online",
+        `${siteId}'s capacity comes online with phase ${notOnline.phase} on ${notOnline.onlineFrom}; request this site from that date`,
+      );
       return;
     }
     const stages = policy.siteAdmission[site.status];
@@ -215,14 +235,24 @@ function checkPlacement(
     }
     for (const tier of Object.keys(spec.resources.storage ?? {})) {
       if (!site.config.storageTiers.some((t) => t.name === tier)) {
-        issues.add(`resources.storage.${tier}`, tier, "storage-tier-known", `is not a storage tier at ${siteId}; tiers: ${site.config.storageTiers.map((t) => t.name).join(", ")}`);
+        issues.add(
+          `resources.storage.${tier}`,
+          tier,
+          "storage-tier-known",
+          `is not a storage tier at ${siteId}; tiers: ${site.config.storageTiers.map((t) => t.name).join(", ")}`,
+        );
       }
     }
     const pools = site.config.computePools.filter((p) => p.zones.includes(spec.zone) && (p.dedicated ?? false) === needsDedicated);
     if (pools.length === 0) {
-      issues.add(field, siteId, needsDedicated ? "dedicated-pool" : "pool-for-zone", needsDedicated
-        ? `has no dedicated node pool in zone ${spec.zone}; level ${spec.securityLevel} needs one (from level ${policy.dedicatedPoolFromLevel.level})`
-        : `has no shared node pool in zone ${spec.zone}`);
+      issues.add(
+        field,
+        siteId,
+        needsDedicated ? "dedicated-pool" : "pool-for-zone",
+        needsDedicated
+          ? `has no dedicated node pool in zone ${spec.zone}; level ${spec.securityLevel} needs one (from level ${policy.dedicatedPoolFromLevel.level})`
+          : `has no shared node pool in zone ${spec.zone}`,
+      );
       return;
     }
     const pool = choosePool(pools, site.config, spec.zone, ctx.committed ?? [], env, amounts);
@@ -286,7 +316,9 @@ function multiSiteRule(env: Environment, dataClass: DataClass, platform: Platfor
     issues.add("sites", env.spec.sites, "multi-site", `${why}; active sites: ${activeSites.map((s) => s.id).join(", ")}`);
     return [];
   }
-  return [{ rule: "multi-site", message: `${why}; only ${activeSites.length} site is active, admitted with an exception until a second site can take the replica` }];
+  return [
+    { rule: "multi-site", message: `${why}; only ${activeSites.length} site is active, admitted with an exception until a second site can take the replica` },
+  ];
 }
 
 /**
@@ -333,24 +365,74 @@ function checkCapacity(
   const cap = poolCapacity(pool, config);
   const usedInPool = sumCommitted(committed, env, (c) => c.site === site.id && c.pool === pool.name);
   const where = `pool ${pool.name} at ${site.id}`;
-  compare("resources.cpu", env.spec.resources.cpu, want.cpuMillis, usedInPool.cpuMillis, cap.cpuMillis, formatCpu, "site-capacity", `the capacity of ${where}`, issues);
-  compare("resources.memory", env.spec.resources.memory, want.memoryBytes, usedInPool.memoryBytes, cap.memoryBytes, formatBytes, "site-capacity", `the capacity of ${where}`, issues);
+  compare(
+    "resources.cpu",
+    env.spec.resources.cpu,
+    want.cpuMillis,
+    usedInPool.cpuMillis,
+    cap.cpuMillis,
+    formatCpu,
+    "site-capacity",
+    `the capacity of ${where}`,
+    issues,
+  );
+  compare(
+    "resources.memory",
+    env.spec.resources.memory,
+    want.memoryBytes,
+    usedInPool.memoryBytes,
+    cap.memoryBytes,
+    formatBytes,
+    "site-capacity",
+    `the capacity of ${where}`,
+    issues,
+  );
   compare("resources.gpu", env.spec.resources.gpu ?? 0, want.gpu, usedInPool.gpu, cap.gpu, String, "site-capacity", `the GPUs of ${where}`, issues);
   for (const [tierName, bytes] of Object.entries(want.storageBytes)) {
     const tier = config.storageTiers.find((t) => t.name === tierName);
     if (!tier) continue;
     const used = sumCommitted(committed, env, (c) => c.site === site.id).storageBytes[tierName] ?? 0;
-    compare(`resources.storage.${tierName}`, env.spec.resources.storage?.[tierName], bytes, used, parseBytes(tier.capacity) ?? 0, formatBytes, "site-capacity", `the capacity of storage tier ${tierName} at ${site.id}`, issues);
+    compare(
+      `resources.storage.${tierName}`,
+      env.spec.resources.storage?.[tierName],
+      bytes,
+      used,
+      parseBytes(tier.capacity) ?? 0,
+      formatBytes,
+      "site-capacity",
+      `the capacity of storage tier ${tierName} at ${site.id}`,
+      issues,
+    );
   }
 
   const entitled = entitlementOf(platform, env.org, site.id, placement.zone);
   const usedByOrg = sumCommitted(committed, env, (c) => c.org === env.org && c.site === site.id && c.zone === placement.zone);
   const ent = `${env.org}'s entitlement in zone ${placement.zone} at ${site.id}`;
   compare("resources.cpu", env.spec.resources.cpu, want.cpuMillis, usedByOrg.cpuMillis, entitled.cpuMillis, formatCpu, "entitlement", ent, issues);
-  compare("resources.memory", env.spec.resources.memory, want.memoryBytes, usedByOrg.memoryBytes, entitled.memoryBytes, formatBytes, "entitlement", ent, issues);
+  compare(
+    "resources.memory",
+    env.spec.resources.memory,
+    want.memoryBytes,
+    usedByOrg.memoryBytes,
+    entitled.memoryBytes,
+    formatBytes,
+    "entitlement",
+    ent,
+    issues,
+  );
   compare("resources.gpu", env.spec.resources.gpu ?? 0, want.gpu, usedByOrg.gpu, entitled.gpu, String, "entitlement", ent, issues);
   for (const [tierName, bytes] of Object.entries(want.storageBytes)) {
-    compare(`resources.storage.${tierName}`, env.spec.resources.storage?.[tierName], bytes, usedByOrg.storageBytes[tierName] ?? 0, entitled.storageBytes[tierName] ?? 0, formatBytes, "entitlement", ent, issues);
+    compare(
+      `resources.storage.${tierName}`,
+      env.spec.resources.storage?.[tierName],
+      bytes,
+      usedByOrg.storageBytes[tierName] ?? 0,
+      entitled.storageBytes[tierName] ?? 0,
+      formatBytes,
+      "entitlement",
+      ent,
+      issues,
+    );
   }
 }
 

@@ -56,7 +56,12 @@ export interface SiteRoadmap {
   readonly phases: readonly RoadmapPhase[];
   /** Against the roadmap's capacity, phase by phase. */
   readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut };
-  readonly pools: readonly { readonly name: string; readonly capacity: ResourceAmounts; readonly committed: ResourceAmounts; readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut; readonly gpu: RunOut } }[];
+  readonly pools: readonly {
+    readonly name: string;
+    readonly capacity: ResourceAmounts;
+    readonly committed: ResourceAmounts;
+    readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut; readonly gpu: RunOut };
+  }[];
   readonly storageTiers: readonly { readonly name: string; readonly capacityBytes: number; readonly committedBytes: number; readonly runOut: RunOut }[];
 }
 
@@ -114,7 +119,12 @@ export function siteRoadmap(input: RoadmapInput): SiteRoadmap {
   const storageTiers = site.storageTiers.map((tier) => {
     const capacityBytes = parseBytes(tier.capacity) ?? 0;
     const committedBytes = committed.storageBytes[tier.name] ?? 0;
-    return { name: tier.name, capacityBytes, committedBytes, runOut: runOutMonth(committedBytes, growth.storageBytes[tier.name] ?? 0, () => capacityBytes, month) };
+    return {
+      name: tier.name,
+      capacityBytes,
+      committedBytes,
+      runOut: runOutMonth(committedBytes, growth.storageBytes[tier.name] ?? 0, () => capacityBytes, month),
+    };
   });
   return {
     site: site.id,
@@ -123,7 +133,10 @@ export function siteRoadmap(input: RoadmapInput): SiteRoadmap {
     growthPerMonth: growth,
     phases,
     runOut: entries.length
-      ? { cpu: runOutMonth(committed.cpuMillis, growth.cpuMillis, (m) => capacityIn(m, "cpuMillis"), month), memory: runOutMonth(committed.memoryBytes, growth.memoryBytes, (m) => capacityIn(m, "memoryBytes"), month) }
+      ? {
+          cpu: runOutMonth(committed.cpuMillis, growth.cpuMillis, (m) => capacityIn(m, "cpuMillis"), month),
+          memory: runOutMonth(committed.memoryBytes, growth.memoryBytes, (m) => capacityIn(m, "memoryBytes"), month),
+        }
       : { cpu: null, memory: null },
     pools,
     storageTiers,
@@ -135,7 +148,13 @@ export function siteRoadmap(input: RoadmapInput): SiteRoadmap {
  * capacity of that month; null when that does not happen within the horizon. Commitments already
  * over capacity run out in `fromMonth`.
  */
-export function runOutMonth(committed: number, growthPerMonth: number, capacityIn: (month: string) => number, fromMonth: string, horizonMonths = RUN_OUT_HORIZON_MONTHS): RunOut {
+export function runOutMonth(
+  committed: number,
+  growthPerMonth: number,
+  capacityIn: (month: string) => number,
+  fromMonth: string,
+  horizonMonths = RUN_OUT_HORIZON_MONTHS,
+): RunOut {
   for (let k = 0; k <= horizonMonths; k++) {
     const month = addMonths(fromMonth, k);
     if (committed + growthPerMonth * k > capacityIn(month)) return month;
@@ -153,7 +172,12 @@ export function growthPerMonth(heldNow: ResourceAmounts, heldBefore: ResourceAmo
   for (const tier of new Set([...Object.keys(heldNow.storageBytes), ...Object.keys(heldBefore.storageBytes)])) {
     storageBytes[tier] = rate(heldNow.storageBytes[tier] ?? 0, heldBefore.storageBytes[tier] ?? 0);
   }
-  return { cpuMillis: rate(heldNow.cpuMillis, heldBefore.cpuMillis), memoryBytes: rate(heldNow.memoryBytes, heldBefore.memoryBytes), gpu: rate(heldNow.gpu, heldBefore.gpu), storageBytes };
+  return {
+    cpuMillis: rate(heldNow.cpuMillis, heldBefore.cpuMillis),
+    memoryBytes: rate(heldNow.memoryBytes, heldBefore.memoryBytes),
+    gpu: rate(heldNow.gpu, heldBefore.gpu),
+    storageBytes,
+  };
 }
 
 /** How far back the observed growth of commitments is measured. */
@@ -166,7 +190,12 @@ const GROWTH_WINDOW_MONTHS = GROWTH_WINDOW_DAYS / 30;
  * held `GROWTH_WINDOW_DAYS` earlier, over 3 months (never negative). `poolOf` says which pool an
  * interval's environment occupies at that site (unknown ones count in no pool).
  */
-export function observedGrowthByPool(intervals: readonly HoldingInterval[], site: string, poolOf: (i: HoldingInterval) => string | undefined, now: Date): Map<string, ResourceAmounts> {
+export function observedGrowthByPool(
+  intervals: readonly HoldingInterval[],
+  site: string,
+  poolOf: (i: HoldingInterval) => string | undefined,
+  now: Date,
+): Map<string, ResourceAmounts> {
   const before = new Date(now.getTime() - GROWTH_WINDOW_DAYS * 86_400_000);
   const byPool = new Map<string, HoldingInterval[]>();
   for (const i of intervals) {
@@ -187,7 +216,8 @@ export function roadmapIssues(site: Site, path: string): ValidationIssue[] {
   (site.roadmap ?? []).forEach((e, i) => {
     const at = `${path}[${i}]`;
     if (e.to < e.from) issues.add(`${at}.to`, e.to, "roadmap-years", `must not be before from (${e.from})`);
-    if (previous && e.phase <= previous.phase) issues.add(`${at}.phase`, e.phase, "roadmap-order", `must be later than the previous entry's phase ${previous.phase}; list phases in order, once each`);
+    if (previous && e.phase <= previous.phase)
+      issues.add(`${at}.phase`, e.phase, "roadmap-order", `must be later than the previous entry's phase ${previous.phase}; list phases in order, once each`);
     if (previous && e.from <= previous.to) issues.add(`${at}.from`, e.from, "roadmap-order", `must be after the previous phase's last year ${previous.to}`);
     if (parseCpuMillis(e.cpu) === undefined) issues.add(`${at}.cpu`, e.cpu, "quantity-format", 'must be a CPU quantity such as "160000"');
     if (parseBytes(e.memory) === undefined) issues.add(`${at}.memory`, e.memory, "quantity-format", 'must be a quantity of bytes such as "2Pi"');

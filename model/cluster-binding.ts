@@ -17,10 +17,22 @@ export const LOCAL_STACK = "local";
  */
 export const ClusterBindingSchema = Type.Object(
   {
-    kubeconfig: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: "path of the kubeconfig; `~/` is the home folder, a relative path starts at the project folder" })),
+    kubeconfig: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: "path of the kubeconfig; `~/` is the home folder, a relative path starts at the project folder",
+      }),
+    ),
     context: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: "context in the kubeconfig; default its current-context" })),
     server: Type.Optional(
-      Type.String({ pattern: "^https://[^\\s]+$", maxLength: 2048, "x-rule": "server-url", "x-message": "must be the API server's https:// URL", description: "API server URL, recorded by bind" }),
+      Type.String({
+        pattern: "^https://[^\\s]+$",
+        maxLength: 2048,
+        "x-rule": "server-url",
+        "x-message": "must be the API server's https:// URL",
+        description: "API server URL, recorded by bind",
+      }),
     ),
     uid: Type.Optional(
       Type.String({
@@ -88,16 +100,32 @@ export function resolveClusterBinding(
   const b = binding!;
   if (b.localCluster !== undefined) {
     if (stack !== LOCAL_STACK) {
-      issues.add(`${FIELD}.localCluster`, b.localCluster, "local-cluster-local-stack-only", `only the ${LOCAL_STACK} stack may apply to a cluster of this machine; bind ${stack} to its site's cluster with \`${bindCommand(stack)}\``);
+      issues.add(
+        `${FIELD}.localCluster`,
+        b.localCluster,
+        "local-cluster-local-stack-only",
+        `only the ${LOCAL_STACK} stack may apply to a cluster of this machine; bind ${stack} to its site's cluster with \`${bindCommand(stack)}\``,
+      );
     }
     const extra = (["kubeconfig", "context", "server", "uid"] as const).filter((k) => b[k] !== undefined);
-    if (extra.length > 0) issues.add(FIELD, b, "cluster-binding-kind", `names either localCluster or a bound cluster (kubeconfig, server, uid), not both: remove ${extra.join(", ")} or localCluster`);
+    if (extra.length > 0)
+      issues.add(
+        FIELD,
+        b,
+        "cluster-binding-kind",
+        `names either localCluster or a bound cluster (kubeconfig, server, uid), not both: remove ${extra.join(", ")} or localCluster`,
+      );
     issues.throwIfAny(source);
     return { kind: "local", name: b.localCluster };
   }
   const missing = (["kubeconfig", "server", "uid"] as const).filter((k) => b[k] === undefined);
   if (missing.length > 0) {
-    issues.add(FIELD, b, "cluster-not-bound", `lacks ${missing.join(", ")}: stack ${stack} is not bound to a cluster yet; record it with \`${bindCommand(stack)}\``);
+    issues.add(
+      FIELD,
+      b,
+      "cluster-not-bound",
+      `lacks ${missing.join(", ")}: stack ${stack} is not bound to a cluster yet; record it with \`${bindCommand(stack)}\``,
+    );
     issues.throwIfAny(source);
   }
   return { kind: "bound", kubeconfig: b.kubeconfig!, ...(b.context ? { context: b.context } : {}), server: b.server!, uid: b.uid! };

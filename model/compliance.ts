@@ -73,42 +73,71 @@ export function evaluateCompliance(env: ComplianceSubject, platform: Platform, p
     findings.push({ rule, status, message, source, ...(since ? { since } : {}) });
 
   const zones = policy.zonesByDataClass.allowed[dataClass];
-  add("zone-for-data-class", zones.includes(spec.zone) ? "compliant" : "violation",
+  add(
+    "zone-for-data-class",
+    zones.includes(spec.zone) ? "compliant" : "violation",
     zones.includes(spec.zone) ? `${dataClass} data in zone ${spec.zone}` : `${dataClass} data may only be in ${zones.join(" or ")}, found in ${spec.zone}`,
-    policy.zonesByDataClass.source);
+    policy.zonesByDataClass.source,
+  );
 
   const minimum = minimumSecurityLevel(dataClass, spec.personalData, env.nationalDatabase ?? false, policy);
-  add("minimum-security-level", spec.securityLevel >= minimum ? "compliant" : "violation",
+  add(
+    "minimum-security-level",
+    spec.securityLevel >= minimum ? "compliant" : "violation",
     `level ${spec.securityLevel}; ${dataClass} data with ${spec.personalData} personal data needs at least ${minimum}`,
-    policy.minimumLevel.source);
+    policy.minimumLevel.source,
+  );
 
   const needsDedicated = spec.securityLevel >= policy.dedicatedPoolFromLevel.level;
   const shared = env.placements.filter((p) => !p.dedicatedPool).map((p) => p.site);
-  add("dedicated-pool",
+  add(
+    "dedicated-pool",
     !needsDedicated ? "not-applicable" : shared.length === 0 ? "compliant" : "violation",
-    !needsDedicated ? `level ${spec.securityLevel} runs on shared pools (dedicated from level ${policy.dedicatedPoolFromLevel.level})`
-      : shared.length === 0 ? `on dedicated pools: ${env.placements.map((p) => `${p.site}/${p.pool}`).join(", ")}`
-      : `level ${spec.securityLevel} needs dedicated pools; shared at ${shared.join(", ")}`,
-    policy.dedicatedPoolFromLevel.source);
+    !needsDedicated
+      ? `level ${spec.securityLevel} runs on shared pools (dedicated from level ${policy.dedicatedPoolFromLevel.level})`
+      : shared.length === 0
+        ? `on dedicated pools: ${env.placements.map((p) => `${p.site}/${p.pool}`).join(", ")}`
+        : `level ${spec.securityLevel} needs dedicated pools; shared at ${shared.join(", ")}`,
+    policy.dedicatedPoolFromLevel.source,
+  );
 
   const outside = env.placements.filter((p) => {
     const site = platform.sites.get(p.site);
     if (!site) return true;
     const { latitude, longitude } = site.location;
-    return latitude < policy.residency.latitude[0] || latitude > policy.residency.latitude[1] || longitude < policy.residency.longitude[0] || longitude > policy.residency.longitude[1];
+    return (
+      latitude < policy.residency.latitude[0] ||
+      latitude > policy.residency.latitude[1] ||
+      longitude < policy.residency.longitude[0] ||
+      longitude > policy.residency.longitude[1]
+    );
   });
-  add("residency", outside.length === 0 ? "compliant" : "violation",
-    outside.length === 0 ? `kept at ${env.placements.map((p) => p.site).join(", ")}, in Vietnam` : `placed at ${outside.map((p) => p.site).join(", ")}, not a configured site in Vietnam`,
-    policy.residency.source);
+  add(
+    "residency",
+    outside.length === 0 ? "compliant" : "violation",
+    outside.length === 0
+      ? `kept at ${env.placements.map((p) => p.site).join(", ")}, in Vietnam`
+      : `placed at ${outside.map((p) => p.site).join(", ")}, not a configured site in Vietnam`,
+    policy.residency.source,
+  );
 
   add(...multiSite(env, platform, policy));
 
   const retention = policy.retentionDays;
   if (env.phase === "Retained") {
-    add("retention", env.retainUntil ? "compliant" : "violation",
-      env.retainUntil ? `data kept, access frozen until ${env.retainUntil}` : "retained without a retention deadline", retention.source);
+    add(
+      "retention",
+      env.retainUntil ? "compliant" : "violation",
+      env.retainUntil ? `data kept, access frozen until ${env.retainUntil}` : "retained without a retention deadline",
+      retention.source,
+    );
   } else {
-    add("retention", "compliant", `kept ${retention.days} days in Retained after decommissioning; audit records ${policy.auditRetentionMonths.months} months`, retention.source);
+    add(
+      "retention",
+      "compliant",
+      `kept ${retention.days} days in Retained after decommissioning; audit records ${policy.auditRetentionMonths.months} months`,
+      retention.source,
+    );
   }
 
   return {
@@ -149,9 +178,12 @@ function multiSite(env: ComplianceSubject, platform: Platform, policy: Policy): 
   const activeSites = [...platform.sites.values()].filter((s) => s.status === "active");
   const exception = env.complianceExceptions.find((e) => e.rule === "multi-site");
   if (exception && activeSites.length < rule.minActiveSites) return ["multi-site", "exception", exception.message, rule.source, env.since];
-  return ["multi-site", "violation",
+  return [
+    "multi-site",
+    "violation",
     `needs replicas on ${rule.minActiveSites} active sites at least ${rule.minDistanceKm} km apart; placed on ${env.placements.map((p) => p.site).join(", ")} while ${activeSites.map((s) => s.id).join(", ")} are active: add a site`,
-    rule.source];
+    rule.source,
+  ];
 }
 
 function worst(statuses: readonly ComplianceStatus[]): ComplianceStatus {

@@ -40,8 +40,15 @@ export function controlPlaneDeployment(config: SiteStackConfig, databaseUrlIsSec
     // The encrypted form only reaches here when the stack file is read without the engine.
     issues.add(DATABASE_URL_KEY, HIDDEN, "secret-not-decrypted", "is still encrypted: run the site program through the Pulumi engine, which decrypts it");
   } else if (url !== undefined) {
-    if (!databaseUrlIsSecret) issues.add(DATABASE_URL_KEY, HIDDEN, "secret-in-plain-text", `is plain text in the stack file; a database password must be a Pulumi secret: set it with ${setSecret}`);
-    if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url)) issues.add(DATABASE_URL_KEY, HIDDEN, "database-url-format", "must be a PostgreSQL URL (postgresql://user:password@host:5432/db)");
+    if (!databaseUrlIsSecret)
+      issues.add(
+        DATABASE_URL_KEY,
+        HIDDEN,
+        "secret-in-plain-text",
+        `is plain text in the stack file; a database password must be a Pulumi secret: set it with ${setSecret}`,
+      );
+    if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url))
+      issues.add(DATABASE_URL_KEY, HIDDEN, "database-url-format", "must be a PostgreSQL URL (postgresql://user:password@host:5432/db)");
   }
   issues.throwIfAny(source);
   const shared = url !== undefined || cp.databaseSecret !== undefined;

@@ -37,7 +37,14 @@ export const SharingOfferSchema = Type.Object(
     legalBasis: Type.String({ minLength: 1, maxLength: 500, description: "the legal text that allows the sharing, e.g. Nghị định 194/2025/NĐ-CP" }),
     validFrom: Instant("start of validity"),
     validUntil: Instant("end of validity (exclusive)"),
-    sites: Type.Optional(Type.Array(SlugSchema("site id"), { minItems: 1, maxItems: 3, uniqueItems: true, description: "where the sharing applies; default every site holding both environments" })),
+    sites: Type.Optional(
+      Type.Array(SlugSchema("site id"), {
+        minItems: 1,
+        maxItems: 3,
+        uniqueItems: true,
+        description: "where the sharing applies; default every site holding both environments",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -60,7 +67,18 @@ export const AGREEMENT_STATES = ["Offered", "AwaitingApproval", "Approved", "Dec
 export type AgreementState = (typeof AGREEMENT_STATES)[number];
 
 /** What the agreement is at an instant, as both organizations see it. */
-export const AGREEMENT_STATUSES = ["Offered", "AwaitingApproval", "Scheduled", "InForce", "Waiting", "Expired", "Ended", "Declined", "Rejected", "Revoked"] as const;
+export const AGREEMENT_STATUSES = [
+  "Offered",
+  "AwaitingApproval",
+  "Scheduled",
+  "InForce",
+  "Waiting",
+  "Expired",
+  "Ended",
+  "Declined",
+  "Rejected",
+  "Revoked",
+] as const;
 export type AgreementStatus = (typeof AGREEMENT_STATUSES)[number];
 
 /**
@@ -98,7 +116,12 @@ export function evaluateSharingOffer(
   const issues = new IssueCollector();
   providerSideIssues(providerOrg, offer, provider, now, policy, issues);
   if (!consumer || !SHARING_LIVE_PHASES.includes(consumer.phase)) {
-    issues.add("consumer.environment", offer.consumer.environment, "consumer-environment-live", `${offer.consumer.org} has no environment ${offer.consumer.environment} that is approved or running`);
+    issues.add(
+      "consumer.environment",
+      offer.consumer.environment,
+      "consumer-environment-live",
+      `${offer.consumer.org} has no environment ${offer.consumer.environment} that is approved or running`,
+    );
   }
   let sites: string[] = [];
   if (provider && consumer) {
@@ -106,19 +129,34 @@ export function evaluateSharingOffer(
     if (offer.sites) {
       offer.sites.forEach((site, i) => {
         if (!common.includes(site)) {
-          issues.add(`sites[${i}]`, site, "sites-in-common", `does not hold both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}`);
+          issues.add(
+            `sites[${i}]`,
+            site,
+            "sites-in-common",
+            `does not hold both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}`,
+          );
         }
       });
       sites = offer.sites.filter((s) => common.includes(s));
     } else {
       sites = common;
       if (common.length === 0) {
-        issues.add("sites", offer.sites ?? null, "sites-in-common", `no site holds both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}; traffic is never opened between sites (${rules.sitesInCommon.source.law})`);
+        issues.add(
+          "sites",
+          offer.sites ?? null,
+          "sites-in-common",
+          `no site holds both environments: ${provider.org}/${provider.environment} is at ${provider.sites.join(", ")}, ${consumer.org}/${consumer.environment} at ${consumer.sites.join(", ")}; traffic is never opened between sites (${rules.sitesInCommon.source.law})`,
+        );
       }
     }
     const needed = minimumSecurityLevel(provider.dataClass, provider.personalData, false, policy);
     if (consumer.securityLevel < needed) {
-      issues.add("consumer.environment", offer.consumer.environment, "consumer-security-level", `is at security level ${consumer.securityLevel}; receiving ${provider.dataClass} data with ${provider.personalData} personal data needs at least level ${needed} (${rules.consumerLevel.source.law})`);
+      issues.add(
+        "consumer.environment",
+        offer.consumer.environment,
+        "consumer-security-level",
+        `is at security level ${consumer.securityLevel}; receiving ${provider.dataClass} data with ${provider.personalData} personal data needs at least level ${needed} (${rules.consumerLevel.source.law})`,
+      );
     }
   }
   issues.throwIfAny();
@@ -133,14 +171,21 @@ export function evaluateSharingOffer(
  * (those named in the offer) until then.
  * @throws ValidationError naming each field, value and rule; nothing is recorded
  */
-export function evaluateProviderOffer(providerOrg: string, offer: SharingOffer, provider: SharingParty | undefined, now: Date, policy: Policy = POLICY): SharingDecision {
+export function evaluateProviderOffer(
+  providerOrg: string,
+  offer: SharingOffer,
+  provider: SharingParty | undefined,
+  now: Date,
+  policy: Policy = POLICY,
+): SharingDecision {
   const issues = new IssueCollector();
   providerSideIssues(providerOrg, offer, provider, now, policy, issues);
   let sites: string[] = [];
   if (provider) {
     sites = offer.sites ? offer.sites.filter((s) => provider.sites.includes(s)) : [...provider.sites];
     offer.sites?.forEach((site, i) => {
-      if (!provider.sites.includes(site)) issues.add(`sites[${i}]`, site, "sites-in-common", `${provider.org}/${provider.environment} is not at ${site}; it is at ${provider.sites.join(", ")}`);
+      if (!provider.sites.includes(site))
+        issues.add(`sites[${i}]`, site, "sites-in-common", `${provider.org}/${provider.environment} is not at ${site}; it is at ${provider.sites.join(", ")}`);
     });
   }
   issues.throwIfAny();
@@ -148,16 +193,37 @@ export function evaluateProviderOffer(providerOrg: string, offer: SharingOffer, 
 }
 
 /** Rules only the provider's side decides. */
-function providerSideIssues(providerOrg: string, offer: SharingOffer, provider: SharingParty | undefined, now: Date, policy: Policy, issues: IssueCollector): void {
+function providerSideIssues(
+  providerOrg: string,
+  offer: SharingOffer,
+  provider: SharingParty | undefined,
+  now: Date,
+  policy: Policy,
+  issues: IssueCollector,
+): void {
   const rules = policy.sharing;
   if (offer.consumer.org === providerOrg) {
-    issues.add("consumer.org", offer.consumer.org, "different-organizations", "is the provider itself; within one organization the zone matrix decides flows, agreements are between organizations");
+    issues.add(
+      "consumer.org",
+      offer.consumer.org,
+      "different-organizations",
+      "is the provider itself; within one organization the zone matrix decides flows, agreements are between organizations",
+    );
   }
   if (!provider || !SHARING_LIVE_PHASES.includes(provider.phase)) {
-    issues.add("providerEnvironment", offer.providerEnvironment, "provider-environment-live", `${providerOrg} has no environment ${offer.providerEnvironment} that is approved or running${provider ? ` (it is ${provider.phase})` : ""}`);
+    issues.add(
+      "providerEnvironment",
+      offer.providerEnvironment,
+      "provider-environment-live",
+      `${providerOrg} has no environment ${offer.providerEnvironment} that is approved or running${provider ? ` (it is ${provider.phase})` : ""}`,
+    );
   }
-  for (const [field, text] of [["purpose", offer.purpose], ["legalBasis", offer.legalBasis]] as const) {
-    if (text.trim().length === 0) issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
+  for (const [field, text] of [
+    ["purpose", offer.purpose],
+    ["legalBasis", offer.legalBasis],
+  ] as const) {
+    if (text.trim().length === 0)
+      issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
   }
   const from = Date.parse(offer.validFrom);
   const until = Date.parse(offer.validUntil);
@@ -166,7 +232,12 @@ function providerSideIssues(providerOrg: string, offer: SharingOffer, provider: 
   if (!Number.isNaN(from) && !Number.isNaN(until)) {
     if (until <= from) issues.add("validUntil", offer.validUntil, "validity-order", `must be after validFrom (${offer.validFrom})`);
     else if (until - from > rules.maxValidityDays.days * 86_400_000) {
-      issues.add("validUntil", offer.validUntil, "max-validity", `is more than ${rules.maxValidityDays.days} days after validFrom; agree again when it ends (${rules.maxValidityDays.source.law})`);
+      issues.add(
+        "validUntil",
+        offer.validUntil,
+        "max-validity",
+        `is more than ${rules.maxValidityDays.days} days after validFrom; agree again when it ends (${rules.maxValidityDays.source.law})`,
+      );
     }
     if (until <= now.getTime()) issues.add("validUntil", offer.validUntil, "validity-in-future", `is already past (now ${now.toISOString()})`);
   }
@@ -177,7 +248,8 @@ function operatorApproval(provider: SharingParty, policy: Policy): Pick<SharingD
   const rules = policy.sharing.operatorApproval;
   const approvalReasons: string[] = [];
   if (rules.dataClasses.includes(provider.dataClass)) approvalReasons.push(`${provider.dataClass} data`);
-  if (provider.securityLevel >= rules.fromLevel) approvalReasons.push(`a level ${provider.securityLevel} system (operator approval from level ${rules.fromLevel})`);
+  if (provider.securityLevel >= rules.fromLevel)
+    approvalReasons.push(`a level ${provider.securityLevel} system (operator approval from level ${rules.fromLevel})`);
   return { operatorApprovalRequired: approvalReasons.length > 0, approvalReasons };
 }
 
@@ -194,7 +266,12 @@ export interface AgreementRecordView {
  * What an agreement is at `now`, given the phases of its two environments: decisions first, then
  * time (Scheduled, InForce, Expired), then whether both environments still exist.
  */
-export function agreementStatus(a: Pick<AgreementRecordView, "state" | "offer">, providerPhase: string | undefined, consumerPhase: string | undefined, now: Date): AgreementStatus {
+export function agreementStatus(
+  a: Pick<AgreementRecordView, "state" | "offer">,
+  providerPhase: string | undefined,
+  consumerPhase: string | undefined,
+  now: Date,
+): AgreementStatus {
   if (a.state !== "Approved") return a.state;
   if (now.getTime() >= Date.parse(a.offer.validUntil)) return "Expired";
   const ended = (p: string | undefined) => p === undefined || SHARING_ENDED_PHASES.includes(p);
@@ -221,7 +298,11 @@ export function builderAgreement(a: AgreementRecordView): SharingAgreement {
 }
 
 /** The next decision state, or undefined when the decision is not allowed from `state`. */
-export function nextAgreementState(state: AgreementState, decision: "accept" | "decline" | "approve" | "reject" | "revoke", operatorApprovalRequired: boolean): AgreementState | undefined {
+export function nextAgreementState(
+  state: AgreementState,
+  decision: "accept" | "decline" | "approve" | "reject" | "revoke",
+  operatorApprovalRequired: boolean,
+): AgreementState | undefined {
   switch (decision) {
     case "accept":
       return state === "Offered" ? (operatorApprovalRequired ? "AwaitingApproval" : "Approved") : undefined;
@@ -260,7 +341,12 @@ export interface SharingPlacement {
  * both environments, while it is in force; none otherwise (offered, awaiting approval, not yet
  * valid, expired, revoked, or either environment decommissioned).
  */
-export function enforcementSites(a: Pick<AgreementRecordView, "state" | "offer" | "sites">, provider: SharingPlacement | undefined, consumer: SharingPlacement | undefined, now: Date): string[] {
+export function enforcementSites(
+  a: Pick<AgreementRecordView, "state" | "offer" | "sites">,
+  provider: SharingPlacement | undefined,
+  consumer: SharingPlacement | undefined,
+  now: Date,
+): string[] {
   if (!provider || !consumer || agreementStatus(a, provider.phase, consumer.phase, now) !== "InForce") return [];
   return a.sites.filter((s) => provider.sites.includes(s) && consumer.sites.includes(s));
 }

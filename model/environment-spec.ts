@@ -6,7 +6,14 @@ import { DATA_CLASSES, PERSONAL_DATA, SECURITY_LEVELS, STAGES, ZONES } from "./p
 import { BYTES_QUANTITY_PATTERN, CPU_QUANTITY_PATTERN } from "./quantity.ts";
 
 const Quantity = (description: string, pattern: string) =>
-  Type.String({ minLength: 1, maxLength: 32, pattern, description, "x-rule": "quantity-format", "x-message": `must be a Kubernetes quantity matching ${pattern}` });
+  Type.String({
+    minLength: 1,
+    maxLength: 32,
+    pattern,
+    description,
+    "x-rule": "quantity-format",
+    "x-message": `must be a Kubernetes quantity matching ${pattern}`,
+  });
 
 /** Compute and storage an environment asks for, as Kubernetes quantities. */
 export const ResourceRequestSchema = Type.Object(
@@ -37,9 +44,7 @@ export const EnvironmentSpecSchema = Type.Object(
     zone: OneOf(ZONES),
     dataClass: OneOf(DATA_CLASSES),
     personalData: OneOf(PERSONAL_DATA),
-    personalDataSubjects: Type.Optional(
-      Type.Integer({ minimum: 0, description: "citizens whose personal data is held; large volumes raise the data class" }),
-    ),
+    personalDataSubjects: Type.Optional(Type.Integer({ minimum: 0, description: "citizens whose personal data is held; large volumes raise the data class" })),
     securityLevel: OneOf(SECURITY_LEVELS),
     sites: Type.Array(SlugSchema("site id"), { minItems: 1, maxItems: 3, uniqueItems: true }),
     resources: ResourceRequestSchema,

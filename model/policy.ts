@@ -113,7 +113,12 @@ export interface Policy {
    * an operator when the live environment is of these stages or data classes, or when its live spec
    * needed an operator to approve it (`whenLiveNeedsOperator`): policy may not undo a human decision.
    */
-  readonly downgradeApproval: { readonly source: Source; readonly stages: readonly Stage[]; readonly dataClasses: readonly DataClass[]; readonly whenLiveNeedsOperator: boolean };
+  readonly downgradeApproval: {
+    readonly source: Source;
+    readonly stages: readonly Stage[];
+    readonly dataClasses: readonly DataClass[];
+    readonly whenLiveNeedsOperator: boolean;
+  };
   /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
   readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
   /** Where data may be kept: every site, replica, log sink and key store inside Vietnam. */
@@ -254,13 +259,19 @@ export const POLICY: Policy = {
     maxSeconds: 365 * 86_400,
   },
   residency: {
-    source: { law: "Data Law 60/2024/QH15 (core and important data stored in Vietnam); Decree 53/2022/NĐ-CP Art. 26 (user data stored in Vietnam)", confirmed: true },
+    source: {
+      law: "Data Law 60/2024/QH15 (core and important data stored in Vietnam); Decree 53/2022/NĐ-CP Art. 26 (user data stored in Vietnam)",
+      confirmed: true,
+    },
     latitude: [8, 24],
     longitude: [102, 110],
   },
   sharing: {
     operatorApproval: {
-      source: { law: "Data Law 60/2024/QH15 (core and important data); Decree 194/2025/NĐ-CP (data sharing between agencies); platform policy", confirmed: false },
+      source: {
+        law: "Data Law 60/2024/QH15 (core and important data); Decree 194/2025/NĐ-CP (data sharing between agencies); platform policy",
+        confirmed: false,
+      },
       dataClasses: ["important", "core"],
       fromLevel: 3,
     },

@@ -19,7 +19,8 @@ export function loweredProtections(before: Protections, after: Protections): Low
   const lowered: LoweredProtection[] = [];
   if (STAGES.indexOf(after.stage) < STAGES.indexOf(before.stage)) lowered.push({ field: "stage", from: before.stage, to: after.stage });
   if (after.securityLevel < before.securityLevel) lowered.push({ field: "securityLevel", from: before.securityLevel, to: after.securityLevel });
-  if (DATA_CLASSES.indexOf(after.dataClass) < DATA_CLASSES.indexOf(before.dataClass)) lowered.push({ field: "dataClass", from: before.dataClass, to: after.dataClass });
+  if (DATA_CLASSES.indexOf(after.dataClass) < DATA_CLASSES.indexOf(before.dataClass))
+    lowered.push({ field: "dataClass", from: before.dataClass, to: after.dataClass });
   return lowered;
 }
 

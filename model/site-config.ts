@@ -102,10 +102,7 @@ export const SiteSchema = Type.Object(
     computePools: Type.Array(ComputePoolSchema),
     storageTiers: Type.Array(StorageTierSchema),
     overcommit: Type.Optional(
-      Type.Object(
-        { cpu: Type.Number({ minimum: 1, maximum: 16 }), memory: Type.Number({ minimum: 1, maximum: 2 }) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ cpu: Type.Number({ minimum: 1, maximum: 16 }), memory: Type.Number({ minimum: 1, maximum: 2 }) }, { additionalProperties: false }),
     ),
     roadmap: Type.Optional(Type.Array(RoadmapEntrySchema)),
     prices: Type.Optional(Type.Array(PriceListVersionSchema, { description: "the site's price list, one entry per version, oldest first" })),
@@ -165,26 +162,42 @@ export const EncryptedValueSchema = Type.Object({ secure: Type.String({ minLengt
 
 export const ControlPlaneConfigSchema = Type.Object(
   {
-    image: Type.String({ minLength: 1, description: "by digest (<repository>@sha256:<64 hex>, a tag may precede @) everywhere but the local stack: a tag can be pushed again" }),
+    image: Type.String({
+      minLength: 1,
+      description: "by digest (<repository>@sha256:<64 hex>, a tag may precede @) everywhere but the local stack: a tag can be pushed again",
+    }),
     databaseSecret: Type.Optional(
-      Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 253, description: "Secret in the control plane's namespace whose key `url` is the PostgreSQL URL, mounted read-only as a file (DATABASE_URL_FILE); without it the service keeps SQLite on its volume (one replica only)" }),
+      Type.String({
+        pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        maxLength: 253,
+        description:
+          "Secret in the control plane's namespace whose key `url` is the PostgreSQL URL, mounted read-only as a file (DATABASE_URL_FILE); without it the service keeps SQLite on its volume (one replica only)",
+      }),
     ),
     apiServers: Type.Optional(
       Type.Array(
         Type.Object(
           {
-            cidr: Type.String({ pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$", description: "IPv4 CIDR of the API servers, e.g. 10.10.0.10/32" }),
+            cidr: Type.String({
+              pattern: "^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}/([0-9]|[12][0-9]|3[0-2])$",
+              description: "IPv4 CIDR of the API servers, e.g. 10.10.0.10/32",
+            }),
             port: Type.Integer({ minimum: 1, maximum: 65535 }),
           },
           { additionalProperties: false },
         ),
-        { minItems: 1, description: "the Kubernetes API servers the control plane provisions (this site's and its peers'): its only egress besides DNS, its database and secops; required except on the local stack" },
+        {
+          minItems: 1,
+          description:
+            "the Kubernetes API servers the control plane provisions (this site's and its peers'): its only egress besides DNS, its database and secops; required except on the local stack",
+        },
       ),
     ),
     replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
     databaseUrl: Type.Optional(
       Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), EncryptedValueSchema], {
-        description: "PostgreSQL URL of the control plane's store, a Pulumi secret (`pulumi config set --secret --path ndc:controlPlane.databaseUrl`) that the program puts into the Secret `databaseSecret` (default ndc-control-plane-database); without it or databaseSecret the service uses SQLite (one replica only)",
+        description:
+          "PostgreSQL URL of the control plane's store, a Pulumi secret (`pulumi config set --secret --path ndc:controlPlane.databaseUrl`) that the program puts into the Secret `databaseSecret` (default ndc-control-plane-database); without it or databaseSecret the service uses SQLite (one replica only)",
       }),
     ),
     waitForReady: Type.Optional(
@@ -193,9 +206,15 @@ export const ControlPlaneConfigSchema = Type.Object(
     monitoring: Type.Optional(
       Type.Object(
         {
-          runbookBaseUrl: Type.String({ pattern: "^https?://[^\\s]+$", description: "where the repository's runbooks/ folder is served; each alert's runbook_url is made absolute from it" }),
+          runbookBaseUrl: Type.String({
+            pattern: "^https?://[^\\s]+$",
+            description: "where the repository's runbooks/ folder is served; each alert's runbook_url is made absolute from it",
+          }),
         },
-        { additionalProperties: false, description: "deploy the control plane's alerts as a PrometheusRule (the site runs prometheus-operator); absent: no alerts deployed" },
+        {
+          additionalProperties: false,
+          description: "deploy the control plane's alerts as a PrometheusRule (the site runs prometheus-operator); absent: no alerts deployed",
+        },
       ),
     ),
   },

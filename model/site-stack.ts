@@ -22,7 +22,10 @@ export function parseStackFile(text: string, fileName: string): SiteStackConfig 
   try {
     doc = parseYaml(text);
   } catch (error) {
-    throw new ValidationError([{ field: "(file)", value: fileName, rule: "yaml-syntax", message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }], fileName);
+    throw new ValidationError(
+      [{ field: "(file)", value: fileName, rule: "yaml-syntax", message: `is not valid YAML: ${(error as Error).message.split("\n")[0]}` }],
+      fileName,
+    );
   }
   const config = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
   return parseSiteStack(configValues(config), fileName);
@@ -83,20 +86,49 @@ function checkReferences(config: SiteStackConfig, issues: IssueCollector): void 
   const { site } = config;
   const at = (path: string) => `${CONFIG_NAMESPACE}:${path}`;
   checkControlPlane(config, issues);
-  unique(site.computePools.map((p) => p.name), "site.computePools", "name", issues);
-  unique(site.storageTiers.map((t) => t.name), "site.storageTiers", "name", issues);
-  unique(site.storageTiers.map((t) => t.storageClass), "site.storageTiers", "storageClass", issues);
-  unique(config.organizations.map((o) => o.slug), "organizations", "slug", issues);
-  unique((config.environments ?? []).map((e) => namespaceName(e.org, e.name)), "environments", "name", issues);
+  unique(
+    site.computePools.map((p) => p.name),
+    "site.computePools",
+    "name",
+    issues,
+  );
+  unique(
+    site.storageTiers.map((t) => t.name),
+    "site.storageTiers",
+    "name",
+    issues,
+  );
+  unique(
+    site.storageTiers.map((t) => t.storageClass),
+    "site.storageTiers",
+    "storageClass",
+    issues,
+  );
+  unique(
+    config.organizations.map((o) => o.slug),
+    "organizations",
+    "slug",
+    issues,
+  );
+  unique(
+    (config.environments ?? []).map((e) => namespaceName(e.org, e.name)),
+    "environments",
+    "name",
+    issues,
+  );
   site.computePools.forEach((pool, i) => {
     pool.zones.forEach((zone, j) => {
-      if (!site.zones.includes(zone)) issues.add(at(`site.computePools[${i}].zones[${j}]`), zone, "zone-at-site", `is not one of the site's zones (${site.zones.join(", ")})`);
+      if (!site.zones.includes(zone))
+        issues.add(at(`site.computePools[${i}].zones[${j}]`), zone, "zone-at-site", `is not one of the site's zones (${site.zones.join(", ")})`);
     });
-    if (!positive(parseCpuMillis(pool.nodeCpu))) issues.add(at(`site.computePools[${i}].nodeCpu`), pool.nodeCpu, "quantity-format", 'must be a positive CPU quantity such as "64"');
-    if (!positive(parseBytes(pool.nodeMemory))) issues.add(at(`site.computePools[${i}].nodeMemory`), pool.nodeMemory, "quantity-format", 'must be a positive quantity of bytes such as "512Gi"');
+    if (!positive(parseCpuMillis(pool.nodeCpu)))
+      issues.add(at(`site.computePools[${i}].nodeCpu`), pool.nodeCpu, "quantity-format", 'must be a positive CPU quantity such as "64"');
+    if (!positive(parseBytes(pool.nodeMemory)))
+      issues.add(at(`site.computePools[${i}].nodeMemory`), pool.nodeMemory, "quantity-format", 'must be a positive quantity of bytes such as "512Gi"');
   });
   site.storageTiers.forEach((tier, i) => {
-    if (!positive(parseBytes(tier.capacity))) issues.add(at(`site.storageTiers[${i}].capacity`), tier.capacity, "quantity-format", 'must be a positive quantity of bytes such as "2Pi"');
+    if (!positive(parseBytes(tier.capacity)))
+      issues.add(at(`site.storageTiers[${i}].capacity`), tier.capacity, "quantity-format", 'must be a positive quantity of bytes such as "2Pi"');
     for (const p of storageParameterIssues(tier.provisioner, tier.parameters, at(`site.storageTiers[${i}]`))) issues.add(p.field, p.value, p.rule, p.message);
   });
   for (const i of roadmapIssues(site, at("site.roadmap"))) issues.add(i.field, i.value, i.rule, i.message);
@@ -111,7 +143,13 @@ function checkReferences(config: SiteStackConfig, issues: IssueCollector): void 
       if (parseCpuMillis(ent.cpu) === undefined) issues.add(at(`${base}.cpu`), ent.cpu, "quantity-format", 'must be a CPU quantity such as "64"');
       if (parseBytes(ent.memory) === undefined) issues.add(at(`${base}.memory`), ent.memory, "quantity-format", 'must be a quantity of bytes such as "256Gi"');
       for (const [tier, q] of Object.entries(ent.storage ?? {})) {
-        if (!site.storageTiers.some((t) => t.name === tier)) issues.add(at(`${base}.storage.${tier}`), tier, "storage-tier-known", `is not a storage tier of ${site.id}; tiers: ${site.storageTiers.map((t) => t.name).join(", ")}`);
+        if (!site.storageTiers.some((t) => t.name === tier))
+          issues.add(
+            at(`${base}.storage.${tier}`),
+            tier,
+            "storage-tier-known",
+            `is not a storage tier of ${site.id}; tiers: ${site.storageTiers.map((t) => t.name).join(", ")}`,
+          );
         else if (parseBytes(q) === undefined) issues.add(at(`${base}.storage.${tier}`), q, "quantity-format", 'must be a quantity of bytes such as "10Ti"');
       }
     }
@@ -142,7 +180,12 @@ function checkControlPlane(config: SiteStackConfig, issues: IssueCollector): voi
   const at = (path: string) => `${CONFIG_NAMESPACE}:controlPlane.${path}`;
   const local = config.site.id === LOCAL_SITE_ID;
   if (!local && !/@sha256:[0-9a-f]{64}$/.test(cp.image)) {
-    issues.add(at("image"), cp.image, "image-digest", "must name the image by digest (<repository>@sha256:<64 hex>): a tag can be pushed again with other contents");
+    issues.add(
+      at("image"),
+      cp.image,
+      "image-digest",
+      "must name the image by digest (<repository>@sha256:<64 hex>): a tag can be pushed again with other contents",
+    );
   }
   if ((cp.replicas ?? 2) > 1 && !cp.databaseSecret && cp.databaseUrl === undefined) {
     issues.add(
@@ -153,6 +196,11 @@ function checkControlPlane(config: SiteStackConfig, issues: IssueCollector): voi
     );
   }
   if (!local && !cp.apiServers) {
-    issues.add(at("apiServers"), undefined, "api-server-egress", "is required: the control plane may send only to its API servers (cidr and port of each), its database, DNS and secops");
+    issues.add(
+      at("apiServers"),
+      undefined,
+      "api-server-egress",
+      "is required: the control plane may send only to its API servers (cidr and port of each), its database, DNS and secops",
+    );
   }
 }

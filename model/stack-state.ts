@@ -9,7 +9,13 @@ import { Type, type Static } from "@sinclair/typebox";
 export const StackStateSchema = Type.Object(
   {
     backend: Type.Optional(
-      Type.String({ pattern: "^(file|s3|azblob|gs|https)://[^\\s]+$", maxLength: 2048, "x-rule": "backend-url", "x-message": "must be a Pulumi backend URL: file://, s3://, azblob://, gs:// or https://", description: "Pulumi state backend URL" }),
+      Type.String({
+        pattern: "^(file|s3|azblob|gs|https)://[^\\s]+$",
+        maxLength: 2048,
+        "x-rule": "backend-url",
+        "x-message": "must be a Pulumi backend URL: file://, s3://, azblob://, gs:// or https://",
+        description: "Pulumi state backend URL",
+      }),
     ),
     secretsProvider: Type.Optional(
       Type.String({

@@ -37,18 +37,30 @@ export function storageParameterIssues(provisioner: string, parameters: Readonly
   const issues: ValidationIssue[] = [];
   const given = parameters ?? {};
   if (NO_PARAMETERS.has(provisioner)) {
-    if (Object.keys(given).length > 0) issues.push({ field: `${path}.parameters`, value: given, rule: "csi-no-parameters", message: `${provisioner} takes no parameters; remove them` });
+    if (Object.keys(given).length > 0)
+      issues.push({ field: `${path}.parameters`, value: given, rule: "csi-no-parameters", message: `${provisioner} takes no parameters; remove them` });
     return issues;
   }
   for (const key of CSI_REQUIRED_PARAMETERS[provisioner] ?? []) {
     if (!given[key]?.trim()) {
-      issues.push({ field: `${path}.parameters.${key}`, value: given[key], rule: "csi-parameter-required", message: `is required by ${provisioner}: without it every volume claim of this class stays Pending` });
+      issues.push({
+        field: `${path}.parameters.${key}`,
+        value: given[key],
+        rule: "csi-parameter-required",
+        message: `is required by ${provisioner}: without it every volume claim of this class stays Pending`,
+      });
     }
   }
   for (const [key, value] of Object.entries(given)) {
-    if (!key.startsWith("csi.storage.k8s.io/") || !key.endsWith("-secret-name") && !key.endsWith("-secret-namespace")) continue;
+    if (!key.startsWith("csi.storage.k8s.io/") || (!key.endsWith("-secret-name") && !key.endsWith("-secret-namespace"))) continue;
     const ok = key.endsWith("-namespace") ? DNS_LABEL.test(value) : DNS_SUBDOMAIN.test(value);
-    if (!ok) issues.push({ field: `${path}.parameters.${key}`, value, rule: "csi-secret-reference", message: `must name a Secret's ${key.endsWith("-namespace") ? "namespace (a DNS label)" : "name (a DNS subdomain)"}` });
+    if (!ok)
+      issues.push({
+        field: `${path}.parameters.${key}`,
+        value,
+        rule: "csi-secret-reference",
+        message: `must name a Secret's ${key.endsWith("-namespace") ? "namespace (a DNS label)" : "name (a DNS subdomain)"}`,
+      });
   }
   return issues;
 }

@@ -18,7 +18,10 @@ export function refuseTenantGroup(group: string, org: string, platform: Platform
   const lower = group.toLowerCase();
   const reserved = rule.refusedPrefixes.find((p) => lower.startsWith(p.toLowerCase()));
   if (reserved !== undefined) {
-    return { rule: "group-reserved", message: `names a group with the reserved prefix "${reserved}" (Kubernetes' own groups, e.g. system:authenticated); name a group of ${org}` };
+    return {
+      rule: "group-reserved",
+      message: `names a group with the reserved prefix "${reserved}" (Kubernetes' own groups, e.g. system:authenticated); name a group of ${org}`,
+    };
   }
   const listedBy = [...platform.organizations.values()].filter((o) => o.ownerGroups.includes(group)).map((o) => o.slug);
   if (listedBy.includes(org)) return undefined;

@@ -58,7 +58,16 @@ export function testPlatform(options: { secondSite?: boolean; organizations?: Or
   const orgs = options.organizations ?? [testOrganization()];
   const stacks = [testSiteStack({}, orgs)];
   if (options.secondSite) {
-    stacks.push(testSiteStack({ id: "ndc2", name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "National Data Center No. 2" }, location: { name: "Đà Nẵng", latitude: 16.0544, longitude: 108.2022 } }, orgs));
+    stacks.push(
+      testSiteStack(
+        {
+          id: "ndc2",
+          name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "National Data Center No. 2" },
+          location: { name: "Đà Nẵng", latitude: 16.0544, longitude: 108.2022 },
+        },
+        orgs,
+      ),
+    );
   }
   return assemblePlatform(stacks);
 }

@@ -43,7 +43,13 @@ export interface UsageLine {
   readonly priceVersion: string | null;
   readonly currency: string | null;
   /** Whole units of the currency (đồng), each part rounded to the nearest unit; total = the sum of the parts. */
-  readonly cost: { readonly cpu: number; readonly memory: number; readonly gpu: number; readonly storage: Readonly<Record<string, number>>; readonly total: number };
+  readonly cost: {
+    readonly cpu: number;
+    readonly memory: number;
+    readonly gpu: number;
+    readonly storage: Readonly<Record<string, number>>;
+    readonly total: number;
+  };
 }
 
 /** An environment arriving in a lifecycle phase, with the spec it is built to then (one record of the audit trail). */
@@ -73,7 +79,8 @@ export function holdingChanges(steps: readonly LifecycleStep[]): HoldingChange[]
   for (const { s } of sorted) {
     const key = `${s.org}/${s.environment}`;
     let holds: HoldingChange["holds"] | undefined;
-    if (s.phase === HOLDING_STARTS_IN && s.spec) holds = { sites: [...s.spec.sites].sort(), amounts: requestedAmounts({ org: s.org, spec: s.spec as EnvironmentSpec }) };
+    if (s.phase === HOLDING_STARTS_IN && s.spec)
+      holds = { sites: [...s.spec.sites].sort(), amounts: requestedAmounts({ org: s.org, spec: s.spec as EnvironmentSpec }) };
     else if (s.phase === HOLDING_ENDS_IN) holds = null;
     if (holds === undefined) continue;
     const fingerprint = holds === null ? null : JSON.stringify(holds);
@@ -99,10 +106,16 @@ export function holdingIntervals(changes: readonly HoldingChange[]): HoldingInte
     const key = `${c.org}/${c.environment}`;
     for (const interval of open.get(key) ?? []) if (interval.from < c.at) closed.push({ ...interval, to: c.at });
     open.delete(key);
-    if (c.holds) open.set(key, c.holds.sites.map((site) => ({ org: c.org, environment: c.environment, site, from: c.at, to: null, amounts: c.holds!.amounts })));
+    if (c.holds)
+      open.set(
+        key,
+        c.holds.sites.map((site) => ({ org: c.org, environment: c.environment, site, from: c.at, to: null, amounts: c.holds!.amounts })),
+      );
   }
   const all = [...closed, ...[...open.values()].flat()];
-  return all.sort((a, b) => a.org.localeCompare(b.org) || a.environment.localeCompare(b.environment) || a.site.localeCompare(b.site) || a.from.localeCompare(b.from));
+  return all.sort(
+    (a, b) => a.org.localeCompare(b.org) || a.environment.localeCompare(b.environment) || a.site.localeCompare(b.site) || a.from.localeCompare(b.from),
+  );
 }
 
 /**
@@ -110,7 +123,12 @@ export function holdingIntervals(changes: readonly HoldingChange[]): HoldingInte
  * version takes effect. Intervals still open are counted up to `now` (a month in progress).
  * @param priceLists price list per site id (the stack's `site.prices`)
  */
-export function usageForMonth(intervals: readonly HoldingInterval[], priceLists: ReadonlyMap<string, readonly PriceListVersion[]>, month: string, now: Date): UsageLine[] {
+export function usageForMonth(
+  intervals: readonly HoldingInterval[],
+  priceLists: ReadonlyMap<string, readonly PriceListVersion[]>,
+  month: string,
+  now: Date,
+): UsageLine[] {
   const { start, end } = vietnamMonthBounds(month);
   const monthMs = end.getTime() - start.getTime();
   const lines: UsageLine[] = [];
@@ -170,15 +188,27 @@ export function priceListIssues(site: Site, path: string): ValidationIssue[] {
       issues.add(`${at}.effectiveFrom`, p.effectiveFrom, "date-format", "is not a calendar date; write YYYY-MM-DD");
     } else {
       if (previous && day.getTime() <= previous.at) {
-        issues.add(`${at}.effectiveFrom`, p.effectiveFrom, "price-list-order", `must be later than the previous version ${previous.version}'s; list versions oldest first`);
+        issues.add(
+          `${at}.effectiveFrom`,
+          p.effectiveFrom,
+          "price-list-order",
+          `must be later than the previous version ${previous.version}'s; list versions oldest first`,
+        );
       }
       previous = { version: p.version, at: day.getTime() };
     }
     for (const tier of tiers) {
-      if (p.perMonth.storageTiB[tier] === undefined) issues.add(`${at}.perMonth.storageTiB`, p.perMonth.storageTiB, "price-for-every-tier", `has no price for storage tier ${tier}; price every tier of ${site.id} (${tiers.join(", ")})`);
+      if (p.perMonth.storageTiB[tier] === undefined)
+        issues.add(
+          `${at}.perMonth.storageTiB`,
+          p.perMonth.storageTiB,
+          "price-for-every-tier",
+          `has no price for storage tier ${tier}; price every tier of ${site.id} (${tiers.join(", ")})`,
+        );
     }
     for (const tier of Object.keys(p.perMonth.storageTiB)) {
-      if (!tiers.includes(tier)) issues.add(`${at}.perMonth.storageTiB.${tier}`, tier, "storage-tier-known", `is not a storage tier of ${site.id}; tiers: ${tiers.join(", ")}`);
+      if (!tiers.includes(tier))
+        issues.add(`${at}.perMonth.storageTiB.${tier}`, tier, "storage-tier-known", `is not a storage tier of ${site.id}; tiers: ${tiers.join(", ")}`);
     }
   });
   return issues.issues;

@@ -16,5 +16,10 @@ export function checkDataClassZone(resource: CheckedResource, policy: Policy = P
   const allowed = policy.zonesByDataClass.allowed[dataClass as DataClass];
   const zone = labels[LABELS.zone] as Zone | undefined;
   if (zone !== undefined && allowed.includes(zone)) return [];
-  return [violation(resource, `namespace ${nameOf(resource)} holds ${dataClass} data in zone ${JSON.stringify(zone ?? null)}; ${dataClass} data may only be placed in ${allowed.join(" or ")} (${policy.zonesByDataClass.source.law})`)];
+  return [
+    violation(
+      resource,
+      `namespace ${nameOf(resource)} holds ${dataClass} data in zone ${JSON.stringify(zone ?? null)}; ${dataClass} data may only be placed in ${allowed.join(" or ")} (${policy.zonesByDataClass.source.law})`,
+    ),
+  ];
 }

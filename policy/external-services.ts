@@ -29,13 +29,23 @@ export function checkExternalServices(resources: readonly CheckedResource[]): Vi
     const org = ns === undefined ? undefined : tenants.get(ns);
     if (org === undefined || isEntitledToExternalServices(resources, org)) continue;
     if (r.type === TYPES.service && EXTERNAL_TYPES.includes(r.props?.spec?.type)) {
-      violations.push(violation(r, `service ${nameOf(r)} in tenant namespace ${ns} is of type ${r.props.spec.type}; ${org} is not entitled to LoadBalancer or NodePort services`));
+      violations.push(
+        violation(
+          r,
+          `service ${nameOf(r)} in tenant namespace ${ns} is of type ${r.props.spec.type}; ${org} is not entitled to LoadBalancer or NodePort services`,
+        ),
+      );
     }
     if (r.type === TYPES.resourceQuota) {
       for (const key of ["services.loadbalancers", "services.nodeports"]) {
         const value = r.props?.spec?.hard?.[key];
         if (value !== undefined && Number(value) !== 0) {
-          violations.push(violation(r, `quota ${nameOf(r)} in tenant namespace ${ns} allows ${key}=${value}; ${org} is not entitled to LoadBalancer or NodePort services, it must be 0`));
+          violations.push(
+            violation(
+              r,
+              `quota ${nameOf(r)} in tenant namespace ${ns} allows ${key}=${value}; ${org} is not entitled to LoadBalancer or NodePort services, it must be 0`,
+            ),
+          );
         }
       }
     }

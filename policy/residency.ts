@@ -37,7 +37,9 @@ export function imagesOf(r: CheckedResource): string[] {
   const spec = r.props?.spec ?? {};
   const podSpec = spec.jobTemplate?.spec?.template?.spec ?? spec.template?.spec ?? (r.type.endsWith(":Pod") ? spec : undefined);
   if (!podSpec) return [];
-  return [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])].map((c: { image?: string }) => c.image).filter((i): i is string => typeof i === "string");
+  return [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? [])]
+    .map((c: { image?: string }) => c.image)
+    .filter((i): i is string => typeof i === "string");
 }
 
 /**
@@ -52,13 +54,25 @@ export function checkResidency(resources: readonly CheckedResource[], config: Re
   for (const r of resources) {
     const site = labelsOf(r)[LABELS.site];
     if (site !== undefined) {
-      if (sites === undefined) violations.push(violation(r, `${r.type} ${nameOf(r)} is labelled site ${site}, but the stack has no ${SITE_RECORD} record and the policy names no sites; residency cannot be verified`));
-      else if (!sites.includes(site)) violations.push(violation(r, `${r.type} ${nameOf(r)} is labelled site ${JSON.stringify(site)}, which is not a configured site (${sites.join(", ")})`));
+      if (sites === undefined)
+        violations.push(
+          violation(
+            r,
+            `${r.type} ${nameOf(r)} is labelled site ${site}, but the stack has no ${SITE_RECORD} record and the policy names no sites; residency cannot be verified`,
+          ),
+        );
+      else if (!sites.includes(site))
+        violations.push(violation(r, `${r.type} ${nameOf(r)} is labelled site ${JSON.stringify(site)}, which is not a configured site (${sites.join(", ")})`));
     }
     for (const image of imagesOf(r)) {
       const host = registryHost(image);
       if (host === undefined || !suffixes.some((s) => host.endsWith(s))) {
-        violations.push(violation(r, `${r.type} ${nameOf(r)} runs image ${image} from ${host ?? "Docker Hub"}; images must come from a registry at the national sites (${suffixes.join(", ")})`));
+        violations.push(
+          violation(
+            r,
+            `${r.type} ${nameOf(r)} runs image ${image} from ${host ?? "Docker Hub"}; images must come from a registry at the national sites (${suffixes.join(", ")})`,
+          ),
+        );
       }
     }
   }

@@ -22,10 +22,17 @@ export function checkTenantNamespaceGuards(resources: readonly CheckedResource[]
     const name = nameOf(ns)!;
     const enforce = labelsOf(ns)["pod-security.kubernetes.io/enforce"];
     if (enforce !== "restricted") {
-      violations.push(violation(ns, `tenant namespace ${name} must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce), got ${JSON.stringify(enforce ?? null)}`));
+      violations.push(
+        violation(
+          ns,
+          `tenant namespace ${name} must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce), got ${JSON.stringify(enforce ?? null)}`,
+        ),
+      );
     }
     if (!inNamespace(resources, TYPES.networkPolicy, name).some(isDefaultDeny)) {
-      violations.push(violation(ns, `tenant namespace ${name} has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)`));
+      violations.push(
+        violation(ns, `tenant namespace ${name} has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)`),
+      );
     }
     const quotas = inNamespace(resources, TYPES.resourceQuota, name);
     if (quotas.length === 0) {
@@ -33,7 +40,8 @@ export function checkTenantNamespaceGuards(resources: readonly CheckedResource[]
     } else {
       const keys = new Set(quotas.flatMap((q) => Object.keys(q.props?.spec?.hard ?? {})));
       const missing = REQUIRED_QUOTA_KEYS.filter((k) => !keys.has(k));
-      if (missing.length > 0) violations.push(violation(ns, `tenant namespace ${name} leaves ${missing.join(", ")} unbounded; its ResourceQuota must set them`));
+      if (missing.length > 0)
+        violations.push(violation(ns, `tenant namespace ${name} leaves ${missing.join(", ")} unbounded; its ResourceQuota must set them`));
     }
   }
   return violations;

@@ -70,7 +70,10 @@ if (values.help) {
   console.log(usage.replace("{names}", names.join(", ")));
   process.exit(0);
 }
-const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = values.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((n) => !names.includes(n)) ?? [];
 if (unknown.length > 0) {
   console.error(`bench: --only names unknown benchmarks: ${unknown.join(", ")} (known: ${names.join(", ")})`);

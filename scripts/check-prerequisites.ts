@@ -21,7 +21,9 @@ function which(command: string): string | undefined {
 function initdb(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return which("initdb");
-  const newest = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a))[0];
+  const newest = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+    .sort((a, b) => Number(b) - Number(a))[0];
   return newest ? join(root, newest, "bin", "initdb") : which("initdb");
 }
 
@@ -30,7 +32,13 @@ if (args.includes("--help") || args.includes("-h")) {
   console.log(usage);
   process.exit(0);
 }
-const probe: MachineProbe = { which, initdb, exists: existsSync, env: process.env, unbuiltTools: tools.filter((t) => !isToolBuilt(t)).map((t) => `${t.name} ${t.version}`) };
+const probe: MachineProbe = {
+  which,
+  initdb,
+  exists: existsSync,
+  env: process.env,
+  unbuiltTools: tools.filter((t) => !isToolBuilt(t)).map((t) => `${t.name} ${t.version}`),
+};
 const items = testPrerequisites(probe);
 const report = prerequisitesReport(items);
 if (args.includes("--json")) console.log(JSON.stringify({ ok: report.ok, prerequisites: items }, null, 2));

@@ -45,7 +45,10 @@ async function main(): Promise<void> {
     }
     case "up": {
       const cluster = await startCluster({ name });
-      if (json) console.log(JSON.stringify({ name, kubeconfig: cluster.kubeconfig, server: cluster.server, reused: cluster.reused, startSeconds: cluster.state.startSeconds }));
+      if (json)
+        console.log(
+          JSON.stringify({ name, kubeconfig: cluster.kubeconfig, server: cluster.server, reused: cluster.reused, startSeconds: cluster.state.startSeconds }),
+        );
       else console.log(`export KUBECONFIG=${shellQuote(cluster.kubeconfig)}`);
       return;
     }

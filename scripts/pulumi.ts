@@ -67,7 +67,9 @@ async function main(): Promise<void> {
     const result = await bindStack({ stack, ...(cwd ? { cwd: resolve(cwd) } : {}), ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
     const { binding } = result;
     if (result.previous) console.log(`stack ${stack} was bound to ${result.previous.server} (kube-system uid ${result.previous.uid}); rebinding`);
-    console.log(`stack ${stack} bound to ${binding.server} (kube-system uid ${binding.uid}) through ${binding.kubeconfig}${binding.context ? ` (context ${binding.context})` : ""}; recorded in ${result.file}`);
+    console.log(
+      `stack ${stack} bound to ${binding.server} (kube-system uid ${binding.uid}) through ${binding.kubeconfig}${binding.context ? ` (context ${binding.context})` : ""}; recorded in ${result.file}`,
+    );
     return;
   }
   const result = await runPulumi(args, {

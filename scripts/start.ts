@@ -22,7 +22,13 @@ options:
   --help             this text`;
 
 const { values } = parseArgs({
-  options: { port: { type: "string" }, "data-dir": { type: "string" }, cluster: { type: "string" }, "skip-baseline": { type: "boolean" }, help: { type: "boolean" } },
+  options: {
+    port: { type: "string" },
+    "data-dir": { type: "string" },
+    cluster: { type: "string" },
+    "skip-baseline": { type: "boolean" },
+    help: { type: "boolean" },
+  },
 });
 if (values.help) {
   console.log(usage);

@@ -44,7 +44,14 @@ export function environmentResource(e: EnvironmentRecord): EnvironmentResource {
 }
 
 /** Canonical amounts with their Kubernetes renderings. */
-export function amountsView(a: ResourceAmounts): { cpu: string; memory: string; gpu: number; cpuMillis: number; memoryBytes: number; storage?: Record<string, string> } {
+export function amountsView(a: ResourceAmounts): {
+  cpu: string;
+  memory: string;
+  gpu: number;
+  cpuMillis: number;
+  memoryBytes: number;
+  storage?: Record<string, string>;
+} {
   const storage = Object.fromEntries(Object.entries(a.storageBytes).map(([tier, bytes]) => [tier, formatBytes(bytes)]));
   return {
     cpu: formatCpu(a.cpuMillis),
@@ -87,7 +94,10 @@ export function encodeCursor(key: string | number | readonly [string, string]): 
  * The key a cursor holds (its form was checked by the query schema).
  * @throws NdcError NDC_ERR_VALIDATION when it is not of this list's form
  */
-export function decodeCursor<T extends string | number | readonly [string, string]>(cursor: string | undefined, kind: "string" | "number" | "pair"): T | undefined {
+export function decodeCursor<T extends string | number | readonly [string, string]>(
+  cursor: string | undefined,
+  kind: "string" | "number" | "pair",
+): T | undefined {
   if (cursor === undefined) return undefined;
   const pair = cursor.split("/");
   if (kind === "string" && pair.length === 1 && cursor !== "") return cursor as T;

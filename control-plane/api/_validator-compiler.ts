@@ -61,7 +61,11 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     const value = part === "body" ? data : convertStrictly(schema, Value.Default(schema, Value.Clone(data)));
     if (compiled.Check(value)) return { value };
     if (part === "body" && (value === null || value === undefined)) {
-      return { error: new NdcError("NDC_ERR_VALIDATION", "the body is empty; send a JSON object", [{ field: "(body)", rule: "required", message: "a JSON object is required" }]) };
+      return {
+        error: new NdcError("NDC_ERR_VALIDATION", "the body is empty; send a JSON object", [
+          { field: "(body)", rule: "required", message: "a JSON object is required" },
+        ]),
+      };
     }
     const issues = checkSchema(explainedBranch(schema, value), value).map((i) => ({
       field: i.field === "(root)" ? (prefix ? prefix.slice(0, -1) : "(body)") : `${prefix}${i.field}`,

@@ -6,7 +6,15 @@ export function allowedMethods(routes: readonly { method: string; url: string }[
   let compiled: { pattern: RegExp; method: string }[] | undefined;
   return (path) => {
     // Routes are all registered before the first request; compile them once then.
-    compiled ??= routes.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.url.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : escape(part))).join("/")}/?$`) }));
+    compiled ??= routes.map((r) => ({
+      method: r.method,
+      pattern: new RegExp(
+        `^${r.url
+          .split("/")
+          .map((part) => (part.startsWith(":") ? "[^/]+" : escape(part)))
+          .join("/")}/?$`,
+      ),
+    }));
     const methods = new Set(compiled.filter((r) => r.pattern.test(path)).map((r) => r.method));
     // Fastify answers HEAD for every GET route.
     if (methods.has("GET")) methods.add("HEAD");

@@ -105,7 +105,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A path the router cannot decode (%zz) is a bad request, answered as problem+json like the rest.
     frameworkErrors: (error, request, reply) => {
       reply.header("x-request-id", request.id);
-      void sendProblem(reply, request, new NdcError("NDC_ERR_VALIDATION", `the URL is not valid: ${error.message}`, [{ field: "(path)", rule: "url-encoding", message: "must be a valid percent-encoded path" }]));
+      void sendProblem(
+        reply,
+        request,
+        new NdcError("NDC_ERR_VALIDATION", `the URL is not valid: ${error.message}`, [
+          { field: "(path)", rule: "url-encoding", message: "must be a valid percent-encoded path" },
+        ]),
+      );
     },
   });
   // JSON only: anything else is 415 rather than a string the schema then rejects.
@@ -114,7 +120,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // error: approve/decommission take none, and routes that need one say "(body) required".
   const json = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => (body === "" ? done(null, null) : json(request, body as string, done)));
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) =>
+    body === "" ? done(null, null) : json(request, body as string, done),
+  );
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Replies are built by presenters from records; JSON.stringify keeps every field they chose.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -159,9 +167,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return auth ? `t:${createHash("sha256").update(auth).digest("hex").slice(0, 32)}` : `ip:${req.ip}`;
       },
       errorResponseBuilder: (_req, ctx) =>
-        new NdcError("NDC_ERR_RATE_LIMITED", `more than ${ctx.max} requests per ${Math.round(limit.windowMs / 1000)} s for this token; retry after ${ctx.after}`, [], {
-          headers: { "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))) },
-        }),
+        new NdcError(
+          "NDC_ERR_RATE_LIMITED",
+          `more than ${ctx.max} requests per ${Math.round(limit.windowMs / 1000)} s for this token; retry after ${ctx.after}`,
+          [],
+          {
+            headers: { "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))) },
+          },
+        ),
     });
   }
   const authenticator = createAuthenticator(store, options.auth ?? {});
@@ -185,14 +198,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return outcome;
   };
   if (checkpoint) {
-    const timer = setInterval(() => void anchorAudit().catch((error: unknown) => app.log.error({ err: error }, "audit checkpoint failed")), checkpoint.intervalMs ?? 60_000);
+    const timer = setInterval(
+      () => void anchorAudit().catch((error: unknown) => app.log.error({ err: error }, "audit checkpoint failed")),
+      checkpoint.intervalMs ?? 60_000,
+    );
     timer.unref();
     app.addHook("onClose", async () => clearInterval(timer));
   }
   await app.register(tokenRoutes, { store, platform, now, policy: options.policy ?? POLICY, onRevoke: () => authenticator.forget() });
   app.get(
     "/openapi.json",
-    { config: { public: true, rateLimit: false }, schema: { operationId: "getOpenApi", tags: ["operations"], summary: "This API as OpenAPI 3.1", security: [], response: { 200: { description: "this document", content: { "application/json": { schema: { type: "object" } } } } } } },
+    {
+      config: { public: true, rateLimit: false },
+      schema: {
+        operationId: "getOpenApi",
+        tags: ["operations"],
+        summary: "This API as OpenAPI 3.1",
+        security: [],
+        response: { 200: { description: "this document", content: { "application/json": { schema: { type: "object" } } } } },
+      },
+    },
     async () => app.swagger(),
   );
   app.decorate("ndc", { metrics, requests, agreements, store, platform, routes, anchorAudit });

@@ -22,7 +22,9 @@ function reviewedVersion(header: string | undefined): number {
   const parsed = parseIfMatch(header);
   if (typeof parsed === "number") return parsed;
   const message = 'must name the version you reviewed, e.g. If-Match: "3" (GET the environment for its ETag); * is not accepted';
-  throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `an approval or rejection needs If-Match with the reviewed version: ${message}`, [{ field: "header.if-match", rule: "reviewed-version-required", message, value: header ?? null }]);
+  throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `an approval or rejection needs If-Match with the reviewed version: ${message}`, [
+    { field: "header.if-match", rule: "reviewed-version-required", message, value: header ?? null },
+  ]);
 }
 
 /** An operator's decision on a request awaiting approval; the approver is never the requester. */
@@ -46,7 +48,13 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     async (request, reply) => {
       const { org, name } = request.params;
       const principal = requirePermission(request, "environments:approve", org, name);
-      const environment = await requests.approve({ principal, requestId: request.id, now: now() }, org, name, reviewedVersion(request.headers["if-match"]), request.body?.comment);
+      const environment = await requests.approve(
+        { principal, requestId: request.id, now: now() },
+        org,
+        name,
+        reviewedVersion(request.headers["if-match"]),
+        request.body?.comment,
+      );
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );
@@ -67,7 +75,13 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     async (request, reply) => {
       const { org, name } = request.params;
       const principal = requirePermission(request, "environments:approve", org, name);
-      const environment = await requests.reject({ principal, requestId: request.id, now: now() }, org, name, request.body?.reason ?? `rejected by ${principal.subject} without a reason`, reviewedVersion(request.headers["if-match"]));
+      const environment = await requests.reject(
+        { principal, requestId: request.id, now: now() },
+        org,
+        name,
+        request.body?.reason ?? `rejected by ${principal.subject} without a reason`,
+        reviewedVersion(request.headers["if-match"]),
+      );
       return reply.header("etag", etag(environment.version)).send(environmentResource(environment));
     },
   );

@@ -134,9 +134,17 @@ export const auditRoutes: FastifyPluginAsync<{
     if (anchored === undefined) return { ...(await store.verifyAudit()), checkpoint: null };
     const valid = anchored !== "unreadable" && checkpointSignatureValid(anchored, checkpoint.privateKey);
     const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined);
-    const shown = anchored === "unreadable" ? null : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
+    const shown =
+      anchored === "unreadable"
+        ? null
+        : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
     if (valid) return { ...result, checkpoint: shown };
-    const problem = { seq: shown?.seq ?? 0, id: null, problem: "checkpoint-invalid" as const, message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged` };
+    const problem = {
+      seq: shown?.seq ?? 0,
+      id: null,
+      problem: "checkpoint-invalid" as const,
+      message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged`,
+    };
     return { ...result, ok: false, problems: [...result.problems, problem], checkpoint: shown };
   }
 };

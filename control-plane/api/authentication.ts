@@ -30,7 +30,12 @@ export function installAuthentication(app: FastifyInstance, authenticate: Authen
       if (!(error instanceof AuthenticationError)) throw error;
       if (error.rule === "idp-unavailable") {
         // The caller's token may be fine: our identity provider did not answer. Not a failed login.
-        throw new NdcError("NDC_ERR_UNAVAILABLE", `${error.message} (the identity provider did not answer)`, [{ field: "header.authorization", rule: error.rule, message: error.message }], { headers: { "retry-after": "5" } });
+        throw new NdcError(
+          "NDC_ERR_UNAVAILABLE",
+          `${error.message} (the identity provider did not answer)`,
+          [{ field: "header.authorization", rule: error.rule, message: error.message }],
+          { headers: { "retry-after": "5" } },
+        );
       }
       const at = now().getTime();
       const seen = failures.get(request.ip);
@@ -39,14 +44,14 @@ export function installAuthentication(app: FastifyInstance, authenticate: Authen
         failures.set(request.ip, { count: 1, resetAt: at + 60_000 });
       } else if (++seen.count > failuresPerMinute) {
         const retry = Math.max(1, Math.ceil((seen.resetAt - at) / 1000));
-        throw new NdcError("NDC_ERR_RATE_LIMITED", `too many failed authentications from ${request.ip}; retry in ${retry} s with a valid token`, [], { headers: { "retry-after": String(retry) } });
+        throw new NdcError("NDC_ERR_RATE_LIMITED", `too many failed authentications from ${request.ip}; retry in ${retry} s with a valid token`, [], {
+          headers: { "retry-after": String(retry) },
+        });
       }
-      throw new NdcError(
-        "NDC_ERR_UNAUTHENTICATED",
-        error.message,
-        [{ field: "header.authorization", rule: error.rule, message: error.message }],
-        { denied: { reason: error.rule }, headers: { "www-authenticate": `Bearer error="invalid_token"` } },
-      );
+      throw new NdcError("NDC_ERR_UNAUTHENTICATED", error.message, [{ field: "header.authorization", rule: error.rule, message: error.message }], {
+        denied: { reason: error.rule },
+        headers: { "www-authenticate": `Bearer error="invalid_token"` },
+      });
     }
   });
 }
@@ -69,7 +74,12 @@ export function requirePermission(request: FastifyRequest, action: Action, org?:
   const denied = { org: org ?? null, target, reason: decision.rule };
   if (decision.status === 404) {
     // The same words as a missing environment (workflow notFound): existence must not leak across organizations.
-    throw new NdcError("NDC_ERR_NOT_FOUND", environment ? `no environment ${environment} in organization ${org} is visible to you` : `no organization ${org} is visible to you`, [], { denied });
+    throw new NdcError(
+      "NDC_ERR_NOT_FOUND",
+      environment ? `no environment ${environment} in organization ${org} is visible to you` : `no organization ${org} is visible to you`,
+      [],
+      { denied },
+    );
   }
   throw new NdcError("NDC_ERR_FORBIDDEN", decision.message, [{ field: "header.authorization", rule: decision.rule, message: decision.message }], { denied });
 }

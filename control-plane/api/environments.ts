@@ -7,7 +7,17 @@ import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
 import { decodeCursor, encodeCursor, environmentResource, etag, parseIfMatch } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
-import { EnvironmentParamsSchema, EnvironmentResourceSchema, EnvironmentSpecBodySchema, IfMatchHeader, OrgParamsSchema, Page, PageQuerySchema, problems, SiteIdSchema } from "./schemas.ts";
+import {
+  EnvironmentParamsSchema,
+  EnvironmentResourceSchema,
+  EnvironmentSpecBodySchema,
+  IfMatchHeader,
+  OrgParamsSchema,
+  Page,
+  PageQuerySchema,
+  problems,
+  SiteIdSchema,
+} from "./schemas.ts";
 
 export interface EnvironmentRoutesOptions {
   readonly requests: EnvironmentRequests;
@@ -35,7 +45,11 @@ function PatchBodySchema(platform: Platform) {
       additionalProperties: false,
       minProperties: 1,
       // Each branch repeats which fields exist, so a generator reading one branch alone adds no other.
-      anyOf: Object.keys(properties).map((field) => ({ required: [field], properties: Object.fromEntries([...Object.keys(properties), "version"].map((k) => [k, true])), additionalProperties: false })),
+      anyOf: Object.keys(properties).map((field) => ({
+        required: [field],
+        properties: Object.fromEntries([...Object.keys(properties), "version"].map((k) => [k, true])),
+        additionalProperties: false,
+      })),
       description: "the fields to change (at least one); resources are merged field by field",
       "x-rule": "patch-empty",
       "x-message": "must change at least one field",
@@ -57,7 +71,9 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         summary: "Request an environment (admitted against placement, capacity and entitlement rules)",
         params: OrgParamsSchema,
         headers: Type.Object({
-          "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "repeat a request safely: the same key and body return the same environment" })),
+          "idempotency-key": Type.Optional(
+            Type.String({ minLength: 1, maxLength: 200, description: "repeat a request safely: the same key and body return the same environment" }),
+          ),
         }),
         body: EnvironmentSpecBodySchema(platform),
         response: { 201: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
@@ -92,7 +108,12 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
       requirePermission(request, "environments:read", org);
       const limit = request.query.limit ?? 50;
       const after = decodeCursor<string>(request.query.cursor, "string");
-      const rows = await store.listEnvironments({ org, limit: limit + 1, ...(request.query.phase ? { phase: request.query.phase } : {}), ...(after !== undefined ? { after } : {}) });
+      const rows = await store.listEnvironments({
+        org,
+        limit: limit + 1,
+        ...(request.query.phase ? { phase: request.query.phase } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
       const items = rows.slice(0, limit).map(environmentResource);
       return { items, ...(rows.length > limit ? { nextCursor: encodeCursor(items[items.length - 1]!.name) } : {}) };
     },
@@ -108,7 +129,9 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         querystring: Type.Object({
           org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           phase: Type.Optional(PhaseSchema),
-          awaitingDecision: Type.Optional(Type.Boolean({ description: "only what an operator must decide: AwaitingApproval, AwaitingDecommission, or a pendingChange" })),
+          awaitingDecision: Type.Optional(
+            Type.Boolean({ description: "only what an operator must decide: AwaitingApproval, AwaitingDecommission, or a pendingChange" }),
+          ),
           ...PageQuerySchema("pair"),
         }),
         response: { 200: Page(EnvironmentResourceSchema), ...problems(400, 401, 403, 429) },
@@ -121,7 +144,13 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
       const orgs = principal.org !== undefined ? [principal.org].filter((o) => org === undefined || o === org) : org !== undefined ? [org] : undefined;
       const limit = request.query.limit ?? 50;
       const after = decodeCursor<readonly [string, string]>(request.query.cursor, "pair");
-      const rows = await store.listAllEnvironments({ limit: limit + 1, ...(orgs ? { orgs } : {}), ...(phase ? { phase } : {}), ...(awaitingDecision ? { awaitingDecision } : {}), ...(after ? { after } : {}) });
+      const rows = await store.listAllEnvironments({
+        limit: limit + 1,
+        ...(orgs ? { orgs } : {}),
+        ...(phase ? { phase } : {}),
+        ...(awaitingDecision ? { awaitingDecision } : {}),
+        ...(after ? { after } : {}),
+      });
       const items = rows.slice(0, limit).map(environmentResource);
       const last = items[items.length - 1];
       return { items, ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.org, last.name]) } : {}) };
@@ -167,12 +196,14 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
       const header = parseIfMatch(request.headers["if-match"]);
       const ifMatch = header === "absent" ? (version ?? "absent") : header;
       if (ifMatch === "absent") {
-        throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", 'send If-Match with the version you read (the ETag of GET), e.g. If-Match: "3", or "version" in the body, so concurrent changes are not lost', [
-          { field: "header.if-match", rule: "required", message: "is required for PATCH (or version in the body)" },
-        ]);
+        throw new NdcError(
+          "NDC_ERR_PRECONDITION_REQUIRED",
+          'send If-Match with the version you read (the ETag of GET), e.g. If-Match: "3", or "version" in the body, so concurrent changes are not lost',
+          [{ field: "header.if-match", rule: "required", message: "is required for PATCH (or version in the body)" }],
+        );
       }
       if (Object.keys(patch).length === 0) {
-        throw new NdcError("NDC_ERR_VALIDATION", "the patch is empty; send the fields to change, e.g. {\"resources\": {\"cpu\": \"8\"}}", [
+        throw new NdcError("NDC_ERR_VALIDATION", 'the patch is empty; send the fields to change, e.g. {"resources": {"cpu": "8"}}', [
           { field: "(body)", rule: "patch-empty", message: "must change at least one field", value: request.body },
         ]);
       }

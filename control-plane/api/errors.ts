@@ -24,7 +24,12 @@ export const ProblemSchema = Type.Object(
 export type Problem = Static<typeof ProblemSchema>;
 
 /** The problem body for a code. */
-export function problem(code: ErrorCode, detail: string, errors: readonly ProblemIssue[] = [], context: { instance?: string; requestId?: string } = {}): Problem {
+export function problem(
+  code: ErrorCode,
+  detail: string,
+  errors: readonly ProblemIssue[] = [],
+  context: { instance?: string; requestId?: string } = {},
+): Problem {
   const entry = ERRORS[code];
   return {
     type: `${PROBLEM_BASE}${entry.type}`,

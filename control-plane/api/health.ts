@@ -12,7 +12,16 @@ export const healthRoutes: FastifyPluginAsync<{ readonly store: Store; readonly 
   const open = { public: true, rateLimit: false } as const;
   app.get(
     "/healthz",
-    { config: open, schema: { operationId: "getHealth", tags: ["operations"], summary: "Liveness", security: [], response: { 200: Type.Object({ status: Type.Literal("ok") }) } } },
+    {
+      config: open,
+      schema: {
+        operationId: "getHealth",
+        tags: ["operations"],
+        summary: "Liveness",
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+      },
+    },
     async () => ({ status: "ok" as const }),
   );
   app.get(
@@ -24,7 +33,10 @@ export const healthRoutes: FastifyPluginAsync<{ readonly store: Store; readonly 
         tags: ["operations"],
         summary: "Readiness: the store answers",
         security: [],
-        response: { 200: Type.Object({ status: Type.Literal("ready"), store: Type.String(), sites: Type.Integer(), organizations: Type.Integer() }), ...problems(503) },
+        response: {
+          200: Type.Object({ status: Type.Literal("ready"), store: Type.String(), sites: Type.Integer(), organizations: Type.Integer() }),
+          ...problems(503),
+        },
       },
     },
     async (request) => {

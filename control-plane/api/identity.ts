@@ -17,7 +17,14 @@ export const identityRoutes: FastifyPluginAsync = async (plain) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
   app.get(
     "/v1/me",
-    { schema: { operationId: "getIdentity", tags: ["tokens"], summary: "The caller: subject, roles and organization", response: { 200: IdentitySchema, ...problems(401, 429) } } },
+    {
+      schema: {
+        operationId: "getIdentity",
+        tags: ["tokens"],
+        summary: "The caller: subject, roles and organization",
+        response: { 200: IdentitySchema, ...problems(401, 429) },
+      },
+    },
     async (request) => {
       const p = principalOf(request);
       return { subject: p.subject, roles: [...p.roles], org: p.org ?? null, via: p.via };

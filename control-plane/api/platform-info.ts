@@ -73,7 +73,14 @@ export const platformRoutes: FastifyPluginAsync<{ readonly platform: Platform; r
 
   app.get(
     "/v1/sites",
-    { schema: { operationId: "listSites", tags: ["sites"], summary: "The data center's sites", response: { 200: Type.Object({ items: Type.Array(SiteSummarySchema) }), ...problems(401, 429) } } },
+    {
+      schema: {
+        operationId: "listSites",
+        tags: ["sites"],
+        summary: "The data center's sites",
+        response: { 200: Type.Object({ items: Type.Array(SiteSummarySchema) }), ...problems(401, 429) },
+      },
+    },
     async (request) => {
       requirePermission(request, "platform:read");
       const items = [...platform.sites.values()]
@@ -158,7 +165,10 @@ export const platformRoutes: FastifyPluginAsync<{ readonly platform: Platform; r
     async (request) => {
       requirePermission(request, "platform:read");
       const principal = principalOf(request);
-      const items = [...platform.organizations.keys()].sort().filter((slug) => canSeeOrg(principal, slug)).map(organizationView);
+      const items = [...platform.organizations.keys()]
+        .sort()
+        .filter((slug) => canSeeOrg(principal, slug))
+        .map(organizationView);
       return { items };
     },
   );
@@ -166,7 +176,13 @@ export const platformRoutes: FastifyPluginAsync<{ readonly platform: Platform; r
   app.get(
     "/v1/organizations/:org",
     {
-      schema: { operationId: "getOrganization", tags: ["organizations"], summary: "One organization and its entitlements", params: OrgParamsSchema, response: { 200: OrganizationSchema, ...problems(401, 404, 429) } },
+      schema: {
+        operationId: "getOrganization",
+        tags: ["organizations"],
+        summary: "One organization and its entitlements",
+        params: OrgParamsSchema,
+        response: { 200: OrganizationSchema, ...problems(401, 404, 429) },
+      },
     },
     async (request) => {
       const { org } = request.params;

@@ -7,7 +7,12 @@ import { NdcError, problem, type ErrorCode } from "./errors.ts";
  * Every error becomes RFC 9457 problem+json from the catalogue; denied attempts (401, 403, and a
  * 404 that hides another organization) are appended to the audit trail before answering.
  */
-export function installProblemHandler(app: FastifyInstance, store: Store, onDenied: (status: number) => void = () => {}, allowed: (path: string) => string[] = () => []): void {
+export function installProblemHandler(
+  app: FastifyInstance,
+  store: Store,
+  onDenied: (status: number) => void = () => {},
+  allowed: (path: string) => string[] = () => [],
+): void {
   app.setErrorHandler(async (error: FastifyError | NdcError, request, reply) => {
     const ndc = toNdcError(error);
     if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
@@ -17,7 +22,13 @@ export function installProblemHandler(app: FastifyInstance, store: Store, onDeni
       } catch (auditError) {
         // No answer goes out without its audit record: a denial we cannot record is an outage.
         request.log.error({ err: auditError }, "could not audit a denied attempt");
-        return sendProblem(reply, request, new NdcError("NDC_ERR_UNAVAILABLE", "the audit trail could not be written, so the request was not answered; retry shortly", [], { headers: { "retry-after": "5" } }));
+        return sendProblem(
+          reply,
+          request,
+          new NdcError("NDC_ERR_UNAVAILABLE", "the audit trail could not be written, so the request was not answered; retry shortly", [], {
+            headers: { "retry-after": "5" },
+          }),
+        );
       }
       onDenied(ndc.status);
     }
@@ -31,7 +42,12 @@ export function installProblemHandler(app: FastifyInstance, store: Store, onDeni
     const methods = allowed(path);
     if (methods.length === 0) return;
     const detail = `${path} supports ${methods.join(", ")}, not ${request.method}; see GET /openapi.json`;
-    throw new NdcError("NDC_ERR_METHOD_NOT_ALLOWED", detail, [{ field: "(method)", rule: "method-allowed", message: `must be one of ${methods.join(", ")}`, value: request.method }], { headers: { allow: methods.join(", ") } });
+    throw new NdcError(
+      "NDC_ERR_METHOD_NOT_ALLOWED",
+      detail,
+      [{ field: "(method)", rule: "method-allowed", message: `must be one of ${methods.join(", ")}`, value: request.method }],
+      { headers: { allow: methods.join(", ") } },
+    );
   });
   app.setNotFoundHandler(async (request, reply) =>
     sendProblem(reply, request, new NdcError("NDC_ERR_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}; see GET /openapi.json`)),

@@ -16,7 +16,10 @@ export interface ReportRoutesOptions {
 }
 
 const Status = Type.Union(COMPLIANCE_STATUSES.map((s) => Type.Literal(s)));
-const SourceSchema = Type.Object({ law: Type.String(), confirmed: Type.Boolean({ description: "false: the platform's reading, not yet confirmed by the legal department" }) });
+const SourceSchema = Type.Object({
+  law: Type.String(),
+  confirmed: Type.Boolean({ description: "false: the platform's reading, not yet confirmed by the legal department" }),
+});
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: "per status" });
 
 const ComplianceReportSchema = Type.Object({
@@ -39,16 +42,30 @@ const ComplianceReportSchema = Type.Object({
       dataClass: Type.String(),
       securityLevel: Type.Integer(),
       status: Status,
-      findings: Type.Array(Type.Object({ rule: Type.String(), status: Status, message: Type.String(), source: SourceSchema, since: Type.Optional(Type.String()) })),
+      findings: Type.Array(
+        Type.Object({ rule: Type.String(), status: Status, message: Type.String(), source: SourceSchema, since: Type.Optional(Type.String()) }),
+      ),
     }),
   ),
   exceptions: Type.Array(
-    Type.Object({ org: Type.String(), environment: Type.String(), rule: Type.String(), since: Type.Union([Type.String(), Type.Null()]), message: Type.String(), source: SourceSchema }),
+    Type.Object({
+      org: Type.String(),
+      environment: Type.String(),
+      rule: Type.String(),
+      since: Type.Union([Type.String(), Type.Null()]),
+      message: Type.String(),
+      source: SourceSchema,
+    }),
     { description: "open compliance exceptions: since when and why" },
   ),
 });
 
-const AmountsNumbers = Type.Object({ cpuMillis: Type.Number(), memoryBytes: Type.Number(), gpu: Type.Number(), storageBytes: Type.Record(Type.String(), Type.Number()) });
+const AmountsNumbers = Type.Object({
+  cpuMillis: Type.Number(),
+  memoryBytes: Type.Number(),
+  gpu: Type.Number(),
+  storageBytes: Type.Record(Type.String(), Type.Number()),
+});
 
 const UsageReportSchema = Type.Object({
   month: Type.String(),
@@ -57,7 +74,9 @@ const UsageReportSchema = Type.Object({
   generatedAt: Type.String({ format: "date-time" }),
   currency: Type.Literal("VND"),
   total: Type.Integer({ description: "whole đồng: the sum of every line" }),
-  organizations: Type.Array(Type.Object({ org: Type.String(), total: Type.Integer(), environments: Type.Array(Type.Object({ environment: Type.String(), total: Type.Integer() })) })),
+  organizations: Type.Array(
+    Type.Object({ org: Type.String(), total: Type.Integer(), environments: Type.Array(Type.Object({ environment: Type.String(), total: Type.Integer() })) }),
+  ),
   lines: Type.Array(
     Type.Object({
       org: Type.String(),
@@ -69,7 +88,13 @@ const UsageReportSchema = Type.Object({
       amounts: AmountsNumbers,
       priceVersion: Type.Union([Type.String(), Type.Null()]),
       currency: Type.Union([Type.String(), Type.Null()]),
-      cost: Type.Object({ cpu: Type.Integer(), memory: Type.Integer(), gpu: Type.Integer(), storage: Type.Record(Type.String(), Type.Integer()), total: Type.Integer() }),
+      cost: Type.Object({
+        cpu: Type.Integer(),
+        memory: Type.Integer(),
+        gpu: Type.Integer(),
+        storage: Type.Record(Type.String(), Type.Integer()),
+        total: Type.Integer(),
+      }),
     }),
   ),
 });
@@ -96,7 +121,14 @@ const RoadmapSchema = Type.Object({
         }),
       ),
       runOut: Type.Object({ cpu: RunOut, memory: RunOut }),
-      pools: Type.Array(Type.Object({ name: Type.String(), capacity: AmountsNumbers, committed: AmountsNumbers, runOut: Type.Object({ cpu: RunOut, memory: RunOut, gpu: RunOut }) })),
+      pools: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          capacity: AmountsNumbers,
+          committed: AmountsNumbers,
+          runOut: Type.Object({ cpu: RunOut, memory: RunOut, gpu: RunOut }),
+        }),
+      ),
       storageTiers: Type.Array(Type.Object({ name: Type.String(), capacityBytes: Type.Number(), committedBytes: Type.Number(), runOut: RunOut })),
     }),
   ),
@@ -104,7 +136,12 @@ const RoadmapSchema = Type.Object({
 
 const MonthQuery = Type.Object({
   month: Type.Optional(
-    Type.String({ pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$", description: "YYYY-MM in Vietnam time; default the current month (counted up to now)", "x-rule": "month-format", "x-message": "must be a month written YYYY-MM, e.g. 2026-11" }),
+    Type.String({
+      pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$",
+      description: "YYYY-MM in Vietnam time; default the current month (counted up to now)",
+      "x-rule": "month-format",
+      "x-message": "must be a month written YYYY-MM, e.g. 2026-11",
+    }),
   ),
 });
 
@@ -137,7 +174,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       schema: {
         operationId: "getOrganizationCompliance",
         tags: ["reports"],
-        summary: "Every approved environment of the organization against every rule, with its legal source and open exceptions (JSON, or CSV with Accept: text/csv)",
+        summary:
+          "Every approved environment of the organization against every rule, with its legal source and open exceptions (JSON, or CSV with Accept: text/csv)",
         params: OrgParamsSchema,
         response: { 200: jsonOrCsv(ComplianceReportSchema, "the compliance report"), ...problems(400, 401, 404, 429) },
       },
@@ -221,7 +259,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       schema: {
         operationId: "getCapacityRoadmap",
         tags: ["reports"],
-        summary: "Capacity per site and roadmap phase against what is committed, and the month each site, pool and storage tier runs out at the observed growth",
+        summary:
+          "Capacity per site and roadmap phase against what is committed, and the month each site, pool and storage tier runs out at the observed growth",
         response: { 200: RoadmapSchema, ...problems(401, 429) },
       },
     },
@@ -229,7 +268,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       requirePermission(request, "platform:read");
       const roadmap = await capacityRoadmap(store, platform, now());
       // The model's readonly lists, as the schema's arrays.
-      return { generatedAt: roadmap.generatedAt, sites: roadmap.sites.map((s) => ({ ...s, phases: [...s.phases], pools: [...s.pools], storageTiers: [...s.storageTiers] })) };
+      return {
+        generatedAt: roadmap.generatedAt,
+        sites: roadmap.sites.map((s) => ({ ...s, phases: [...s.phases], pools: [...s.pools], storageTiers: [...s.storageTiers] })),
+      };
     },
   );
 };

@@ -42,8 +42,7 @@ export const PageQuerySchema = (cursor: keyof typeof CURSOR_PATTERNS) => ({
 });
 
 /** A page of items and the cursor of the next page (absent on the last page). */
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
 
 /** A site id the request may name: one of this data center's sites (GET /v1/sites), else 400 with the list. */
 export function SiteIdSchema(platform: Platform) {
@@ -57,7 +56,10 @@ export function SiteIdSchema(platform: Platform) {
 export function EnvironmentSpecBodySchema(platform: Platform) {
   const { sites } = EnvironmentSpecSchema.properties;
   return Type.Object(
-    { ...EnvironmentSpecSchema.properties, sites: Type.Array(SiteIdSchema(platform), { minItems: sites.minItems, maxItems: sites.maxItems, uniqueItems: true }) },
+    {
+      ...EnvironmentSpecSchema.properties,
+      sites: Type.Array(SiteIdSchema(platform), { minItems: sites.minItems, maxItems: sites.maxItems, uniqueItems: true }),
+    },
     { additionalProperties: false },
   );
 }
@@ -121,7 +123,9 @@ export const EnvironmentResourceSchema = Type.Object({
 export type EnvironmentResource = Static<typeof EnvironmentResourceSchema>;
 
 /** The problem+json responses a route can give, documented under `application/problem+json`. */
-export function problems(...statuses: number[]): Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> {
+export function problems(
+  ...statuses: number[]
+): Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> {
   return Object.fromEntries(
     statuses.map((s) => [s, { description: PROBLEM_DESCRIPTIONS[s] ?? "problem details", content: { "application/problem+json": { schema: ProblemSchema } } }]),
   );
@@ -154,7 +158,10 @@ export const IfMatchHeader = Type.String({
 });
 
 export const ReasonBodySchema = Type.Union([
-  Type.Object({ reason: Type.Optional(inCharacters({ minLength: 1, maxLength: 1000, description: "shown to the requester; please give one" })) }, { additionalProperties: false }),
+  Type.Object(
+    { reason: Type.Optional(inCharacters({ minLength: 1, maxLength: 1000, description: "shown to the requester; please give one" })) },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ]);
 export const ApproveBodySchema = Type.Union([

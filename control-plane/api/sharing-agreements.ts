@@ -1,6 +1,15 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { AGREEMENT_DECISIONS, AGREEMENT_STATES, AGREEMENT_STATUSES, agreementPolicyId, SharingOfferSchema, SlugSchema, type AgreementDecision, type AgreementStatus } from "../../model/index.ts";
+import {
+  AGREEMENT_DECISIONS,
+  AGREEMENT_STATES,
+  AGREEMENT_STATUSES,
+  agreementPolicyId,
+  SharingOfferSchema,
+  SlugSchema,
+  type AgreementDecision,
+  type AgreementStatus,
+} from "../../model/index.ts";
 import type { AgreementRecord, Store } from "../store/index.ts";
 import type { RequestContext, SharingAgreements } from "../workflow/index.ts";
 import { requirePermission } from "./authentication.ts";
@@ -28,8 +37,14 @@ const AgreementResourceSchema = Type.Object({
   validFrom: Type.String(),
   validUntil: Type.String(),
   sites: Type.Array(Type.String(), { description: "sites where the policies exist while it is in force (each holds both environments)" }),
-  state: Type.Union(AGREEMENT_STATES.map((s) => Type.Literal(s)), { description: "the decisions taken" }),
-  status: Type.Union(AGREEMENT_STATUSES.map((s) => Type.Literal(s)), { description: "what it is now: decisions, then validity, then whether both environments still run" }),
+  state: Type.Union(
+    AGREEMENT_STATES.map((s) => Type.Literal(s)),
+    { description: "the decisions taken" },
+  ),
+  status: Type.Union(
+    AGREEMENT_STATUSES.map((s) => Type.Literal(s)),
+    { description: "what it is now: decisions, then validity, then whether both environments still run" },
+  ),
   operatorApprovalRequired: Type.Boolean(),
   approvalReasons: Type.Array(Type.String()),
   networkPolicy: Type.String({ description: "the name of the provider's ingress and the consumer's egress NetworkPolicy" }),
@@ -44,7 +59,10 @@ const AgreementResourceSchema = Type.Object({
 });
 
 const DecisionBodySchema = Type.Union([
-  Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "why (declined, rejected, revoked); shown to both organizations" })) }, { additionalProperties: false }),
+  Type.Object(
+    { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "why (declined, rejected, revoked); shown to both organizations" })) },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ]);
 
@@ -100,7 +118,8 @@ export const sharingRoutes: FastifyPluginAsync<SharingRoutesOptions> = async (pl
       schema: {
         operationId: "offerSharingAgreement",
         tags: TAGS,
-        summary: "Offer another organization's environment access to one of ours (port, protocol, purpose, legal basis, validity); checked against every sharing rule",
+        summary:
+          "Offer another organization's environment access to one of ours (port, protocol, purpose, legal basis, validity); checked against every sharing rule",
         params: OrgParamsSchema,
         body: SharingOfferSchema,
         response: { 201: AgreementResourceSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
@@ -135,7 +154,9 @@ export const sharingRoutes: FastifyPluginAsync<SharingRoutesOptions> = async (pl
       const rows = await store.listAgreements({ org, limit: limit + 1, ...(after ? { after } : {}) });
       const page = rows.slice(0, limit);
       const role = request.query.role;
-      const items = await Promise.all(page.filter((a) => role === undefined || (role === "provider" ? a.providerOrg === org : a.consumerOrg === org)).map(present));
+      const items = await Promise.all(
+        page.filter((a) => role === undefined || (role === "provider" ? a.providerOrg === org : a.consumerOrg === org)).map(present),
+      );
       const last = page.at(-1);
       return { items, ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.providerOrg, last.name]) } : {}) };
     },
@@ -156,10 +177,18 @@ export const sharingRoutes: FastifyPluginAsync<SharingRoutesOptions> = async (pl
       const principal = requirePermission(request, "environments:read");
       const limit = request.query.limit ?? 50;
       const after = decodeCursor<readonly [string, string]>(request.query.cursor, "pair");
-      const rows = await store.listAgreements({ limit: limit + 1, ...(principal.org !== undefined ? { org: principal.org } : {}), ...(request.query.state ? { states: [request.query.state] } : {}), ...(after ? { after } : {}) });
+      const rows = await store.listAgreements({
+        limit: limit + 1,
+        ...(principal.org !== undefined ? { org: principal.org } : {}),
+        ...(request.query.state ? { states: [request.query.state] } : {}),
+        ...(after ? { after } : {}),
+      });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      return { items: await Promise.all(page.map(present)), ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.providerOrg, last.name]) } : {}) };
+      return {
+        items: await Promise.all(page.map(present)),
+        ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.providerOrg, last.name]) } : {}),
+      };
     },
   );
 

@@ -12,23 +12,38 @@ import type { TypeBoxProvider } from "./_type-provider.ts";
 import { Page, PageQuerySchema, problems } from "./schemas.ts";
 
 /** The body of POST /v1/tokens; `expiresIn` says the policy's maximum in both of its forms. */
-export const tokenRequestSchema = (maxSeconds: number) => Type.Object(
-  {
-    subject: Type.String({ minLength: 1, maxLength: 200, pattern: "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$", description: "who or what uses the token, e.g. ci:byt-his or an e-mail" }),
-    role: RoleSchema,
-    org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" })),
-    expiresIn: Type.Optional(
-      Type.Union(
-        [
-          Type.Integer({ minimum: 1, maximum: maxSeconds, description: "seconds" }),
-          Type.String({ pattern: durationPattern(maxSeconds), description: `e.g. 30d, 12h; at most ${maxSeconds} s in any unit`, "x-rule": "duration-format", "x-message": `must be seconds or a duration such as 30d or 12h, at most ${maxSeconds} s` }),
-        ],
-        { description: `lifetime; default and maximum from policy (at most ${maxSeconds} s); never past the expiry of the API token that mints it (the default is shortened to it)` },
+export const tokenRequestSchema = (maxSeconds: number) =>
+  Type.Object(
+    {
+      subject: Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$",
+        description: "who or what uses the token, e.g. ci:byt-his or an e-mail",
+      }),
+      role: RoleSchema,
+      org: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: "required for requester and org-admin; confines any role to one organization" }),
       ),
-    ),
-  },
-  { additionalProperties: false },
-);
+      expiresIn: Type.Optional(
+        Type.Union(
+          [
+            Type.Integer({ minimum: 1, maximum: maxSeconds, description: "seconds" }),
+            Type.String({
+              pattern: durationPattern(maxSeconds),
+              description: `e.g. 30d, 12h; at most ${maxSeconds} s in any unit`,
+              "x-rule": "duration-format",
+              "x-message": `must be seconds or a duration such as 30d or 12h, at most ${maxSeconds} s`,
+            }),
+          ],
+          {
+            description: `lifetime; default and maximum from policy (at most ${maxSeconds} s); never past the expiry of the API token that mints it (the default is shortened to it)`,
+          },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  );
 export const TokenRequestSchema = tokenRequestSchema(POLICY.apiTokenLifetime.maxSeconds);
 
 export const TokenResponseSchema = Type.Object({
@@ -37,7 +52,9 @@ export const TokenResponseSchema = Type.Object({
   subject: Type.String(),
   role: RoleSchema,
   org: Type.Union([Type.String(), Type.Null()]),
-  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()], { description: "always set for new tokens; null only for tokens minted before lifetimes were enforced" }),
+  expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+    description: "always set for new tokens; null only for tokens minted before lifetimes were enforced",
+  }),
 });
 
 export const TokenRevokedSchema = Type.Object({
@@ -92,30 +109,61 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const { subject, role, org, expiresIn } = request.body;
       const issues: ProblemIssue[] = [];
       if (/^(bootstrap|system|oidc)[:]/i.test(subject)) {
-        issues.push({ field: "subject", rule: "subject-reserved", message: "must not start with bootstrap:, system: or oidc: (names the service gives itself or Kubernetes reserves)", value: subject });
+        issues.push({
+          field: "subject",
+          rule: "subject-reserved",
+          message: "must not start with bootstrap:, system: or oidc: (names the service gives itself or Kubernetes reserves)",
+          value: subject,
+        });
       }
-      if (ORG_ROLES.includes(role) && org === undefined) issues.push({ field: "org", rule: "org-required", message: `is required for role ${role}`, value: org });
+      if (ORG_ROLES.includes(role) && org === undefined)
+        issues.push({ field: "org", rule: "org-required", message: `is required for role ${role}`, value: org });
       if (org !== undefined && !platform.organizations.has(org)) {
-        issues.push({ field: "org", rule: "organization-known", message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`, value: org });
+        issues.push({
+          field: "org",
+          rule: "organization-known",
+          message: `is not an onboarded organization; known: ${[...platform.organizations.keys()].sort().join(", ")}`,
+          value: org,
+        });
       }
-      if (admin.org !== undefined && org !== admin.org) issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
+      if (admin.org !== undefined && org !== admin.org)
+        issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
       const at = now();
       // A token minting another: the default lifetime ends no later than the minting token does.
       const minterLeftMs = admin.via === "token" && admin.expiresAt ? Date.parse(admin.expiresAt) - at.getTime() : Infinity;
       const ms = expiresIn === undefined ? Math.min(lifetime.defaultSeconds * 1000, minterLeftMs) : parseDuration(expiresIn);
-      if (ms === undefined) issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
+      if (ms === undefined)
+        issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
       else if (ms > lifetime.maxSeconds * 1000) {
-        issues.push({ field: "expiresIn", rule: "max-lifetime", message: `must be at most ${lifetime.maxSeconds / 86_400} days (${lifetime.maxSeconds} s); mint a new token when it ends`, value: expiresIn });
+        issues.push({
+          field: "expiresIn",
+          rule: "max-lifetime",
+          message: `must be at most ${lifetime.maxSeconds / 86_400} days (${lifetime.maxSeconds} s); mint a new token when it ends`,
+          value: expiresIn,
+        });
       }
       // A token hands out no more than it holds: no role beyond its own, no life beyond its own.
       const beyond = actionsBeyond(admin.roles, role);
-      if (beyond.length > 0) issues.push({ field: "role", rule: "role-within-minter", message: `allows ${beyond.join(", ")}, which ${admin.subject} (${admin.roles.join(", ")}) may not; mint at most your own role`, value: role });
+      if (beyond.length > 0)
+        issues.push({
+          field: "role",
+          rule: "role-within-minter",
+          message: `allows ${beyond.join(", ")}, which ${admin.subject} (${admin.roles.join(", ")}) may not; mint at most your own role`,
+          value: role,
+        });
       if (ms !== undefined && ms > minterLeftMs) {
-        issues.push({ field: "expiresIn", rule: "lifetime-within-minter", message: `must end by ${admin.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`, value: expiresIn ?? null });
+        issues.push({
+          field: "expiresIn",
+          rule: "lifetime-within-minter",
+          message: `must end by ${admin.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`,
+          value: expiresIn ?? null,
+        });
       }
       if (admin.via === "bootstrap" && (role !== "platform-admin" || org !== undefined)) {
         const message = "the bootstrap token only mints the first platform admin (role platform-admin, no org); mint everything else with that admin's token";
-        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "role", rule: "bootstrap-first-admin-only", message, value: role }], { denied: { org: org ?? null, target: "tokens", reason: "bootstrap-first-admin-only" } });
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "role", rule: "bootstrap-first-admin-only", message, value: role }], {
+          denied: { org: org ?? null, target: "tokens", reason: "bootstrap-first-admin-only" },
+        });
       }
       if (issues.length > 0) throw new NdcError("NDC_ERR_RULE", `the token was not created: ${issues.map((i) => `${i.field} (${i.rule})`).join(", ")}`, issues);
 
@@ -137,7 +185,12 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       // The bootstrap lock makes "only the first admin" hold when two requests race.
       await store.transaction(admin.via === "bootstrap" ? ["bootstrap"] : [], async (tx) => {
         if (admin.via === "bootstrap" && (await bootstrapRetired(tx, admin.subject))) {
-          throw new NdcError("NDC_ERR_UNAUTHENTICATED", "the bootstrap token has already minted the first platform admin", [{ field: "header.authorization", rule: "bootstrap-retired", message: "use the platform-admin token it minted" }], { denied: { target: "tokens", reason: "bootstrap-retired" } });
+          throw new NdcError(
+            "NDC_ERR_UNAUTHENTICATED",
+            "the bootstrap token has already minted the first platform admin",
+            [{ field: "header.authorization", rule: "bootstrap-retired", message: "use the platform-admin token it minted" }],
+            { denied: { target: "tokens", reason: "bootstrap-retired" } },
+          );
         }
         await tx.insertToken(record);
         await tx.appendAudit(
@@ -171,7 +224,11 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         querystring: Type.Object({
           subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
           org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          include: Type.Optional(Type.Union([Type.Literal("active"), Type.Literal("all")], { description: "active (default): neither revoked nor expired; all: every token ever minted" })),
+          include: Type.Optional(
+            Type.Union([Type.Literal("active"), Type.Literal("all")], {
+              description: "active (default): neither revoked nor expired; all: every token ever minted",
+            }),
+          ),
           ...PageQuerySchema("token"),
         }),
         response: { 200: Page(TokenInfoSchema), ...problems(400, 401, 403, 429) },
@@ -181,7 +238,9 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const admin = requirePermission(request, "tokens:create");
       if (admin.via === "bootstrap") {
         const message = "the bootstrap token only mints the first platform admin; list tokens with a platform-admin token";
-        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], { denied: { target: "tokens", reason: "bootstrap-first-admin-only" } });
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], {
+          denied: { target: "tokens", reason: "bootstrap-first-admin-only" },
+        });
       }
       const { subject, include, cursor } = request.query;
       // A confined admin sees its own organization's tokens only, whatever it asks for.
@@ -189,7 +248,13 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const limit = request.query.limit ?? 50;
       const at = now().toISOString();
       const after = decodeCursor<readonly [string, string]>(cursor, "pair");
-      const rows = await store.listTokens({ limit: limit + 1, ...(org !== undefined ? { org } : {}), ...(subject !== undefined ? { subject } : {}), ...(include === "all" ? {} : { activeAt: at }), ...(after ? { after } : {}) });
+      const rows = await store.listTokens({
+        limit: limit + 1,
+        ...(org !== undefined ? { org } : {}),
+        ...(subject !== undefined ? { subject } : {}),
+        ...(include === "all" ? {} : { activeAt: at }),
+        ...(after ? { after } : {}),
+      });
       const items = rows.slice(0, limit).map((t) => ({
         id: t.id,
         subject: t.subject,
@@ -221,7 +286,9 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const admin = requirePermission(request, "tokens:create");
       if (admin.via === "bootstrap") {
         const message = "the bootstrap token only mints the first platform admin; revoke with a platform-admin token";
-        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], { denied: { target: `token ${request.params.id}`, reason: "bootstrap-first-admin-only" } });
+        throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule: "bootstrap-first-admin-only", message }], {
+          denied: { target: `token ${request.params.id}`, reason: "bootstrap-first-admin-only" },
+        });
       }
       const at = now().toISOString();
       const revoked = await store.transaction([], async (tx) => {
@@ -232,7 +299,17 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
           throw new NdcError("NDC_ERR_NOT_FOUND", `no token ${request.params.id}; use the id returned by POST /v1/tokens`);
         }
         await tx.appendAudit(
-          { actor: admin.subject, actorRole: admin.roles.join(","), action: "token.revoke", outcome: "allowed", status: 200, org: token.org, target: `token ${token.id}`, requestId: request.id, after: { id: token.id, subject: token.subject, role: token.role, revokedAt: token.revokedAt, alsoRevoked: result.cascaded } },
+          {
+            actor: admin.subject,
+            actorRole: admin.roles.join(","),
+            action: "token.revoke",
+            outcome: "allowed",
+            status: 200,
+            org: token.org,
+            target: `token ${token.id}`,
+            requestId: request.id,
+            after: { id: token.id, subject: token.subject, role: token.role, revokedAt: token.revokedAt, alsoRevoked: result.cascaded },
+          },
           at,
         );
         return { token, alsoRevoked: result.cascaded };

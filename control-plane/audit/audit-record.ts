@@ -51,7 +51,14 @@ export const AuditVerificationSchema = Type.Object({
     Type.Object({
       seq: Type.Integer({ description: "the record that breaks the chain" }),
       id: Type.Union([Type.String(), Type.Null()]),
-      problem: Type.Union([Type.Literal("edited"), Type.Literal("deleted"), Type.Literal("reordered"), Type.Literal("truncated"), Type.Literal("rewritten"), Type.Literal("checkpoint-invalid")]),
+      problem: Type.Union([
+        Type.Literal("edited"),
+        Type.Literal("deleted"),
+        Type.Literal("reordered"),
+        Type.Literal("truncated"),
+        Type.Literal("rewritten"),
+        Type.Literal("checkpoint-invalid"),
+      ]),
       message: Type.String(),
     }),
     { description: "the first 100 problems" },

@@ -30,7 +30,8 @@ export function keyIdOf(key: KeyObject): string {
   return createHash("sha256").update(spki).digest("hex").slice(0, 16);
 }
 
-const signedPart = (c: Omit<AuditCheckpoint, "signature">): Buffer => Buffer.from(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId }), "utf8");
+const signedPart = (c: Omit<AuditCheckpoint, "signature">): Buffer =>
+  Buffer.from(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId }), "utf8");
 
 /** Signs a head with an Ed25519 private key. */
 export function signCheckpoint(head: { seq: number; hash: string }, at: string, privateKey: KeyObject): AuditCheckpoint {
@@ -42,7 +43,9 @@ export function signCheckpoint(head: { seq: number; hash: string }, at: string, 
 export function checkpointSignatureValid(c: AuditCheckpoint, key: KeyObject): boolean {
   const pub = key.type === "private" ? createPublicKey(key) : key;
   try {
-    return c.keyId === keyIdOf(pub) && Number.isInteger(c.seq) && typeof c.hash === "string" && verify(null, signedPart(c), pub, Buffer.from(c.signature, "base64"));
+    return (
+      c.keyId === keyIdOf(pub) && Number.isInteger(c.seq) && typeof c.hash === "string" && verify(null, signedPart(c), pub, Buffer.from(c.signature, "base64"))
+    );
   } catch {
     return false;
   }
@@ -60,10 +63,7 @@ export function readCheckpoint(file: string): AuditCheckpoint | "unreadable" | u
 }
 
 /** What one anchoring pass did. */
-export type AnchorOutcome =
-  | { readonly written: AuditCheckpoint }
-  | { readonly unchanged: true }
-  | { readonly refused: string };
+export type AnchorOutcome = { readonly written: AuditCheckpoint } | { readonly unchanged: true } | { readonly refused: string };
 
 /**
  * Signs the database's current head into `file`, but only when the chain still extends the last
@@ -73,12 +73,15 @@ export type AnchorOutcome =
 export async function anchorAuditHead(chain: ChainHeadReader, file: string, privateKey: KeyObject, now: Date): Promise<AnchorOutcome> {
   const previous = readCheckpoint(file);
   if (previous === "unreadable") return { refused: `${file} is not a signed checkpoint; move it aside after investigating` };
-  if (previous && !checkpointSignatureValid(previous, privateKey)) return { refused: `${file} is not signed by this service's key; move it aside after investigating` };
+  if (previous && !checkpointSignatureValid(previous, privateKey))
+    return { refused: `${file} is not signed by this service's key; move it aside after investigating` };
   const head = await chain.auditHead();
-  if (!head) return previous ? { refused: `the database has no chain head, but record ${previous.seq} was anchored: the trail was truncated` } : { unchanged: true };
+  if (!head)
+    return previous ? { refused: `the database has no chain head, but record ${previous.seq} was anchored: the trail was truncated` } : { unchanged: true };
   if (previous) {
     if (head.seq < previous.seq) return { refused: `the chain ends at ${head.seq}, before the anchored record ${previous.seq}: the trail was truncated` };
-    if ((await chain.auditHashAt(previous.seq)) !== previous.hash) return { refused: `record ${previous.seq} no longer has the anchored hash: the chain was rewritten` };
+    if ((await chain.auditHashAt(previous.seq)) !== previous.hash)
+      return { refused: `record ${previous.seq} no longer has the anchored hash: the chain was rewritten` };
     if (head.seq === previous.seq) return { unchanged: true };
   }
   const checkpoint = signCheckpoint(head, now.toISOString(), privateKey);

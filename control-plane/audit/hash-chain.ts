@@ -58,9 +58,19 @@ export class ChainVerifier {
     if (recordHash(r) !== r.hash) {
       this.report({ seq: r.seq, id: r.id, problem: "edited", message: `${where} was changed after it was written: its content does not match its hash` });
     } else if (r.seq !== this.prevSeq + 1 && r.prevHash !== this.prevHash) {
-      this.report({ seq: r.seq, id: r.id, problem: "deleted", message: `${this.prevSeq + 1 === r.seq - 1 ? `record ${this.prevSeq + 1} is` : `records ${this.prevSeq + 1} to ${r.seq - 1} are`} missing before ${where}` });
+      this.report({
+        seq: r.seq,
+        id: r.id,
+        problem: "deleted",
+        message: `${this.prevSeq + 1 === r.seq - 1 ? `record ${this.prevSeq + 1} is` : `records ${this.prevSeq + 1} to ${r.seq - 1} are`} missing before ${where}`,
+      });
     } else if (r.prevHash !== this.prevHash) {
-      this.report({ seq: r.seq, id: r.id, problem: "reordered", message: `${where} does not follow record ${this.prevSeq}: its prevHash links to another record` });
+      this.report({
+        seq: r.seq,
+        id: r.id,
+        problem: "reordered",
+        message: `${where} does not follow record ${this.prevSeq}: its prevHash links to another record`,
+      });
     }
     if (this.anchorAt && r.seq === this.anchorAt.seq) this.anchorSeen = r.hash;
     this.prevSeq = r.seq;
@@ -70,17 +80,38 @@ export class ChainVerifier {
   /** The result, given the head the database records (absent when its row is gone). */
   finish(head: { seq: number; hash: string } | undefined): AuditVerification {
     if (head && (head.seq !== this.prevSeq || head.hash !== this.prevHash)) {
-      this.report({ seq: head.seq, id: null, problem: "truncated", message: `the chain ends at record ${this.prevSeq} but the head says ${head.seq}: records at the end were deleted` });
+      this.report({
+        seq: head.seq,
+        id: null,
+        problem: "truncated",
+        message: `the chain ends at record ${this.prevSeq} but the head says ${head.seq}: records at the end were deleted`,
+      });
     } else if (!head && this.checked > 0) {
       this.report({ seq: this.prevSeq, id: null, problem: "truncated", message: "the chain head is missing" });
     }
     const anchor = this.anchorAt;
     if (anchor && this.anchorSeen === undefined) {
-      this.report({ seq: anchor.seq, id: null, problem: "truncated", message: `the signed checkpoint outside the database names record ${anchor.seq}, but the chain ends at ${this.prevSeq}: records were deleted (and the head rewritten)` });
+      this.report({
+        seq: anchor.seq,
+        id: null,
+        problem: "truncated",
+        message: `the signed checkpoint outside the database names record ${anchor.seq}, but the chain ends at ${this.prevSeq}: records were deleted (and the head rewritten)`,
+      });
     } else if (anchor && this.anchorSeen !== anchor.hash) {
-      this.report({ seq: anchor.seq, id: null, problem: "rewritten", message: `record ${anchor.seq} does not have the hash the signed checkpoint recorded: the chain was rewritten up to it` });
+      this.report({
+        seq: anchor.seq,
+        id: null,
+        problem: "rewritten",
+        message: `record ${anchor.seq} does not have the hash the signed checkpoint recorded: the chain was rewritten up to it`,
+      });
     }
-    return { ok: this.problemCount === 0, checked: this.checked, headSeq: head?.seq ?? null, problems: [...this.problems], ...(this.problemCount > this.problems.length ? { problemsOmitted: this.problemCount - this.problems.length } : {}) };
+    return {
+      ok: this.problemCount === 0,
+      checked: this.checked,
+      headSeq: head?.seq ?? null,
+      problems: [...this.problems],
+      ...(this.problemCount > this.problems.length ? { problemsOmitted: this.problemCount - this.problems.length } : {}),
+    };
   }
 
   private report(problem: AuditVerification["problems"][number]): void {
@@ -90,7 +121,11 @@ export class ChainVerifier {
 }
 
 /** Verifies records already in memory (tests, small chains); the store verifies page by page. */
-export function verifyChain(records: Iterable<AuditRecord>, head: { seq: number; hash: string } | undefined, anchor?: { seq: number; hash: string }): AuditVerification {
+export function verifyChain(
+  records: Iterable<AuditRecord>,
+  head: { seq: number; hash: string } | undefined,
+  anchor?: { seq: number; hash: string },
+): AuditVerification {
   const verifier = new ChainVerifier(anchor);
   for (const r of records) verifier.add(r);
   return verifier.finish(head);

@@ -12,7 +12,10 @@ export interface AuthOptions {
 
 /** Authentication failed: the rule and a message safe to show. */
 export class AuthenticationError extends Error {
-  constructor(readonly rule: string, message: string) {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
     super(message);
     this.name = "AuthenticationError";
   }
@@ -60,7 +63,10 @@ export function createAuthenticator(store: Store, options: AuthOptions): Authent
       const subject = bootstrapSubject(options.bootstrapToken);
       if (retiredBootstrap === subject || (await bootstrapRetired(store, subject))) {
         retiredBootstrap = subject;
-        throw new AuthenticationError("bootstrap-retired", "the bootstrap token has minted the first platform admin and no longer works; use a platform-admin token (or set a new NDC_BOOTSTRAP_TOKEN to mint one more, break-glass)");
+        throw new AuthenticationError(
+          "bootstrap-retired",
+          "the bootstrap token has minted the first platform admin and no longer works; use a platform-admin token (or set a new NDC_BOOTSTRAP_TOKEN to mint one more, break-glass)",
+        );
       }
       return { subject, roles: ["platform-admin"], via: "bootstrap" };
     }
@@ -82,8 +88,17 @@ export function createAuthenticator(store: Store, options: AuthOptions): Authent
     const record = await lookup(hashToken(token), now);
     if (!record) throw new AuthenticationError("token-unknown", "the token is not known; ask a platform admin for one (POST /v1/tokens)");
     if (record.revokedAt) throw new AuthenticationError("token-revoked", "the token was revoked");
-    if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw new AuthenticationError("token-expired", `the token expired at ${record.expiresAt}`);
-    return { subject: record.subject, roles: [record.role as Role], ...(record.org ? { org: record.org } : {}), via: "token", lineage: record.lineage, tokenId: record.id, expiresAt: record.expiresAt };
+    if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime())
+      throw new AuthenticationError("token-expired", `the token expired at ${record.expiresAt}`);
+    return {
+      subject: record.subject,
+      roles: [record.role as Role],
+      ...(record.org ? { org: record.org } : {}),
+      via: "token",
+      lineage: record.lineage,
+      tokenId: record.id,
+      expiresAt: record.expiresAt,
+    };
   };
   return Object.assign(authenticate, { forget: () => cache.clear() });
 }

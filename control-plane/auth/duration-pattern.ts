@@ -23,7 +23,12 @@ export function upToPattern(max: number): string {
 
 /** `30d`, `12h`, `90m` or `3600s`, each at most `maxSeconds` long. */
 export function durationPattern(maxSeconds: number): string {
-  const units = [["s", 1], ["m", 60], ["h", 3_600], ["d", 86_400]] as const;
+  const units = [
+    ["s", 1],
+    ["m", 60],
+    ["h", 3_600],
+    ["d", 86_400],
+  ] as const;
   const forms = units.filter(([, size]) => maxSeconds >= size).map(([unit, size]) => `${upToPattern(Math.floor(maxSeconds / size))}${unit}`);
   return `^(?:${forms.join("|")})$`;
 }

@@ -27,7 +27,10 @@ export interface OidcOptions {
  * means the identity provider could not be asked (its keys did not load), not that the token is bad.
  */
 export class OidcError extends Error {
-  constructor(readonly rule: string, message: string) {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
     super(message);
     this.name = "OidcError";
   }
@@ -56,7 +59,8 @@ const KEYS_UNAVAILABLE = new Set(["ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID", "ERR_J
 export function createOidcVerifier(options: OidcOptions): (jwt: string) => Promise<Principal> {
   if (!options.jwks && !options.jwksUrl) throw new Error("oidc: set NDC_OIDC_JWKS_URL or NDC_OIDC_JWKS_FILE to verify tokens");
   const rolePrefix = options.rolePrefix ?? DEFAULT_ROLE_PREFIX;
-  if (!/^[A-Za-z0-9._-]+[:/]$/.test(rolePrefix)) throw new Error(`oidc: the role prefix must be a namespace ending in ":" or "/", e.g. ndc: (got ${JSON.stringify(rolePrefix)})`);
+  if (!/^[A-Za-z0-9._-]+[:/]$/.test(rolePrefix))
+    throw new Error(`oidc: the role prefix must be a namespace ending in ":" or "/", e.g. ndc: (got ${JSON.stringify(rolePrefix)})`);
   const maxAge = options.maxTokenAgeSeconds ?? 3600;
   const keys = options.jwks ? createLocalJWKSet(options.jwks) : createRemoteJWKSet(new URL(options.jwksUrl!), { timeoutDuration: 5000 });
   return async (jwt) => {
@@ -77,15 +81,18 @@ export function createOidcVerifier(options: OidcOptions): (jwt: string) => Promi
       if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && reason === "missing") {
         throw new OidcError(`token-${claim}-required`, `the token has no ${claim} claim; this service accepts only tokens with exp, iat and sub`);
       }
-      if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") throw new OidcError("token-claims", `the token was not issued for this service: ${(error as Error).message}`);
+      if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED")
+        throw new OidcError("token-claims", `the token was not issued for this service: ${(error as Error).message}`);
       // Not a verdict on the token: the keys could not be loaded (timeout, refused connection, HTTP error).
-      if (code === undefined || KEYS_UNAVAILABLE.has(code)) throw new OidcError("idp-unavailable", "the identity provider's keys could not be loaded; retry shortly");
+      if (code === undefined || KEYS_UNAVAILABLE.has(code))
+        throw new OidcError("idp-unavailable", "the identity provider's keys could not be loaded; retry shortly");
       throw new OidcError("token-signature", "the token's signature does not verify against the identity provider's keys");
     }
     if (typeof payload.sub !== "string" || payload.sub === "") throw new OidcError("token-claims", "the token has no subject (sub)");
     // The subject is written to the audit trail and compared for four eyes: printable, bounded.
     // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-    if (payload.sub.length > 255 || /[\u0000-\u001f\u007f]/.test(payload.sub)) throw new OidcError("token-claims", "the token's subject (sub) has control characters or is longer than 255 characters");
+    if (payload.sub.length > 255 || /[\u0000-\u001f\u007f]/.test(payload.sub))
+      throw new OidcError("token-claims", "the token's subject (sub) has control characters or is longer than 255 characters");
     const roles = rolesFromClaims(payload, rolePrefix);
     const org = typeof payload.org === "string" && payload.org !== "" ? payload.org : undefined;
     return { subject: oidcSubject(options.issuer, payload.sub), roles, ...(org ? { org } : {}), via: "oidc" };

@@ -1,13 +1,7 @@
 import type { Principal, Role } from "./principal.ts";
 
 /** What a route asks permission for. */
-export type Action =
-  | "platform:read"
-  | "environments:read"
-  | "environments:write"
-  | "environments:approve"
-  | "audit:read"
-  | "tokens:create";
+export type Action = "platform:read" | "environments:read" | "environments:write" | "environments:approve" | "audit:read" | "tokens:create";
 
 /** Which roles may do what. Org-scoped callers are further confined to their organization. */
 export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
@@ -19,9 +13,7 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   "tokens:create": ["platform-admin"],
 };
 
-export type Decision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly status: 403 | 404; readonly rule: string; readonly message: string };
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly status: 403 | 404; readonly rule: string; readonly message: string };
 
 /**
  * Whether `principal` may see organization `org` at all. Requesters and org admins see only their
@@ -38,10 +30,20 @@ export function canSeeOrg(principal: Principal, org: string): boolean {
  */
 export function authorize(principal: Principal, action: Action, org?: string): Decision {
   if (principal.via === "bootstrap" && action !== "tokens:create") {
-    return { allowed: false, status: 403, rule: "bootstrap-first-admin-only", message: "the bootstrap token only mints the first platform admin (POST /v1/tokens with role platform-admin); use that admin's token for everything else" };
+    return {
+      allowed: false,
+      status: 403,
+      rule: "bootstrap-first-admin-only",
+      message: "the bootstrap token only mints the first platform admin (POST /v1/tokens with role platform-admin); use that admin's token for everything else",
+    };
   }
   if (org !== undefined && !canSeeOrg(principal, org)) {
-    return { allowed: false, status: 404, rule: "organization-visible", message: `no organization or environment of that name is visible to ${principal.subject}` };
+    return {
+      allowed: false,
+      status: 404,
+      rule: "organization-visible",
+      message: `no organization or environment of that name is visible to ${principal.subject}`,
+    };
   }
   const allowed = PERMISSIONS[action];
   if (!principal.roles.some((r) => allowed.includes(r))) {

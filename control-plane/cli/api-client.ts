@@ -71,8 +71,11 @@ export async function callApi<T>(conn: Connection, method: Method, path: string,
     });
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === "TimeoutError") throw new UnreachableError(`${method} ${shown} did not answer within ${conn.timeoutMs / 1000} s: check the service, or raise --request-timeout`);
-    throw new UnreachableError(`cannot reach ${url.origin} (${e.cause?.code ?? e.cause?.message ?? e.message}): check NDC_API or ndc login, and that the service runs (GET ${url.origin}/readyz)`);
+    if (e.name === "TimeoutError")
+      throw new UnreachableError(`${method} ${shown} did not answer within ${conn.timeoutMs / 1000} s: check the service, or raise --request-timeout`);
+    throw new UnreachableError(
+      `cannot reach ${url.origin} (${e.cause?.code ?? e.cause?.message ?? e.message}): check NDC_API or ndc login, and that the service runs (GET ${url.origin}/readyz)`,
+    );
   }
   const text = await res.text();
   let parsed: unknown;
@@ -82,7 +85,10 @@ export async function callApi<T>(conn: Connection, method: Method, path: string,
     parsed = undefined;
   }
   if (!res.ok) {
-    const problem = parsed && typeof parsed === "object" && "status" in parsed ? (parsed as Problem) : { status: res.status, title: res.statusText, detail: text.slice(0, 300) };
+    const problem =
+      parsed && typeof parsed === "object" && "status" in parsed
+        ? (parsed as Problem)
+        : { status: res.status, title: res.statusText, detail: text.slice(0, 300) };
     throw new ApiError(method, shown, problem);
   }
   if (parsed === undefined && text !== "") throw new Error(`${method} ${shown} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
@@ -94,7 +100,9 @@ export async function listAll<T>(conn: Connection, path: string, query: Record<s
   const items: T[] = [];
   let cursor: string | undefined;
   do {
-    const page = await callApi<{ items: T[]; nextCursor?: string }>(conn, "GET", path, { query: { ...query, limit: String(Math.min(200, Math.max(1, max - items.length))), cursor } });
+    const page = await callApi<{ items: T[]; nextCursor?: string }>(conn, "GET", path, {
+      query: { ...query, limit: String(Math.min(200, Math.max(1, max - items.length))), cursor },
+    });
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined && items.length < max);

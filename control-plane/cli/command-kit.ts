@@ -49,7 +49,8 @@ export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A
     } catch (error) {
       process.exitCode = exitCodeOf(error);
       const hint = error instanceof ApiError && error.problem.status === 428 ? "\n  pass --version <n>: the version you reviewed (ndc env get shows it)" : "";
-      if (!(error instanceof ExitWith) || error.message !== "") console.error(`ndc ${cmd.parent && cmd.parent.name() !== "ndc" ? `${cmd.parent.name()} ` : ""}${cmd.name()}: ${(error as Error).message}${hint}`);
+      if (!(error instanceof ExitWith) || error.message !== "")
+        console.error(`ndc ${cmd.parent && cmd.parent.name() !== "ndc" ? `${cmd.parent.name()} ` : ""}${cmd.name()}: ${(error as Error).message}${hint}`);
       if (error instanceof ApiError && output !== "table") {
         const problem = { ...error.problem };
         process.stdout.write(output === "json" ? `${JSON.stringify(problem, null, 2)}\n` : (await import("yaml")).stringify(problem));

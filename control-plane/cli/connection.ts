@@ -37,7 +37,9 @@ export function readLogin(path: string): StoredLogin | undefined {
   if (!existsSync(path)) return undefined;
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new AuthError(`${path} has mode ${mode.toString(8).padStart(4, "0")}: it holds a token, so only you may read it; run chmod 600 ${path} (or ndc login again)`);
+    throw new AuthError(
+      `${path} has mode ${mode.toString(8).padStart(4, "0")}: it holds a token, so only you may read it; run chmod 600 ${path} (or ndc login again)`,
+    );
   }
   let parsed: unknown;
   try {

@@ -29,7 +29,9 @@ export function environmentTable(items: readonly EnvironmentResource[]): string 
 
 /** One environment: its fields, then a row per site. */
 export function environmentDetail(e: EnvironmentResource): string {
-  const storage = Object.entries(e.resources.storage ?? {}).map(([tier, size]) => `${tier}=${size}`).join(" ");
+  const storage = Object.entries(e.resources.storage ?? {})
+    .map(([tier, size]) => `${tier}=${size}`)
+    .join(" ");
   const fields = renderFields([
     ["environment", `${e.org}/${e.name}`],
     ["namespace", e.namespace],
@@ -39,7 +41,10 @@ export function environmentDetail(e: EnvironmentResource): string {
     ["zone", e.zone],
     ["data class", `${e.dataClass} (personal data: ${e.personalData})`],
     ["security level", e.securityLevel],
-    ["resources", `cpu ${e.resources.cpu}, memory ${e.resources.memory}${storage ? `, storage ${storage}` : ""}${e.resources.gpu ? `, gpu ${e.resources.gpu}` : ""}`],
+    [
+      "resources",
+      `cpu ${e.resources.cpu}, memory ${e.resources.memory}${storage ? `, storage ${storage}` : ""}${e.resources.gpu ? `, gpu ${e.resources.gpu}` : ""}`,
+    ],
     ["owners", e.owners.join(", ")],
     ["purpose", e.purpose],
     ["requested by", e.requestedBy],

@@ -12,7 +12,15 @@ import { EXIT, ExitWith } from "./exit-codes.ts";
  * the current generation observed, Retained, Deleted), a human must decide (AwaitingApproval,
  * AwaitingDecommission), or it gave up (Failed, Rejected).
  */
-export const STABLE_PHASES = ["Ready", "AwaitingApproval", "AwaitingDecommission", "Failed", "Rejected", "Retained", "Deleted"] as const satisfies readonly Phase[];
+export const STABLE_PHASES = [
+  "Ready",
+  "AwaitingApproval",
+  "AwaitingDecommission",
+  "Failed",
+  "Rejected",
+  "Retained",
+  "Deleted",
+] as const satisfies readonly Phase[];
 
 /** Stable phases that are a bad outcome for whoever waits. */
 const BAD_PHASES: ReadonlySet<string> = new Set(["Failed", "Rejected"]);
@@ -56,7 +64,13 @@ export interface FollowOptions {
  * just made) is the first state, so the phase it moved to is shown even when it moves on at once.
  * @throws ExitWith 6 on timeout, naming any site still Degraded
  */
-export async function followEnvironment(conn: Connection, org: string, name: string, opts: FollowOptions, answered?: EnvironmentResource): Promise<EnvironmentResource> {
+export async function followEnvironment(
+  conn: Connection,
+  org: string,
+  name: string,
+  opts: FollowOptions,
+  answered?: EnvironmentResource,
+): Promise<EnvironmentResource> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const started = Date.now();
   let previous: ReturnType<typeof progressState> | undefined;
@@ -72,7 +86,10 @@ export async function followEnvironment(conn: Connection, org: string, name: str
       const degraded = Object.entries(last.sites).filter(([, s]) => s.phase === "Degraded");
       const seconds = opts.timeoutMs / 1000;
       if (degraded.length > 0) {
-        throw new ExitWith(EXIT.failed, `${org}/${name} is still ${last.phase} after ${seconds} s with ${degraded.map(([site, s]) => `${site} Degraded (${s.message ?? "no message"})`).join(", ")}; see runbooks/site-degraded.md`);
+        throw new ExitWith(
+          EXIT.failed,
+          `${org}/${name} is still ${last.phase} after ${seconds} s with ${degraded.map(([site, s]) => `${site} Degraded (${s.message ?? "no message"})`).join(", ")}; see runbooks/site-degraded.md`,
+        );
       }
       throw new ExitWith(EXIT.failed, `${org}/${name} is still ${last.phase} after ${seconds} s (timeout); follow it with ndc env watch ${org}/${name}`);
     }
@@ -83,5 +100,8 @@ export async function followEnvironment(conn: Connection, org: string, name: str
 /** The exit a stable environment deserves: 6 for Failed and Rejected, with its reason. */
 export function failureOf(e: EnvironmentResource): ExitWith | undefined {
   if (!BAD_PHASES.has(e.phase)) return undefined;
-  return new ExitWith(EXIT.failed, `${e.org}/${e.name} is ${e.phase}: ${e.reason ?? "no reason given"}${e.phase === "Failed" ? `; after fixing the cause: ndc env retry ${e.org}/${e.name}` : ""}`);
+  return new ExitWith(
+    EXIT.failed,
+    `${e.org}/${e.name} is ${e.phase}: ${e.reason ?? "no reason given"}${e.phase === "Failed" ? `; after fixing the cause: ndc env retry ${e.org}/${e.name}` : ""}`,
+  );
 }

@@ -60,7 +60,22 @@ examples:
     if (summary) cmd.summary(summary);
     program.addCommand(cmd);
   };
-  for (const cmd of [envCommand(), approveCommand(), rejectCommand(), queueCommand(), sitesCommand(), capacityCommand(), orgsCommand(), healthCommand(), auditCommand(), tokenCommand(), loginCommand(), logoutCommand(), completionCommand(buildProgram)]) add(cmd);
+  for (const cmd of [
+    envCommand(),
+    approveCommand(),
+    rejectCommand(),
+    queueCommand(),
+    sitesCommand(),
+    capacityCommand(),
+    orgsCommand(),
+    healthCommand(),
+    auditCommand(),
+    tokenCommand(),
+    loginCommand(),
+    logoutCommand(),
+    completionCommand(buildProgram),
+  ])
+    add(cmd);
   // Settings the subcommands need too (addCommand does not copy them).
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {

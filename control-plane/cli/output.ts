@@ -48,7 +48,16 @@ export interface Column<T> {
 
 /** A plain-text table: upper-case headers, columns two spaces apart, aligned by display width. */
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((r) => columns.map((c) => truncateDisplay(String(c.value(r) ?? "-").normalize("NFC").replace(/\s+/g, " "), c.max ?? 60)));
+  const cells = rows.map((r) =>
+    columns.map((c) =>
+      truncateDisplay(
+        String(c.value(r) ?? "-")
+          .normalize("NFC")
+          .replace(/\s+/g, " "),
+        c.max ?? 60,
+      ),
+    ),
+  );
   const headers = columns.map((c) => c.header.toUpperCase());
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i]!))));
   const line = (row: readonly string[]) =>

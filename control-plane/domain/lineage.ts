@@ -55,7 +55,10 @@ export function lineageOfMinted(minter: Minter, subject: string): Lineage {
  * approver is the author or one who minted the author's token; the author minted the approver's
  * token; or one root person stands behind both.
  */
-export function sharedPerson(approver: { subject: string; lineage: Lineage }, author: { subject: string; lineage: Lineage }): "same-subject" | "holds-author-token" | "author-holds-token" | "same-root" | undefined {
+export function sharedPerson(
+  approver: { subject: string; lineage: Lineage },
+  author: { subject: string; lineage: Lineage },
+): "same-subject" | "holds-author-token" | "author-holds-token" | "same-root" | undefined {
   if (approver.subject === author.subject) return "same-subject";
   if (author.lineage.minters.includes(approver.subject) || author.lineage.root === approver.subject) return "holds-author-token";
   if (approver.lineage.minters.includes(author.subject) || approver.lineage.root === author.subject) return "author-holds-token";

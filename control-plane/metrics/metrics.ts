@@ -47,7 +47,12 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "ndc_" });
-  const httpRequests = new Counter({ name: "ndc_http_requests_total", help: "HTTP requests answered", labelNames: ["method", "route", "status"] as const, registers: [registry] });
+  const httpRequests = new Counter({
+    name: "ndc_http_requests_total",
+    help: "HTTP requests answered",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
   const httpDuration = new Histogram({
     name: "ndc_http_request_duration_seconds",
     help: "HTTP request latency",
@@ -55,8 +60,17 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const deniedRequests = new Counter({ name: "ndc_denied_requests_total", help: "requests denied and audited (401, 403, 404 hiding another organization)", labelNames: ["status"] as const, registers: [registry] });
-  const storeReads = new Counter({ name: "ndc_metrics_store_reads_total", help: "times the metrics read their figures from the store (not once per scrape)", registers: [registry] });
+  const deniedRequests = new Counter({
+    name: "ndc_denied_requests_total",
+    help: "requests denied and audited (401, 403, 404 hiding another organization)",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const storeReads = new Counter({
+    name: "ndc_metrics_store_reads_total",
+    help: "times the metrics read their figures from the store (not once per scrape)",
+    registers: [registry],
+  });
   const { store, platform } = options;
   const refreshMs = options.refreshMs ?? 15_000;
   const clock = options.now ?? Date.now;
@@ -67,7 +81,13 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   const read = async (): Promise<StoreFigures> => {
     dirty = false;
     storeReads.inc();
-    const [audit, phases, sitePhases, orgPhases, commitments] = [await store.countAudit(), await store.countByPhase(), await store.countBySitePhase(), await store.countByOrgPhase(), await store.commitments()];
+    const [audit, phases, sitePhases, orgPhases, commitments] = [
+      await store.countAudit(),
+      await store.countByPhase(),
+      await store.countBySitePhase(),
+      await store.countByOrgPhase(),
+      await store.commitments(),
+    ];
     readAt = clock();
     return (figures = { audit, phases, sitePhases, orgPhases, commitments });
   };
@@ -115,8 +135,16 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
       for (const { org, phase, count } of (await current()).orgPhases) this.set({ org, phase }, count);
     },
   });
-  const auditChainOk = new Gauge({ name: "ndc_audit_chain_ok", help: "1 when the last verification of the audit chain found it intact, else 0 (also before the first: see the timestamp, 0 until then)", registers: [registry] });
-  const auditVerifiedAt = new Gauge({ name: "ndc_audit_chain_last_verified_timestamp_seconds", help: "when the audit chain was last verified (GET /v1/audit/verify, ndc audit verify)", registers: [registry] });
+  const auditChainOk = new Gauge({
+    name: "ndc_audit_chain_ok",
+    help: "1 when the last verification of the audit chain found it intact, else 0 (also before the first: see the timestamp, 0 until then)",
+    registers: [registry],
+  });
+  const auditVerifiedAt = new Gauge({
+    name: "ndc_audit_chain_last_verified_timestamp_seconds",
+    help: "when the audit chain was last verified (GET /v1/audit/verify, ndc audit verify)",
+    registers: [registry],
+  });
   new Gauge({
     name: "ndc_capacity_committed",
     help: "capacity committed to environments per site, pool and zone (cpu in millicores, memory in bytes, gpu)",
@@ -221,7 +249,10 @@ export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetric
       schema: {
         operationId: "getMetrics",
         tags: ["operations"],
-        summary: token === undefined ? "Prometheus metrics (text exposition format); open on this service (NDC_METRICS_TOKEN is not set)" : "Prometheus metrics (text exposition format); needs Bearer NDC_METRICS_TOKEN, not an API token",
+        summary:
+          token === undefined
+            ? "Prometheus metrics (text exposition format); open on this service (NDC_METRICS_TOKEN is not set)"
+            : "Prometheus metrics (text exposition format); needs Bearer NDC_METRICS_TOKEN, not an API token",
         security: token === undefined ? [] : [{ bearer: [] }],
         response: {
           200: { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } },
@@ -258,7 +289,20 @@ const METRICS_UNAUTHENTICATED = {
   description: "no valid metrics token",
   content: {
     "application/problem+json": {
-      schema: { type: "object", required: ["type", "title", "status", "detail", "code", "errors"], properties: { type: { type: "string" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" }, instance: { type: "string" }, code: { type: "string" }, requestId: { type: "string" }, errors: { type: "array" } } },
+      schema: {
+        type: "object",
+        required: ["type", "title", "status", "detail", "code", "errors"],
+        properties: {
+          type: { type: "string" },
+          title: { type: "string" },
+          status: { type: "integer" },
+          detail: { type: "string" },
+          instance: { type: "string" },
+          code: { type: "string" },
+          requestId: { type: "string" },
+          errors: { type: "array" },
+        },
+      },
     },
   },
 };

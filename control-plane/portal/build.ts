@@ -28,7 +28,11 @@ const TYPES: Record<string, string> = {
 function file(body: Buffer | string, name: string): PortalFile {
   const buffer = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const extension = name.slice(name.lastIndexOf("."));
-  return { body: buffer, contentType: TYPES[extension] ?? "application/octet-stream", etag: `"${createHash("sha256").update(buffer).digest("base64url").slice(0, 22)}"` };
+  return {
+    body: buffer,
+    contentType: TYPES[extension] ?? "application/octet-stream",
+    etag: `"${createHash("sha256").update(buffer).digest("base64url").slice(0, 22)}"`,
+  };
 }
 
 /**

@@ -75,7 +75,13 @@ export const portalRoutes: FastifyPluginAsync<PortalRoutesOptions> = async (app,
     return reply.type("application/json; charset=utf-8").send(
       JSON.stringify({
         oidc: oidc
-          ? { issuer: oidc.issuer, clientId: oidc.clientId, authorizationEndpoint: oidc.authorizationEndpoint, tokenEndpoint: oidc.tokenEndpoint, scope: oidc.scope ?? "openid" }
+          ? {
+              issuer: oidc.issuer,
+              clientId: oidc.clientId,
+              authorizationEndpoint: oidc.authorizationEndpoint,
+              tokenEndpoint: oidc.tokenEndpoint,
+              scope: oidc.scope ?? "openid",
+            }
           : null,
       }),
     );

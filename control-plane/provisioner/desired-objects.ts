@@ -1,4 +1,12 @@
-import { buildEnvironmentObjects, retainedObjects, type Commitment, type EnvironmentPlan, type KubernetesObject, type Platform, type SharingAgreement } from "../../model/index.ts";
+import {
+  buildEnvironmentObjects,
+  retainedObjects,
+  type Commitment,
+  type EnvironmentPlan,
+  type KubernetesObject,
+  type Platform,
+  type SharingAgreement,
+} from "../../model/index.ts";
 import { isFrozen, isLive, retentionEnded } from "../domain/index.ts";
 import type { EnvironmentRecord } from "../store/index.ts";
 
@@ -7,7 +15,13 @@ import type { EnvironmentRecord } from "../store/index.ts";
  * builder as the Pulumi components, with the NetworkPolicies of the sharing agreements it must carry
  * there (`SharingIndex`). Undefined when nothing should exist (or the site is unknown).
  */
-export function desiredObjects(env: EnvironmentRecord, site: string, platform: Platform, now: Date = new Date(), agreements: readonly SharingAgreement[] = []): KubernetesObject[] | undefined {
+export function desiredObjects(
+  env: EnvironmentRecord,
+  site: string,
+  platform: Platform,
+  now: Date = new Date(),
+  agreements: readonly SharingAgreement[] = [],
+): KubernetesObject[] | undefined {
   const siteConfig = platform.sites.get(site)?.config;
   const organization = platform.organizations.get(env.org);
   if (!siteConfig || !organization || !env.plan.placements.some((p) => p.site === site)) return undefined;
@@ -24,7 +38,11 @@ export function desiredObjects(env: EnvironmentRecord, site: string, platform: P
  * The frozen form of an environment at a site it no longer wants (dropped by a change): built as it
  * was placed there (`held`: what it still holds at that site), access frozen and ingress closed.
  */
-export function droppedSiteObjects(env: EnvironmentRecord, held: Pick<Commitment, "site" | "zone" | "pool">, platform: Platform): KubernetesObject[] | undefined {
+export function droppedSiteObjects(
+  env: EnvironmentRecord,
+  held: Pick<Commitment, "site" | "zone" | "pool">,
+  platform: Platform,
+): KubernetesObject[] | undefined {
   const siteConfig = platform.sites.get(held.site)?.config;
   const organization = platform.organizations.get(env.org);
   if (!siteConfig || !organization) return undefined;

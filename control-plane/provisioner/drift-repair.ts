@@ -30,7 +30,9 @@ export type RepairKey =
 
 /** The queue's identity of a repair: equal keys are one repair, however often they are queued. */
 export function repairKeyString(key: RepairKey): string {
-  return JSON.stringify(key.kind === "object" ? [key.kind, key.site, key.env.org, key.env.name, key.object.kind, key.object.name] : [key.kind, key.site, key.env.org, key.env.name]);
+  return JSON.stringify(
+    key.kind === "object" ? [key.kind, key.site, key.env.org, key.env.name, key.object.kind, key.object.name] : [key.kind, key.site, key.env.org, key.env.name],
+  );
 }
 
 /** One resync pass: environments looked at, how many were read object by object, and API calls. */
@@ -93,8 +95,10 @@ export class DriftRepair {
     this.running = true;
     if (watch) {
       for (const conn of this.options.connections.values()) {
-        const watcher = new OwnedObjectWatcher(conn, (e) => void this.onOwnedEvent(e).catch((err) => this.options.log.warn({ err: message(err) }, "drift check failed")), (kind, err) =>
-          this.options.log.info({ site: conn.site, kind, err: message(err) }, "watch restarting"),
+        const watcher = new OwnedObjectWatcher(
+          conn,
+          (e) => void this.onOwnedEvent(e).catch((err) => this.options.log.warn({ err: message(err) }, "drift check failed")),
+          (kind, err) => this.options.log.info({ site: conn.site, kind, err: message(err) }, "watch restarting"),
         );
         this.watchers.push(watcher);
         // A site that is down now is watched once it answers; provisioning reports it meanwhile.
@@ -264,11 +268,25 @@ export class DriftRepair {
       await ensureNamespaceIsOurs(conn, objects[0]!);
       await putBack(conn, desired, live);
     }
-    await this.recordRepair(env, site, [desired], { site, kind, name: objectName, was: live ? "edited" : "deleted" }, live ? summary(live) : null, summary(desired));
+    await this.recordRepair(
+      env,
+      site,
+      [desired],
+      { site, kind, name: objectName, was: live ? "edited" : "deleted" },
+      live ? summary(live) : null,
+      summary(desired),
+    );
   }
 
   /** Counts, logs and audits one repair (the metric per kind of object put back). */
-  private async recordRepair(env: EnvironmentRecord, site: string, repaired: readonly KubernetesObject[], detail: Record<string, unknown>, before: unknown = null, after: unknown = null): Promise<void> {
+  private async recordRepair(
+    env: EnvironmentRecord,
+    site: string,
+    repaired: readonly KubernetesObject[],
+    detail: Record<string, unknown>,
+    before: unknown = null,
+    after: unknown = null,
+  ): Promise<void> {
     for (const o of repaired) this.options.metrics.driftRepairs.inc({ site, kind: o.kind });
     this.options.metrics.queueDepth.set(this.repairs.depth);
     this.options.log.info({ env: env.id, ...detail }, "drift repaired");

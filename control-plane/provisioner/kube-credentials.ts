@@ -45,10 +45,15 @@ export function readKubeconfigFile(path: string): KubeCredentials {
   };
   if (!doc || typeof doc !== "object") fail("is not a kubeconfig (empty or not YAML)");
   const contextName = doc!["current-context"] as string | undefined;
-  const context = (doc!.contexts as Named<Record<string, string>>[] | undefined)?.find((c) => c.name === contextName)?.context ?? fail(`current-context ${JSON.stringify(contextName)} is not among its contexts`);
-  const cluster = (doc!.clusters as Named<Record<string, unknown>>[] | undefined)?.find((c) => c.name === context.cluster)?.cluster ?? fail(`cluster ${JSON.stringify(context.cluster)} of the current context is missing`);
+  const context =
+    (doc!.contexts as Named<Record<string, string>>[] | undefined)?.find((c) => c.name === contextName)?.context ??
+    fail(`current-context ${JSON.stringify(contextName)} is not among its contexts`);
+  const cluster =
+    (doc!.clusters as Named<Record<string, unknown>>[] | undefined)?.find((c) => c.name === context.cluster)?.cluster ??
+    fail(`cluster ${JSON.stringify(context.cluster)} of the current context is missing`);
   const user = (doc!.users as Named<Record<string, unknown>>[] | undefined)?.find((u) => u.name === context.user)?.user ?? {};
-  if (user.exec || user["auth-provider"]) fail(`user ${context.user} uses an exec or auth-provider plugin, which the control plane does not run; give it a client certificate or a token`);
+  if (user.exec || user["auth-provider"])
+    fail(`user ${context.user} uses an exec or auth-provider plugin, which the control plane does not run; give it a client certificate or a token`);
   const base = dirname(resolve(path));
   const material = (data: unknown, file: unknown): string | undefined => {
     if (typeof data === "string") return Buffer.from(data, "base64").toString("utf8");

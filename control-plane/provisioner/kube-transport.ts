@@ -70,35 +70,38 @@ export class KubeTransport {
         onEnd(err);
       }
     };
-    const req = request({ ...this.watchBase, protocol: this.server.protocol, hostname: this.server.hostname, port: this.server.port, method: "GET", path }, (res) => {
-      if ((res.statusCode ?? 0) >= 400) {
-        res.resume();
-        end(new KubeApiError(res.statusCode ?? 0, "Unknown", `GET ${path}: ${res.statusCode}`));
-        return;
-      }
-      let buffered = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buffered += chunk;
-        let newline: number;
-        while ((newline = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (!line.trim()) continue;
-          let event: { type: string; object: unknown };
-          try {
-            event = JSON.parse(line) as { type: string; object: unknown };
-          } catch {
-            // A torn or garbled stream: end this watch (the caller restarts it), never the process.
-            req.destroy(new Error(`watch ${path}: unreadable event from ${this.address}`));
-            return;
-          }
-          onEvent(event);
+    const req = request(
+      { ...this.watchBase, protocol: this.server.protocol, hostname: this.server.hostname, port: this.server.port, method: "GET", path },
+      (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          res.resume();
+          end(new KubeApiError(res.statusCode ?? 0, "Unknown", `GET ${path}: ${res.statusCode}`));
+          return;
         }
-      });
-      res.on("end", () => end());
-      res.on("error", (err) => end(err));
-    });
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf("\n")) >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (!line.trim()) continue;
+            let event: { type: string; object: unknown };
+            try {
+              event = JSON.parse(line) as { type: string; object: unknown };
+            } catch {
+              // A torn or garbled stream: end this watch (the caller restarts it), never the process.
+              req.destroy(new Error(`watch ${path}: unreadable event from ${this.address}`));
+              return;
+            }
+            onEvent(event);
+          }
+        });
+        res.on("end", () => end());
+        res.on("error", (err) => end(err));
+      },
+    );
     req.on("error", (err) => end(new Error(`GET ${path}: cannot reach ${this.address}: ${err.message}`)));
     // A connection that dies without a FIN would hang the watch: the server ends every watch within
     // its timeoutSeconds (at most 10 min) and sends bookmarks, so 11 min of silence means it is gone.
@@ -131,7 +134,11 @@ export class KubeTransport {
           port: this.server.port,
           method,
           path,
-          headers: { ...this.base.headers, ...(accept ? { accept } : {}), ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}) },
+          headers: {
+            ...this.base.headers,
+            ...(accept ? { accept } : {}),
+            ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}),
+          },
           timeout: this.timeoutMs,
         },
         (res) => {

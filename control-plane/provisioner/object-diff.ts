@@ -58,8 +58,9 @@ function ownedPaths(fields: Record<string, unknown>, prefix: readonly string[] =
  * @returns the paths (fieldsV1 form) down to the first element our object does not have
  */
 export function foreignFields(desired: KubernetesObject, live: KubernetesObject): string[][] {
-  const entries = ((live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [])
-    .filter((e) => !e.subresource && !(e.manager === OUR_MANAGER && e.operation === "Apply"));
+  const entries = ((live.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? []).filter(
+    (e) => !e.subresource && !(e.manager === OUR_MANAGER && e.operation === "Apply"),
+  );
   const found = new Map<string, string[]>();
   for (const entry of entries) {
     for (const path of ownedPaths(entry.fieldsV1 ?? {})) {
@@ -105,9 +106,7 @@ export function hasDrifted(desired: KubernetesObject, actual: KubernetesObject):
   const { apiVersion: _a, kind: _k, metadata, ...rest } = desired;
   const actualMeta = actual.metadata;
   const ours =
-    isSubset(metadata.labels ?? {}, actualMeta.labels ?? {}) &&
-    isSubset(metadata.annotations ?? {}, actualMeta.annotations ?? {}) &&
-    isSubset(rest, actual);
+    isSubset(metadata.labels ?? {}, actualMeta.labels ?? {}) && isSubset(metadata.annotations ?? {}, actualMeta.annotations ?? {}) && isSubset(rest, actual);
   return !ours || foreignFields(desired, actual).length > 0;
 }
 

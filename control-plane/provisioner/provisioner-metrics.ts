@@ -10,8 +10,18 @@ export class ProvisionerMetrics {
   readonly reconcileDuration: Histogram<"site" | "outcome">;
 
   constructor(registry: Registry) {
-    this.driftRepairs = new Counter({ name: "ndc_drift_repairs_total", help: "objects put back after they were deleted or edited", labelNames: ["site", "kind"], registers: [registry] });
-    this.reconcileErrors = new Counter({ name: "ndc_reconcile_errors_total", help: "failed site reconciliations", labelNames: ["site", "reason"], registers: [registry] });
+    this.driftRepairs = new Counter({
+      name: "ndc_drift_repairs_total",
+      help: "objects put back after they were deleted or edited",
+      labelNames: ["site", "kind"],
+      registers: [registry],
+    });
+    this.reconcileErrors = new Counter({
+      name: "ndc_reconcile_errors_total",
+      help: "failed site reconciliations",
+      labelNames: ["site", "reason"],
+      registers: [registry],
+    });
     this.provisionDuration = new Histogram({
       name: "ndc_provision_duration_seconds",
       help: "from claiming an environment's work to its transition",

@@ -93,8 +93,23 @@ export class Provisioner {
     this.metrics = new ProvisionerMetrics(options.registry ?? new Registry());
     this.owner = options.owner ?? `${hostname()}-${process.pid}`;
     this.sharing = new SharingIndex(options.store);
-    this.drift = new DriftRepair({ store: options.store, platform: options.platform, log: options.log, metrics: this.metrics, connections: this.connections, connection: (site) => this.connection(site), sharing: this.sharing });
-    this.sharingPolicies = new SharingPolicies({ store: options.store, platform: options.platform, log: options.log, index: this.sharing, connections: this.connections, ...(options.sharingIntervalMs !== undefined ? { intervalMs: options.sharingIntervalMs } : {}) });
+    this.drift = new DriftRepair({
+      store: options.store,
+      platform: options.platform,
+      log: options.log,
+      metrics: this.metrics,
+      connections: this.connections,
+      connection: (site) => this.connection(site),
+      sharing: this.sharing,
+    });
+    this.sharingPolicies = new SharingPolicies({
+      store: options.store,
+      platform: options.platform,
+      log: options.log,
+      index: this.sharing,
+      connections: this.connections,
+      ...(options.sharingIntervalMs !== undefined ? { intervalMs: options.sharingIntervalMs } : {}),
+    });
   }
 
   /** Connects to every configured site, starts the watches and the workers. */
@@ -161,12 +176,15 @@ export class Provisioner {
       const lease = new WorkLease(this.options.store, id, owner, leaseMs, item.leaseExpiresAt);
       // Keyed by owner too: a stale worker and the new owner may both be in this process.
       this.leases.set(`${owner}/${id}`, lease);
-      const renewal = setInterval(() => {
-        lease
-          .renew()
-          .then((held) => held || this.options.log.warn({ env: id, owner }, "lease lost to another worker; stopping before the next write"))
-          .catch((err) => this.options.log.warn({ env: id, err: message(err) }, "lease renewal failed"));
-      }, Math.max(100, Math.floor(leaseMs / 3)));
+      const renewal = setInterval(
+        () => {
+          lease
+            .renew()
+            .then((held) => held || this.options.log.warn({ env: id, owner }, "lease lost to another worker; stopping before the next write"))
+            .catch((err) => this.options.log.warn({ env: id, err: message(err) }, "lease renewal failed"));
+        },
+        Math.max(100, Math.floor(leaseMs / 3)),
+      );
       const outcome = await this.process(item, owner)
         .catch((err) => {
           if (err instanceof LeaseLostError) return "lease-lost";
@@ -238,7 +256,11 @@ export class Provisioner {
       // A restore scales the tenant's workloads back once access and network are as they were.
       if (env.phase === "Restoring") this.leaseOf(env, owner).lease?.check();
       const resumed = env.phase === "Restoring" ? await resumeWorkloads(this.connection(site), env.namespace) : 0;
-      return { phase: "Ready", message: `${outcome.applied} objects applied, ${outcome.pruned} pruned${env.phase === "Restoring" ? `, ${resumed} workloads resumed` : ""}`, done: true };
+      return {
+        phase: "Ready",
+        message: `${outcome.applied} objects applied, ${outcome.pruned} pruned${env.phase === "Restoring" ? `, ${resumed} workloads resumed` : ""}`,
+        done: true,
+      };
     });
     return this.conclude(env, owner, results, "provisioned", "ready", "degraded");
   }
@@ -255,7 +277,8 @@ export class Provisioner {
         await syncEnvironment(this.connection(site), this.required(env, site), { prune: true, ...this.leaseOf(env, owner) });
       } catch (error) {
         // A site where the name belongs to someone else never held anything of ours (it Failed there).
-        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Retained", message: "nothing of ours at this site", done: true };
+        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned")
+          return { phase: "Retained", message: "nothing of ours at this site", done: true };
         throw error;
       }
       this.leaseOf(env, owner).lease?.check();
@@ -263,7 +286,11 @@ export class Provisioner {
       stopped.scaledToZero += s.scaledToZero;
       stopped.suspended += s.suspended;
       stopped.podsDeleted += s.podsDeleted;
-      return { phase: "Retained", message: `access frozen, ingress closed, ${s.scaledToZero} workloads scaled to zero, ${s.suspended} jobs suspended, ${s.podsDeleted} pods deleted; data kept`, done: true };
+      return {
+        phase: "Retained",
+        message: `access frozen, ingress closed, ${s.scaledToZero} workloads scaled to zero, ${s.suspended} jobs suspended, ${s.podsDeleted} pods deleted; data kept`,
+        done: true,
+      };
     });
     const summary = `access frozen, ingress closed, workloads stopped (${stopped.scaledToZero} scaled to zero, ${stopped.suspended} jobs suspended, ${stopped.podsDeleted} pods deleted); volumes and data kept until the retention period ends`;
     return this.conclude(env, owner, results, "decommissioned", "retained", "degraded", summary);
@@ -280,7 +307,8 @@ export class Provisioner {
     const dropped = env.sites.filter((s) => !env.plan.placements.some((p) => p.site === s.site));
     const held = (await this.options.store.commitments(dropped.map((s) => s.site))).filter((c) => c.environmentId === env.id);
     const namespace = { metadata: { name: env.namespace, labels: { [LABELS.org]: env.org, [LABELS.environment]: env.name } } };
-    const write = (status: Omit<SiteStatus, "updatedAt">) => this.options.store.transaction([], (tx) => tx.setSiteStatus(env.id, status, new Date().toISOString()));
+    const write = (status: Omit<SiteStatus, "updatedAt">) =>
+      this.options.store.transaction([], (tx) => tx.setSiteStatus(env.id, status, new Date().toISOString()));
     for (const s of dropped) {
       try {
         const conn = this.connection(s.site);
@@ -300,7 +328,14 @@ export class Provisioner {
           if ((await removeEnvironment(conn, namespace)) === "absent") {
             await this.options.store.transaction([], (tx) => tx.releaseSite(env.id, s.site));
           } else {
-            await write({ site: s.site, namespace: env.namespace, phase: "Deleting", message: "dropped from the environment; its namespace is being removed (its capacity stays held until it is gone)", observedGeneration: env.generation, retainUntil: s.retainUntil ?? null });
+            await write({
+              site: s.site,
+              namespace: env.namespace,
+              phase: "Deleting",
+              message: "dropped from the environment; its namespace is being removed (its capacity stays held until it is gone)",
+              observedGeneration: env.generation,
+              retainUntil: s.retainUntil ?? null,
+            });
             pending = true;
           }
         }
@@ -327,7 +362,8 @@ export class Provisioner {
           : // The namespace controller finishes deletion on its own; look again shortly.
             { phase: "Deleting", message: "the namespace is being removed", done: false };
       } catch (error) {
-        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned") return { phase: "Deleted", message: "the namespace there is not ours; left alone", done: true };
+        if (error instanceof TerminalError && error.reason === "NamespaceNotOwned")
+          return { phase: "Deleted", message: "the namespace there is not ours; left alone", done: true };
         throw error;
       }
     });
@@ -373,17 +409,36 @@ export class Provisioner {
    * Records the sites' results: `fail` when one failed for good, `success` when all are done
    * (one transaction with the site statuses), otherwise the statuses alone and a retry later.
    */
-  private async conclude(env: EnvironmentRecord, owner: string, results: readonly SiteResult[], success: LifecycleEvent, doneOutcome: string, waitingOutcome: string, successReason?: string): Promise<string> {
+  private async conclude(
+    env: EnvironmentRecord,
+    owner: string,
+    results: readonly SiteResult[],
+    success: LifecycleEvent,
+    doneOutcome: string,
+    waitingOutcome: string,
+    successReason?: string,
+  ): Promise<string> {
     // A worker that lost its lease reports nothing: what it saw may be older than what the new owner does.
     if (this.leaseOf(env, owner).lease && !this.leaseOf(env, owner).lease!.held()) return "lease-lost";
-    const statuses = results.map((r) => ({ site: r.site, namespace: env.namespace, phase: r.phase, message: r.message, observedGeneration: r.done ? env.generation : 0 }));
+    const statuses = results.map((r) => ({
+      site: r.site,
+      namespace: env.namespace,
+      phase: r.phase,
+      message: r.message,
+      observedGeneration: r.done ? env.generation : 0,
+    }));
     const failed = results.find((r) => r.terminal);
     if (failed) {
       const next = await this.transition(env, "fail", { releaseLease: true, reason: `${failed.site}: ${failed.message}` }, statuses);
       return next ? "failed" : this.release(env, owner, "conflict");
     }
     if (results.every((r) => r.done)) {
-      const next = await this.transition(env, success, { releaseLease: true, observedGeneration: env.generation, ...(successReason ? { reason: successReason } : {}) }, statuses);
+      const next = await this.transition(
+        env,
+        success,
+        { releaseLease: true, observedGeneration: env.generation, ...(successReason ? { reason: successReason } : {}) },
+        statuses,
+      );
       return next ? doneOutcome : this.release(env, owner, "conflict");
     }
     await this.writeSiteStatuses(env, statuses);

@@ -42,7 +42,7 @@ export class SharingIndex {
   async refresh(now: Date): Promise<void> {
     this.stale = false;
     const agreements: AgreementRecord[] = [];
-    for (let after: readonly [string, string] | undefined; ; ) {
+    for (let after: readonly [string, string] | undefined; ;) {
       const page = await this.store.listAgreements({ states: ["Approved"], limit: 500, ...(after ? { after } : {}) });
       agreements.push(...page);
       if (page.length < 500) break;
@@ -70,7 +70,15 @@ export class SharingIndex {
         }
       }
     }
-    const fingerprint = JSON.stringify([...enforced.keys()].sort().map((k) => [k, enforced.get(k)!.agreements.map((a) => a.id).sort()]));
+    const fingerprint = JSON.stringify(
+      [...enforced.keys()].sort().map((k) => [
+        k,
+        enforced
+          .get(k)!
+          .agreements.map((a) => a.id)
+          .sort(),
+      ]),
+    );
     if (fingerprint !== this.fingerprint) this.revision++;
     this.fingerprint = fingerprint;
     this.enforced = enforced;

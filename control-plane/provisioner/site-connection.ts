@@ -107,7 +107,13 @@ export class SiteConnection {
     let next: string | undefined;
     do {
       const query = new URLSearchParams({ labelSelector, limit: String(pageSize), ...(next ? { continue: next } : {}) });
-      const res = await this.transport.send("GET", `${path}?${query}`, undefined, undefined, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json");
+      const res = await this.transport.send(
+        "GET",
+        `${path}?${query}`,
+        undefined,
+        undefined,
+        "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+      );
       calls++;
       const body = res.body as { items?: { metadata: ObjectMetadata }[]; metadata?: { continue?: string } };
       onPage((body.items ?? []).map((i) => i.metadata));
@@ -154,7 +160,12 @@ export class SiteConnection {
   ): () => void {
     // The server ends a watch after timeoutSeconds (spread so kinds do not all restart together);
     // the caller resumes from the last resourceVersion it saw.
-    const query = new URLSearchParams({ watch: "1", labelSelector, allowWatchBookmarks: "true", timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) });
+    const query = new URLSearchParams({
+      watch: "1",
+      labelSelector,
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(300 + Math.floor(Math.random() * 300)),
+    });
     if (handlers.resourceVersion) query.set("resourceVersion", handlers.resourceVersion);
     return this.transport.stream(
       `${collectionPath(kind)}?${query}`,

@@ -39,7 +39,11 @@ export interface SyncOutcome {
  * desired. Level-based and idempotent: running it twice changes nothing the second time.
  * @throws TerminalError when the namespace exists and is not ours (never adopt another's namespace)
  */
-export async function syncEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[], options: { prune: boolean; lease?: WorkLease }): Promise<SyncOutcome> {
+export async function syncEnvironment(
+  conn: SiteConnection,
+  objects: readonly KubernetesObject[],
+  options: { prune: boolean; lease?: WorkLease },
+): Promise<SyncOutcome> {
   const [namespace, ...rest] = objects;
   if (!namespace || namespace.kind !== "Namespace") throw new Error("the builder's first object must be the Namespace");
   const lease = options.lease;

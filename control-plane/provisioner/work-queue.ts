@@ -98,15 +98,24 @@ export class WorkQueue<K = string> {
     } catch (error) {
       const attempt = (this.attempts.get(id) ?? 0) + 1;
       const retry = !this.stopped && (this.options.shouldRetry?.(error) ?? true);
-      const delay = retry ? backoffDelay(attempt, { baseMs: this.options.baseDelayMs ?? 200, maxMs: this.options.maxDelayMs ?? 30_000, ...(this.options.random ? { random: this.options.random } : {}) }) : undefined;
+      const delay = retry
+        ? backoffDelay(attempt, {
+            baseMs: this.options.baseDelayMs ?? 200,
+            maxMs: this.options.maxDelayMs ?? 30_000,
+            ...(this.options.random ? { random: this.options.random } : {}),
+          })
+        : undefined;
       this.options.onFailure?.(key, error, attempt, delay);
       if (delay !== undefined) {
         this.attempts.set(id, attempt);
         if (!this.dirty.has(id)) {
-          this.timers.set(id, setTimeout(() => {
-            this.timers.delete(id);
-            this.add(key);
-          }, delay));
+          this.timers.set(
+            id,
+            setTimeout(() => {
+              this.timers.delete(id);
+              this.add(key);
+            }, delay),
+          );
         }
       } else this.attempts.delete(id);
     } finally {

@@ -4,7 +4,9 @@ import type { EnvironmentRecord, Store } from "../store/index.ts";
 import { EVENTS, TRANSITIONS, transitionAction } from "../workflow/index.ts";
 
 /** The audit actions of every transition that can arrive where a holding starts or ends (from the lifecycle table). */
-export const HOLDING_ACTIONS: readonly string[] = EVENTS.filter((e) => Object.values(TRANSITIONS[e]).some((to) => to === HOLDING_STARTS_IN || to === HOLDING_ENDS_IN)).map(transitionAction);
+export const HOLDING_ACTIONS: readonly string[] = EVENTS.filter((e) =>
+  Object.values(TRANSITIONS[e]).some((to) => to === HOLDING_STARTS_IN || to === HOLDING_ENDS_IN),
+).map(transitionAction);
 
 /**
  * The lifecycle history of environments as the audit trail recorded it: each transition that could
@@ -25,7 +27,12 @@ export async function allEnvironments(store: Store, query: { orgs?: readonly str
   const all: EnvironmentRecord[] = [];
   let after: readonly [string, string] | undefined;
   for (;;) {
-    const page = await store.listAllEnvironments({ limit: 500, ...(query.orgs ? { orgs: query.orgs } : {}), ...(query.phase ? { phase: query.phase } : {}), ...(after ? { after } : {}) });
+    const page = await store.listAllEnvironments({
+      limit: 500,
+      ...(query.orgs ? { orgs: query.orgs } : {}),
+      ...(query.phase ? { phase: query.phase } : {}),
+      ...(after ? { after } : {}),
+    });
     all.push(...page);
     if (page.length < 500) return all;
     after = [page.at(-1)!.org, page.at(-1)!.name];

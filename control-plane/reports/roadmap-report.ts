@@ -1,4 +1,14 @@
-import { addAmounts, holdingChanges, holdingIntervals, observedGrowthByPool, siteRoadmap, ZERO_AMOUNTS, type Platform, type ResourceAmounts, type SiteRoadmap } from "../../model/index.ts";
+import {
+  addAmounts,
+  holdingChanges,
+  holdingIntervals,
+  observedGrowthByPool,
+  siteRoadmap,
+  ZERO_AMOUNTS,
+  type Platform,
+  type ResourceAmounts,
+  type SiteRoadmap,
+} from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { allEnvironments, lifecycleSteps } from "./history.ts";
 
@@ -25,7 +35,8 @@ export async function capacityRoadmap(store: Store, platform: Platform, now: Dat
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((site) => {
       const committedByPool = new Map<string, ResourceAmounts>();
-      for (const c of commitments.filter((c) => c.site === site.id)) committedByPool.set(c.pool, addAmounts(committedByPool.get(c.pool) ?? ZERO_AMOUNTS, c.amounts));
+      for (const c of commitments.filter((c) => c.site === site.id))
+        committedByPool.set(c.pool, addAmounts(committedByPool.get(c.pool) ?? ZERO_AMOUNTS, c.amounts));
       const growthByPool = observedGrowthByPool(intervals, site.id, (i) => pools.get(`${i.org}/${i.environment}/${i.site}`), now);
       return siteRoadmap({ site: site.config!, committedByPool, growthByPool, now });
     });

@@ -1,4 +1,13 @@
-import { holdingChanges, holdingIntervals, totalCost, usageForMonth, vietnamMonthBounds, type Platform, type PriceListVersion, type UsageLine } from "../../model/index.ts";
+import {
+  holdingChanges,
+  holdingIntervals,
+  totalCost,
+  usageForMonth,
+  vietnamMonthBounds,
+  type Platform,
+  type PriceListVersion,
+  type UsageLine,
+} from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { toCsv } from "./csv.ts";
 import { lifecycleSteps } from "./history.ts";
@@ -61,10 +70,43 @@ export async function usageReport(store: Store, platform: Platform, month: strin
 /** One row per usage line, its parts and its total, in whole đồng. */
 export function usageCsv(report: UsageReport): string {
   const tiers = [...new Set(report.lines.flatMap((l) => Object.keys(l.cost.storage)))].sort();
-  const header = ["month", "org", "environment", "site", "from", "to", "seconds", "cpuMillis", "memoryBytes", "gpu", "priceVersion", "currency", "cpuCost", "memoryCost", "gpuCost", ...tiers.map((t) => `storageCost.${t}`), "total"];
+  const header = [
+    "month",
+    "org",
+    "environment",
+    "site",
+    "from",
+    "to",
+    "seconds",
+    "cpuMillis",
+    "memoryBytes",
+    "gpu",
+    "priceVersion",
+    "currency",
+    "cpuCost",
+    "memoryCost",
+    "gpuCost",
+    ...tiers.map((t) => `storageCost.${t}`),
+    "total",
+  ];
   const rows = report.lines.map((l) => [
-    report.month, l.org, l.environment, l.site, l.from, l.to, l.seconds, l.amounts.cpuMillis, l.amounts.memoryBytes, l.amounts.gpu, l.priceVersion, l.currency,
-    l.cost.cpu, l.cost.memory, l.cost.gpu, ...tiers.map((t) => l.cost.storage[t] ?? 0), l.cost.total,
+    report.month,
+    l.org,
+    l.environment,
+    l.site,
+    l.from,
+    l.to,
+    l.seconds,
+    l.amounts.cpuMillis,
+    l.amounts.memoryBytes,
+    l.amounts.gpu,
+    l.priceVersion,
+    l.currency,
+    l.cost.cpu,
+    l.cost.memory,
+    l.cost.gpu,
+    ...tiers.map((t) => l.cost.storage[t] ?? 0),
+    l.cost.total,
   ]);
   return toCsv(header, rows);
 }

@@ -98,7 +98,10 @@ class SqlReader {
       requestedLineage: parse<Lineage | null>(r.requested_lineage) ?? ownLineage(String(r.requested_by)),
       modifiedBy: String(r.modified_by ?? r.requested_by),
       modifiedLineage: parse<Lineage | null>(r.modified_lineage ?? r.requested_lineage) ?? ownLineage(String(r.modified_by ?? r.requested_by)),
-      pendingChange: r.pending_spec === null || r.pending_spec === undefined ? null : { spec: parse<EnvironmentSpec>(r.pending_spec), plan: parse<StoredPlan>(r.pending_plan) },
+      pendingChange:
+        r.pending_spec === null || r.pending_spec === undefined
+          ? null
+          : { spec: parse<EnvironmentSpec>(r.pending_spec), plan: parse<StoredPlan>(r.pending_plan) },
       approvedBy: str(r.approved_by),
       reason: str(r.reason),
       createdAt: String(r.created_at),
@@ -192,7 +195,12 @@ class SqlReader {
       site: String(r.site),
       zone: String(r.zone) as Zone,
       pool: String(r.pool),
-      amounts: { cpuMillis: Number(r.cpu_millis), memoryBytes: Number(r.memory_bytes), gpu: Number(r.gpu), storageBytes: parse<Record<string, number>>(r.storage) },
+      amounts: {
+        cpuMillis: Number(r.cpu_millis),
+        memoryBytes: Number(r.memory_bytes),
+        gpu: Number(r.gpu),
+        storageBytes: parse<Record<string, number>>(r.storage),
+      },
     }));
   }
 
@@ -222,12 +230,19 @@ class SqlReader {
       params.push(q.after[0], q.after[0], q.after[1]);
     }
     params.push(q.limit);
-    const rows = await this.db.all(`SELECT * FROM api_tokens${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`, params);
+    const rows = await this.db.all(
+      `SELECT * FROM api_tokens${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT ?`,
+      params,
+    );
     return rows.map(tokenFromRow);
   }
 
   async getIdempotencyKey(principal: string, org: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const r = await this.db.get("SELECT request_hash, environment_id FROM idempotency_keys WHERE principal = ? AND org = ? AND idempotency_key = ?", [principal, org, key]);
+    const r = await this.db.get("SELECT request_hash, environment_id FROM idempotency_keys WHERE principal = ? AND org = ? AND idempotency_key = ?", [
+      principal,
+      org,
+      key,
+    ]);
     return r ? { requestHash: String(r.request_hash), environmentId: String(r.environment_id) } : undefined;
   }
 
@@ -294,7 +309,10 @@ class SqlReader {
       params.push(q.after[0], q.after[0], q.after[1]);
     }
     params.push(q.limit);
-    const rows = await this.db.all(`SELECT * FROM sharing_agreements ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY provider_org, name LIMIT ?`, params);
+    const rows = await this.db.all(
+      `SELECT * FROM sharing_agreements ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY provider_org, name LIMIT ?`,
+      params,
+    );
     return rows.map(agreementFromRow);
   }
 }
@@ -324,7 +342,18 @@ function agreementFromRow(r: Row): AgreementRecord {
 
 /** What an audit record keeps of an agreement. */
 function agreementState(a: AgreementRecord): Record<string, unknown> {
-  return { state: a.state, version: a.version, offer: a.offer, sites: a.sites, operatorApprovalRequired: a.operatorApprovalRequired, approvalReasons: a.approvalReasons, acceptedBy: a.acceptedBy, decidedBy: a.decidedBy, revokedBy: a.revokedBy, reason: a.reason };
+  return {
+    state: a.state,
+    version: a.version,
+    offer: a.offer,
+    sites: a.sites,
+    operatorApprovalRequired: a.operatorApprovalRequired,
+    approvalReasons: a.approvalReasons,
+    acceptedBy: a.acceptedBy,
+    decidedBy: a.decidedBy,
+    revokedBy: a.revokedBy,
+    reason: a.reason,
+  };
 }
 
 function auditFromRow(r: Row): AuditRecord {
@@ -366,7 +395,15 @@ function tokenFromRow(r: Row): TokenRecord {
 
 /** What an audit record keeps of an environment: enough to see what changed. */
 function auditState(e: EnvironmentRecord): Record<string, unknown> {
-  return { phase: e.phase, version: e.version, generation: e.generation, spec: e.spec, approvedBy: e.approvedBy, reason: e.reason, ...(e.pendingChange ? { pendingSpec: e.pendingChange.spec } : {}) };
+  return {
+    phase: e.phase,
+    version: e.version,
+    generation: e.generation,
+    spec: e.spec,
+    approvedBy: e.approvedBy,
+    reason: e.reason,
+    ...(e.pendingChange ? { pendingSpec: e.pendingChange.spec } : {}),
+  };
 }
 
 /** The audit record of an agreement's step: under the provider's organization, naming the consumer. */
@@ -392,7 +429,21 @@ class SqlTx extends SqlReader implements StoreTx {
     await this.db.run(
       `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, requested_lineage, modified_lineage, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [id, env.org, env.spec.name, env.namespace, json(env.spec), json(env.plan), json(env.conditions), env.requestedBy, env.requestedBy, json(lineage), json(lineage), now, now],
+      [
+        id,
+        env.org,
+        env.spec.name,
+        env.namespace,
+        json(env.spec),
+        json(env.plan),
+        json(env.conditions),
+        env.requestedBy,
+        env.requestedBy,
+        json(lineage),
+        json(lineage),
+        now,
+        now,
+      ],
     );
     await this.replaceCommitments(
       id,
@@ -402,7 +453,18 @@ class SqlTx extends SqlReader implements StoreTx {
     );
     const record = (await this.getEnvironmentById(id))!;
     await this.appendAudit(
-      { actor: actor.subject, actorRole: actor.role ?? null, action: "environment.submit", outcome: "allowed", org: env.org, target: `environment ${env.org}/${env.spec.name}`, requestId: actor.requestId ?? null, before: null, after: auditState(record), detail: { id, plan: env.plan } },
+      {
+        actor: actor.subject,
+        actorRole: actor.role ?? null,
+        action: "environment.submit",
+        outcome: "allowed",
+        org: env.org,
+        target: `environment ${env.org}/${env.spec.name}`,
+        requestId: actor.requestId ?? null,
+        before: null,
+        after: auditState(record),
+        detail: { id, plan: env.plan },
+      },
       now,
     );
     return record;
@@ -458,7 +520,10 @@ class SqlTx extends SqlReader implements StoreTx {
     const wanted = new Set(commitments.map((c) => c.site));
     const existing = await this.db.all("SELECT site, phase FROM environment_sites WHERE environment_id = ?", [id]);
     const dropped = existing.map((r) => String(r.site)).filter((site) => !wanted.has(site));
-    await this.db.run(`DELETE FROM commitments WHERE environment_id = ?${dropped.length ? ` AND site NOT IN (${placeholders(dropped.length)})` : ""}`, [id, ...dropped]);
+    await this.db.run(`DELETE FROM commitments WHERE environment_id = ?${dropped.length ? ` AND site NOT IN (${placeholders(dropped.length)})` : ""}`, [
+      id,
+      ...dropped,
+    ]);
     for (const c of commitments) {
       await this.db.run(
         "INSERT INTO commitments (environment_id, site, org, environment, zone, pool, cpu_millis, memory_bytes, gpu, storage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -499,10 +564,14 @@ class SqlTx extends SqlReader implements StoreTx {
   }
 
   async putIdempotencyKey(principal: string, org: string, key: string, record: IdempotencyRecord, now: string): Promise<void> {
-    await this.db.run(
-      "INSERT INTO idempotency_keys (principal, org, idempotency_key, request_hash, environment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      [principal, org, key, record.requestHash, record.environmentId, now],
-    );
+    await this.db.run("INSERT INTO idempotency_keys (principal, org, idempotency_key, request_hash, environment_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
+      principal,
+      org,
+      key,
+      record.requestHash,
+      record.environmentId,
+      now,
+    ]);
   }
 
   async insertToken(t: TokenRecord): Promise<void> {
@@ -518,7 +587,7 @@ class SqlTx extends SqlReader implements StoreTx {
     await this.db.run("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", [now, id]);
     // Breadth first down the tokens minted with it; ids are unique, so every token is visited once.
     const cascaded: string[] = [];
-    for (let level = [id]; level.length > 0; ) {
+    for (let level = [id]; level.length > 0;) {
       const children = await this.db.all(`SELECT id FROM api_tokens WHERE minted_with IN (${placeholders(level.length)})`, level);
       level = children.map((c) => String(c.id));
       if (level.length === 0) break;
@@ -533,7 +602,21 @@ class SqlTx extends SqlReader implements StoreTx {
     await this.db.run(
       `INSERT INTO sharing_agreements (id, provider_org, name, policy_id, consumer_org, offer, state, operator_approval_required, approval_reasons, sites, version, offered_by, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-      [id, a.providerOrg, a.name, a.policyId, a.consumerOrg, json(a.offer), a.state, a.operatorApprovalRequired ? 1 : 0, json(a.approvalReasons), json(a.sites), a.offeredBy, now, now],
+      [
+        id,
+        a.providerOrg,
+        a.name,
+        a.policyId,
+        a.consumerOrg,
+        json(a.offer),
+        a.state,
+        a.operatorApprovalRequired ? 1 : 0,
+        json(a.approvalReasons),
+        json(a.sites),
+        a.offeredBy,
+        now,
+        now,
+      ],
     );
     const record = (await this.getAgreement(a.providerOrg, a.name))!;
     await this.appendAudit(agreementAudit(record, "sharing.offer", null, actor), now);
@@ -544,7 +627,19 @@ class SqlTx extends SqlReader implements StoreTx {
     const changed = await this.db.run(
       `UPDATE sharing_agreements SET state = ?, operator_approval_required = ?, approval_reasons = ?, sites = ?, accepted_by = ?, decided_by = ?, revoked_by = ?, reason = ?, version = version + 1, updated_at = ?
        WHERE id = ? AND version = ?`,
-      [c.state, c.operatorApprovalRequired ? 1 : 0, json(c.approvalReasons), json(c.sites), c.acceptedBy, c.decidedBy, c.revokedBy, c.reason, now, current.id, current.version],
+      [
+        c.state,
+        c.operatorApprovalRequired ? 1 : 0,
+        json(c.approvalReasons),
+        json(c.sites),
+        c.acceptedBy,
+        c.decidedBy,
+        c.revokedBy,
+        c.reason,
+        now,
+        current.id,
+        current.version,
+      ],
     );
     if (changed === 0) return undefined;
     const updated = (await this.getAgreement(current.providerOrg, current.name))!;
@@ -578,10 +673,29 @@ class SqlTx extends SqlReader implements StoreTx {
     await this.db.run(
       `INSERT INTO audit_records (seq, id, at, actor, actor_role, action, outcome, status, org, target, request_id, before_state, after_state, detail, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [record.seq, record.id, record.at, record.actor, record.actorRole, record.action, record.outcome, record.status, record.org, record.target, record.requestId,
-        json(record.before), json(record.after), json(record.detail), record.prevHash, record.hash],
+      [
+        record.seq,
+        record.id,
+        record.at,
+        record.actor,
+        record.actorRole,
+        record.action,
+        record.outcome,
+        record.status,
+        record.org,
+        record.target,
+        record.requestId,
+        json(record.before),
+        json(record.after),
+        json(record.detail),
+        record.prevHash,
+        record.hash,
+      ],
     );
-    await this.db.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", [record.seq, record.hash]);
+    await this.db.run("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash", [
+      record.seq,
+      record.hash,
+    ]);
     return record;
   }
 }
@@ -617,7 +731,7 @@ export class SqlStore extends SqlReader implements Store {
   async verifyAudit(anchor?: { seq: number; hash: string }): Promise<AuditVerification> {
     // One page in memory at a time: the verifier keeps only the previous record's seq and hash.
     const verifier = new ChainVerifier(anchor);
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = (await this.driver.all("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000", [after])).map(auditFromRow);
       for (const record of page) verifier.add(record);
       if (page.length < 1000) break;
@@ -668,7 +782,11 @@ export class SqlStore extends SqlReader implements Store {
 
   async releaseWork(id: string, owner: string, retryAt?: Date): Promise<void> {
     await this.driver.transaction([], (tx) =>
-      tx.run("UPDATE environments SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ? WHERE id = ? AND lease_owner = ?", [retryAt?.toISOString() ?? null, id, owner]),
+      tx.run("UPDATE environments SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ? WHERE id = ? AND lease_owner = ?", [
+        retryAt?.toISOString() ?? null,
+        id,
+        owner,
+      ]),
     );
   }
 }

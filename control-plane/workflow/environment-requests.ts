@@ -76,7 +76,12 @@ export class EnvironmentRequests {
    * the environment it created (`created: false`); the same key with another body is refused.
    * @throws NdcError NDC_ERR_ADMISSION (rules), NDC_ERR_ENVIRONMENT_EXISTS, NDC_ERR_IDEMPOTENCY_KEY_REUSED, NDC_ERR_NOT_FOUND
    */
-  async submit(ctx: RequestContext, org: string, spec: EnvironmentSpec, idempotencyKey?: string): Promise<{ environment: EnvironmentRecord; created: boolean }> {
+  async submit(
+    ctx: RequestContext,
+    org: string,
+    spec: EnvironmentSpec,
+    idempotencyKey?: string,
+  ): Promise<{ environment: EnvironmentRecord; created: boolean }> {
     if (!this.platform.organizations.has(org)) throw notFound(org);
     const requestHash = createHash("sha256").update(canonicalJson({ org, spec })).digest("hex");
     const now = ctx.now.toISOString();
@@ -85,9 +90,11 @@ export class EnvironmentRequests {
         const seen = await tx.getIdempotencyKey(ctx.principal.subject, org, idempotencyKey);
         if (seen) {
           if (seen.requestHash !== requestHash) {
-            throw new NdcError("NDC_ERR_IDEMPOTENCY_KEY_REUSED", `Idempotency-Key "${idempotencyKey}" was already used by ${ctx.principal.subject} for a different request; send a new key for a new request`, [
-              { field: "header.idempotency-key", rule: "idempotency-key-reuse", message: "was used with another body; use a new key", value: idempotencyKey },
-            ]);
+            throw new NdcError(
+              "NDC_ERR_IDEMPOTENCY_KEY_REUSED",
+              `Idempotency-Key "${idempotencyKey}" was already used by ${ctx.principal.subject} for a different request; send a new key for a new request`,
+              [{ field: "header.idempotency-key", rule: "idempotency-key-reuse", message: "was used with another body; use a new key", value: idempotencyKey }],
+            );
           }
           const environment = await tx.getEnvironmentById(seen.environmentId);
           if (environment) return { environment, created: false };
@@ -95,20 +102,47 @@ export class EnvironmentRequests {
       }
       const existing = await tx.getEnvironment(org, spec.name);
       if (existing && !isGone(existing.phase)) {
-        throw new NdcError("NDC_ERR_ENVIRONMENT_EXISTS", `${org} already has an environment named ${spec.name} (phase ${existing.phase}); choose another name or change it with PATCH`, [
-          { field: "name", rule: "name-unique", message: `environment ${org}/${spec.name} exists; choose another name`, value: spec.name },
-        ]);
+        throw new NdcError(
+          "NDC_ERR_ENVIRONMENT_EXISTS",
+          `${org} already has an environment named ${spec.name} (phase ${existing.phase}); choose another name or change it with PATCH`,
+          [{ field: "name", rule: "name-unique", message: `environment ${org}/${spec.name} exists; choose another name`, value: spec.name }],
+        );
       }
       const plan = await this.admit(tx, org, spec, ctx.now);
       const actor = actorOf(ctx);
-      const conditions = setCondition([], { type: "Admitted", status: "True", reason: "Admitted", message: `admitted under policy ${plan.policyVersion}` }, now);
-      const submitted = await tx.insertEnvironment({ org, spec, namespace: plan.namespace, plan: storedPlan(plan), conditions, requestedBy: ctx.principal.subject, requestedLineage: lineageOf(ctx.principal) }, actor, now);
+      const conditions = setCondition(
+        [],
+        { type: "Admitted", status: "True", reason: "Admitted", message: `admitted under policy ${plan.policyVersion}` },
+        now,
+      );
+      const submitted = await tx.insertEnvironment(
+        {
+          org,
+          spec,
+          namespace: plan.namespace,
+          plan: storedPlan(plan),
+          conditions,
+          requestedBy: ctx.principal.subject,
+          requestedLineage: lineageOf(ctx.principal),
+        },
+        actor,
+        now,
+      );
       const decision = autoApprovalDecision(plan, this.policy);
       const event: LifecycleEvent = decision.approve ? "auto-approve" : "require-approval";
-      const environment = await applyTransition(tx, submitted.id, submitted.version, event, decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor, now, {
-        ...(decision.approve ? { approvedBy: "policy:auto-approval" } : { reason: `needs approval: ${decision.reasons.join("; ")}` }),
-      });
-      if (idempotencyKey !== undefined) await tx.putIdempotencyKey(ctx.principal.subject, org, idempotencyKey, { requestHash, environmentId: submitted.id }, now);
+      const environment = await applyTransition(
+        tx,
+        submitted.id,
+        submitted.version,
+        event,
+        decision.approve ? { ...actor, subject: "policy:auto-approval", role: null } : actor,
+        now,
+        {
+          ...(decision.approve ? { approvedBy: "policy:auto-approval" } : { reason: `needs approval: ${decision.reasons.join("; ")}` }),
+        },
+      );
+      if (idempotencyKey !== undefined)
+        await tx.putIdempotencyKey(ctx.principal.subject, org, idempotencyKey, { requestHash, environmentId: submitted.id }, now);
       return { environment: environment!, created: true };
     });
     this.announceIfWork(result.environment, ctx.now);
@@ -141,16 +175,29 @@ export class EnvironmentRequests {
       // Approved before: the change is decided like a new request, by policy or by an operator —
       // and one that lowers what an operator approved (stage, level, class) always by an operator.
       const asNew = autoApprovalDecision(plan, this.policy);
-      const lowered = downgradeReasons(protectionsOf(env.spec, env.plan), protectionsOf(spec, plan), !autoApprovalDecision(livePlan(env), this.policy).approve, this.policy);
+      const lowered = downgradeReasons(
+        protectionsOf(env.spec, env.plan),
+        protectionsOf(spec, plan),
+        !autoApprovalDecision(livePlan(env), this.policy).approve,
+        this.policy,
+      );
       const decision = { approve: asNew.approve && lowered.length === 0, reasons: [...asNew.reasons, ...lowered] };
       if (decision.approve) {
-        const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, { spec, plan: storedPlan(plan), pendingChange: null, approvedBy: "policy:auto-approval" });
+        const next = await applyTransition(tx, env.id, env.version, "update", actorOf(ctx), now, {
+          spec,
+          plan: storedPlan(plan),
+          pendingChange: null,
+          approvedBy: "policy:auto-approval",
+        });
         if (!next) throw versionConflict(env);
         await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
         return (await tx.getEnvironmentById(env.id))!;
       }
       const pendingChange = { spec, plan: storedPlan(plan) };
-      const next = await applyTransition(tx, env.id, env.version, "request-change", actorOf(ctx), now, { pendingChange, reason: `change needs approval: ${decision.reasons.join("; ")}` });
+      const next = await applyTransition(tx, env.id, env.version, "request-change", actorOf(ctx), now, {
+        pendingChange,
+        reason: `change needs approval: ${decision.reasons.join("; ")}`,
+      });
       if (!next) throw versionConflict(env);
       // Until it is decided both the built spec and the asked-for one may be in use: hold the larger.
       await tx.replaceCommitments(env.id, heldWhilePending(env, pendingChange), env.namespace, now);
@@ -175,11 +222,17 @@ export class EnvironmentRequests {
     const guarded = env.phase !== "AwaitingApproval" && strict !== undefined;
     if (guarded && ifMatch === undefined) {
       const message = `must name the version you reviewed, e.g. If-Match: "${env.version}": decommissioning a ${strict!.spec.stage} environment with ${strict!.plan.dataClass} data needs it`;
-      throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `environment ${org}/${name}: ${message}`, [{ field: "header.if-match", rule: "decommission-version-required", message, value: null }]);
+      throw new NdcError("NDC_ERR_PRECONDITION_REQUIRED", `environment ${org}/${name}: ${message}`, [
+        { field: "header.if-match", rule: "decommission-version-required", message, value: null },
+      ]);
     }
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
     if (guarded && env.phase !== "Decommissioning") {
-      return this.move(ctx, env, "request-decommission", { modifiedBy: ctx.principal.subject, modifiedLineage: lineageOf(ctx.principal), reason: `decommission needs an operator: stage ${strict!.spec.stage}, ${strict!.plan.dataClass} data${strict!.spec === env.spec ? "" : " (the change waiting for approval)"} (policy decommissionApproval)` });
+      return this.move(ctx, env, "request-decommission", {
+        modifiedBy: ctx.principal.subject,
+        modifiedLineage: lineageOf(ctx.principal),
+        reason: `decommission needs an operator: stage ${strict!.spec.stage}, ${strict!.plan.dataClass} data${strict!.spec === env.spec ? "" : " (the change waiting for approval)"} (policy decommissionApproval)`,
+      });
     }
     const event: LifecycleEvent = env.phase === "AwaitingApproval" ? "withdraw" : "decommission";
     return this.move(ctx, env, event, ...dropPendingChange(env));
@@ -195,7 +248,16 @@ export class EnvironmentRequests {
     checkVersion(env, ifMatch);
     if (env.phase === "AwaitingDecommission") {
       const conditions = setCondition(
-        setCondition(env.conditions, { type: "Decommissioned", status: "False", reason: "Approved", message: `decommission approved by ${ctx.principal.subject}; workloads are being stopped` }, ctx.now.toISOString()),
+        setCondition(
+          env.conditions,
+          {
+            type: "Decommissioned",
+            status: "False",
+            reason: "Approved",
+            message: `decommission approved by ${ctx.principal.subject}; workloads are being stopped`,
+          },
+          ctx.now.toISOString(),
+        ),
         { type: "Ready", status: "False", reason: "Decommissioning", message: "the environment is being frozen" },
         ctx.now.toISOString(),
       );
@@ -205,7 +267,21 @@ export class EnvironmentRequests {
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
       const change = env.pendingChange;
-      return this.move(ctx, env, "approve-change", { spec: change.spec, plan: change.plan, pendingChange: null, approvedBy: ctx.principal.subject, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason: comment ?? null }, commitmentsOfStored(env, change));
+      return this.move(
+        ctx,
+        env,
+        "approve-change",
+        {
+          spec: change.spec,
+          plan: change.plan,
+          pendingChange: null,
+          approvedBy: ctx.principal.subject,
+          modifiedBy: env.modifiedBy,
+          modifiedLineage: env.modifiedLineage,
+          reason: comment ?? null,
+        },
+        commitmentsOfStored(env, change),
+      );
     }
     // The "needs approval" reason no longer applies; an approver's comment takes its place.
     return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
@@ -217,11 +293,21 @@ export class EnvironmentRequests {
     checkNotRequester(ctx, env);
     checkVersion(env, ifMatch);
     if (env.phase === "AwaitingDecommission") {
-      const conditions = setCondition(env.conditions, { type: "Decommissioned", status: "False", reason: "Rejected", message: `decommission rejected by ${ctx.principal.subject}: ${reason}` }, ctx.now.toISOString());
+      const conditions = setCondition(
+        env.conditions,
+        { type: "Decommissioned", status: "False", reason: "Rejected", message: `decommission rejected by ${ctx.principal.subject}: ${reason}` },
+        ctx.now.toISOString(),
+      );
       return this.move(ctx, env, "reject", { reason, conditions });
     }
     if (env.phase !== "AwaitingApproval" && env.pendingChange) {
-      return this.move(ctx, env, "reject-change", { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan }));
+      return this.move(
+        ctx,
+        env,
+        "reject-change",
+        { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage, reason },
+        commitmentsOfStored(env, { spec: env.spec, plan: env.plan }),
+      );
     }
     return this.move(ctx, env, "reject", { reason });
   }
@@ -262,7 +348,13 @@ export class EnvironmentRequests {
    * holds afterwards, in one transaction. A phase that does not allow the event is 409
    * invalid-transition, a version that moved meanwhile 409 version-conflict: never a 500.
    */
-  private async move(ctx: RequestContext, env: EnvironmentRecord, event: LifecycleEvent, changes: TransitionChanges, held?: Omit<CommitmentRow, "environmentId">[]): Promise<EnvironmentRecord> {
+  private async move(
+    ctx: RequestContext,
+    env: EnvironmentRecord,
+    event: LifecycleEvent,
+    changes: TransitionChanges,
+    held?: Omit<CommitmentRow, "environmentId">[],
+  ): Promise<EnvironmentRecord> {
     checkAllowed(env, event);
     const now = ctx.now.toISOString();
     let next: EnvironmentRecord | undefined;
@@ -328,7 +420,10 @@ function livePlan(env: EnvironmentRecord): EnvironmentPlan {
  */
 function dropPendingChange(env: EnvironmentRecord): [TransitionChanges, Omit<CommitmentRow, "environmentId">[] | undefined] {
   if (!env.pendingChange) return [{}, undefined];
-  return [{ pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage }, commitmentsOfStored(env, { spec: env.spec, plan: env.plan })];
+  return [
+    { pendingChange: null, modifiedBy: env.modifiedBy, modifiedLineage: env.modifiedLineage },
+    commitmentsOfStored(env, { spec: env.spec, plan: env.plan }),
+  ];
 }
 
 /** What an environment holds at each site for one of its specs (the stored plan with the record's names). */
@@ -351,7 +446,12 @@ export function heldWhilePending(env: EnvironmentRecord, change: PendingChange):
     for (const [tier, bytes] of Object.entries(b.amounts.storageBytes)) storage[tier] = Math.max(storage[tier] ?? 0, bytes);
     return {
       ...b,
-      amounts: { cpuMillis: Math.max(a.amounts.cpuMillis, b.amounts.cpuMillis), memoryBytes: Math.max(a.amounts.memoryBytes, b.amounts.memoryBytes), gpu: Math.max(a.amounts.gpu, b.amounts.gpu), storageBytes: storage },
+      amounts: {
+        cpuMillis: Math.max(a.amounts.cpuMillis, b.amounts.cpuMillis),
+        memoryBytes: Math.max(a.amounts.memoryBytes, b.amounts.memoryBytes),
+        gpu: Math.max(a.amounts.gpu, b.amounts.gpu),
+        storageBytes: storage,
+      },
     };
   });
 }
@@ -377,14 +477,19 @@ function actorOf(ctx: RequestContext): Actor {
 }
 
 function notFound(org: string, name?: string): NdcError {
-  return new NdcError("NDC_ERR_NOT_FOUND", name ? `no environment ${name} in organization ${org} is visible to you` : `no organization ${org} is visible to you`);
+  return new NdcError(
+    "NDC_ERR_NOT_FOUND",
+    name ? `no environment ${name} in organization ${org} is visible to you` : `no organization ${org} is visible to you`,
+  );
 }
 
 function checkVersion(env: EnvironmentRecord, ifMatch: number): void {
   if (env.version !== ifMatch) {
-    throw new NdcError("NDC_ERR_PRECONDITION_FAILED", `environment ${env.org}/${env.name} is at version ${env.version}, not ${ifMatch}; GET it again and retry with If-Match: "${env.version}"`, [
-      { field: "header.if-match", rule: "version-match", message: `must be the current version ${env.version}`, value: ifMatch },
-    ]);
+    throw new NdcError(
+      "NDC_ERR_PRECONDITION_FAILED",
+      `environment ${env.org}/${env.name} is at version ${env.version}, not ${ifMatch}; GET it again and retry with If-Match: "${env.version}"`,
+      [{ field: "header.if-match", rule: "version-match", message: `must be the current version ${env.version}`, value: ifMatch }],
+    );
   }
 }
 
@@ -412,16 +517,34 @@ function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
   for (const [subject, did, lineage, who] of authors) {
     const shared = sharedPerson(approver, { subject, lineage });
     if (shared === "same-subject") {
-      deny(`approver-not-${who}`, `${approver.subject} ${did} ${env.org}/${env.name} and cannot also decide on it; another operator must`, who === "requester" ? "the approver must not be the requester (four-eyes rule)" : "the approver must not be the last one to change the request (four-eyes rule)");
+      deny(
+        `approver-not-${who}`,
+        `${approver.subject} ${did} ${env.org}/${env.name} and cannot also decide on it; another operator must`,
+        who === "requester"
+          ? "the approver must not be the requester (four-eyes rule)"
+          : "the approver must not be the last one to change the request (four-eyes rule)",
+      );
     }
     if (shared === "author-holds-token") {
-      deny("approver-token-minted-by-requester", `${approver.subject}'s token was minted by ${subject} (or a token of theirs), who ${did} ${env.org}/${env.name}; an operator with a token of their own must decide`, "the approver's token must not be minted by the requester or the last modifier, directly or down a chain of minted tokens (four-eyes rule)");
+      deny(
+        "approver-token-minted-by-requester",
+        `${approver.subject}'s token was minted by ${subject} (or a token of theirs), who ${did} ${env.org}/${env.name}; an operator with a token of their own must decide`,
+        "the approver's token must not be minted by the requester or the last modifier, directly or down a chain of minted tokens (four-eyes rule)",
+      );
     }
     if (shared === "holds-author-token") {
-      deny("approver-minted-requester-token", `${approver.subject} minted the token of ${subject} (directly or down a chain), who ${did} ${env.org}/${env.name}, so could have acted as them; another operator must decide`, "the approver must not have minted the requester's or the last modifier's token (four-eyes rule)");
+      deny(
+        "approver-minted-requester-token",
+        `${approver.subject} minted the token of ${subject} (directly or down a chain), who ${did} ${env.org}/${env.name}, so could have acted as them; another operator must decide`,
+        "the approver must not have minted the requester's or the last modifier's token (four-eyes rule)",
+      );
     }
     if (shared === "same-root") {
-      deny("approver-same-root", `${approver.subject} and ${subject}, who ${did} ${env.org}/${env.name}, both act for ${lineage.root} (their tokens trace back to one person); an operator of another person must decide`, "the approver and the requester or last modifier must not trace back to the same person (four-eyes rule)");
+      deny(
+        "approver-same-root",
+        `${approver.subject} and ${subject}, who ${did} ${env.org}/${env.name}, both act for ${lineage.root} (their tokens trace back to one person); an operator of another person must decide`,
+        "the approver and the requester or last modifier must not trace back to the same person (four-eyes rule)",
+      );
     }
   }
 }
@@ -434,7 +557,9 @@ function invalidTransition(env: EnvironmentRecord, event: LifecycleEvent): NdcEr
 }
 
 function versionConflict(env: EnvironmentRecord): NdcError {
-  return new NdcError("NDC_ERR_VERSION_CONFLICT", `environment ${env.org}/${env.name} changed while this request ran (now version ${env.version}, phase ${env.phase}); GET it and retry`, [
-    { field: "version", rule: "version-match", message: "the environment changed concurrently", value: env.version },
-  ]);
+  return new NdcError(
+    "NDC_ERR_VERSION_CONFLICT",
+    `environment ${env.org}/${env.name} changed while this request ran (now version ${env.version}, phase ${env.phase}); GET it and retry`,
+    [{ field: "version", rule: "version-match", message: "the environment changed concurrently", value: env.version }],
+  );
 }

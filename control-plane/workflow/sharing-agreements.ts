@@ -69,17 +69,43 @@ export class SharingAgreements {
     const policyId = agreementPolicyId(providerOrg, offer.name);
     return store.transaction([`org:${providerOrg}`, `sharing:${policyId}`], async (tx) => {
       if (await tx.getAgreement(providerOrg, offer.name)) {
-        throw new NdcError("NDC_ERR_AGREEMENT_EXISTS", `${providerOrg} has an agreement named ${offer.name}; choose another name`, [{ field: "name", rule: "agreement-name-unique", message: `agreement ${providerOrg}/${offer.name} exists`, value: offer.name }]);
+        throw new NdcError("NDC_ERR_AGREEMENT_EXISTS", `${providerOrg} has an agreement named ${offer.name}; choose another name`, [
+          { field: "name", rule: "agreement-name-unique", message: `agreement ${providerOrg}/${offer.name} exists`, value: offer.name },
+        ]);
       }
       const clash = await tx.getAgreementByPolicyId(policyId);
       if (clash) {
-        throw new NdcError("NDC_ERR_AGREEMENT_EXISTS", `its network policies would be named ndc-share-${policyId}, like those of ${clash.providerOrg}/${clash.name}; choose another name`, [{ field: "name", rule: "agreement-policy-unique", message: `ndc-share-${policyId} is taken by ${clash.providerOrg}/${clash.name}`, value: offer.name }]);
+        throw new NdcError(
+          "NDC_ERR_AGREEMENT_EXISTS",
+          `its network policies would be named ndc-share-${policyId}, like those of ${clash.providerOrg}/${clash.name}; choose another name`,
+          [
+            {
+              field: "name",
+              rule: "agreement-policy-unique",
+              message: `ndc-share-${policyId} is taken by ${clash.providerOrg}/${clash.name}`,
+              value: offer.name,
+            },
+          ],
+        );
       }
       // Only the provider's side: the consumer's environment is another organization's, checked when it accepts.
       const provider = await tx.getEnvironment(providerOrg, offer.providerEnvironment);
-      const decision = refusedAs(providerOrg, offer, "offered", () => evaluateProviderOffer(providerOrg, offer, provider && partyOf(provider), ctx.now, this.options.policy));
+      const decision = refusedAs(providerOrg, offer, "offered", () =>
+        evaluateProviderOffer(providerOrg, offer, provider && partyOf(provider), ctx.now, this.options.policy),
+      );
       return tx.insertAgreement(
-        { providerOrg, name: offer.name, policyId, consumerOrg: offer.consumer.org, offer, state: "Offered", operatorApprovalRequired: decision.operatorApprovalRequired, approvalReasons: decision.approvalReasons, sites: decision.sites, offeredBy: ctx.principal.subject },
+        {
+          providerOrg,
+          name: offer.name,
+          policyId,
+          consumerOrg: offer.consumer.org,
+          offer,
+          state: "Offered",
+          operatorApprovalRequired: decision.operatorApprovalRequired,
+          approvalReasons: decision.approvalReasons,
+          sites: decision.sites,
+          offeredBy: ctx.principal.subject,
+        },
         actorOf(ctx),
         ctx.now.toISOString(),
       );
@@ -92,20 +118,34 @@ export class SharingAgreements {
    * past: refused, nothing changes).
    * @throws NdcError 403 when the caller does not take this decision (or approves their own), 409 when the state does not allow it, 412 on a stale If-Match, 422 when a rule no longer holds
    */
-  async decide(ctx: RequestContext, providerOrg: string, name: string, decision: AgreementDecision, options: { reason?: string; ifMatch?: number } = {}): Promise<AgreementRecord> {
+  async decide(
+    ctx: RequestContext,
+    providerOrg: string,
+    name: string,
+    decision: AgreementDecision,
+    options: { reason?: string; ifMatch?: number } = {},
+  ): Promise<AgreementRecord> {
     const { store } = this.options;
     const updated = await store.transaction([`org:${providerOrg}`, `sharing:${agreementPolicyId(providerOrg, name)}`], async (tx) => {
       const current = await tx.getAgreement(providerOrg, name);
       if (!current || !canSeeAgreement(ctx.principal, current)) throw notFound(providerOrg, name);
       checkDecider(ctx.principal, current, decision);
       if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
-        throw new NdcError("NDC_ERR_PRECONDITION_FAILED", `agreement ${providerOrg}/${name} is at version ${current.version}, not ${options.ifMatch}; read it again and decide on what it is now`, [
-          { field: "header.if-match", rule: "version-current", message: `the current version is ${current.version}`, value: options.ifMatch },
-        ]);
+        throw new NdcError(
+          "NDC_ERR_PRECONDITION_FAILED",
+          `agreement ${providerOrg}/${name} is at version ${current.version}, not ${options.ifMatch}; read it again and decide on what it is now`,
+          [{ field: "header.if-match", rule: "version-current", message: `the current version is ${current.version}`, value: options.ifMatch }],
+        );
       }
       let { operatorApprovalRequired, approvalReasons, sites } = current;
       if (decision === "accept" || decision === "approve") {
-        ({ operatorApprovalRequired, approvalReasons, sites } = await this.evaluate(tx, providerOrg, current.offer, ctx.now, decision === "accept" ? "accepted" : "approved"));
+        ({ operatorApprovalRequired, approvalReasons, sites } = await this.evaluate(
+          tx,
+          providerOrg,
+          current.offer,
+          ctx.now,
+          decision === "accept" ? "accepted" : "approved",
+        ));
       }
       const state = nextAgreementState(current.state, decision, operatorApprovalRequired);
       if (state === undefined) throw invalidDecision(current, decision);
@@ -143,14 +183,22 @@ export class SharingAgreements {
 
   /** What an agreement is at `now`, from its decisions, its validity and its two environments' phases. */
   async statusOf(a: AgreementRecord, now: Date, reader: StoreReader = this.options.store): Promise<AgreementStatus> {
-    const [provider, consumer] = await Promise.all([reader.getEnvironment(a.providerOrg, a.offer.providerEnvironment), reader.getEnvironment(a.consumerOrg, a.offer.consumer.environment)]);
+    const [provider, consumer] = await Promise.all([
+      reader.getEnvironment(a.providerOrg, a.offer.providerEnvironment),
+      reader.getEnvironment(a.consumerOrg, a.offer.consumer.environment),
+    ]);
     return agreementStatus(a, provider?.phase, consumer?.phase, now);
   }
 
   /** Reads both environments and asks the model (acceptance, approval); a broken rule is a 422 naming each field. */
   private async evaluate(tx: StoreTx, providerOrg: string, offer: SharingOffer, now: Date, step: string) {
-    const [provider, consumer] = await Promise.all([tx.getEnvironment(providerOrg, offer.providerEnvironment), tx.getEnvironment(offer.consumer.org, offer.consumer.environment)]);
-    return refusedAs(providerOrg, offer, step, () => evaluateSharingOffer(providerOrg, offer, provider && partyOf(provider), consumer && partyOf(consumer), now, this.options.policy));
+    const [provider, consumer] = await Promise.all([
+      tx.getEnvironment(providerOrg, offer.providerEnvironment),
+      tx.getEnvironment(offer.consumer.org, offer.consumer.environment),
+    ]);
+    return refusedAs(providerOrg, offer, step, () =>
+      evaluateSharingOffer(providerOrg, offer, provider && partyOf(provider), consumer && partyOf(consumer), now, this.options.policy),
+    );
   }
 }
 
@@ -161,13 +209,25 @@ function refusedAs<T>(providerOrg: string, offer: SharingOffer, step: string, ch
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const rules = [...new Set(error.issues.map((i) => i.rule))].join(", ");
-    throw new NdcError("NDC_ERR_RULE", `the agreement ${providerOrg}/${offer.name} cannot be ${step} (${rules}); nothing was recorded`, error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })));
+    throw new NdcError(
+      "NDC_ERR_RULE",
+      `the agreement ${providerOrg}/${offer.name} cannot be ${step} (${rules}); nothing was recorded`,
+      error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })),
+    );
   }
 }
 
 /** What the model needs of a stored environment. */
 function partyOf(e: EnvironmentRecord): SharingParty {
-  return { org: e.org, environment: e.name, phase: e.phase, dataClass: e.plan.dataClass, personalData: e.spec.personalData, securityLevel: e.spec.securityLevel, sites: e.plan.placements.map((p) => p.site) };
+  return {
+    org: e.org,
+    environment: e.name,
+    phase: e.phase,
+    dataClass: e.plan.dataClass,
+    personalData: e.spec.personalData,
+    securityLevel: e.spec.securityLevel,
+    sites: e.plan.placements.map((p) => p.site),
+  };
 }
 
 function actorOf(ctx: RequestContext) {
@@ -185,19 +245,33 @@ function checkDecider(principal: Principal, a: AgreementRecord, decision: Agreem
   const allowed = AGREEMENT_DECIDERS[decision];
   const target = `sharing-agreement ${a.providerOrg}/${a.name}`;
   if (!partiesOf(principal, a).some((p) => allowed.includes(p))) {
-    const who = allowed.map((p) => (p === "provider" ? `the provider ${a.providerOrg}` : p === "consumer" ? `the consumer ${a.consumerOrg}` : "an operator")).join(" or ");
+    const who = allowed
+      .map((p) => (p === "provider" ? `the provider ${a.providerOrg}` : p === "consumer" ? `the consumer ${a.consumerOrg}` : "an operator"))
+      .join(" or ");
     const why = allowed.includes("operator") && a.approvalReasons.length ? ` (operator approval is needed for ${a.approvalReasons.join(" and ")})` : "";
     const rule = allowed.length === 1 && allowed[0] === "operator" ? "operator-approval" : "agreement-party";
     const message = `${decision} is taken by ${who}${why}; ${principal.subject} acts for ${principal.org ?? "the platform"} as ${principal.roles.join(", ")}`;
-    throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule, message }], { denied: { org: a.providerOrg, target, reason: rule } });
+    throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule, message }], {
+      denied: { org: a.providerOrg, target, reason: rule },
+    });
   }
   if (decision === "approve" || decision === "reject") {
     const involved = [a.offeredBy, a.acceptedBy].filter((s): s is string => s !== null);
     const approver = { subject: principal.subject, lineage: lineageOf(principal) };
     if (involved.some((subject) => sharedPerson(approver, { subject, lineage: ownLineage(subject) }) !== undefined)) {
-      throw new NdcError("NDC_ERR_SELF_APPROVAL", `${principal.subject} offered or accepted ${a.providerOrg}/${a.name} (or holds a token one of them minted) and cannot also decide on it; another operator must`, [
-        { field: "approver", rule: "approver-not-party", message: "the approver must be neither the one who offered nor the one who accepted (four-eyes rule)", value: principal.subject },
-      ], { denied: { org: a.providerOrg, target, reason: "approver-not-party" } });
+      throw new NdcError(
+        "NDC_ERR_SELF_APPROVAL",
+        `${principal.subject} offered or accepted ${a.providerOrg}/${a.name} (or holds a token one of them minted) and cannot also decide on it; another operator must`,
+        [
+          {
+            field: "approver",
+            rule: "approver-not-party",
+            message: "the approver must be neither the one who offered nor the one who accepted (four-eyes rule)",
+            value: principal.subject,
+          },
+        ],
+        { denied: { org: a.providerOrg, target, reason: "approver-not-party" } },
+      );
     }
   }
 }

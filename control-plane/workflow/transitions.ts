@@ -38,7 +38,14 @@ export interface TransitionOptions {
  * whether the capacity is released. Pure: the store only writes the result.
  * @throws TransitionError when the table does not allow the event from the current phase
  */
-export function planTransition(current: EnvironmentRecord, event: LifecycleEvent, actor: Actor, now: string, changes: TransitionChanges = {}, options: TransitionOptions = {}): TransitionWrite {
+export function planTransition(
+  current: EnvironmentRecord,
+  event: LifecycleEvent,
+  actor: Actor,
+  now: string,
+  changes: TransitionChanges = {},
+  options: TransitionOptions = {},
+): TransitionWrite {
   const to = nextPhaseOf(current.phase, event);
   const newWork = changes.spec !== undefined || (bringsNewWork(to) && to !== current.phase);
   const retentionDays = options.retentionDays ?? POLICY.retentionDays.days;

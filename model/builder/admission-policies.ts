@@ -28,7 +28,12 @@ function policy(name: string, managed: ManagedBy, spec: Record<string, unknown>)
   const labels = { [LABELS.managedBy]: managed, [LABELS.role]: "guard-rail" };
   return [
     { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicy", metadata: { name, labels }, spec: { failurePolicy: "Fail", ...spec } },
-    { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name, labels }, spec: { policyName: name, validationActions: ["Deny"] } },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name, labels },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
   ];
 }
 
@@ -51,14 +56,20 @@ export function admissionPolicies(managed: ManagedBy = "pulumi"): KubernetesObje
         resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] }],
         namespaceSelector: { matchExpressions: [{ key: org, operator: "Exists" }] },
       },
-      validations: [{
-        expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
-        message: "Services in tenant namespaces may not set spec.externalIPs: an external IP receives the traffic of any address (CVE-2020-8554)",
-        reason: "Forbidden",
-      }],
+      validations: [
+        {
+          expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+          message: "Services in tenant namespaces may not set spec.externalIPs: an external IP receives the traffic of any address (CVE-2020-8554)",
+          reason: "Forbidden",
+        },
+      ],
     }),
     ...policy(ADMISSION_POLICY_NAMES.controlPlaneRoleBindings, managed, {
-      matchConstraints: { resourceRules: [{ apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["rolebindings"] }] },
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: ["rbac.authorization.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["rolebindings"] },
+        ],
+      },
       matchConditions: [{ name: "control-plane", expression: cp }],
       validations: [
         {

@@ -5,7 +5,16 @@ import { formatBytes, formatCpu } from "../quantity.ts";
 import type { Organization, Site } from "../site-config.ts";
 import { egressFlows, ingressFlows } from "../zone-flows.ts";
 import type { KubernetesObject, ManagedBy } from "./kubernetes-object.ts";
-import { BASE_POLICY_NAMES, defaultDenyPolicy, dnsEgressPolicy, namedNetworkPolicy as netpol, networkPolicyObject, networkPorts as ports, sameNamespacePolicy, type NamedNetworkPolicy as NamedPolicy } from "./network-policy.ts";
+import {
+  BASE_POLICY_NAMES,
+  defaultDenyPolicy,
+  dnsEgressPolicy,
+  namedNetworkPolicy as netpol,
+  networkPolicyObject,
+  networkPorts as ports,
+  sameNamespacePolicy,
+  type NamedNetworkPolicy as NamedPolicy,
+} from "./network-policy.ts";
 import { TENANT_ADMIN_ROLE, VIEWER_ROLE } from "./platform-rbac.ts";
 import { isAgreementInForce, type SharingAgreement } from "./sharing-agreement.ts";
 
@@ -89,15 +98,28 @@ export function buildEnvironmentObjects(input: EnvironmentBuildInput): Kubernete
     },
   };
 
-  const serviceAccount: KubernetesObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(OBJECT_NAMES.deployer), automountServiceAccountToken: false };
+  const serviceAccount: KubernetesObject = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: meta(OBJECT_NAMES.deployer),
+    automountServiceAccountToken: false,
+  };
 
   const objects: KubernetesObject[] = [
     namespace,
     serviceAccount,
     { apiVersion: "v1", kind: "ResourceQuota", metadata: meta(OBJECT_NAMES.quota), spec: { hard: quotaHard(plan, site, policy) } },
     { apiVersion: "v1", kind: "LimitRange", metadata: meta(OBJECT_NAMES.limits), spec: { limits: limitRanges(plan, policy) } },
-    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) => networkPolicyObject(p, p.agreement ? { ...meta(p.name), labels: { ...common, [SHARING_AGREEMENT_LABEL]: p.agreement } } : meta(p.name))),
-    ...roleBindings(plan).map(({ name, roleRef, subjects }) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta(name), roleRef, subjects })),
+    ...networkPolicies(plan, input.agreements ?? [], policy).map((p) =>
+      networkPolicyObject(p, p.agreement ? { ...meta(p.name), labels: { ...common, [SHARING_AGREEMENT_LABEL]: p.agreement } } : meta(p.name)),
+    ),
+    ...roleBindings(plan).map(({ name, roleRef, subjects }) => ({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: meta(name),
+      roleRef,
+      subjects,
+    })),
   ];
   return objects;
 }
@@ -153,7 +175,10 @@ function limitRanges(plan: EnvironmentPlan, policy: Policy): unknown[] {
     {
       type: "Container",
       default: { cpu: formatCpu(Math.min(d.limitCpuMillis, amounts.cpuMillis)), memory: formatBytes(Math.min(d.limitMemoryBytes, amounts.memoryBytes)) },
-      defaultRequest: { cpu: formatCpu(Math.min(d.requestCpuMillis, amounts.cpuMillis)), memory: formatBytes(Math.min(d.requestMemoryBytes, amounts.memoryBytes)) },
+      defaultRequest: {
+        cpu: formatCpu(Math.min(d.requestCpuMillis, amounts.cpuMillis)),
+        memory: formatBytes(Math.min(d.requestMemoryBytes, amounts.memoryBytes)),
+      },
       max: { cpu: formatCpu(amounts.cpuMillis), memory: formatBytes(amounts.memoryBytes) },
     },
   ];
@@ -171,41 +196,56 @@ function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgre
   const levelsFrom = (min: number) => [1, 2, 3, 4, 5].filter((l) => l >= min).map(String);
   const egress = egressFlows(zone, policy).filter((f) => !f.ports && spec.securityLevel >= (f.minSourceLevel ?? 1));
   if (egress.length > 0) {
-    policies.push(netpol(OBJECT_NAMES.zoneEgress, {
-      policyTypes: ["Egress"],
-      egress: [{ to: egress.map((f) => ({ namespaceSelector: { matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.to } } })) }],
-    }));
+    policies.push(
+      netpol(OBJECT_NAMES.zoneEgress, {
+        policyTypes: ["Egress"],
+        egress: [{ to: egress.map((f) => ({ namespaceSelector: { matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.to } } })) }],
+      }),
+    );
   }
   const ingress = ingressFlows(zone, policy).filter((f) => !f.ports);
   if (ingress.length > 0) {
-    policies.push(netpol(OBJECT_NAMES.zoneIngress, {
-      policyTypes: ["Ingress"],
-      ingress: [{
-        from: ingress.map((f) => ({
-          namespaceSelector: f.minSourceLevel
-            ? { matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.from }, matchExpressions: [{ key: LABELS.securityLevel, operator: "In", values: levelsFrom(f.minSourceLevel) }] }
-            : { matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.from } },
-        })),
-      }],
-    }));
+    policies.push(
+      netpol(OBJECT_NAMES.zoneIngress, {
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: ingress.map((f) => ({
+              namespaceSelector: f.minSourceLevel
+                ? {
+                    matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.from },
+                    matchExpressions: [{ key: LABELS.securityLevel, operator: "In", values: levelsFrom(f.minSourceLevel) }],
+                  }
+                : { matchLabels: { [LABELS.org]: org, [LABELS.zone]: f.from } },
+            })),
+          },
+        ],
+      }),
+    );
   }
   if (policy.flows.allowed.some((f) => f.from === "mgmt" && f.to === zone)) {
-    policies.push(netpol(OBJECT_NAMES.mgmtAdmin, {
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: ports(policy.ports.admin) }],
-    }));
+    policies.push(
+      netpol(OBJECT_NAMES.mgmtAdmin, {
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "mgmt" } } }], ports: ports(policy.ports.admin) }],
+      }),
+    );
   }
   if (policy.flows.allowed.some((f) => f.from === zone && f.to === "secops")) {
-    policies.push(netpol(OBJECT_NAMES.logEgress, {
-      policyTypes: ["Egress"],
-      egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: ports(policy.ports.logs, ["TCP", "UDP"]) }],
-    }));
+    policies.push(
+      netpol(OBJECT_NAMES.logEgress, {
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { [LABELS.zone]: "secops" } } }], ports: ports(policy.ports.logs, ["TCP", "UDP"]) }],
+      }),
+    );
   }
   if (zone === "dmz") {
-    policies.push(netpol(OBJECT_NAMES.gatewayIngress, {
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.role]: "ingress-gateway" } } }], ports: ports(policy.ports.gateway) }],
-    }));
+    policies.push(
+      netpol(OBJECT_NAMES.gatewayIngress, {
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [LABELS.role]: "ingress-gateway" } } }], ports: ports(policy.ports.gateway) }],
+      }),
+    );
   }
 
   const self = { org, environment: spec.name };
@@ -214,16 +254,22 @@ function networkPolicies(plan: EnvironmentPlan, agreements: readonly SharingAgre
     const peerPorts = [{ protocol: a.protocol, port: a.port }];
     if (same(a.provider)) {
       const peer = namespaceName(a.consumer.org, a.consumer.environment);
-      policies.push({ ...netpol(sharingPolicyName(a.id), {
-        policyTypes: ["Ingress"],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
-      }), agreement: a.id });
+      policies.push({
+        ...netpol(sharingPolicyName(a.id), {
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
+        }),
+        agreement: a.id,
+      });
     } else if (same(a.consumer)) {
       const peer = namespaceName(a.provider.org, a.provider.environment);
-      policies.push({ ...netpol(sharingPolicyName(a.id), {
-        policyTypes: ["Egress"],
-        egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
-      }), agreement: a.id });
+      policies.push({
+        ...netpol(sharingPolicyName(a.id), {
+          policyTypes: ["Egress"],
+          egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer } } }], ports: peerPorts }],
+        }),
+        agreement: a.id,
+      });
     }
   }
   return policies;

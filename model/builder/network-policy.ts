@@ -38,10 +38,12 @@ export function defaultDenyPolicy(): NamedNetworkPolicy {
 export function dnsEgressPolicy(policy: Policy): NamedNetworkPolicy {
   return namedNetworkPolicy(BASE_POLICY_NAMES.dns, {
     policyTypes: ["Egress"],
-    egress: [{
-      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-      ports: networkPorts(policy.ports.dns, ["UDP", "TCP"]),
-    }],
+    egress: [
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: networkPorts(policy.ports.dns, ["UDP", "TCP"]),
+      },
+    ],
   });
 }
 

@@ -46,7 +46,10 @@ const dataDir = mkdtempSync(join(tmpdir(), "ndc-bench-"));
 const orgList = Array.from({ length: Math.ceil(count / 1000) }, (_, i) =>
   testOrganization({ slug: `bench${i}`, ownerGroups: [`bench${i}-admins`], maxEnvironments: 1000, entitlements: { app: { cpu: "100000", memory: "1000Ti" } } }),
 );
-const stack = testSiteStack({ computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 1000, nodeCpu: "64", nodeMemory: "512Gi" }] }, orgList);
+const stack = testSiteStack(
+  { computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 1000, nodeCpu: "64", nodeMemory: "512Gi" }] },
+  orgList,
+);
 const stacksDir = join(dataDir, "stacks");
 mkdirSync(stacksDir);
 writeFileSync(join(stacksDir, "Pulumi.bench.yaml"), stringify({ config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [`ndc:${k}`, v])) }));
@@ -68,7 +71,14 @@ for (let start = 0; start < count; start += 500) {
           org,
           spec: testSpec({ name, owners: [platform.organizations.get(org)!.ownerGroups[0]!], resources: { cpu: "100m", memory: "256Mi" } }),
           namespace: `${org}-${name}`,
-          plan: { dataClass: "other", minimumLevel: 1, placements: [{ site: "ndc1", zone: "app", pool: "general", dedicatedPool: false }], amounts: { cpuMillis: 100, memoryBytes: 2 ** 28, gpu: 0, storageBytes: {} }, complianceExceptions: [], policyVersion: "bench" },
+          plan: {
+            dataClass: "other",
+            minimumLevel: 1,
+            placements: [{ site: "ndc1", zone: "app", pool: "general", dedicatedPool: false }],
+            amounts: { cpuMillis: 100, memoryBytes: 2 ** 28, gpu: 0, storageBytes: {} },
+            complianceExceptions: [],
+            policyVersion: "bench",
+          },
           conditions: [],
           requestedBy: "bench",
         },
@@ -84,7 +94,17 @@ await store.close();
 progress(bench, `seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
 const server = spawn(process.execPath, ["--import", "tsx", "control-plane/server.ts"], {
-  env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_DATA_DIR: dataDir, NDC_STACKS_DIR: stacksDir, NDC_BOOTSTRAP_TOKEN: bootstrap, LOG_LEVEL: "warn", NDC_RATE_LIMIT_PER_MINUTE: "100000000", ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    NDC_DATA_DIR: dataDir,
+    NDC_STACKS_DIR: stacksDir,
+    NDC_BOOTSTRAP_TOKEN: bootstrap,
+    LOG_LEVEL: "warn",
+    NDC_RATE_LIMIT_PER_MINUTE: "100000000",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  },
   stdio: ["ignore", "inherit", "inherit"],
 });
 const base = `http://127.0.0.1:${port}`;
@@ -97,7 +117,15 @@ try {
   // One requester per organization (the rate limit is raised out of the way above), minted by the
   // platform admin that the bootstrap token mints first (it mints nothing else).
   const mintAs = async (by: string, body: object) =>
-    ((await (await fetch(`${base}/v1/tokens`, { method: "POST", headers: { authorization: `Bearer ${by}`, "content-type": "application/json" }, body: JSON.stringify(body) })).json()) as { token: string }).token;
+    (
+      (await (
+        await fetch(`${base}/v1/tokens`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${by}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        })
+      ).json()) as { token: string }
+    ).token;
   const admin = await mintAs(bootstrap, { subject: "bench-admin", role: "platform-admin" });
   const mint = (org: string) => mintAs(admin, { subject: `bench-${org}`, role: "requester", org });
   const tokens = await Promise.all(orgs.map(mint));
@@ -140,7 +168,9 @@ try {
   await run("warm-up", (i) => (i % 2 ? fetch(`${base}/healthz`) : fetch(envUrl(i % count), { headers: bearer(i % count) })));
   const healthz = await run("baseline GET /healthz", () => fetch(`${base}/healthz`));
   const one = await run("GET one environment", (i) => fetch(envUrl(i % count), { headers: bearer(i % count) }));
-  const list = await run("GET a list page of 50", (i) => fetch(`${base}/v1/organizations/${orgs[i % orgs.length]}/environments?limit=50`, { headers: bearer((i % orgs.length) * 1000) }));
+  const list = await run("GET a list page of 50", (i) =>
+    fetch(`${base}/v1/organizations/${orgs[i % orgs.length]}/environments?limit=50`, { headers: bearer((i % orgs.length) * 1000) }),
+  );
   // Writes: each client changes its own environments' purpose (read for the version, not timed).
   let writeIndex = 0;
   const write = await run("PATCH purpose (If-Match)", async () => {
@@ -148,16 +178,55 @@ try {
     const current = await fetch(envUrl(n), { headers: bearer(n) });
     const etag = current.headers.get("etag") ?? "";
     await current.arrayBuffer();
-    return fetch(envUrl(n), { method: "PATCH", headers: { ...bearer(n), "content-type": "application/json", "if-match": etag }, body: JSON.stringify({ purpose: `đo hiệu năng ${writeIndex}` }) });
+    return fetch(envUrl(n), {
+      method: "PATCH",
+      headers: { ...bearer(n), "content-type": "application/json", "if-match": etag },
+      body: JSON.stringify({ purpose: `đo hiệu năng ${writeIndex}` }),
+    });
   });
 
   const scale = `${count.toLocaleString("en-US")} environments, ${backend}`;
   const errorNote = (s: Sample) => (s.errors > 0 ? `${s.errors} of ${s.latencies.length} requests failed` : undefined);
-  publish({ bench, name: `GET one environment, ${scale}`, value: one.perSecond, unit: "req/s", baseline: { name: "GET /healthz", value: healthz.perSecond }, note: errorNote(one) });
-  publish({ bench, name: `GET one environment p99, ${scale}`, value: quantile(one.latencies, 0.99), unit: "ms", baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) }, target: { op: "<=", value: 20 } });
-  publish({ bench, name: `GET a page of 50 p99, ${scale}`, value: quantile(list.latencies, 0.99), unit: "ms", baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) }, target: { op: "<=", value: 20 }, note: errorNote(list) });
-  publish({ bench, name: `PATCH an environment (write, audited), ${scale}`, value: write.perSecond, unit: "req/s", baseline: { name: "GET /healthz", value: healthz.perSecond }, note: errorNote(write) });
-  publish({ bench, name: `PATCH p99, ${scale}`, value: quantile(write.latencies, 0.99), unit: "ms", baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) } });
+  publish({
+    bench,
+    name: `GET one environment, ${scale}`,
+    value: one.perSecond,
+    unit: "req/s",
+    baseline: { name: "GET /healthz", value: healthz.perSecond },
+    note: errorNote(one),
+  });
+  publish({
+    bench,
+    name: `GET one environment p99, ${scale}`,
+    value: quantile(one.latencies, 0.99),
+    unit: "ms",
+    baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) },
+    target: { op: "<=", value: 20 },
+  });
+  publish({
+    bench,
+    name: `GET a page of 50 p99, ${scale}`,
+    value: quantile(list.latencies, 0.99),
+    unit: "ms",
+    baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) },
+    target: { op: "<=", value: 20 },
+    note: errorNote(list),
+  });
+  publish({
+    bench,
+    name: `PATCH an environment (write, audited), ${scale}`,
+    value: write.perSecond,
+    unit: "req/s",
+    baseline: { name: "GET /healthz", value: healthz.perSecond },
+    note: errorNote(write),
+  });
+  publish({
+    bench,
+    name: `PATCH p99, ${scale}`,
+    value: quantile(write.latencies, 0.99),
+    unit: "ms",
+    baseline: { name: "GET /healthz p99", value: quantile(healthz.latencies, 0.99) },
+  });
   const rss = Number(/^ndc_process_resident_memory_bytes (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? NaN) / 2 ** 20;
   progress(bench, `server resident memory after the runs: ${rss.toFixed(0)} MiB`);
 } finally {

@@ -63,13 +63,15 @@ try {
   const rawEnvs = Array.from({ length: count }, (_, i) => objectsOf(`raw-${run}-${i}`));
   let started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < rawEnvs.length) {
-      const [ns, ...rest] = rawEnvs[next++]!;
-      await conn.apply(ns!);
-      await Promise.all(rest.map((o) => conn.apply(o)));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < rawEnvs.length) {
+        const [ns, ...rest] = rawEnvs[next++]!;
+        await conn.apply(ns!);
+        await Promise.all(rest.map((o) => conn.apply(o)));
+      }
+    }),
+  );
   const rawRate = rate(count, performance.now() - started);
 
   // Baseline 2: kubectl apply --server-side of the same manifests, one file, one process.
@@ -77,9 +79,17 @@ try {
   const manifests = join(mkdtempSync(join(tmpdir(), "ndc-bench-")), "envs.yaml");
   progress(bench, `kubectl apply --server-side of ${kubectlCount} environments`);
   const kubectlEnvs = Array.from({ length: kubectlCount }, (_, i) => objectsOf(`kctl-${run}-${i}`));
-  writeFileSync(manifests, kubectlEnvs.flat().map((o) => stringify(o)).join("---\n"));
+  writeFileSync(
+    manifests,
+    kubectlEnvs
+      .flat()
+      .map((o) => stringify(o))
+      .join("---\n"),
+  );
   started = performance.now();
-  await $({ quiet: true })`${join(k8sBin, "kubectl")} --kubeconfig ${cluster.kubeconfig} apply --server-side --field-manager bench -f ${manifests}`.timeout("30m");
+  await $({ quiet: true })`${join(k8sBin, "kubectl")} --kubeconfig ${cluster.kubeconfig} apply --server-side --field-manager bench -f ${manifests}`.timeout(
+    "30m",
+  );
   const kubectlRate = rate(kubectlCount, performance.now() - started);
 
   // The provisioner: requests submitted and auto-approved through the workflow, then provisioned.
@@ -90,7 +100,14 @@ try {
   progress(bench, `submitting ${count} requests, then provisioning them`);
   for (const name of names) await requests.submit({ principal, now: new Date() }, org.slug, spec(name));
   const rssBefore = process.memoryUsage().rss;
-  const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(admin)]]), log: pino({ level: "silent" }), idleCheckMs: 50, resyncIntervalMs: 0 });
+  const provisioner = new Provisioner({
+    store,
+    platform,
+    sites: new Map([["ndc1", kubeCredentialsFrom(admin)]]),
+    log: pino({ level: "silent" }),
+    idleCheckMs: 50,
+    resyncIntervalMs: 0,
+  });
   started = performance.now();
   await provisioner.start();
   for (;;) {
@@ -99,8 +116,22 @@ try {
     await sleep(20);
   }
   const ctlRate = rate(count, performance.now() - started);
-  publish({ bench, name: `ndc provisioner (approved -> Ready), ${scale}`, value: ctlRate, unit: "env/s", baseline: { name: "raw server-side apply", value: rawRate }, target: { op: ">=", value: 0.9, on: "ratio" } });
-  publish({ bench, name: `ndc provisioner vs kubectl, ${scale}`, value: ctlRate, unit: "env/s", baseline: { name: `kubectl apply --server-side (${kubectlCount} environments)`, value: kubectlRate }, target: { op: ">=", value: 5, on: "ratio" } });
+  publish({
+    bench,
+    name: `ndc provisioner (approved -> Ready), ${scale}`,
+    value: ctlRate,
+    unit: "env/s",
+    baseline: { name: "raw server-side apply", value: rawRate },
+    target: { op: ">=", value: 0.9, on: "ratio" },
+  });
+  publish({
+    bench,
+    name: `ndc provisioner vs kubectl, ${scale}`,
+    value: ctlRate,
+    unit: "env/s",
+    baseline: { name: `kubectl apply --server-side (${kubectlCount} environments)`, value: kubectlRate },
+    target: { op: ">=", value: 5, on: "ratio" },
+  });
 
   // Drift: delete a default-deny policy in random environments; time until it is back. What is on
   // the server is counted there, not computed.
@@ -132,9 +163,22 @@ try {
     await provisioner.resync();
     await provisioner.repairsIdle();
     const stats = provisioner.lastResyncStats!;
-    publish({ bench, name: `${label}, API calls, ${scale}`, value: stats.listCalls + stats.getCalls, unit: "calls", baseline: { name: "one GET per object", value: count * objectsPerEnv }, note: `${stats.listCalls} metadata lists + ${stats.getCalls} GETs in ${((performance.now() - t0) / 1000).toFixed(1)} s` });
+    publish({
+      bench,
+      name: `${label}, API calls, ${scale}`,
+      value: stats.listCalls + stats.getCalls,
+      unit: "calls",
+      baseline: { name: "one GET per object", value: count * objectsPerEnv },
+      note: `${stats.listCalls} metadata lists + ${stats.getCalls} GETs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    });
   }
-  publish({ bench, name: `bench process memory while provisioning, ${scale}`, value: process.memoryUsage().rss / 2 ** 20, unit: "MiB", baseline: { name: "before the provisioner started", value: rssBefore / 2 ** 20 } });
+  publish({
+    bench,
+    name: `bench process memory while provisioning, ${scale}`,
+    value: process.memoryUsage().rss / 2 ** 20,
+    unit: "MiB",
+    baseline: { name: "before the provisioner started", value: rssBefore / 2 ** 20 },
+  });
   await provisioner.stop();
   await store.close();
 } finally {

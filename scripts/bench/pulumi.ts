@@ -72,7 +72,14 @@ try {
   const project = await copyProgram(join(work, "project"), [stack]);
   const stateDir = join(work, "state");
   const env = { PULUMI_CONFIG_PASSPHRASE: "bench-passphrase" };
-  await prepareStack({ project, stack, kubeconfig: cluster.kubeconfig, stateDir, passphrase: env.PULUMI_CONFIG_PASSPHRASE, databaseUrl: "postgresql://ndc:bench@db.mgmt.ndc.internal:5432/ndc" });
+  await prepareStack({
+    project,
+    stack,
+    kubeconfig: cluster.kubeconfig,
+    stateDir,
+    passphrase: env.PULUMI_CONFIG_PASSPHRASE,
+    databaseUrl: "postgresql://ndc:bench@db.mgmt.ndc.internal:5432/ndc",
+  });
   const opts: RunPulumiOptions = { stack, cwd: project, stateDir, env, quiet: true };
 
   progress(bench, `pulumi preview of ${resourceCount} resources (empty state)`);
@@ -88,15 +95,34 @@ try {
   const manifests = join(work, "objects.yaml");
   // Cluster-scoped objects and namespaces first, as the engine orders them by dependency.
   const order = (o: KubernetesObject) => (o.kind === "Namespace" ? 1 : o.metadata?.namespace ? 2 : 0);
-  await writeFile(manifests, [...objects].sort((a, b) => order(a) - order(b)).map((o) => stringify(o)).join("---\n"));
-  const kubectl = await seconds(() => $({ quiet: true })`${join(k8sBin, "kubectl")} --kubeconfig ${cluster.kubeconfig} apply --server-side --force-conflicts --field-manager bench -f ${manifests}`.timeout("20m"));
+  await writeFile(
+    manifests,
+    [...objects]
+      .sort((a, b) => order(a) - order(b))
+      .map((o) => stringify(o))
+      .join("---\n"),
+  );
+  const kubectl = await seconds(() =>
+    $({
+      quiet: true,
+    })`${join(k8sBin, "kubectl")} --kubeconfig ${cluster.kubeconfig} apply --server-side --force-conflicts --field-manager bench -f ${manifests}`.timeout(
+      "20m",
+    ),
+  );
 
   const what = `${stack}, ${resourceCount} resources (${objects.length} Kubernetes objects)`;
   const baseline = { name: "kubectl apply --server-side of the same objects", value: kubectl };
   publish({ bench, name: `pulumi up, ${what}`, value: up, unit: "s", baseline });
   publish({ bench, name: `pulumi preview, empty state, ${what}`, value: preview, unit: "s", baseline });
   publish({ bench, name: `pulumi preview with no change, ${what}`, value: noChange, unit: "s", baseline, target: { op: "<=", value: 30 } });
-  publish({ bench, name: `the program alone (mocks, in process), ${what}`, value: programSeconds, unit: "s", baseline: { name: "no-change preview", value: noChange }, note: `the engine, the provider and the process starts take the other ${(noChange - programSeconds).toFixed(1)} s of a no-change preview` });
+  publish({
+    bench,
+    name: `the program alone (mocks, in process), ${what}`,
+    value: programSeconds,
+    unit: "s",
+    baseline: { name: "no-change preview", value: noChange },
+    note: `the engine, the provider and the process starts take the other ${(noChange - programSeconds).toFixed(1)} s of a no-change preview`,
+  });
 } finally {
   await cluster.release();
   await rm(work, { recursive: true, force: true });

@@ -58,7 +58,8 @@ function formatTarget(target: Target, unit: string): string {
 export function headline(figure: Figure): string {
   let line = `${figure.bench}: ${figure.name} ${formatNumber(figure.value)} ${figure.unit}`;
   const ratio = ratioOf(figure);
-  if (figure.baseline && ratio !== undefined) line += ` = ${formatNumber(ratio)}x ${figure.baseline.name} (${formatNumber(figure.baseline.value)} ${figure.unit})`;
+  if (figure.baseline && ratio !== undefined)
+    line += ` = ${formatNumber(ratio)}x ${figure.baseline.name} (${formatNumber(figure.baseline.value)} ${figure.unit})`;
   if (figure.target) line += ` (target ${formatTarget(figure.target, figure.unit)}: ${targetMet(figure) ? "met" : "MISSED"})`;
   if (figure.note) line += ` — ${figure.note}`;
   return line;

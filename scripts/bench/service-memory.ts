@@ -33,7 +33,10 @@ const work = mkdtempSync(join(tmpdir(), "ndc-bench-mem-"));
 const orgs = Array.from({ length: Math.ceil(count / 1000) }, (_, i) =>
   testOrganization({ slug: `bench${i}`, maxEnvironments: 1000, entitlements: { app: { cpu: "100000", memory: "1000Ti" } } }),
 );
-const stack: SiteStackConfig = testSiteStack({ computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 1000, nodeCpu: "64", nodeMemory: "512Gi" }] }, orgs);
+const stack: SiteStackConfig = testSiteStack(
+  { computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 1000, nodeCpu: "64", nodeMemory: "512Gi" }] },
+  orgs,
+);
 const stacksDir = join(work, "stacks");
 mkdirSync(stacksDir);
 writeFileSync(join(stacksDir, "Pulumi.bench.yaml"), stringify({ config: Object.fromEntries(Object.entries(stack).map(([k, v]) => [`ndc:${k}`, v])) }));
@@ -54,11 +57,29 @@ async function startService(dataDir: string): Promise<{ child: ChildProcess; url
   const port = await freeLoopbackPort();
   const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "control-plane/server.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_DATA_DIR: dataDir, NDC_STACKS_DIR: stacksDir, NDC_SITES: "bench", NDC_KUBECONFIG_NDC1: cluster.kubeconfig, LOG_LEVEL: "warn", NDC_BOOTSTRAP_TOKEN: "bench-bootstrap-token-0123456789" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NDC_DATA_DIR: dataDir,
+      NDC_STACKS_DIR: stacksDir,
+      NDC_SITES: "bench",
+      NDC_KUBECONFIG_NDC1: cluster.kubeconfig,
+      LOG_LEVEL: "warn",
+      NDC_BOOTSTRAP_TOKEN: "bench-bootstrap-token-0123456789",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300 && !(await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false)); i++) await sleep(100);
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await fetch(`${url}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false));
+    i++
+  )
+    await sleep(100);
   return { child, url };
 }
 
@@ -116,7 +137,14 @@ try {
   publish({ bench, name: `service provisioning rate, ${scale}`, value: count / seconds, unit: "env/s" });
   publish({ bench, name: `peak while provisioning, ${scale}`, value: peak, unit: "MiB", baseline: { name: "0 environments", value: baseline } });
   await sleep(10_000);
-  publish({ bench, name: `settled with ${scale} Ready`, value: rssMiB(service.child), unit: "MiB", baseline: { name: "0 environments", value: baseline }, target: { op: "<=", value: targetMiB } });
+  publish({
+    bench,
+    name: `settled with ${scale} Ready`,
+    value: rssMiB(service.child),
+    unit: "MiB",
+    baseline: { name: "0 environments", value: baseline },
+    target: { op: "<=", value: targetMiB },
+  });
 
   // Restart: every watch starts by listing everything the control plane owns.
   await stop(service.child);
@@ -127,10 +155,16 @@ try {
     await sleep(500);
   }
   const afterRestart = rssMiB(service.child);
-  publish({ bench, name: `30 s after a restart with ${scale} (initial watch lists)`, value: afterRestart, unit: "MiB", baseline: { name: "0 environments", value: baseline }, note: `peak ${Math.max(peak, afterRestart).toFixed(0)} MiB` });
+  publish({
+    bench,
+    name: `30 s after a restart with ${scale} (initial watch lists)`,
+    value: afterRestart,
+    unit: "MiB",
+    baseline: { name: "0 environments", value: baseline },
+    note: `peak ${Math.max(peak, afterRestart).toFixed(0)} MiB`,
+  });
   await stop(service.child);
   await store.close();
 } finally {
   await cluster.release();
 }
-

@@ -33,8 +33,25 @@ const SITES = [
 const OBJECTS_PER_ENVIRONMENT = 13;
 
 // Organizations of at most 1,000 environments (the most one may have), entitled to whole pools.
-const orgs = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => testOrganization({ slug: `bench${i}`, ownerGroups: [`bench${i}-admins`], maxEnvironments: 1000, entitlements: { app: { cpu: "1000000", memory: "10000Ti" } } }));
-const stacks = SITES.map((s) => testSiteStack({ id: s.id, name: { vi: s.id, en: s.id }, location: s.location, computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 10_000, nodeCpu: "64", nodeMemory: "512Gi" }] }, orgs));
+const orgs = Array.from({ length: Math.ceil(count / 1000) }, (_, i) =>
+  testOrganization({
+    slug: `bench${i}`,
+    ownerGroups: [`bench${i}-admins`],
+    maxEnvironments: 1000,
+    entitlements: { app: { cpu: "1000000", memory: "10000Ti" } },
+  }),
+);
+const stacks = SITES.map((s) =>
+  testSiteStack(
+    {
+      id: s.id,
+      name: { vi: s.id, en: s.id },
+      location: s.location,
+      computePools: [{ name: "general", zones: ["dmz", "app", "data", "backup"], nodes: 10_000, nodeCpu: "64", nodeMemory: "512Gi" }],
+    },
+    orgs,
+  ),
+);
 const platform = assemblePlatform(stacks);
 const siteOf = (i: number) => SITES[i % SITES.length]!.id;
 
@@ -71,12 +88,18 @@ async function countNamespaces(kubeconfig: string, selector: string): Promise<nu
 }
 
 /** Provisions every approved environment of `store` on `sites`; returns seconds until each site was done. */
-async function provision(store: Store, clusters: Map<string, ClusterLease>, perSite: Map<string, number>): Promise<{ provisioner: Provisioner; seconds: Map<string, number>; total: number }> {
-  const sites = new Map([...clusters].map(([id, c]) => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    return [id, kubeCredentialsFrom(kc)] as const;
-  }));
+async function provision(
+  store: Store,
+  clusters: Map<string, ClusterLease>,
+  perSite: Map<string, number>,
+): Promise<{ provisioner: Provisioner; seconds: Map<string, number>; total: number }> {
+  const sites = new Map(
+    [...clusters].map(([id, c]) => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(c.kubeconfig);
+      return [id, kubeCredentialsFrom(kc)] as const;
+    }),
+  );
   const provisioner = new Provisioner({ store, platform, sites, log: pino({ level: "silent" }), idleCheckMs: 50, resyncIntervalMs: 0, repairDrift: false });
   const seconds = new Map<string, number>();
   const started = performance.now();
@@ -84,7 +107,8 @@ async function provision(store: Store, clusters: Map<string, ClusterLease>, perS
   let lastReport = 0;
   while (seconds.size < perSite.size) {
     const applies = new Map((await provisioner.metrics.applies.get()).values.map((v) => [String(v.labels.site), v.value]));
-    for (const [site, n] of perSite) if (!seconds.has(site) && (applies.get(site) ?? 0) >= n * OBJECTS_PER_ENVIRONMENT) seconds.set(site, (performance.now() - started) / 1000);
+    for (const [site, n] of perSite)
+      if (!seconds.has(site) && (applies.get(site) ?? 0) >= n * OBJECTS_PER_ENVIRONMENT) seconds.set(site, (performance.now() - started) / 1000);
     if (performance.now() - lastReport > 15_000) {
       progress(bench, [...perSite.keys()].map((s) => `${s} ${Math.floor((applies.get(s) ?? 0) / OBJECTS_PER_ENVIRONMENT)}/${perSite.get(s)}`).join(", "));
       lastReport = performance.now();
@@ -108,7 +132,13 @@ try {
   const third = Math.ceil(count / 3);
   const oneStore = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-bench-3s-")), "one.sqlite") });
   progress(bench, `baseline: seeding ${third} environments on ndc1 alone`);
-  await seed(oneStore, (i) => `one-${run}-${i}`, third, () => "ndc1", platform);
+  await seed(
+    oneStore,
+    (i) => `one-${run}-${i}`,
+    third,
+    () => "ndc1",
+    platform,
+  );
   const one = await provision(oneStore, new Map([["ndc1", clusters.get("ndc1")!]]), new Map([["ndc1", third]]));
   await one.provisioner.stop();
   await oneStore.close();
@@ -132,9 +162,24 @@ try {
     if (applies.get(site) !== n * OBJECTS_PER_ENVIRONMENT) problems.push(`${site}: ${applies.get(site)} applies for ${n * OBJECTS_PER_ENVIRONMENT} objects`);
   }
   const scale = `${count.toLocaleString("en-US")} environments over 3 sites`;
-  publish({ bench, name: `all three sites, ${scale}`, value: count / three.total, unit: "env/s", baseline: { name: `one site alone (${third.toLocaleString("en-US")} environments)`, value: oneRate }, note: problems.length ? `LOST OR DUPLICATED: ${problems.join("; ")}` : "no work lost or duplicated (namespaces counted on each server, one apply per object)" });
+  publish({
+    bench,
+    name: `all three sites, ${scale}`,
+    value: count / three.total,
+    unit: "env/s",
+    baseline: { name: `one site alone (${third.toLocaleString("en-US")} environments)`, value: oneRate },
+    note: problems.length
+      ? `LOST OR DUPLICATED: ${problems.join("; ")}`
+      : "no work lost or duplicated (namespaces counted on each server, one apply per object)",
+  });
   for (const [site, n] of perSite) {
-    publish({ bench, name: `${site} while all three ran, ${n.toLocaleString("en-US")} environments`, value: n / three.seconds.get(site)!, unit: "env/s", baseline: { name: "one site alone", value: oneRate } });
+    publish({
+      bench,
+      name: `${site} while all three ran, ${n.toLocaleString("en-US")} environments`,
+      value: n / three.seconds.get(site)!,
+      unit: "env/s",
+      baseline: { name: "one site alone", value: oneRate },
+    });
   }
   await store.close();
   if (problems.length) process.exitCode = 1;

@@ -92,14 +92,19 @@ export async function ensurePki(dir: string): Promise<Pki> {
     for (const f of [pki.servingCert, pki.adminCert]) await rm(f, { force: true });
   }
   if (!existsSync(pki.servingCert)) {
-    await signLeaf(pki, { cert: pki.servingCert, key: pki.servingKey }, "/CN=kube-apiserver",
+    await signLeaf(
+      pki,
+      { cert: pki.servingCert, key: pki.servingKey },
+      "/CN=kube-apiserver",
       [
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         "extendedKeyUsage=serverAuth",
         // 10.0.0.1 is the `kubernetes` Service IP in --service-cluster-ip-range=10.0.0.0/24.
         "subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local",
-      ].join("\n") + "\n", 825);
+      ].join("\n") + "\n",
+      825,
+    );
   }
   if (!existsSync(pki.adminCert)) {
     await issueClientCert(pki, "ndc-admin", ["system:masters"], { cert: pki.adminCert, key: pki.adminKey });
@@ -115,11 +120,22 @@ export async function ensurePki(dir: string): Promise<Pki> {
  * Issues a client certificate that Kubernetes reads as user `user` (CN) in `groups` (one O each).
  * @throws when a name has characters a certificate subject cannot carry unescaped
  */
-export async function issueClientCert(pki: Pick<Pki, "caCert" | "caKey">, user: string, groups: readonly string[], out: ClientCert, days = 365): Promise<ClientCert> {
+export async function issueClientCert(
+  pki: Pick<Pki, "caCert" | "caKey">,
+  user: string,
+  groups: readonly string[],
+  out: ClientCert,
+  days = 365,
+): Promise<ClientCert> {
   validateSubjectPart("user", user);
   for (const g of groups) validateSubjectPart("group", g);
   const subject = [...groups.map((g) => `/O=${g}`), `/CN=${user}`].join("");
-  await signLeaf(pki, out, subject,
-    ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=clientAuth"].join("\n") + "\n", days);
+  await signLeaf(
+    pki,
+    out,
+    subject,
+    ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature,keyEncipherment", "extendedKeyUsage=clientAuth"].join("\n") + "\n",
+    days,
+  );
   return out;
 }

@@ -85,11 +85,15 @@ async function waitFor(what: string, deadline: number, watched: StartedProcess, 
   let nextReport = started + 5_000;
   for (;;) {
     if (watched.exited) {
-      throw new Error(`${what}: the process exited (code ${watched.exited.code}, signal ${watched.exited.signal}); last log lines from ${watched.record.log}:\n${logTail(watched.record.log)}`);
+      throw new Error(
+        `${what}: the process exited (code ${watched.exited.code}, signal ${watched.exited.signal}); last log lines from ${watched.record.log}:\n${logTail(watched.record.log)}`,
+      );
     }
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) {
-      throw new Error(`${what}: not ready after ${Math.round((Date.now() - started) / 1000)} s; last log lines from ${watched.record.log}:\n${logTail(watched.record.log)}\nthe machine may be overloaded: retry, or raise readyTimeoutMs`);
+      throw new Error(
+        `${what}: not ready after ${Math.round((Date.now() - started) / 1000)} s; last log lines from ${watched.record.log}:\n${logTail(watched.record.log)}\nthe machine may be overloaded: retry, or raise readyTimeoutMs`,
+      );
     }
     if (Date.now() >= nextReport) {
       log(`  waiting for ${what}… ${Math.round((Date.now() - started) / 1000)} s`);
@@ -113,7 +117,10 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   for (const tool of [kubernetesTool, etcdTool]) {
-    if (!isToolBuilt(tool)) log(`cluster ${name}: building ${tool.name} ${tool.version} once per version (cold on 2 cores: ${tool === kubernetesTool ? "about 15 min" : "about 1.5 min"})`);
+    if (!isToolBuilt(tool))
+      log(
+        `cluster ${name}: building ${tool.name} ${tool.version} once per version (cold on 2 cores: ${tool === kubernetesTool ? "about 15 min" : "about 1.5 min"})`,
+      );
   }
   const k8sBin = await ensureTool(kubernetesTool);
   const etcdBin = await ensureTool(etcdTool);
@@ -125,7 +132,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       const deadline = Date.now() + readyTimeoutMs;
       while (!(await isReady(existing))) {
         if (!allAlive(existing) || Date.now() > deadline) {
-          throw new Error(`cluster ${name} is running but not ready at ${existing.server} (logs in ${existing.dir}/logs): wait, or stop it with \`tsx scripts/cluster.ts down --name ${name}\``);
+          throw new Error(
+            `cluster ${name} is running but not ready at ${existing.server} (logs in ${existing.dir}/logs): wait, or stop it with \`tsx scripts/cluster.ts down --name ${name}\``,
+          );
         }
         await sleep(500);
       }
@@ -140,7 +149,15 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   });
 }
 
-async function startFresh(args: { name: string; dir: string; k8sBin: string; etcdBin: string; readyTimeoutMs: number; log: (line: string) => void; owner: ClusterState["owner"] }): Promise<ClusterHandle> {
+async function startFresh(args: {
+  name: string;
+  dir: string;
+  k8sBin: string;
+  etcdBin: string;
+  readyTimeoutMs: number;
+  log: (line: string) => void;
+  owner: ClusterState["owner"];
+}): Promise<ClusterHandle> {
   const { name, dir, log } = args;
   const began = Date.now();
   const deadline = began + args.readyTimeoutMs;
@@ -166,82 +183,125 @@ async function startFresh(args: { name: string; dir: string; k8sBin: string; etc
 
   try {
     log(`cluster ${name}: starting etcd on ${etcdUrl} (data in ${etcdDataDir})`);
-    const etcd = startDetached(join(args.etcdBin, "etcd"), [
-      "--name=default",
-      `--data-dir=${etcdDataDir}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      // Throw-away test data: skipping fsync makes every API write several times faster.
-      "--unsafe-no-fsync",
-      "--log-level=warn",
-    ], join(logs, "etcd.log"));
+    const etcd = startDetached(
+      join(args.etcdBin, "etcd"),
+      [
+        "--name=default",
+        `--data-dir=${etcdDataDir}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        // Throw-away test data: skipping fsync makes every API write several times faster.
+        "--unsafe-no-fsync",
+        "--log-level=warn",
+      ],
+      join(logs, "etcd.log"),
+    );
     started.push(etcd);
-    await waitFor("etcd /health", deadline, etcd, async () => {
-      const res = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2_000) });
-      return res.ok && (await res.text()).includes('"health":"true"');
-    }, log);
+    await waitFor(
+      "etcd /health",
+      deadline,
+      etcd,
+      async () => {
+        const res = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2_000) });
+        return res.ok && (await res.text()).includes('"health":"true"');
+      },
+      log,
+    );
 
     log(`cluster ${name}: starting kube-apiserver on ${server}`);
     // Flags as controller-runtime's envtest sets them, plus RBAC, PodNodeSelector (zone pinning) and
     // PodTolerationRestriction (pods of a dedicated pool's namespace tolerate its taint, nothing else).
     // ResourceQuota, LimitRanger and PodSecurity admission are on by default.
-    const apiserver = startDetached(join(args.k8sBin, "kube-apiserver"), [
-      `--etcd-servers=${etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${ports.apiserver}`,
-      "--advertise-address=127.0.0.1",
-      "--endpoint-reconciler-type=none",
-      `--cert-dir=${pki.dir}`,
-      `--tls-cert-file=${pki.servingCert}`,
-      `--tls-private-key-file=${pki.servingKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-      `--service-account-key-file=${pki.saPub}`,
-      `--service-account-signing-key-file=${pki.saKey}`,
-      "--service-cluster-ip-range=10.0.0.0/24",
-      "--authorization-mode=RBAC",
-      "--allow-privileged=true",
-      "--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction",
-      "--profiling=false",
-    ], join(logs, "kube-apiserver.log"));
+    const apiserver = startDetached(
+      join(args.k8sBin, "kube-apiserver"),
+      [
+        `--etcd-servers=${etcdUrl}`,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${ports.apiserver}`,
+        "--advertise-address=127.0.0.1",
+        "--endpoint-reconciler-type=none",
+        `--cert-dir=${pki.dir}`,
+        `--tls-cert-file=${pki.servingCert}`,
+        `--tls-private-key-file=${pki.servingKey}`,
+        `--client-ca-file=${pki.caCert}`,
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        `--service-account-key-file=${pki.saPub}`,
+        `--service-account-signing-key-file=${pki.saKey}`,
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--authorization-mode=RBAC",
+        "--allow-privileged=true",
+        "--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction",
+        "--profiling=false",
+      ],
+      join(logs, "kube-apiserver.log"),
+    );
     started.push(apiserver);
     const probeState = { dir, server };
     await waitFor("kube-apiserver /readyz", deadline, apiserver, async () => (await apiGet(probeState, "/readyz")).status === 200, log);
 
-    await writeFile(kubeconfig, await renderKubeconfig({
-      clusterName: `ndc-${name}`, userName: "ndc-admin", server,
-      caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey,
-    }), { mode: 0o600 });
+    await writeFile(
+      kubeconfig,
+      await renderKubeconfig({
+        clusterName: `ndc-${name}`,
+        userName: "ndc-admin",
+        server,
+        caCert: pki.caCert,
+        clientCert: pki.adminCert,
+        clientKey: pki.adminKey,
+      }),
+      { mode: 0o600 },
+    );
 
     log(`cluster ${name}: starting kube-controller-manager`);
-    const controllerManager = startDetached(join(args.k8sBin, "kube-controller-manager"), [
-      `--kubeconfig=${kubeconfig}`,
-      "--leader-elect=false",
-      // Without these, namespaces stay Terminating, quota status stays empty (so quota admission
-      // refuses everything the quota covers), namespaces get no default ServiceAccount, and the
-      // aggregated ClusterRoles `admin`, `edit` and `view` stay empty (clusterrole-aggregation).
-      "--controllers=namespace,resourcequota,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,clusterrole-aggregation",
-      `--service-account-private-key-file=${pki.saKey}`,
-      `--root-ca-file=${pki.caCert}`,
-      // No HTTPS endpoint: nothing scrapes it, and it would need one more port.
-      "--secure-port=0",
-      "--profiling=false",
-    ], join(logs, "kube-controller-manager.log"));
+    const controllerManager = startDetached(
+      join(args.k8sBin, "kube-controller-manager"),
+      [
+        `--kubeconfig=${kubeconfig}`,
+        "--leader-elect=false",
+        // Without these, namespaces stay Terminating, quota status stays empty (so quota admission
+        // refuses everything the quota covers), namespaces get no default ServiceAccount, and the
+        // aggregated ClusterRoles `admin`, `edit` and `view` stay empty (clusterrole-aggregation).
+        "--controllers=namespace,resourcequota,garbagecollector,serviceaccount,serviceaccount-token,root-ca-cert-publisher,clusterrole-aggregation",
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        // No HTTPS endpoint: nothing scrapes it, and it would need one more port.
+        "--secure-port=0",
+        "--profiling=false",
+      ],
+      join(logs, "kube-controller-manager.log"),
+    );
     started.push(controllerManager);
     // The default ServiceAccount appearing proves the controllers run (pods need it to be admitted).
-    await waitFor("kube-controller-manager (default ServiceAccount)", deadline, controllerManager,
-      async () => (await apiGet(probeState, "/api/v1/namespaces/default/serviceaccounts/default")).status === 200, log);
+    await waitFor(
+      "kube-controller-manager (default ServiceAccount)",
+      deadline,
+      controllerManager,
+      async () => (await apiGet(probeState, "/api/v1/namespaces/default/serviceaccounts/default")).status === 200,
+      log,
+    );
     // Tenant RoleBindings reference `view`/`edit`; they grant nothing until aggregated.
-    await waitFor("kube-controller-manager (aggregated ClusterRole view)", deadline, controllerManager, async () => {
-      const res = await apiGet(probeState, "/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
-      return res.status === 200 && ((JSON.parse(res.body) as { rules?: unknown[] }).rules ?? []).length > 0;
-    }, log);
+    await waitFor(
+      "kube-controller-manager (aggregated ClusterRole view)",
+      deadline,
+      controllerManager,
+      async () => {
+        const res = await apiGet(probeState, "/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
+        return res.status === 200 && ((JSON.parse(res.body) as { rules?: unknown[] }).rules ?? []).length > 0;
+      },
+      log,
+    );
 
     const state: ClusterState = {
-      name, owner: args.owner, dir, etcdDataDir, kubeconfig, server, ports,
+      name,
+      owner: args.owner,
+      dir,
+      etcdDataDir,
+      kubeconfig,
+      server,
+      ports,
       versions: { kubernetes: kubernetesTool.version, etcd: etcdTool.version },
       processes: { etcd: etcd.record, apiserver: apiserver.record, controllerManager: controllerManager.record },
       startedAt: new Date(began).toISOString(),
@@ -318,14 +378,15 @@ export async function acquireCluster(opts: Omit<StartClusterOptions, "owner"> = 
   }
   return {
     ...handle,
-    release: () => withLock(join(dir, "lock"), async () => {
-      await removeClient(client);
-      const state = await readState(dir);
-      if (!state || state.owner !== "shared" || state.startedAt !== handle.state.startedAt) return false;
-      if ((await liveClients(dir)) > 0) return false;
-      await stopRecorded(state);
-      return true;
-    }),
+    release: () =>
+      withLock(join(dir, "lock"), async () => {
+        await removeClient(client);
+        const state = await readState(dir);
+        if (!state || state.owner !== "shared" || state.startedAt !== handle.state.startedAt) return false;
+        if ((await liveClients(dir)) > 0) return false;
+        await stopRecorded(state);
+        return true;
+      }),
   };
 }
 

@@ -14,19 +14,23 @@ export interface ClientTls {
  */
 export function httpsGet(url: string, tls: ClientTls, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: "GET",
-      ca: readFileSync(tls.caCert),
-      cert: readFileSync(tls.clientCert),
-      key: readFileSync(tls.clientKey),
-      timeout: timeoutMs,
-    }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      {
+        method: "GET",
+        ca: readFileSync(tls.caCert),
+        cert: readFileSync(tls.clientCert),
+        key: readFileSync(tls.clientKey),
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();

@@ -34,34 +34,53 @@ export async function createFakeNodes(kubeconfig: KubeConfig | string, nodes: re
   const api = toKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
   const now = new Date().toISOString();
   for (const node of nodes) {
-    await api.patchNode({
-      name: node.name,
-      fieldManager,
-      force: true,
-      body: {
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: { name: node.name, labels: { ...node.labels, [fakeNodeLabel]: "true", "kubernetes.io/hostname": node.name } },
-        spec: { taints: node.taints ?? [] },
-      },
-    }, applyHeader());
-    const capacity = node.capacity ?? { cpu: "32", memory: "128Gi", pods: "110" };
-    await api.patchNodeStatus({
-      name: node.name,
-      fieldManager,
-      force: true,
-      body: {
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: { name: node.name },
-        status: {
-          capacity,
-          allocatable: capacity,
-          conditions: [{ type: "Ready", status: "True", reason: "FakeNodeReady", message: "fake node (no kubelet)", lastHeartbeatTime: now, lastTransitionTime: now }],
-          nodeInfo: { kubeletVersion: "fake", architecture: "amd64", operatingSystem: "linux", bootID: "", containerRuntimeVersion: "fake", kernelVersion: "", kubeProxyVersion: "", machineID: "", osImage: "fake", systemUUID: "" },
+    await api.patchNode(
+      {
+        name: node.name,
+        fieldManager,
+        force: true,
+        body: {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: node.name, labels: { ...node.labels, [fakeNodeLabel]: "true", "kubernetes.io/hostname": node.name } },
+          spec: { taints: node.taints ?? [] },
         },
       },
-    }, applyHeader());
+      applyHeader(),
+    );
+    const capacity = node.capacity ?? { cpu: "32", memory: "128Gi", pods: "110" };
+    await api.patchNodeStatus(
+      {
+        name: node.name,
+        fieldManager,
+        force: true,
+        body: {
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: node.name },
+          status: {
+            capacity,
+            allocatable: capacity,
+            conditions: [
+              { type: "Ready", status: "True", reason: "FakeNodeReady", message: "fake node (no kubelet)", lastHeartbeatTime: now, lastTransitionTime: now },
+            ],
+            nodeInfo: {
+              kubeletVersion: "fake",
+              architecture: "amd64",
+              operatingSystem: "linux",
+              bootID: "",
+              containerRuntimeVersion: "fake",
+              kernelVersion: "",
+              kubeProxyVersion: "",
+              machineID: "",
+              osImage: "fake",
+              systemUUID: "",
+            },
+          },
+        },
+      },
+      applyHeader(),
+    );
   }
 }
 

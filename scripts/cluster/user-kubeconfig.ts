@@ -35,16 +35,27 @@ export async function issueUserKubeconfig(opts: UserKubeconfigOptions): Promise<
   }
   const users = join(dir, "users");
   await mkdir(users, { recursive: true, mode: 0o700 });
-  const tag = createHash("sha256").update(JSON.stringify([opts.user, ...groups])).digest("hex").slice(0, 10);
+  const tag = createHash("sha256")
+    .update(JSON.stringify([opts.user, ...groups]))
+    .digest("hex")
+    .slice(0, 10);
   const base = join(users, `${opts.user.replace(/:/g, "_")}.${tag}`);
   const pki = { caCert: join(dir, "pki", "ca.crt"), caKey: join(dir, "pki", "ca.key") };
   const cert = await issueClientCert(pki, opts.user, groups, { cert: `${base}.crt`, key: `${base}.key` });
   const out = opts.out ?? `${base}.kubeconfig`;
   try {
-    await writeFile(out, await renderKubeconfig({
-      clusterName: `ndc-${name}`, userName: opts.user, server: state.server,
-      caCert: pki.caCert, clientCert: cert.cert, clientKey: cert.key,
-    }), { mode: 0o600 });
+    await writeFile(
+      out,
+      await renderKubeconfig({
+        clusterName: `ndc-${name}`,
+        userName: opts.user,
+        server: state.server,
+        caCert: pki.caCert,
+        clientCert: cert.cert,
+        clientKey: cert.key,
+      }),
+      { mode: 0o600 },
+    );
   } finally {
     // The kubeconfig embeds them.
     await rm(cert.cert, { force: true });

@@ -20,7 +20,10 @@ export async function writeControlPlaneKubeconfig(admin: KubeConfig, out: string
     });
     token = request.status?.token;
   } catch (error) {
-    throw new Error(`cannot get a token for ServiceAccount ${CONTROL_PLANE_NAMESPACE}/${CONTROL_PLANE_NAME} (${(error as Error).message}); lay down the site baseline first: npx tsx scripts/pulumi.ts up --stack local --yes`, { cause: error });
+    throw new Error(
+      `cannot get a token for ServiceAccount ${CONTROL_PLANE_NAMESPACE}/${CONTROL_PLANE_NAME} (${(error as Error).message}); lay down the site baseline first: npx tsx scripts/pulumi.ts up --stack local --yes`,
+      { cause: error },
+    );
   }
   if (!token) throw new Error(`the API server returned no token for ${CONTROL_PLANE_NAMESPACE}/${CONTROL_PLANE_NAME}`);
   const cluster = admin.getCurrentCluster()!;

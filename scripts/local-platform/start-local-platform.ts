@@ -69,7 +69,12 @@ export async function startLocalPlatform(options: LocalPlatformOptions = {}): Pr
   if (options.skipBaseline) log("[3/5] site baseline: skipped (--skip-baseline)");
   else {
     log("[3/5] site baseline: pulumi up --stack local (the first run builds the Pulumi engine)");
-    await runPulumi(["up", "--yes", "--skip-preview"], { stack: STACK, localCluster: clusterName, quiet: true, ...(options.pulumiStateDir ? { stateDir: options.pulumiStateDir } : {}) });
+    await runPulumi(["up", "--yes", "--skip-preview"], {
+      stack: STACK,
+      localCluster: clusterName,
+      quiet: true,
+      ...(options.pulumiStateDir ? { stateDir: options.pulumiStateDir } : {}),
+    });
   }
 
   log("[4/5] control plane identity (ServiceAccount ndc-control-plane/ndc-control-plane)");
@@ -130,7 +135,9 @@ async function localAdminToken(url: string, bootstrapToken: string, file: string
     body: JSON.stringify({ subject: "local-admin", role: "platform-admin", expiresIn: "365d" }),
   });
   if (res.status !== 201) {
-    throw new Error(`could not mint the local platform admin (${res.status} ${await res.text()}); the bootstrap token mints one admin only: remove ${file} and the SQLite file in its folder to start afresh, or set a new NDC_BOOTSTRAP_TOKEN`);
+    throw new Error(
+      `could not mint the local platform admin (${res.status} ${await res.text()}); the bootstrap token mints one admin only: remove ${file} and the SQLite file in its folder to start afresh, or set a new NDC_BOOTSTRAP_TOKEN`,
+    );
   }
   const token = ((await res.json()) as { token: string }).token;
   await writeFile(file, `${token}\n`, { mode: 0o600 });
@@ -141,7 +148,12 @@ async function waitForService(url: string, service: ChildProcess, timeoutMs = 60
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.exitCode !== null) throw new Error(`the control plane exited with code ${service.exitCode} before it was ready; see its log above`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false)) return;
+    if (
+      await fetch(`${url}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      return;
     await sleep(200);
   }
   throw new Error(`the control plane did not answer ${url}/readyz within ${timeoutMs / 1000} s`);

@@ -76,8 +76,9 @@ export function prerequisitesReport(items: readonly Prerequisite[]): { ok: boole
   const missing = items.filter((i) => i.found === undefined);
   const lines = items.map((i) => `  ${i.found === undefined ? "MISSING" : "ok     "} ${i.name.padEnd(20)} ${i.found ?? `needed by ${i.neededBy}`}`);
   const fixes = missing.map((i) => `  ${i.name}: ${i.howTo}`);
-  const text = missing.length === 0
-    ? `npm test needs:\n${lines.join("\n")}`
-    : `npm test needs:\n${lines.join("\n")}\n\nnpm test cannot run: ${missing.map((i) => i.name).join(", ")} ${missing.length === 1 ? "is" : "are"} missing. Install:\n${fixes.join("\n")}`;
+  const text =
+    missing.length === 0
+      ? `npm test needs:\n${lines.join("\n")}`
+      : `npm test needs:\n${lines.join("\n")}\n\nnpm test cannot run: ${missing.map((i) => i.name).join(", ")} ${missing.length === 1 ? "is" : "are"} missing. Install:\n${fixes.join("\n")}`;
   return { ok: missing.length === 0, text };
 }

@@ -58,7 +58,9 @@ export async function bindStack(opts: BindOptions): Promise<BindResult> {
   // A path given now is relative to where the command runs; one from the file, to the project.
   const path = opts.kubeconfig
     ? resolve(opts.kubeconfig)
-    : kubeconfigArg.startsWith("~/") ? join(homedir(), kubeconfigArg.slice(2)) : resolve(cwd, kubeconfigArg);
+    : kubeconfigArg.startsWith("~/")
+      ? join(homedir(), kubeconfigArg.slice(2))
+      : resolve(cwd, kubeconfigArg);
   // A kubeconfig named now comes with its own current-context unless told otherwise.
   const context = opts.context ?? (opts.kubeconfig ? undefined : existing.context);
   const where = `the kubeconfig ${path}${context ? ` (context ${context})` : ""}`;

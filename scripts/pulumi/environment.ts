@@ -56,7 +56,13 @@ export interface PulumiEnvOptions {
  */
 export function pulumiEnv(engine: PulumiEngine, opts: PulumiEnvOptions = {}): Record<string, string> {
   const { state } = opts;
-  const backend = state ? (state.backendFrom === "pulumi login" ? undefined : state.backend) : opts.stateDir ? `file://${opts.stateDir}` : process.env.PULUMI_BACKEND_URL;
+  const backend = state
+    ? state.backendFrom === "pulumi login"
+      ? undefined
+      : state.backend
+    : opts.stateDir
+      ? `file://${opts.stateDir}`
+      : process.env.PULUMI_BACKEND_URL;
   const env: Record<string, string | undefined> = {
     ...process.env,
     PULUMI_BACKEND_URL: backend,

@@ -51,7 +51,23 @@ export interface PulumiResult {
 const programCommands = new Set(["preview", "pre", "up", "update"]);
 
 /** Commands that act on a stack and so take `--stack` (pulumi rejects it elsewhere). */
-const stackCommands = new Set(["preview", "pre", "up", "update", "destroy", "down", "refresh", "import", "stack", "config", "state", "cancel", "watch", "console", "logs"]);
+const stackCommands = new Set([
+  "preview",
+  "pre",
+  "up",
+  "update",
+  "destroy",
+  "down",
+  "refresh",
+  "import",
+  "stack",
+  "config",
+  "state",
+  "cancel",
+  "watch",
+  "console",
+  "logs",
+]);
 
 /**
  * Runs `pulumi <args>` against a stack: resolves its backend and secrets (state-settings.ts), builds
@@ -73,17 +89,22 @@ export async function runPulumi(args: readonly string[], opts: RunPulumiOptions)
   await mkdir(pulumiHome(), { recursive: true });
   await ensureKubernetesPlugin(engine, env);
   if (state) {
-    if (!opts.quiet) console.error(`pulumi: stack ${opts.stack}: state in ${state.backend ?? "the backend of pulumi login"} (${state.backendFrom}), secrets by ${state.secretsProvider}${state.builtInPassphrase ? " (the built-in local passphrase)" : ""}`);
+    if (!opts.quiet)
+      console.error(
+        `pulumi: stack ${opts.stack}: state in ${state.backend ?? "the backend of pulumi login"} (${state.backendFrom}), secrets by ${state.secretsProvider}${state.builtInPassphrase ? " (the built-in local passphrase)" : ""}`,
+      );
     await ensureStack(engine, opts.stack, cwd, env, state);
   }
   // The policy pack is mandatory: every run of the program goes through it.
   const policyPack = join(cwd, "policy");
-  const withPolicy = command !== undefined && programCommands.has(command) && existsSync(join(policyPack, "PulumiPolicy.yaml")) && !args.some((a) => a === "--policy-pack" || a.startsWith("--policy-pack="));
+  const withPolicy =
+    command !== undefined &&
+    programCommands.has(command) &&
+    existsSync(join(policyPack, "PulumiPolicy.yaml")) &&
+    !args.some((a) => a === "--policy-pack" || a.startsWith("--policy-pack="));
 
   const extra = [
-    ...(isStackCommand && !args.some((a) => a === "--stack" || a === "-s" || a.startsWith("--stack="))
-      ? ["--stack", opts.stack]
-      : []),
+    ...(isStackCommand && !args.some((a) => a === "--stack" || a === "-s" || a.startsWith("--stack=")) ? ["--stack", opts.stack] : []),
     ...(withPolicy ? ["--policy-pack", policyPack] : []),
     ...(opts.interactive ? [] : ["--non-interactive"]),
   ];
@@ -130,7 +151,7 @@ async function stateSettings(stack: string, cwd: string, opts: RunPulumiOptions)
   const doc = file && existsSync(file) ? (parse(await readFile(file, "utf8")) as { config?: Record<string, unknown> } | null) : undefined;
   const declared = (doc?.config?.["ndc:state"] ?? {}) as DeclaredState;
   const credentials = join(pulumiHome(), "credentials.json");
-  const loggedIn = existsSync(credentials) ? ((JSON.parse(await readFile(credentials, "utf8")) as { current?: string }).current || undefined) : undefined;
+  const loggedIn = existsSync(credentials) ? (JSON.parse(await readFile(credentials, "utf8")) as { current?: string }).current || undefined : undefined;
   return resolveStateSettings(stack, declared, {
     env: { ...process.env, ...opts.env },
     ...(loggedIn ? { loggedIn } : {}),

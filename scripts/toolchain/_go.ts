@@ -68,7 +68,9 @@ export async function requireGo(moduleDir: string): Promise<void> {
   const need = goDirective(moduleDir);
   const go = await which("go", { nothrow: true });
   if (!go) {
-    throw new Error(`go is not on PATH: install Go ${need} or newer (https://go.dev/doc/install, or \`apt-get install golang-go\` when Debian's is new enough)`);
+    throw new Error(
+      `go is not on PATH: install Go ${need} or newer (https://go.dev/doc/install, or \`apt-get install golang-go\` when Debian's is new enough)`,
+    );
   }
   const out = await $({ quiet: true, env: { ...process.env, GOTOOLCHAIN: "local" } })`go env GOVERSION`;
   const have = out.stdout.trim().replace(/^go/, "");
@@ -95,7 +97,9 @@ export async function goBuild(opts: GoBuildOptions): Promise<void> {
   // not printed by -v, so a warm build finishes early.
   const deps = await $({ cwd: opts.moduleDir, env, quiet: true, nothrow: true })`go list -deps ${tags} ${opts.packages}`;
   if (deps.exitCode !== 0) {
-    throw new Error(`${opts.label}: go cannot resolve ${opts.packages.join(" ")} in ${opts.moduleDir}:\n${deps.stderr.trim()}\nfix the wrapper module (run \`GOTOOLCHAIN=local go mod tidy\` there and commit go.mod and go.sum)`);
+    throw new Error(
+      `${opts.label}: go cannot resolve ${opts.packages.join(" ")} in ${opts.moduleDir}:\n${deps.stderr.trim()}\nfix the wrapper module (run \`GOTOOLCHAIN=local go mod tidy\` there and commit go.mod and go.sum)`,
+    );
   }
   const total = deps.stdout.split("\n").filter(Boolean).length;
 
@@ -123,7 +127,9 @@ export async function goBuild(opts: GoBuildOptions): Promise<void> {
     });
     const result = await proc;
     if (result.exitCode !== 0) {
-      throw new Error(`${opts.label}: go build failed (exit ${result.exitCode}) in ${opts.moduleDir}:\n${tail.join("\n")}\nfix the wrapper module (go.mod replace list, Go version) or pick another version`);
+      throw new Error(
+        `${opts.label}: go build failed (exit ${result.exitCode}) in ${opts.moduleDir}:\n${tail.join("\n")}\nfix the wrapper module (go.mod replace list, Go version) or pick another version`,
+      );
     }
   } finally {
     clearInterval(heartbeat);

@@ -38,7 +38,10 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, waitMs = 3
         onWait = undefined;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${path} is held by process ${holder} for over ${waitMs / 1000} s: wait for it, or remove the file if that process is not a cluster script`, { cause: err });
+        throw new Error(
+          `${path} is held by process ${holder} for over ${waitMs / 1000} s: wait for it, or remove the file if that process is not a cluster script`,
+          { cause: err },
+        );
       }
       await sleep(250);
     }

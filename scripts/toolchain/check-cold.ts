@@ -28,7 +28,10 @@ export interface ColdBuildResult {
  * downloaded and every package compiled again (tens of minutes for all tools on 2 cores).
  * @param keep leave the temporary caches for inspection
  */
-export async function checkCold(selected: readonly ToolBuild[], opts: { readonly keep?: boolean; readonly log?: (line: string) => void } = {}): Promise<ColdBuildResult[]> {
+export async function checkCold(
+  selected: readonly ToolBuild[],
+  opts: { readonly keep?: boolean; readonly log?: (line: string) => void } = {},
+): Promise<ColdBuildResult[]> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const root = await mkdtemp(join(tmpdir(), "ndc-cold-"));
   const env = { ...process.env, ...coldCacheEnv(root), GOTOOLCHAIN: "local" };

@@ -34,10 +34,15 @@ export async function ensureTool(toolOrName: ToolBuild | string, opts: { readonl
   await mkdir(dirname(dir), { recursive: true });
   // One build per tool version at a time (vitest's projects, parallel scripts): the others wait and
   // find it built.
-  return withLock(`${dir}.lock`, async () => {
-    if (!opts.force && isToolBuilt(tool)) return dir;
-    return buildInto(tool, dir);
-  }, 90 * 60_000, (holder) => console.error(`${tool.name} ${tool.version}: process ${holder} is building it; waiting`));
+  return withLock(
+    `${dir}.lock`,
+    async () => {
+      if (!opts.force && isToolBuilt(tool)) return dir;
+      return buildInto(tool, dir);
+    },
+    90 * 60_000,
+    (holder) => console.error(`${tool.name} ${tool.version}: process ${holder} is building it; waiting`),
+  );
 }
 
 async function buildInto(tool: ToolBuild, dir: string): Promise<string> {
@@ -52,7 +57,10 @@ async function buildInto(tool: ToolBuild, dir: string): Promise<string> {
       throw new Error(`${tool.name} ${tool.version}: the build did not produce ${missing.join(", ")}; check ${tool.name}'s build() output names`);
     }
     const seconds = Math.round((Date.now() - started) / 1000);
-    await writeFile(join(tmp, marker), JSON.stringify({ name: tool.name, version: tool.version, binaries: tool.binaries, seconds, builtAt: new Date().toISOString() }, null, 2) + "\n");
+    await writeFile(
+      join(tmp, marker),
+      JSON.stringify({ name: tool.name, version: tool.version, binaries: tool.binaries, seconds, builtAt: new Date().toISOString() }, null, 2) + "\n",
+    );
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
     return dir;

@@ -22,7 +22,14 @@ export const kubeRouterTool: ToolBuild = {
       outDir,
       // Upstream's Makefile stamps the version the same way (its build date is fixed here so the link
       // step stays cacheable).
-      ldflags: ["-s", "-w", "-X", `github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${version}`, "-X", "github.com/cloudnativelabs/kube-router/v2/pkg/version.BuildDate=2026-01-01T00:00:00Z"],
+      ldflags: [
+        "-s",
+        "-w",
+        "-X",
+        `github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${version}`,
+        "-X",
+        "github.com/cloudnativelabs/kube-router/v2/pkg/version.BuildDate=2026-01-01T00:00:00Z",
+      ],
       // Built on machines that run tests at the same time: stay out of their way.
       nice: 10,
     });

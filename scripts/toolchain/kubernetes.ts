@@ -33,11 +33,7 @@ export const kubernetesTool: ToolBuild = {
     await goBuild({
       label: `kubernetes ${version}`,
       moduleDir,
-      packages: [
-        "k8s.io/kubernetes/cmd/kube-apiserver",
-        "k8s.io/kubernetes/cmd/kube-controller-manager",
-        "k8s.io/kubernetes/cmd/kubectl",
-      ],
+      packages: ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes/cmd/kubectl"],
       outDir,
       // Upstream's release tags: selinux support, and test-only code left out.
       tags: ["selinux", "notest"],

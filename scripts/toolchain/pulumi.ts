@@ -17,7 +17,9 @@ export const pulumiVersion = requiredModuleVersion(moduleDir, "github.com/pulumi
  */
 function cacheVersion(): string {
   const hash = createHash("sha256");
-  for (const file of readdirSync(hostDir).filter((f) => f.endsWith(".go") && !f.endsWith("_test.go")).sort()) {
+  for (const file of readdirSync(hostDir)
+    .filter((f) => f.endsWith(".go") && !f.endsWith("_test.go"))
+    .sort()) {
     hash.update(file).update(readFileSync(join(hostDir, file)));
   }
   return `${pulumiVersion}+host.${hash.digest("hex").slice(0, 8)}`;

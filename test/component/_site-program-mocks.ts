@@ -64,12 +64,22 @@ interface MockMonitorLike {
  * Runs `siteProgram(values, stack)` under fresh mocks and waits for every registration; with
  * `withProvider`, through an explicit Kubernetes provider as the engine's run does.
  */
-export async function runSiteProgram(stack: string, values: Record<string, unknown> = deployableValues(stack), options: { withProvider?: boolean; databaseUrlIsSecret?: boolean } = {}): Promise<ProgramRun> {
+export async function runSiteProgram(
+  stack: string,
+  values: Record<string, unknown> = deployableValues(stack),
+  options: { withProvider?: boolean; databaseUrlIsSecret?: boolean } = {},
+): Promise<ProgramRun> {
   const seen: { type: string; name: string; custom: boolean; inputs: Record<string, any>; provider?: string }[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        seen.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
+        seen.push({
+          type: args.type,
+          name: args.name,
+          custom: args.custom ?? false,
+          inputs: args.inputs,
+          ...(args.provider ? { provider: args.provider } : {}),
+        });
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
       },
       call: (args) => {
@@ -83,7 +93,9 @@ export async function runSiteProgram(stack: string, values: Record<string, unkno
   let site: DataCenterSite | undefined;
   let error: unknown;
   try {
-    const provider = options.withProvider ? new k8s.Provider(CLUSTER_PROVIDER_NAME, { kubeconfig: "apiVersion: v1\nkind: Config\n", clusterIdentifier: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" }) : undefined;
+    const provider = options.withProvider
+      ? new k8s.Provider(CLUSTER_PROVIDER_NAME, { kubeconfig: "apiVersion: v1\nkind: Config\n", clusterIdentifier: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" })
+      : undefined;
     site = siteProgram(values, stack, { ...(provider ? { provider } : {}), databaseUrlIsSecret: options.databaseUrlIsSecret ?? true });
   } catch (err) {
     error = err;

@@ -48,25 +48,33 @@ describe("checkTenantNamespaceGuards", () => {
   test("fails when a tenant namespace has no default deny", () => {
     const rs = local();
     const v = checkTenantNamespaceGuards(without(rs, find(rs, NETPOL, "byt-his-dev", "ndc-default-deny")));
-    expect(v.map((x) => x.message)).toEqual(["tenant namespace byt-his-dev has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)"]);
+    expect(v.map((x) => x.message)).toEqual([
+      "tenant namespace byt-his-dev has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)",
+    ]);
     expect(v[0]!.urn).toContain("::local-env-byt-his-dev-namespace");
   });
   test("fails when the default deny only denies ingress", () => {
     const rs = local();
     find(rs, NETPOL, "bca-landing", "ndc-default-deny").props.spec.policyTypes = ["Ingress"];
-    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual(["tenant namespace bca-landing has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)"]);
+    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual([
+      "tenant namespace bca-landing has no default-deny NetworkPolicy (empty podSelector, policyTypes Ingress and Egress, no rules)",
+    ]);
   });
   test("fails when Pod Security is not restricted", () => {
     const rs = local();
     find(rs, NS, undefined, "bca-csdlqg-dancu").props.metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged";
-    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual(['tenant namespace bca-csdlqg-dancu must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce), got "privileged"']);
+    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual([
+      'tenant namespace bca-csdlqg-dancu must enforce Pod Security "restricted" (label pod-security.kubernetes.io/enforce), got "privileged"',
+    ]);
   });
   test("fails when a tenant namespace has no quota, or one that leaves services unbounded", () => {
     const rs = local();
     const quota = find(rs, QUOTA, "hanoi-landing", "ndc-quota");
     expect(checkTenantNamespaceGuards(without(rs, quota)).map((x) => x.message)).toEqual(["tenant namespace hanoi-landing has no ResourceQuota"]);
     delete quota.props.spec.hard["services.nodeports"];
-    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual(["tenant namespace hanoi-landing leaves services.nodeports unbounded; its ResourceQuota must set them"]);
+    expect(checkTenantNamespaceGuards(rs).map((x) => x.message)).toEqual([
+      "tenant namespace hanoi-landing leaves services.nodeports unbounded; its ResourceQuota must set them",
+    ]);
   });
 });
 
@@ -95,13 +103,17 @@ describe("checkExternalServices", () => {
   });
   test("fails when a tenant namespace has a LoadBalancer or NodePort service and the organization is not entitled", () => {
     const rs = local();
-    expect(checkExternalServices([...rs, lbService("byt-his-dev")]).map((x) => x.message)).toEqual(["service web in tenant namespace byt-his-dev is of type LoadBalancer; byt is not entitled to LoadBalancer or NodePort services"]);
+    expect(checkExternalServices([...rs, lbService("byt-his-dev")]).map((x) => x.message)).toEqual([
+      "service web in tenant namespace byt-his-dev is of type LoadBalancer; byt is not entitled to LoadBalancer or NodePort services",
+    ]);
     expect(checkExternalServices([...rs, lbService("byt-his-dev", "NodePort")])).toHaveLength(1);
   });
   test("fails when a tenant quota allows load balancers without the entitlement", () => {
     const rs = local();
     find(rs, QUOTA, "byt-his-dev", "ndc-quota").props.spec.hard["services.loadbalancers"] = "2";
-    expect(checkExternalServices(rs).map((x) => x.message)).toEqual(["quota ndc-quota in tenant namespace byt-his-dev allows services.loadbalancers=2; byt is not entitled to LoadBalancer or NodePort services, it must be 0"]);
+    expect(checkExternalServices(rs).map((x) => x.message)).toEqual([
+      "quota ndc-quota in tenant namespace byt-his-dev allows services.loadbalancers=2; byt is not entitled to LoadBalancer or NodePort services, it must be 0",
+    ]);
   });
   test("passes when the organization's entitlement record allows them", () => {
     const rs = local();
@@ -122,14 +134,18 @@ describe("checkResidency", () => {
     const rs = local();
     const deployment = find(rs, DEPLOY, "ndc-control-plane", "ndc-control-plane");
     deployment.props.spec.template.spec.containers[0].image = "ghcr.io/example/control-plane:1";
-    expect(checkResidency(rs).map((x) => x.message)).toEqual(["kubernetes:apps/v1:Deployment ndc-control-plane runs image ghcr.io/example/control-plane:1 from ghcr.io; images must come from a registry at the national sites (.ndc.gov.vn)"]);
+    expect(checkResidency(rs).map((x) => x.message)).toEqual([
+      "kubernetes:apps/v1:Deployment ndc-control-plane runs image ghcr.io/example/control-plane:1 from ghcr.io; images must come from a registry at the national sites (.ndc.gov.vn)",
+    ]);
     deployment.props.spec.template.spec.containers[0].image = "nginx:1.29";
     expect(checkResidency(rs)[0]!.message).toContain("from Docker Hub");
   });
   test("fails when a resource is labelled with a site that is not configured", () => {
     const rs = local();
     find(rs, NS, undefined, "byt-his-dev").props.metadata.labels["ndc.gov.vn/site"] = "aws-ap-southeast-1";
-    expect(checkResidency(rs).map((x) => x.message)).toEqual(['kubernetes:core/v1:Namespace byt-his-dev is labelled site "aws-ap-southeast-1", which is not a configured site (local)']);
+    expect(checkResidency(rs).map((x) => x.message)).toEqual([
+      'kubernetes:core/v1:Namespace byt-his-dev is labelled site "aws-ap-southeast-1", which is not a configured site (local)',
+    ]);
   });
   test("fails when there is no site record to verify against", () => {
     const rs = local();

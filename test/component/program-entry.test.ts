@@ -10,7 +10,11 @@ function engineConfig(values: Record<string, unknown>): Record<string, string> {
 }
 
 /** What the identity check answers in these tests (no cluster runs in the unit project). */
-let verify: (stack: string) => Promise<unknown> = async () => ({ path: "/tmp/admin.kubeconfig", kubeconfig: "apiVersion: v1\nkind: Config\n", identity: { server: "https://127.0.0.1:6443", uid: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" } });
+let verify: (stack: string) => Promise<unknown> = async () => ({
+  path: "/tmp/admin.kubeconfig",
+  kubeconfig: "apiVersion: v1\nkind: Config\n",
+  identity: { server: "https://127.0.0.1:6443", uid: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" },
+});
 
 async function importProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []) {
   const registered: string[] = [];
@@ -32,7 +36,10 @@ async function importProgram(stack: string, config: Record<string, string>, secr
 
 describe("readStackValues", () => {
   test("decodes JSON values, keeps plain strings, drops other namespaces", () => {
-    expect(readStackValues({ "ndc:site": '{"id":"x"}', "ndc:note": "plain text", "kubernetes:context": "local" })).toEqual({ site: { id: "x" }, note: "plain text" });
+    expect(readStackValues({ "ndc:site": '{"id":"x"}', "ndc:note": "plain text", "kubernetes:context": "local" })).toEqual({
+      site: { id: "x" },
+      note: "plain text",
+    });
   });
   test("an unquoted YAML date, which Pulumi hands over as a Go timestamp, is read as the calendar date", () => {
     const site = '{"prices":[{"effectiveFrom":"2026-01-01 00:00:00 +0000 UTC"}],"note":"2026-01-01 07:00:00 +0700 +07"}';
@@ -74,7 +81,9 @@ describe("index.ts", { timeout: 30_000 }, () => {
     // With the database secret its operators set, the binding is what is missing.
     const { program, registered } = await importProgram("ndc2", engineConfig(deployableValues("ndc2")), ["ndc:controlPlane"]);
     await expect(program).rejects.toBeInstanceOf(pulumi.RunError);
-    await expect(program).rejects.toThrow(/^stacks\/Pulumi\.ndc2\.yaml: ndc:cluster: lacks server, uid: stack ndc2 is not bound to a cluster yet; .*\[cluster-not-bound\]$/);
+    await expect(program).rejects.toThrow(
+      /^stacks\/Pulumi\.ndc2\.yaml: ndc:cluster: lacks server, uid: stack ndc2 is not bound to a cluster yet; .*\[cluster-not-bound\]$/,
+    );
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     expect(registered).toEqual([]);
   });
@@ -91,7 +100,11 @@ describe("index.ts", { timeout: 30_000 }, () => {
       await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
       expect(registered).toEqual([]);
     } finally {
-      verify = async () => ({ path: "/tmp/admin.kubeconfig", kubeconfig: "apiVersion: v1\nkind: Config\n", identity: { server: "https://127.0.0.1:6443", uid: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" } });
+      verify = async () => ({
+        path: "/tmp/admin.kubeconfig",
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        identity: { server: "https://127.0.0.1:6443", uid: "0f6c2a3e-7f4d-4a51-9d55-1b2c3d4e5f60" },
+      });
     }
   });
 

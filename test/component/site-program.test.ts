@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { buildEnvironmentObjects, objectKey, planStaticEnvironments, parseSiteStack, ValidationError, type KubernetesObject, type SiteStackConfig } from "../../model/index.ts";
+import {
+  buildEnvironmentObjects,
+  objectKey,
+  planStaticEnvironments,
+  parseSiteStack,
+  ValidationError,
+  type KubernetesObject,
+  type SiteStackConfig,
+} from "../../model/index.ts";
 import { deployableValues, runSiteProgram, stackValues, STACKS, TEST_DATABASE_URL, type CapturedResource, type ProgramRun } from "./_site-program-mocks.ts";
 import { testSiteStack, testSpec } from "../../model/testing.ts";
 import { bytHisAppManifests } from "../expected/manifests.ts";
@@ -112,7 +120,8 @@ describe("siteProgram", { timeout: 60_000 }, () => {
       const component = `${cfg.site.id}-env-${plan.namespace}`;
       const captured = r.resources.filter((x) => x.custom && x.name.startsWith(`${component}-`)).map((x) => x.inputs);
       // Registration order follows dependencies (Namespace first), not list order: compare by key.
-      const sorted = (os: readonly Record<string, any>[]) => [...os].sort((a, b) => objectKey(a as KubernetesObject).localeCompare(objectKey(b as KubernetesObject)));
+      const sorted = (os: readonly Record<string, any>[]) =>
+        [...os].sort((a, b) => objectKey(a as KubernetesObject).localeCompare(objectKey(b as KubernetesObject)));
       expect(sorted(captured)).toEqual(sorted(expected));
       expect(r.resources.find((x) => x.type === T.env && x.name === component)).toBeDefined();
     }
@@ -124,7 +133,8 @@ describe("siteProgram", { timeout: 60_000 }, () => {
     const r = await runSiteProgram("handwritten", values);
     if (r.error) throw r.error;
     const captured = r.resources.filter((x) => x.custom && x.name.startsWith("ndc1-env-byt-his-app-")).map((x) => x.inputs);
-    const byKey = (os: readonly Record<string, any>[]) => [...os].sort((a, b) => objectKey(a as KubernetesObject).localeCompare(objectKey(b as KubernetesObject)));
+    const byKey = (os: readonly Record<string, any>[]) =>
+      [...os].sort((a, b) => objectKey(a as KubernetesObject).localeCompare(objectKey(b as KubernetesObject)));
     expect(byKey(captured)).toEqual(byKey(bytHisAppManifests({ managedBy: "pulumi" })));
   });
 
@@ -167,14 +177,33 @@ describe("siteProgram", { timeout: 60_000 }, () => {
     test("zones, pools, tiers and the national databases", async () => {
       const r = await run("ndc1-hoalac");
       const names = (type: string) => r.resources.filter((x) => x.type === type).map((x) => x.inputs.metadata.name);
-      expect(names(T.namespace).filter((n: string) => n.startsWith("ndc-zone-"))).toEqual(["ndc-zone-dmz", "ndc-zone-app", "ndc-zone-data", "ndc-zone-restricted", "ndc-zone-mgmt", "ndc-zone-secops", "ndc-zone-backup"]);
-      expect(r.resources.filter((x) => x.type === T.pool).map((x) => x.name)).toEqual(["ndc1-pool-shared", "ndc1-pool-shared-gpu", "ndc1-pool-dedicated", "ndc1-pool-restricted", "ndc1-pool-platform"]);
+      expect(names(T.namespace).filter((n: string) => n.startsWith("ndc-zone-"))).toEqual([
+        "ndc-zone-dmz",
+        "ndc-zone-app",
+        "ndc-zone-data",
+        "ndc-zone-restricted",
+        "ndc-zone-mgmt",
+        "ndc-zone-secops",
+        "ndc-zone-backup",
+      ]);
+      expect(r.resources.filter((x) => x.type === T.pool).map((x) => x.name)).toEqual([
+        "ndc1-pool-shared",
+        "ndc1-pool-shared-gpu",
+        "ndc1-pool-dedicated",
+        "ndc1-pool-restricted",
+        "ndc1-pool-platform",
+      ]);
       // Production pools are labelled by provisioning: no node patches.
       expect(count(r, T.node)).toBe(0);
       const classes = Object.fromEntries(r.resources.filter((x) => x.type === T.storageClass).map((x) => [x.inputs.metadata.name, x.inputs.reclaimPolicy]));
       expect(classes).toEqual({ "ndc-standard": "Delete", "ndc-fast": "Retain", "ndc-archive": "Retain" });
       const dancu = r.resources.find((x) => x.type === T.namespace && x.inputs.metadata.name === "bca-csdlqg-dancu")!;
-      expect(dancu.inputs.metadata.labels).toMatchObject({ "ndc.gov.vn/zone": "restricted", "ndc.gov.vn/data-class": "core", "ndc.gov.vn/security-level": "5", "ndc.gov.vn/pool": "restricted" });
+      expect(dancu.inputs.metadata.labels).toMatchObject({
+        "ndc.gov.vn/zone": "restricted",
+        "ndc.gov.vn/data-class": "core",
+        "ndc.gov.vn/security-level": "5",
+        "ndc.gov.vn/pool": "restricted",
+      });
       expect(dancu.parentType).toBe(T.env);
       const deployment = r.resources.find((x) => x.type === T.deployment)!;
       expect(deployment.inputs.metadata.annotations).toBeUndefined(); // production waits for readiness
@@ -209,7 +238,14 @@ describe("siteProgram", { timeout: 60_000 }, () => {
   describe("local", () => {
     test("labels each named node with its pool and one zone; dedicated nodes are tainted", async () => {
       const r = await run("local");
-      const nodes = Object.fromEntries(r.resources.filter((x) => x.type === T.node).map((x) => [x.inputs.metadata.name, [x.inputs.metadata.labels["ndc.gov.vn/zone"], x.inputs.metadata.labels["ndc.gov.vn/pool"], x.inputs.spec?.taints?.[0]?.key ?? null]]));
+      const nodes = Object.fromEntries(
+        r.resources
+          .filter((x) => x.type === T.node)
+          .map((x) => [
+            x.inputs.metadata.name,
+            [x.inputs.metadata.labels["ndc.gov.vn/zone"], x.inputs.metadata.labels["ndc.gov.vn/pool"], x.inputs.spec?.taints?.[0]?.key ?? null],
+          ]),
+      );
       expect(nodes).toEqual({
         "local-general-1": ["dmz", "general", null],
         "local-general-2": ["app", "general", null],
@@ -245,10 +281,13 @@ describe("siteProgram", { timeout: 60_000 }, () => {
 
     test("the mgmt and secops platform namespaces carry the zone labels tenant policies select", async () => {
       const r = await run("local");
-      const zoneOf = (name: string) => r.resources.find((x) => x.type === T.namespace && x.inputs.metadata.name === name)!.inputs.metadata.labels["ndc.gov.vn/zone"];
+      const zoneOf = (name: string) =>
+        r.resources.find((x) => x.type === T.namespace && x.inputs.metadata.name === name)!.inputs.metadata.labels["ndc.gov.vn/zone"];
       expect(zoneOf("ndc-zone-mgmt")).toBe("mgmt");
       expect(zoneOf("ndc-zone-secops")).toBe("secops");
-      const policies = r.resources.filter((x) => x.type === T.networkPolicy && x.inputs.metadata.namespace === "ndc-zone-secops").map((x) => x.inputs.metadata.name);
+      const policies = r.resources
+        .filter((x) => x.type === T.networkPolicy && x.inputs.metadata.namespace === "ndc-zone-secops")
+        .map((x) => x.inputs.metadata.name);
       expect(policies).toEqual(["ndc-default-deny", "ndc-allow-dns", "ndc-allow-log-ingress"]);
     });
   });
@@ -272,17 +311,27 @@ describe("siteProgram: a config change changes exactly the resources it should",
 
   test("adding an organization adds its landing and nothing else", async () => {
     const d = await diff((v) => {
-      v.organizations.push({ slug: "danang", name: { vi: "Ủy ban nhân dân thành phố Đà Nẵng", en: "Da Nang People's Committee" }, kind: "province", ownerGroups: ["danang-platform-admins"], maxDataClass: "important", maxSecurityLevel: 3, entitlements: { app: { cpu: "2", memory: "4Gi" } } });
+      v.organizations.push({
+        slug: "danang",
+        name: { vi: "Ủy ban nhân dân thành phố Đà Nẵng", en: "Da Nang People's Committee" },
+        kind: "province",
+        ownerGroups: ["danang-platform-admins"],
+        maxDataClass: "important",
+        maxSecurityLevel: 3,
+        entitlements: { app: { cpu: "2", memory: "4Gi" } },
+      });
     });
     expect(d.removed).toEqual([]);
-    expect(d.added).toEqual([
-      `${T.configMap}::local-org-danang-configmap-ndc-entitlements`,
-      `${T.namespace}::local-org-danang-namespace`,
-      `${T.networkPolicy}::local-org-danang-networkpolicy-ndc-default-deny`,
-      `${T.quota}::local-org-danang-resourcequota-ndc-quota`,
-      `${T.roleBinding}::local-org-danang-rolebinding-ndc-org-admins`,
-      `${T.landing}::local-org-danang`,
-    ].sort());
+    expect(d.added).toEqual(
+      [
+        `${T.configMap}::local-org-danang-configmap-ndc-entitlements`,
+        `${T.namespace}::local-org-danang-namespace`,
+        `${T.networkPolicy}::local-org-danang-networkpolicy-ndc-default-deny`,
+        `${T.quota}::local-org-danang-resourcequota-ndc-quota`,
+        `${T.roleBinding}::local-org-danang-rolebinding-ndc-org-admins`,
+        `${T.landing}::local-org-danang`,
+      ].sort(),
+    );
     // The control plane's copy of the stack file is the one thing that follows every config change.
     expect(d.changed).toEqual([`${T.configMap}::local-control-plane-configmap-ndc-stack`]);
   });
@@ -293,7 +342,11 @@ describe("siteProgram: a config change changes exactly the resources it should",
       general.nodes = 5;
       general.nodeNames.push("local-general-5");
     });
-    expect(d).toEqual({ added: [`${T.node}::local-pool-general-node-local-general-5`], removed: [], changed: [`${T.configMap}::local-control-plane-configmap-ndc-stack`] });
+    expect(d).toEqual({
+      added: [`${T.node}::local-pool-general-node-local-general-5`],
+      removed: [],
+      changed: [`${T.configMap}::local-control-plane-configmap-ndc-stack`],
+    });
   });
 
   test("resizing a static environment changes only its quota and limits", async () => {
@@ -302,18 +355,24 @@ describe("siteProgram: a config change changes exactly the resources it should",
     });
     expect(d.added).toEqual([]);
     expect(d.removed).toEqual([]);
-    expect(d.changed).toEqual([
-      `${T.configMap}::local-control-plane-configmap-ndc-stack`,
-      "kubernetes:core/v1:LimitRange::local-env-byt-his-dev-limitrange-ndc-limits",
-      `${T.quota}::local-env-byt-his-dev-resourcequota-ndc-quota`,
-    ].sort());
+    expect(d.changed).toEqual(
+      [
+        `${T.configMap}::local-control-plane-configmap-ndc-stack`,
+        "kubernetes:core/v1:LimitRange::local-env-byt-his-dev-limitrange-ndc-limits",
+        `${T.quota}::local-env-byt-his-dev-resourcequota-ndc-quota`,
+      ].sort(),
+    );
   });
 
   test("monitoring adds the alerts as one PrometheusRule, each runbook_url absolute; nothing else changes but the stack file", async () => {
     const d = await diff((v) => {
       v.controlPlane.monitoring = { runbookBaseUrl: "https://docs.example.gov.vn/ndc-platform/" };
     });
-    expect(d).toEqual({ added: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule::local-control-plane-prometheusrule-ndc-control-plane"], removed: [], changed: [`${T.configMap}::local-control-plane-configmap-ndc-stack`] });
+    expect(d).toEqual({
+      added: ["kubernetes:monitoring.coreos.com/v1:PrometheusRule::local-control-plane-prometheusrule-ndc-control-plane"],
+      removed: [],
+      changed: [`${T.configMap}::local-control-plane-configmap-ndc-stack`],
+    });
     const values = clone(stackValues("local")) as Record<string, any>;
     values.controlPlane.monitoring = { runbookBaseUrl: "https://docs.example.gov.vn/ndc-platform" };
     const r = await runSiteProgram("local", values);
@@ -322,24 +381,65 @@ describe("siteProgram: a config change changes exactly the resources it should",
     expect(rule.inputs.metadata).toMatchObject({ name: "ndc-control-plane", namespace: "ndc-control-plane" });
     const alerts = (rule.inputs.spec.groups as { rules: { alert: string; annotations: { runbook_url: string } }[] }[]).flatMap((g) => g.rules);
     expect(alerts).toHaveLength(12);
-    expect(alerts.find((a) => a.alert === "NdcSiteDegraded")!.annotations.runbook_url).toBe("https://docs.example.gov.vn/ndc-platform/runbooks/site-degraded.md");
+    expect(alerts.find((a) => a.alert === "NdcSiteDegraded")!.annotations.runbook_url).toBe(
+      "https://docs.example.gov.vn/ndc-platform/runbooks/site-degraded.md",
+    );
   }, 60_000);
 
   test("changing the control-plane image changes only its Deployment (and stack file)", async () => {
     const d = await diff((v) => {
       v.controlPlane.image = "registry.local.ndc.gov.vn/ndc/control-plane:next";
     });
-    expect(d).toEqual({ added: [], removed: [], changed: [`${T.deployment}::local-control-plane-deployment-ndc-control-plane`, `${T.configMap}::local-control-plane-configmap-ndc-stack`].sort() });
+    expect(d).toEqual({
+      added: [],
+      removed: [],
+      changed: [`${T.deployment}::local-control-plane-deployment-ndc-control-plane`, `${T.configMap}::local-control-plane-configmap-ndc-stack`].sort(),
+    });
   });
 });
 
 describe("siteProgram: invalid config fails before any resource is registered", { timeout: 60_000 }, () => {
   test.each([
-    ["a malformed pool quantity", (v: any) => { v.site.computePools[0].nodeCpu = "lots"; }, "ndc:site.computePools[0].nodeCpu", "quantity-format"],
-    ["a misspelt key", (v: any) => { v.organisations = v.organizations; }, "ndc:organisations", "unknown-field"],
-    ["core data outside restricted", (v: any) => { v.environments[0].zone = "data"; }, "ndc:environments[0].zone", "zone-for-data-class"],
-    ["a slug with diacritics", (v: any) => { v.organizations[2].slug = "hànội"; }, "ndc:organizations[2].slug", "slug-format"],
-    ["an environment over its entitlement", (v: any) => { v.environments[1].resources.cpu = "64"; }, "ndc:environments[1].resources.cpu", "entitlement"],
+    [
+      "a malformed pool quantity",
+      (v: any) => {
+        v.site.computePools[0].nodeCpu = "lots";
+      },
+      "ndc:site.computePools[0].nodeCpu",
+      "quantity-format",
+    ],
+    [
+      "a misspelt key",
+      (v: any) => {
+        v.organisations = v.organizations;
+      },
+      "ndc:organisations",
+      "unknown-field",
+    ],
+    [
+      "core data outside restricted",
+      (v: any) => {
+        v.environments[0].zone = "data";
+      },
+      "ndc:environments[0].zone",
+      "zone-for-data-class",
+    ],
+    [
+      "a slug with diacritics",
+      (v: any) => {
+        v.organizations[2].slug = "hànội";
+      },
+      "ndc:organizations[2].slug",
+      "slug-format",
+    ],
+    [
+      "an environment over its entitlement",
+      (v: any) => {
+        v.environments[1].resources.cpu = "64";
+      },
+      "ndc:environments[1].resources.cpu",
+      "entitlement",
+    ],
   ])("fails when the stack has %s", async (_what, change, path, rule) => {
     const values = clone(stackValues("local")) as Record<string, any>;
     change(values);
@@ -358,14 +458,17 @@ export type { CapturedResource };
 
 // A full site under mocks takes seconds on a loaded 2-core machine.
 describe("siteProgram: one explicit Kubernetes provider", { timeout: 60_000 }, () => {
-  test.each(STACKS.filter((s) => s !== "ndc3"))("%s: every Kubernetes resource goes through the stack's provider ndc-cluster, none through a default one", async (stack) => {
-    const r = await runSiteProgram(stack, deployableValues(stack), { withProvider: true });
-    if (r.error) throw r.error;
-    const k8sResources = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
-    expect(k8sResources.length).toBeGreaterThan(10);
-    for (const x of k8sResources) expect(x.provider, x.urn).toMatch(/^urn:pulumi:[^:]+::ndc::pulumi:providers:kubernetes::ndc-cluster::/);
-    expect(r.resources.filter((x) => x.type === "pulumi:providers:kubernetes").map((x) => x.name)).toEqual(["ndc-cluster"]);
-  });
+  test.each(STACKS.filter((s) => s !== "ndc3"))(
+    "%s: every Kubernetes resource goes through the stack's provider ndc-cluster, none through a default one",
+    async (stack) => {
+      const r = await runSiteProgram(stack, deployableValues(stack), { withProvider: true });
+      if (r.error) throw r.error;
+      const k8sResources = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
+      expect(k8sResources.length).toBeGreaterThan(10);
+      for (const x of k8sResources) expect(x.provider, x.urn).toMatch(/^urn:pulumi:[^:]+::ndc::pulumi:providers:kubernetes::ndc-cluster::/);
+      expect(r.resources.filter((x) => x.type === "pulumi:providers:kubernetes").map((x) => x.name)).toEqual(["ndc-cluster"]);
+    },
+  );
 });
 
 describe("siteProgram: the control plane's store", { timeout: 60_000 }, () => {
@@ -395,7 +498,9 @@ describe("siteProgram: the control plane's store", { timeout: 60_000 }, () => {
     const values = deployableValues("ndc2") as Record<string, any>;
     values.controlPlane.databaseUrl = "mysql://ndc:pw@db/ndc";
     const r = await runSiteProgram("ndc2", values);
-    expect((r.error as Error).message).toBe("stacks/Pulumi.ndc2.yaml: ndc:controlPlane.databaseUrl: must be a PostgreSQL URL (postgresql://user:password@host:5432/db) (got \"(secret, not shown)\") [database-url-format]");
+    expect((r.error as Error).message).toBe(
+      'stacks/Pulumi.ndc2.yaml: ndc:controlPlane.databaseUrl: must be a PostgreSQL URL (postgresql://user:password@host:5432/db) (got "(secret, not shown)") [database-url-format]',
+    );
   });
 
   test("one replica runs on SQLite: no database Secret, no DATABASE_URL", async () => {
@@ -418,7 +523,9 @@ describe("siteProgram: the control plane's store", { timeout: 60_000 }, () => {
     const pod = deployment.inputs.spec.template.spec;
     expect(pod.containers[0].env).toContainEqual({ name: "DATABASE_URL_FILE", value: "/etc/ndc/database/url" });
     expect(JSON.stringify(pod.containers[0].env)).not.toContain("s3cret-pw");
-    expect(pod.volumes).toContainEqual(expect.objectContaining({ name: "database", secret: expect.objectContaining({ secretName: "ndc-control-plane-database" }) }));
+    expect(pod.volumes).toContainEqual(
+      expect.objectContaining({ name: "database", secret: expect.objectContaining({ secretName: "ndc-control-plane-database" }) }),
+    );
     const stackFile = r.resources.find((x) => x.type === T.configMap && x.name.endsWith("configmap-ndc-stack"))!;
     expect(JSON.stringify(stackFile.inputs)).not.toContain("s3cret-pw");
     expect(JSON.stringify(stackFile.inputs)).not.toContain("databaseUrl");

@@ -15,7 +15,11 @@ export interface TestOidcProvider {
   close(): Promise<void>;
 }
 
-export async function startOidcProvider(options: { clientId: string; redirectUri: string; user: { sub: string; groups: string[]; org?: string } }): Promise<TestOidcProvider> {
+export async function startOidcProvider(options: {
+  clientId: string;
+  redirectUri: string;
+  user: { sub: string; groups: string[]; org?: string };
+}): Promise<TestOidcProvider> {
   const { publicKey, privateKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "test-1", alg: "ES256", use: "sig" };
   const port = await freeLoopbackPort();
@@ -51,8 +55,14 @@ export async function startOidcProvider(options: { clientId: string; redirectUri
           calls.push({ path: "/token", params: p });
           const challenge = codes.get(p.code ?? "");
           codes.delete(p.code ?? ""); // a code is good once
-          if (p.grant_type !== "authorization_code" || p.client_id !== options.clientId || p.redirect_uri !== options.redirectUri || !challenge) return refuse(400, "invalid_grant");
-          if (createHash("sha256").update(p.code_verifier ?? "").digest("base64url") !== challenge) return refuse(400, "invalid_grant");
+          if (p.grant_type !== "authorization_code" || p.client_id !== options.clientId || p.redirect_uri !== options.redirectUri || !challenge)
+            return refuse(400, "invalid_grant");
+          if (
+            createHash("sha256")
+              .update(p.code_verifier ?? "")
+              .digest("base64url") !== challenge
+          )
+            return refuse(400, "invalid_grant");
           const token = await new SignJWT({ groups: options.user.groups, ...(options.user.org ? { org: options.user.org } : {}) })
             .setProtectedHeader({ alg: "ES256", kid: "test-1" })
             .setIssuer(issuer)
@@ -61,7 +71,9 @@ export async function startOidcProvider(options: { clientId: string; redirectUri
             .setIssuedAt()
             .setExpirationTime("10m")
             .sign(privateKey);
-          res.writeHead(200, { ...cors, "content-type": "application/json" }).end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 600 }));
+          res
+            .writeHead(200, { ...cors, "content-type": "application/json" })
+            .end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 600 }));
         })();
       });
       return;

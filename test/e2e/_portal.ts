@@ -29,7 +29,16 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
   const dataDir = env.NDC_DATA_DIR ?? mkdtempSync(join(tmpdir(), "ndc-portal-"));
   const child = spawn(process.execPath, ["--import", "tsx", join(repo, "control-plane/server.ts")], {
     cwd: repo,
-    env: { ...process.env, ...env, NDC_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", NDC_BOOTSTRAP_TOKEN: BOOTSTRAP, NDC_SITES: "local", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...env,
+      NDC_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NDC_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      NDC_SITES: "local",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -49,7 +58,14 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
   };
 }
 
-export async function api(url: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function api(
+  url: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
@@ -91,8 +107,17 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol: the page's CSP (no inline script) does not apply to it.
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] }, resultTypes: ["violations"] });
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+      resultTypes: ["violations"],
+    });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }));
   });
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");

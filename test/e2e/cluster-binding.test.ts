@@ -35,7 +35,12 @@ const core = (lease: ClusterLease) => kubeConfig(lease.kubeconfig).makeApiClient
 const kubeSystemUid = async (lease: ClusterLease) => (await core(lease).readNamespace({ name: "kube-system" })).metadata!.uid!;
 /** Namespaces Pulumi manages on a cluster, with their resourceVersions. */
 const pulumiNamespaces = async (lease: ClusterLease) =>
-  Object.fromEntries((await core(lease).listNamespace({ labelSelector: "app.kubernetes.io/managed-by=pulumi" })).items.map((n) => [n.metadata!.name!, n.metadata!.resourceVersion!]));
+  Object.fromEntries(
+    (await core(lease).listNamespace({ labelSelector: "app.kubernetes.io/managed-by=pulumi" })).items.map((n) => [
+      n.metadata!.name!,
+      n.metadata!.resourceVersion!,
+    ]),
+  );
 /** The stack's resources in its state: URN -> outputs. */
 const stateResources = async () => {
   const out = await runPulumi(["stack", "export"], opts);
@@ -79,7 +84,11 @@ async function setKubeconfig(path: string): Promise<void> {
 
 describe("a stack bound to its cluster", () => {
   test("bind (the npm run pulumi command) records cluster A's API server and kube-system UID in the stack file", async () => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", join(repoRoot, "scripts/pulumi.ts"), "bind", "--stack", "local", "--cwd", project, "--kubeconfig", a.kubeconfig], { cwd: repoRoot });
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "scripts/pulumi.ts"), "bind", "--stack", "local", "--cwd", project, "--kubeconfig", a.kubeconfig],
+      { cwd: repoRoot },
+    );
     const uid = await kubeSystemUid(a);
     expect(stdout).toContain(`stack local bound to ${a.server} (kube-system uid ${uid})`);
     const text = await readFile(stackFile, "utf8");
@@ -136,7 +145,9 @@ describe("a stack bound to its cluster", () => {
     try {
       const result = await runPulumi(["preview"], { ...opts, nothrow: true });
       expect(result.exitCode).not.toBe(0);
-      expect(result.stdout + result.stderr).toContain("ndc:cluster: lacks server, uid: stack local is not bound to a cluster yet; record it with `npm run pulumi -- bind --stack local");
+      expect(result.stdout + result.stderr).toContain(
+        "ndc:cluster: lacks server, uid: stack local is not bound to a cluster yet; record it with `npm run pulumi -- bind --stack local",
+      );
       expect(await pulumiNamespaces(b)).toEqual({});
     } finally {
       doc.setIn(["config", "ndc:cluster"], bound);

@@ -17,7 +17,11 @@ let browser: Browser;
 
 beforeAll(async () => {
   const port = await freeLoopbackPort();
-  provider = await startOidcProvider({ clientId: "ndc-portal", redirectUri: `http://127.0.0.1:${port}/`, user: { sub: "nguyen.van.a", groups: ["ndc:requester", "operator"], org: "byt" } });
+  provider = await startOidcProvider({
+    clientId: "ndc-portal",
+    redirectUri: `http://127.0.0.1:${port}/`,
+    user: { sub: "nguyen.van.a", groups: ["ndc:requester", "operator"], org: "byt" },
+  });
   const jwksFile = join(mkdtempSync(join(tmpdir(), "ndc-oidc-")), "jwks.json");
   writeFileSync(jwksFile, JSON.stringify(provider.jwks));
   service = await startService({
@@ -54,7 +58,13 @@ describe("portal: sign-in with the organization's identity provider", () => {
 
     const authorize = provider.calls.find((c) => c.path === "/authorize")!.params;
     const exchange = provider.calls.find((c) => c.path === "/token")!.params;
-    expect(authorize).toMatchObject({ response_type: "code", client_id: "ndc-portal", redirect_uri: `${service.url}/`, scope: "openid", code_challenge_method: "S256" });
+    expect(authorize).toMatchObject({
+      response_type: "code",
+      client_id: "ndc-portal",
+      redirect_uri: `${service.url}/`,
+      scope: "openid",
+      code_challenge_method: "S256",
+    });
     expect(createHash("sha256").update(exchange.code_verifier!).digest("base64url")).toBe(authorize.code_challenge);
     expect(exchange.code_verifier!.length).toBeGreaterThanOrEqual(43);
     const token = await page.evaluate(() => sessionStorage.getItem("ndc.portal.token"));

@@ -12,7 +12,8 @@ import { controlPlaneKubeConfig } from "../integration/_control-plane-identity.t
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { api, launchBrowser, mint, seriousViolations, signIn, startService, type Service } from "./_portal.ts";
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 let service: Service;
 let browser: Browser;
@@ -33,8 +34,16 @@ async function tab(): Promise<{ page: Page; urls: string[] }> {
 }
 
 const spec = (name: string, purpose: string) => ({
-  name, stage: "dev", zone: "app", dataClass: "other", personalData: "none", securityLevel: 1, sites: ["local"],
-  resources: { cpu: "1", memory: "1Gi" }, owners: [], purpose,
+  name,
+  stage: "dev",
+  zone: "app",
+  dataClass: "other",
+  personalData: "none",
+  securityLevel: 1,
+  sites: ["local"],
+  resources: { cpu: "1", memory: "1Gi" },
+  owners: [],
+  purpose,
 });
 
 beforeAll(async () => {
@@ -46,9 +55,15 @@ beforeAll(async () => {
   tokens.binh = await mint(service, "binh.tran", "requester", "hanoi");
   tokens.oanh = await mint(service, "oanh.le", "operator");
   tokens.kiem = await mint(service, "kiem.pham", "auditor");
-  const byt = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec(`ho-so-suc-khoe-${RUN}`, "Hồ sơ sức khỏe điện tử"), owners: ["byt-platform-admins"] });
+  const byt = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", {
+    ...spec(`ho-so-suc-khoe-${RUN}`, "Hồ sơ sức khỏe điện tử"),
+    owners: ["byt-platform-admins"],
+  });
   expect(byt.status, JSON.stringify(byt.body)).toBe(201);
-  const hanoi = await api(service.url, tokens.binh, "POST", "/v1/organizations/hanoi/environments", { ...spec(`dich-vu-cong-${RUN}`, "Cổng dịch vụ công Hà Nội"), owners: ["hanoi-platform-admins"] });
+  const hanoi = await api(service.url, tokens.binh, "POST", "/v1/organizations/hanoi/environments", {
+    ...spec(`dich-vu-cong-${RUN}`, "Cổng dịch vụ công Hà Nội"),
+    owners: ["hanoi-platform-admins"],
+  });
   expect(hanoi.status, JSON.stringify(hanoi.body)).toBe(201);
   browser = await launchBrowser();
 });
@@ -82,7 +97,11 @@ describe("portal: serving", () => {
     const blocked = await page.evaluate(
       () =>
         new Promise<{ ran: boolean; violated: string }>((resolve) => {
-          document.addEventListener("securitypolicyviolation", (e) => resolve({ ran: Boolean((window as unknown as { injected?: boolean }).injected), violated: e.violatedDirective }), { once: true });
+          document.addEventListener(
+            "securitypolicyviolation",
+            (e) => resolve({ ran: Boolean((window as unknown as { injected?: boolean }).injected), violated: e.violatedDirective }),
+            { once: true },
+          );
           const s = document.createElement("script");
           s.textContent = "window.injected = true";
           document.body.append(s);
@@ -150,7 +169,11 @@ describe("portal: sign-in and the requester's list", () => {
     // The other organization's environment is not listed.
     await expect(page.locator(`[data-environment="hanoi/dich-vu-cong-${RUN}"]`).count()).resolves.toBe(0);
 
-    const storage = await page.evaluate(() => ({ session: sessionStorage.getItem("ndc.portal.token"), local: JSON.stringify(localStorage), cookie: document.cookie }));
+    const storage = await page.evaluate(() => ({
+      session: sessionStorage.getItem("ndc.portal.token"),
+      local: JSON.stringify(localStorage),
+      cookie: document.cookie,
+    }));
     expect(storage.session).toBe(tokens.an);
     expect(storage.local).not.toContain(tokens.an);
     expect(storage.cookie).toBe("");
@@ -264,7 +287,14 @@ describe("portal: the request form", () => {
     await page.getByRole("heading", { name: `Môi trường byt/he-thong-benh-an-${RUN}` }).waitFor();
     expect(await text(page, ".phase-line [data-phase]")).toBe("Chờ phê duyệt");
     const stored = await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`);
-    expect(stored.body).toMatchObject({ phase: "AwaitingApproval", zone: "data", dataClass: "important", securityLevel: 3, purpose: "Hệ thống bệnh án điện tử", owners: ["byt-platform-admins"] });
+    expect(stored.body).toMatchObject({
+      phase: "AwaitingApproval",
+      zone: "data",
+      dataClass: "important",
+      securityLevel: 3,
+      purpose: "Hệ thống bệnh án điện tử",
+      owners: ["byt-platform-admins"],
+    });
   });
 
   test("portal: a request made with the keyboard alone", async () => {
@@ -315,13 +345,18 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     await page.getByRole("heading", { name: "Hàng đợi phê duyệt" }).waitFor();
     const card = page.locator(`[data-request="byt/he-thong-benh-an-${RUN}"]`);
     await card.waitFor();
-    expect(await card.getByTestId("reason").textContent()).toBe("Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).");
+    expect(await card.getByTestId("reason").textContent()).toBe(
+      "Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).",
+    );
     await page.screenshot({ path: join(DOCS, "portal-approval-queue.png"), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     expect(await card.getByTestId("kind").textContent()).toBe("Yêu cầu mới");
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Đồng ý: vùng dữ liệu, cấp độ 3.");
     await card.getByRole("button", { name: "Phê duyệt" }).click();
-    await page.getByRole("status").filter({ hasText: `Đã phê duyệt byt/he-thong-benh-an-${RUN}.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Đã phê duyệt byt/he-thong-benh-an-${RUN}.` })
+      .waitFor();
     await card.waitFor({ state: "detached" });
 
     // The list the requester kept open follows: Ready, and Ready at the site, without a reload.
@@ -329,17 +364,31 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     expect(await row.locator("td > [data-phase]").textContent()).toBe("Sẵn sàng");
     expect(await row.locator('[data-site="local"]').textContent()).toBe("local: Sẵn sàng");
     expect(await stillSameDocument(requester.page)).toBe(true);
-    const ns = await adminKubeConfig().makeApiClient(CoreV1Api).readNamespace({ name: `byt-he-thong-benh-an-${RUN}` });
+    const ns = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .readNamespace({ name: `byt-he-thong-benh-an-${RUN}` });
     expect(ns.metadata?.labels).toMatchObject({ "ndc.gov.vn/org": "byt", "ndc.gov.vn/environment": `he-thong-benh-an-${RUN}`, "ndc.gov.vn/zone": "data" });
     // A change to it waits beside the approved spec, and the operator's queue (still open) shows it.
     const current = (await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`)).body;
-    const changed = await api(service.url, tokens.an, "PATCH", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`, { resources: { cpu: "2", memory: "2Gi" } }, { "if-match": `"${current.version}"` });
+    const changed = await api(
+      service.url,
+      tokens.an,
+      "PATCH",
+      `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`,
+      { resources: { cpu: "2", memory: "2Gi" } },
+      { "if-match": `"${current.version}"` },
+    );
     expect(changed.body.pendingChange?.spec.resources.cpu, JSON.stringify(changed.body)).toBe("2");
     await card.getByTestId("kind").filter({ hasText: "Thay đổi đang chờ duyệt" }).waitFor({ timeout: 10_000 });
-    expect(await card.getByTestId("reason").textContent()).toBe("Thay đổi cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).");
+    expect(await card.getByTestId("reason").textContent()).toBe(
+      "Thay đổi cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).",
+    );
     await card.getByRole("button", { name: "Phê duyệt" }).click();
     await card.waitFor({ state: "detached" });
-    expect((await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`)).body).toMatchObject({ pendingChange: null, resources: { cpu: "2" } });
+    expect((await api(service.url, tokens.an, "GET", `/v1/organizations/byt/environments/he-thong-benh-an-${RUN}`)).body).toMatchObject({
+      pendingChange: null,
+      resources: { cpu: "2" },
+    });
     // Its page shows the conditions, Ready among them.
     await requester.page.getByRole("link", { name: `he-thong-benh-an-${RUN}` }).click();
     await requester.page.locator('[data-condition="Ready"]').waitFor();
@@ -353,14 +402,21 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
   });
 
   test("portal: an operator rejects with a reason; the requester reads it", async () => {
-    const made = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", { ...spec(`thu-nghiem-prod-${RUN}`, "Thử nghiệm"), stage: "staging", owners: ["byt-platform-admins"] });
+    const made = await api(service.url, tokens.an, "POST", "/v1/organizations/byt/environments", {
+      ...spec(`thu-nghiem-prod-${RUN}`, "Thử nghiệm"),
+      stage: "staging",
+      owners: ["byt-platform-admins"],
+    });
     expect(made.body.phase).toBe("AwaitingApproval");
     const { page } = await tab();
     await signIn(page, service.url, tokens.oanh);
     const card = page.locator(`[data-request="byt/thu-nghiem-prod-${RUN}"]`);
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Chưa có đánh giá tác động.");
     await card.getByRole("button", { name: "Từ chối" }).click();
-    await page.getByRole("status").filter({ hasText: `Đã từ chối byt/thu-nghiem-prod-${RUN}.` }).waitFor();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Đã từ chối byt/thu-nghiem-prod-${RUN}.` })
+      .waitFor();
 
     const requester = await tab();
     await signIn(requester.page, service.url, tokens.an);

@@ -30,7 +30,14 @@ beforeAll(async () => {
   await cp(join(repoRoot, "test/e2e/fixtures/smoke-policy"), policyPack, { recursive: true });
   await symlink(join(repoRoot, "node_modules"), join(policyPack, "node_modules"));
   // A stack other than local has no built-in passphrase: the test gives its own, as operators do.
-  opts = { stack: "e2e", cwd: program, stateDir: join(work, "state"), kubeconfig: inject("kubeconfig"), env: { PULUMI_CONFIG_PASSPHRASE: "e2e-smoke-passphrase" }, quiet: true };
+  opts = {
+    stack: "e2e",
+    cwd: program,
+    stateDir: join(work, "state"),
+    kubeconfig: inject("kubeconfig"),
+    env: { PULUMI_CONFIG_PASSPHRASE: "e2e-smoke-passphrase" },
+    quiet: true,
+  };
   kc = adminKubeConfig();
   await runPulumi(["config", "set", "namespace", namespace], opts);
 });

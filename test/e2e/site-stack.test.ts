@@ -46,7 +46,13 @@ async function namespaceGone(name: string): Promise<void> {
 describe("npm start", () => {
   test("lays down the site baseline with the real engine, then the control plane provisions through it", async () => {
     const stateDir = join(work, "start-state");
-    const platform = await startLocalPlatform({ cluster: CLUSTER, port: await freeLoopbackPort(), dataDir: join(work, "start-data"), pulumiStateDir: stateDir, log: () => {} });
+    const platform = await startLocalPlatform({
+      cluster: CLUSTER,
+      port: await freeLoopbackPort(),
+      dataDir: join(work, "start-data"),
+      pulumiStateDir: stateDir,
+      log: () => {},
+    });
     try {
       // The baseline exists: the control plane's namespace and a landing namespace.
       const cpNs = await core().readNamespace({ name: "ndc-control-plane" });
@@ -57,7 +63,18 @@ describe("npm start", () => {
       const res = await fetch(`${platform.url}/v1/organizations/byt/environments`, {
         method: "POST",
         headers: { ...auth, "idempotency-key": "e2e-start-1" },
-        body: JSON.stringify({ name: "e2e-start", stage: "dev", zone: "app", dataClass: "other", personalData: "none", securityLevel: 1, sites: ["local"], resources: { cpu: "500m", memory: "1Gi" }, owners: ["byt-dev"], purpose: "kiểm thử npm start" }),
+        body: JSON.stringify({
+          name: "e2e-start",
+          stage: "dev",
+          zone: "app",
+          dataClass: "other",
+          personalData: "none",
+          securityLevel: 1,
+          sites: ["local"],
+          resources: { cpu: "500m", memory: "1Gi" },
+          owners: ["byt-dev"],
+          purpose: "kiểm thử npm start",
+        }),
       });
       expect(res.status, await res.clone().text()).toBe(201);
       await waitUntil("environment Ready", 60_000, async () => {
@@ -114,7 +131,11 @@ describe("pulumi on the local site stack", () => {
       expect(ns.metadata?.labels?.["app.kubernetes.io/managed-by"], name).toBe("pulumi");
     }
     const db = await core().readNamespace({ name: "bca-csdlqg-dancu" });
-    expect(db.metadata?.labels).toMatchObject({ "pod-security.kubernetes.io/enforce": "restricted", "ndc.gov.vn/security-level": "5", "ndc.gov.vn/zone": "restricted" });
+    expect(db.metadata?.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "ndc.gov.vn/security-level": "5",
+      "ndc.gov.vn/zone": "restricted",
+    });
     const policies = await kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: "bca-csdlqg-dancu" });
     expect(policies.items.map((p) => p.metadata?.name)).toContain("ndc-default-deny");
     const node = await core().readNode({ name: "local-secure-1" });

@@ -24,7 +24,14 @@ let work: string;
 let project: string;
 const stateDir = () => join(work, "state");
 /** Site stacks get the operators' passphrase; the local stack keeps its built-in one (its committed salt). */
-const opts = (stack: string): RunPulumiOptions => ({ stack, cwd: project, stateDir: stateDir(), env: stack === "local" ? {} : { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, quiet: true, nothrow: true });
+const opts = (stack: string): RunPulumiOptions => ({
+  stack,
+  cwd: project,
+  stateDir: stateDir(),
+  env: stack === "local" ? {} : { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+  quiet: true,
+  nothrow: true,
+});
 
 beforeAll(async () => {
   cluster = await acquireCluster({ name: "e2e-stacks", log: () => {} });
@@ -34,7 +41,8 @@ beforeAll(async () => {
   await createLocalNodes(kc, parseStackFile(await readFile(local, "utf8"), local));
   work = await mkdtemp(join(tmpdir(), "ndc-stacks-e2e-"));
   project = await copyProgram(join(work, "project"), STACKS);
-  for (const stack of STACKS) await prepareStack({ project, stack, kubeconfig: cluster.kubeconfig, stateDir: stateDir(), passphrase: PASSPHRASE, databaseUrl: DATABASE_URL });
+  for (const stack of STACKS)
+    await prepareStack({ project, stack, kubeconfig: cluster.kubeconfig, stateDir: stateDir(), passphrase: PASSPHRASE, databaseUrl: DATABASE_URL });
 }, 600_000);
 
 afterAll(async () => {
@@ -64,14 +72,19 @@ describe("every stack with the policy pack", () => {
 
 describe("a site stack's state and secrets are the operators'", () => {
   test("fails when a site stack has no passphrase, before the engine runs, saying what to set", async () => {
-    const result = await runPulumi(["preview"], { ...opts("ndc2"), env: { PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined } }).catch((error: Error) => ({ exitCode: 1, stdout: "", stderr: error.message }));
+    const result = await runPulumi(["preview"], {
+      ...opts("ndc2"),
+      env: { PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined },
+    }).catch((error: Error) => ({ exitCode: 1, stdout: "", stderr: error.message }));
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain("stack ndc2 encrypts its secrets with a passphrase and none is given");
   });
 
   test("fails when a site stack names no backend and nobody logged in", async () => {
     const { stateDir: _s, ...noState } = opts("ndc1-hoalac");
-    await expect(runPulumi(["preview"], { ...noState, env: { ...noState.env, PULUMI_BACKEND_URL: undefined } })).rejects.toThrow("stack ndc1-hoalac names no state backend");
+    await expect(runPulumi(["preview"], { ...noState, env: { ...noState.env, PULUMI_BACKEND_URL: undefined } })).rejects.toThrow(
+      "stack ndc1-hoalac names no state backend",
+    );
   });
 });
 

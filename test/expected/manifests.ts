@@ -13,11 +13,16 @@ import type { KubernetesObject } from "../../model/index.ts";
  */
 export function bytHisAppManifests(options: { environment?: string; managedBy?: string } = {}): KubernetesObject[] {
   const text = readFileSync(join(import.meta.dirname, "byt-his-app.ndc1.yaml"), "utf8");
-  const objects = parseAllDocuments(text).map((d) => d.toJS() as KubernetesObject | null).filter((o): o is KubernetesObject => o !== null);
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null);
   let json = JSON.stringify(objects);
   if (options.environment) {
-    json = json.replaceAll('"byt-his-app"', JSON.stringify(`byt-${options.environment}`)).replaceAll('"ndc.gov.vn/environment":"his-app"', `"ndc.gov.vn/environment":${JSON.stringify(options.environment)}`);
+    json = json
+      .replaceAll('"byt-his-app"', JSON.stringify(`byt-${options.environment}`))
+      .replaceAll('"ndc.gov.vn/environment":"his-app"', `"ndc.gov.vn/environment":${JSON.stringify(options.environment)}`);
   }
-  if (options.managedBy) json = json.replaceAll('"app.kubernetes.io/managed-by":"ndc-control-plane"', `"app.kubernetes.io/managed-by":${JSON.stringify(options.managedBy)}`);
+  if (options.managedBy)
+    json = json.replaceAll('"app.kubernetes.io/managed-by":"ndc-control-plane"', `"app.kubernetes.io/managed-by":${JSON.stringify(options.managedBy)}`);
   return JSON.parse(json) as KubernetesObject[];
 }

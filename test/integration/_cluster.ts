@@ -43,7 +43,12 @@ export function uniqueNamespacePrefix(tag = "it"): string {
  * Creates a namespace and waits until its default ServiceAccount exists (pods are refused before
  * that), so a test can create pods right away.
  */
-export async function createNamespace(kc: KubeConfig, name: string, meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}, timeoutMs = 30_000): Promise<V1Namespace> {
+export async function createNamespace(
+  kc: KubeConfig,
+  name: string,
+  meta: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+  timeoutMs = 30_000,
+): Promise<V1Namespace> {
   const api = kc.makeApiClient(CoreV1Api);
   const ns = await api.createNamespace({ body: { metadata: { name, ...meta } } });
   await waitUntil(`default ServiceAccount in ${name}`, timeoutMs, async () => {

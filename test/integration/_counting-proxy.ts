@@ -28,7 +28,29 @@ export interface Upstream {
 export async function startCountingProxy(upstream: Upstream): Promise<CountingProxy> {
   const dir = mkdtempSync(join(tmpdir(), "ndc-proxy-"));
   // A throw-away serving certificate for 127.0.0.1 (openssl is a prerequisite of the test clusters).
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=ndc-counting-proxy", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=ndc-counting-proxy",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   const cert = readFileSync(join(dir, "cert.pem"), "utf8");
   const key = readFileSync(join(dir, "key.pem"), "utf8");
   rmSync(dir, { recursive: true, force: true });
@@ -41,10 +63,13 @@ export async function startCountingProxy(upstream: Upstream): Promise<CountingPr
       const namespace = /\/namespaces\/([^/?]+)/.exec(path)?.[1];
       if (namespace) counted.set(namespace, (counted.get(namespace) ?? 0) + 1);
     }
-    const forwarded = request({ hostname: target.hostname, port: target.port, method: req.method, path, headers: { ...req.headers, host: target.host }, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forwarded = request(
+      { hostname: target.hostname, port: target.port, method: req.method, path, headers: { ...req.headers, host: target.host }, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     forwarded.on("error", () => res.destroy());
     req.on("aborted", () => forwarded.destroy());
     req.pipe(forwarded);

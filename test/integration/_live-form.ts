@@ -7,7 +7,12 @@ import type { KubernetesObject } from "../../model/index.ts";
 export function liveForm(live: KubernetesObject): KubernetesObject {
   const { apiVersion, kind, metadata, status: _status, ...body } = live as KubernetesObject & { status?: unknown };
   const { name, namespace, labels, annotations } = metadata;
-  return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) }, ...body } as KubernetesObject;
+  return {
+    apiVersion,
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+    ...body,
+  } as KubernetesObject;
 }
 
 /**

@@ -20,7 +20,12 @@ export async function approvedEnvironment(store: Store, platform: Platform, org:
 }
 
 /** Applies a lifecycle event with the record's current version. */
-export async function lifecycleEvent(store: Store, id: string, event: "update" | "decommission", changes: Record<string, unknown> = {}): Promise<EnvironmentRecord> {
+export async function lifecycleEvent(
+  store: Store,
+  id: string,
+  event: "update" | "decommission",
+  changes: Record<string, unknown> = {},
+): Promise<EnvironmentRecord> {
   const current = (await store.getEnvironmentById(id))!;
   const next = await store.transaction([], (tx) => applyTransition(tx, id, current.version, event, OPERATOR, new Date().toISOString(), changes));
   if (!next) throw new Error(`${event} of ${id} lost a version race`);
@@ -37,5 +42,7 @@ export async function waitForPhase(store: Store, id: string, phases: Phase | Pha
     if (last && wanted.includes(last.phase)) return last;
     await sleep(50);
   }
-  throw new Error(`environment ${id} did not reach ${wanted.join("|")} in ${timeoutMs} ms; last phase ${last?.phase}, sites ${JSON.stringify(last?.sites)}, reason ${last?.reason}`);
+  throw new Error(
+    `environment ${id} did not reach ${wanted.join("|")} in ${timeoutMs} ms; last phase ${last?.phase}, sites ${JSON.stringify(last?.sites)}, reason ${last?.reason}`,
+  );
 }

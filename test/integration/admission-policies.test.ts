@@ -4,7 +4,14 @@
 // policies), then refused with the policy's message; the control plane's own work still succeeds.
 import { AuthorizationV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { admissionPolicies, admitEnvironment, assemblePlatform, buildEnvironmentObjects, CONTROL_PLANE_ROLE, type KubernetesObject } from "../../model/index.ts";
+import {
+  admissionPolicies,
+  admitEnvironment,
+  assemblePlatform,
+  buildEnvironmentObjects,
+  CONTROL_PLANE_ROLE,
+  type KubernetesObject,
+} from "../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
 import { kubeCredentialsFrom, SiteConnection } from "../../control-plane/provisioner/index.ts";
 import { adminKubeConfig, apiError, uniqueNamespacePrefix, userKubeConfig, waitUntil } from "./_cluster.ts";
@@ -47,7 +54,9 @@ const externalIpService = (namespace: string) => ({ metadata: { name: "intercept
 const privileged = [{ op: "add", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }];
 
 async function canI(kc: KubeConfig, verb: string, resource: string, group: string, namespace?: string): Promise<boolean> {
-  const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } } });
+  const review = await kc
+    .makeApiClient(AuthorizationV1Api)
+    .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } } } });
   return review.status?.allowed === true;
 }
 
@@ -66,8 +75,17 @@ beforeAll(async () => {
   await installPlatformClusterRoles(admin);
   // The control plane as the site runs it: its ServiceAccount's user name, bound to its role.
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createClusterRoleBinding({ body: { metadata: { name: cpBinding }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTROL_PLANE_ROLE }, subjects: [{ kind: "ServiceAccount", name: "ndc-control-plane", namespace: "ndc-control-plane" }] } });
-  controlPlane = await userKubeConfig("system:serviceaccount:ndc-control-plane:ndc-control-plane", ["system:serviceaccounts", "system:serviceaccounts:ndc-control-plane"]);
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: cpBinding },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: CONTROL_PLANE_ROLE },
+      subjects: [{ kind: "ServiceAccount", name: "ndc-control-plane", namespace: "ndc-control-plane" }],
+    },
+  });
+  controlPlane = await userKubeConfig("system:serviceaccount:ndc-control-plane:ndc-control-plane", [
+    "system:serviceaccounts",
+    "system:serviceaccounts:ndc-control-plane",
+  ]);
   tenant = await userKubeConfig(`owner-${run}`, org.ownerGroups);
   await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: foreignNs } } });
   const cp = SiteConnection.open("ndc1", kubeCredentialsFrom(controlPlane));
@@ -82,7 +100,10 @@ afterAll(async () => {
   await removePolicies();
   const core = admin.makeApiClient(CoreV1Api);
   for (const name of [tenantNs, foreignNs]) await core.deleteNamespace({ name }).catch(() => undefined);
-  await admin.makeApiClient(RbacAuthorizationV1Api).deleteClusterRoleBinding({ name: cpBinding }).catch(() => undefined);
+  await admin
+    .makeApiClient(RbacAuthorizationV1Api)
+    .deleteClusterRoleBinding({ name: cpBinding })
+    .catch(() => undefined);
 });
 
 describe("without the policies, RBAC alone", () => {
@@ -94,7 +115,9 @@ describe("without the policies, RBAC alone", () => {
   test("lets the control plane bind ndc-tenant-admin in kube-system and relabel its Pod Security", async () => {
     expect(await canI(controlPlane, "create", "rolebindings", "rbac.authorization.k8s.io", "kube-system")).toBe(true);
     expect(await canI(controlPlane, "patch", "namespaces", "")).toBe(true);
-    await controlPlane.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("takeover", "kube-system"), dryRun });
+    await controlPlane
+      .makeApiClient(RbacAuthorizationV1Api)
+      .createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("takeover", "kube-system"), dryRun });
     await controlPlane.makeApiClient(CoreV1Api).patchNamespace({ name: "kube-system", body: privileged, dryRun });
   });
 });
@@ -104,42 +127,62 @@ describe("with the builder's ValidatingAdmissionPolicies", () => {
     await installPolicies();
     // Policies are compiled and picked up asynchronously: wait until the first one refuses.
     await waitUntil("the admission policies in force", 30_000, async () => {
-      const error = await apiError(() => tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: externalIpService(tenantNs), dryRun })).catch(() => undefined);
+      const error = await apiError(() =>
+        tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: externalIpService(tenantNs), dryRun }),
+      ).catch(() => undefined);
       return error?.code === 403;
     });
     await waitUntil("the control-plane guard rails in force", 30_000, async () => {
-      const error = await apiError(() => controlPlane.makeApiClient(CoreV1Api).patchNamespace({ name: foreignNs, body: privileged, dryRun })).catch(() => undefined);
+      const error = await apiError(() => controlPlane.makeApiClient(CoreV1Api).patchNamespace({ name: foreignNs, body: privileged, dryRun })).catch(
+        () => undefined,
+      );
       return error?.code === 403;
     });
   }, 90_000);
 
   test("a tenant owner's Service with spec.externalIPs is refused, naming the CVE; without it, it is created", async () => {
-    const error = await apiError(() => tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: externalIpService(tenantNs), dryRun }));
+    const error = await apiError(() =>
+      tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: externalIpService(tenantNs), dryRun }),
+    );
     expect(error.code).toBe(403);
-    expect(error.message).toContain("Services in tenant namespaces may not set spec.externalIPs: an external IP receives the traffic of any address (CVE-2020-8554)");
-    await tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: { metadata: { name: "plain" }, spec: { ports: [{ port: 443 }] } }, dryRun });
+    expect(error.message).toContain(
+      "Services in tenant namespaces may not set spec.externalIPs: an external IP receives the traffic of any address (CVE-2020-8554)",
+    );
+    await tenant
+      .makeApiClient(CoreV1Api)
+      .createNamespacedService({ namespace: tenantNs, body: { metadata: { name: "plain" }, spec: { ports: [{ port: 443 }] } }, dryRun });
   });
 
   test("adding externalIPs to an existing tenant Service is refused too", async () => {
     const core = tenant.makeApiClient(CoreV1Api);
     await core.createNamespacedService({ namespace: tenantNs, body: { metadata: { name: "web" }, spec: { ports: [{ port: 443 }] } } });
-    const error = await apiError(() => core.patchNamespacedService({ name: "web", namespace: tenantNs, body: [{ op: "add", path: "/spec/externalIPs", value: ["10.1.2.3"] }], dryRun }));
+    const error = await apiError(() =>
+      core.patchNamespacedService({ name: "web", namespace: tenantNs, body: [{ op: "add", path: "/spec/externalIPs", value: ["10.1.2.3"] }], dryRun }),
+    );
     expect(error.code).toBe(403);
     expect(error.message).toContain("CVE-2020-8554");
   });
 
   test("the control plane cannot bind ndc-tenant-admin in kube-system, though RBAC says it can", async () => {
     expect(await canI(controlPlane, "create", "rolebindings", "rbac.authorization.k8s.io", "kube-system")).toBe(true);
-    const error = await apiError(() => controlPlane.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("takeover", "kube-system"), dryRun }));
+    const error = await apiError(() =>
+      controlPlane
+        .makeApiClient(RbacAuthorizationV1Api)
+        .createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("takeover", "kube-system"), dryRun }),
+    );
     expect(error.code).toBe(403);
-    expect(error.message).toContain("the control plane may change RoleBindings only in namespaces it manages (app.kubernetes.io/managed-by=ndc-control-plane, with ndc.gov.vn/org); kube-system is not one");
+    expect(error.message).toContain(
+      "the control plane may change RoleBindings only in namespaces it manages (app.kubernetes.io/managed-by=ndc-control-plane, with ndc.gov.vn/org); kube-system is not one",
+    );
   });
 
   test("the control plane cannot relabel the Pod Security level of kube-system or of a namespace it does not manage", async () => {
     for (const name of ["kube-system", foreignNs]) {
       const error = await apiError(() => controlPlane.makeApiClient(CoreV1Api).patchNamespace({ name, body: privileged, dryRun }));
       expect(error.code, name).toBe(403);
-      expect(error.message).toContain(`the control plane may change or delete only namespaces it manages (app.kubernetes.io/managed-by=ndc-control-plane, with ndc.gov.vn/org); ${name} is not one`);
+      expect(error.message).toContain(
+        `the control plane may change or delete only namespaces it manages (app.kubernetes.io/managed-by=ndc-control-plane, with ndc.gov.vn/org); ${name} is not one`,
+      );
     }
     const deletion = await apiError(() => controlPlane.makeApiClient(CoreV1Api).deleteNamespace({ name: foreignNs, dryRun }));
     expect(deletion.code).toBe(403);
@@ -150,9 +193,23 @@ describe("with the builder's ValidatingAdmissionPolicies", () => {
     expect(error.code).toBe(403);
     expect(error.message).toContain(`Pod Security restricted (pod-security.kubernetes.io/enforce=restricted); ${tenantNs} would not`);
     // A namespace made to look like a tenant's is refused the same way when it is privileged.
-    const created = await apiError(() => controlPlane.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `${prefix}fake`, labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", "ndc.gov.vn/org": org.slug, "pod-security.kubernetes.io/enforce": "privileged" } } }, dryRun }));
+    const created = await apiError(() =>
+      controlPlane.makeApiClient(CoreV1Api).createNamespace({
+        body: {
+          metadata: {
+            name: `${prefix}fake`,
+            labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", "ndc.gov.vn/org": org.slug, "pod-security.kubernetes.io/enforce": "privileged" },
+          },
+        },
+        dryRun,
+      }),
+    );
     expect(created.code).toBe(403);
-    const view = await apiError(() => controlPlane.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace: tenantNs, body: roleBinding("x", tenantNs, "admin"), dryRun }));
+    const view = await apiError(() =>
+      controlPlane
+        .makeApiClient(RbacAuthorizationV1Api)
+        .createNamespacedRoleBinding({ namespace: tenantNs, body: roleBinding("x", tenantNs, "admin"), dryRun }),
+    );
     expect(view.code).toBe(403);
   });
 
@@ -171,6 +228,8 @@ describe("with the builder's ValidatingAdmissionPolicies", () => {
   });
 
   test("others are not held by the control plane's rules: the cluster admin still binds in kube-system", async () => {
-    await admin.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("admin-may", "kube-system"), dryRun });
+    await admin
+      .makeApiClient(RbacAuthorizationV1Api)
+      .createNamespacedRoleBinding({ namespace: "kube-system", body: roleBinding("admin-may", "kube-system"), dryRun });
   });
 });

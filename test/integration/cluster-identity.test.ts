@@ -98,11 +98,16 @@ describe("the wrapper's state settings, before any engine", () => {
   test("fails when a site stack names no backend and nobody logged in", async () => {
     const result = await wrapper(["preview", "--stack", "ndc2"], { PULUMI_HOME: join(work, "pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "p" });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("stack ndc2 names no state backend: set ndc:state.backend in its stack file, PULUMI_BACKEND_URL, or log in with `npm run pulumi -- login <url>`");
+    expect(result.stderr).toContain(
+      "stack ndc2 names no state backend: set ndc:state.backend in its stack file, PULUMI_BACKEND_URL, or log in with `npm run pulumi -- login <url>`",
+    );
   });
 
   test("fails when a site stack has no passphrase: the built-in one is for the local stack only", async () => {
-    const result = await wrapper(["preview", "--stack", "ndc1-hoalac"], { PULUMI_HOME: join(work, "pulumi-home"), PULUMI_BACKEND_URL: `file://${join(work, "state")}` });
+    const result = await wrapper(["preview", "--stack", "ndc1-hoalac"], {
+      PULUMI_HOME: join(work, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("stack ndc1-hoalac encrypts its secrets with a passphrase and none is given");
   });

@@ -44,7 +44,17 @@ describe("ResourceQuota admission", () => {
       namespace: ns,
       body: {
         metadata: { name: "compute" },
-        spec: { hard: { pods: "2", "requests.cpu": "500m", "requests.memory": "512Mi", "limits.cpu": "1", "limits.memory": "1Gi", "requests.storage": "1Gi", persistentvolumeclaims: "2" } },
+        spec: {
+          hard: {
+            pods: "2",
+            "requests.cpu": "500m",
+            "requests.memory": "512Mi",
+            "limits.cpu": "1",
+            "limits.memory": "1Gi",
+            "requests.storage": "1Gi",
+            persistentvolumeclaims: "2",
+          },
+        },
       },
     });
     // Admission refuses everything a quota covers until the resourcequota controller fills status.
@@ -63,22 +73,30 @@ describe("ResourceQuota admission", () => {
   });
 
   test("fails when a pod requests more cpu than the quota has left", async () => {
-    const err = await apiError(() => core.createNamespacedPod({
-      namespace: ns,
-      body: pod("big", { resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } } }),
-    }));
+    const err = await apiError(() =>
+      core.createNamespacedPod({
+        namespace: ns,
+        body: pod("big", { resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } } }),
+      }),
+    );
     expect(err.code).toBe(403);
     // Exact: the tests in this describe run in order, so "used" is the pod admitted above.
-    expect(err.message).toBe('pods "big" is forbidden: exceeded quota: compute, requested: limits.cpu=1,requests.cpu=1, used: limits.cpu=200m,requests.cpu=100m, limited: limits.cpu=1,requests.cpu=500m');
+    expect(err.message).toBe(
+      'pods "big" is forbidden: exceeded quota: compute, requested: limits.cpu=1,requests.cpu=1, used: limits.cpu=200m,requests.cpu=100m, limited: limits.cpu=1,requests.cpu=500m',
+    );
   });
 
   test("fails when a PVC requests more storage than the quota has", async () => {
-    const err = await apiError(() => core.createNamespacedPersistentVolumeClaim({
-      namespace: ns,
-      body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } } },
-    }));
+    const err = await apiError(() =>
+      core.createNamespacedPersistentVolumeClaim({
+        namespace: ns,
+        body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } } },
+      }),
+    );
     expect(err.code).toBe(403);
-    expect(err.message).toBe('persistentvolumeclaims "data" is forbidden: exceeded quota: compute, requested: requests.storage=2Gi, used: requests.storage=0, limited: requests.storage=1Gi');
+    expect(err.message).toBe(
+      'persistentvolumeclaims "data" is forbidden: exceeded quota: compute, requested: requests.storage=2Gi, used: requests.storage=0, limited: requests.storage=1Gi',
+    );
   });
 });
 
@@ -103,7 +121,9 @@ describe("LimitRange defaults", () => {
 describe("Pod Security admission", () => {
   let ns: string;
   beforeAll(async () => {
-    ns = await namespace("restricted", { labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } });
+    ns = await namespace("restricted", {
+      labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" },
+    });
   });
 
   test("fails when a privileged pod enters a restricted namespace", async () => {
@@ -111,7 +131,9 @@ describe("Pod Security admission", () => {
     body.spec!.containers[0]!.securityContext = { privileged: true };
     const err = await apiError(() => core.createNamespacedPod({ namespace: ns, body }));
     expect(err.code).toBe(403);
-    expect(err.message).toContain('pods "root" is forbidden: violates PodSecurity "restricted:latest": privileged (container "app" must not set securityContext.privileged=true)');
+    expect(err.message).toContain(
+      'pods "root" is forbidden: violates PodSecurity "restricted:latest": privileged (container "app" must not set securityContext.privileged=true)',
+    );
   });
 
   test("admits a pod that meets the restricted profile", async () => {
@@ -133,10 +155,15 @@ describe("PodNodeSelector zone pinning", () => {
   let ns: string;
   beforeAll(async () => {
     await createFakeNodes(kc, nodes);
-    ns = await namespace("pinned", { annotations: { "scheduler.alpha.kubernetes.io/node-selector": `ndc.gov.vn/zone=${zone("app")},ndc.gov.vn/pool=general` } });
+    ns = await namespace("pinned", {
+      annotations: { "scheduler.alpha.kubernetes.io/node-selector": `ndc.gov.vn/zone=${zone("app")},ndc.gov.vn/pool=general` },
+    });
   });
   afterAll(async () => {
-    await deleteFakeNodes(kc, nodes.map((n) => n.name));
+    await deleteFakeNodes(
+      kc,
+      nodes.map((n) => n.name),
+    );
   });
 
   test("fake nodes exist and are Ready", async () => {
@@ -148,7 +175,9 @@ describe("PodNodeSelector zone pinning", () => {
   test("pins a pod's nodeSelector to the namespace's zone, which selects exactly that zone's nodes", async () => {
     const created = await core.createNamespacedPod({ namespace: ns, body: pod("web") });
     expect(created.spec?.nodeSelector).toEqual({ "ndc.gov.vn/zone": zone("app"), "ndc.gov.vn/pool": "general" });
-    const selector = Object.entries(created.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+    const selector = Object.entries(created.spec?.nodeSelector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     const selected = await core.listNode({ labelSelector: selector });
     expect(selected.items.map((n) => n.metadata?.name).sort()).toEqual([`${prefix}app-1`, `${prefix}app-2`]);
   });
@@ -206,7 +235,9 @@ describe("RBAC with client certificates", () => {
   });
 
   test("fails with 403 when the group member changes its own ResourceQuota", async () => {
-    const err = await apiError(() => alice.makeApiClient(CoreV1Api).createNamespacedResourceQuota({ namespace: own, body: { metadata: { name: "more" }, spec: { hard: { pods: "1000" } } } }));
+    const err = await apiError(() =>
+      alice.makeApiClient(CoreV1Api).createNamespacedResourceQuota({ namespace: own, body: { metadata: { name: "more" }, spec: { hard: { pods: "1000" } } } }),
+    );
     expect(err.code).toBe(403);
     expect(err.message).toBe(`resourcequotas is forbidden: User "alice" cannot create resource "resourcequotas" in API group "" in the namespace "${own}"`);
   });

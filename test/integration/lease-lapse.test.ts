@@ -25,7 +25,12 @@ afterAll(async () => {
 
 const objectsOf = (name: string) => {
   const plan = admitEnvironment({ org: "byt", spec: testSpec({ name }) }, platform);
-  return buildEnvironmentObjects({ plan, site: platform.sites.get("ndc1")!.config!, organization: platform.organizations.get("byt")!, managedBy: "ndc-control-plane" });
+  return buildEnvironmentObjects({
+    plan,
+    site: platform.sites.get("ndc1")!.config!,
+    organization: platform.organizations.get("byt")!,
+    managedBy: "ndc-control-plane",
+  });
 };
 
 describe.each(BACKENDS)("item 13: a worker whose lease lapsed stops applying (%s)", (backend) => {

@@ -19,7 +19,9 @@ beforeAll(async () => {
 interface RuleTest {
   readonly alert_rule_test?: readonly { readonly alertname: string; readonly exp_alerts: readonly unknown[] }[];
 }
-const rules = (parseYaml(readFileSync(join(monitoring, "alerts.yaml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules.map((r) => r.alert));
+const rules = (parseYaml(readFileSync(join(monitoring, "alerts.yaml"), "utf8")) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) =>
+  g.rules.map((r) => r.alert),
+);
 const tests = (parseYaml(readFileSync(join(monitoring, "alerts.test.yaml"), "utf8")) as { tests: RuleTest[] }).tests.flatMap((t) => t.alert_rule_test ?? []);
 
 describe("monitoring/alerts.yaml", () => {

@@ -27,21 +27,26 @@ interface Run {
 function ndc(args: readonly string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NDC_CONFIG: join(dir, "no-login.json"), ...env };
   return new Promise((done) => {
-    const child = execFile(process.execPath, [join(ROOT, "control-plane/cli/bin/ndc.js"), ...args], { cwd: ROOT, env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      done({
-        code,
-        stdout,
-        stderr,
-        json: () => {
-          try {
-            return JSON.parse(stdout);
-          } catch {
-            throw new Error(`ndc ${args.join(" ")} printed no JSON (exit ${code}):\nstdout: ${stdout}\nstderr: ${stderr}`);
-          }
-        },
-      });
-    });
+    const child = execFile(
+      process.execPath,
+      [join(ROOT, "control-plane/cli/bin/ndc.js"), ...args],
+      { cwd: ROOT, env: childEnv, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        done({
+          code,
+          stdout,
+          stderr,
+          json: () => {
+            try {
+              return JSON.parse(stdout);
+            } catch {
+              throw new Error(`ndc ${args.join(" ")} printed no JSON (exit ${code}):\nstdout: ${stdout}\nstderr: ${stderr}`);
+            }
+          },
+        });
+      },
+    );
     if (stdin !== undefined) child.stdin!.end(stdin);
     else child.stdin!.end();
   });
@@ -59,7 +64,11 @@ const prefix = uniqueNamespacePrefix("cli");
 const envName = (suffix: string) => `${prefix}${suffix}`;
 
 async function http(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -68,14 +77,27 @@ async function http(token: string, method: string, path: string, body?: unknown)
 async function state(): Promise<unknown> {
   const envs = await http(ADMIN, "GET", "/v1/environments?limit=200");
   const allowed = await http(ADMIN, "GET", "/v1/audit?outcome=allowed&limit=200");
-  return { envs: (envs.body.items as { org: string; name: string; version: number; phase: string }[]).map((e) => `${e.org}/${e.name}:${e.phase}:${e.version}`), allowedAudit: allowed.body.items.length };
+  return {
+    envs: (envs.body.items as { org: string; name: string; version: number; phase: string }[]).map((e) => `${e.org}/${e.name}:${e.phase}:${e.version}`),
+    allowedAudit: allowed.body.items.length,
+  };
 }
 
 function requestFile(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}.yaml`);
   const request = {
-    org: "byt", name, stage: "prod", zone: "app", dataClass: "other", personalData: "basic", securityLevel: 2, sites: ["local"],
-    resources: { cpu: "1", memory: "2Gi" }, owners: ["byt-his"], purpose: "Hệ thống thông tin bệnh viện", ...extra,
+    org: "byt",
+    name,
+    stage: "prod",
+    zone: "app",
+    dataClass: "other",
+    personalData: "basic",
+    securityLevel: 2,
+    sites: ["local"],
+    resources: { cpu: "1", memory: "2Gi" },
+    owners: ["byt-his"],
+    purpose: "Hệ thống thông tin bệnh viện",
+    ...extra,
   };
   writeFileSync(file, toYaml(request));
   return file;
@@ -90,14 +112,24 @@ beforeAll(async () => {
   const port = await freeLoopbackPort();
   service = spawn(process.execPath, ["--import", "tsx", join(ROOT, "control-plane/server.ts")], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NDC_BOOTSTRAP_TOKEN: BOOTSTRAP, NDC_SITES: "local,ndc1-hoalac", NDC_DATA_DIR: join(dir, "data"), NDC_KUBECONFIG_LOCAL: kubeconfig, LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NDC_BOOTSTRAP_TOKEN: BOOTSTRAP,
+      NDC_SITES: "local,ndc1-hoalac",
+      NDC_DATA_DIR: join(dir, "data"),
+      NDC_KUBECONFIG_LOCAL: kubeconfig,
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   api = `http://127.0.0.1:${port}`;
   await waitUntil("the service's /readyz", 60_000, async () => (await fetch(`${api}/readyz`)).ok);
   ADMIN = (await http(BOOTSTRAP, "POST", "/v1/tokens", { subject: "cli-test-admin", role: "platform-admin" })).body.token as string;
   expect(ADMIN).toMatch(/\S{20,}/);
-  const mint = async (subject: string, role: string, org?: string) => (await http(ADMIN, "POST", "/v1/tokens", { subject, role, ...(org ? { org } : {}) })).body.token as string;
+  const mint = async (subject: string, role: string, org?: string) =>
+    (await http(ADMIN, "POST", "/v1/tokens", { subject, role, ...(org ? { org } : {}) })).body.token as string;
   tokens.alice = await mint("alice", "requester", "byt");
   tokens.bob = await mint("bob", "requester", "bca");
   tokens.olga = await mint("olga", "operator");
@@ -115,9 +147,19 @@ describe("ndc --help", () => {
   test("lists every command of the issue", async () => {
     const run = await ndc(["--help"]);
     expect(run.code).toBe(0);
-    for (const cmd of ["env", "approve", "reject", "queue", "sites", "capacity", "orgs", "health", "audit", "token", "login", "completion"]) expect(run.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
+    for (const cmd of ["env", "approve", "reject", "queue", "sites", "capacity", "orgs", "health", "audit", "token", "login", "completion"])
+      expect(run.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
     // The exit-code table, written out by hand: scripts rely on it.
-    for (const line of ["0  done", "1  bad command line, file or value", "2  no token", "3  not found", "4  conflict", "5  service unreachable", "6  bad outcome"]) expect(run.stdout).toContain(`  ${line}`);
+    for (const line of [
+      "0  done",
+      "1  bad command line, file or value",
+      "2  no token",
+      "3  not found",
+      "4  conflict",
+      "5  service unreachable",
+      "6  bad outcome",
+    ])
+      expect(run.stdout).toContain(`  ${line}`);
   });
 
   const leaves: string[][] = [];
@@ -129,7 +171,26 @@ describe("ndc --help", () => {
 
   test("the tree has the subcommands of the issue", () => {
     expect(leaves.map((l) => l.join(" "))).toEqual(
-      expect.arrayContaining(["env list", "env get", "env create", "env resize", "env decommission", "env retry", "env watch", "approve", "reject", "queue", "sites", "capacity", "orgs", "audit list", "audit verify", "token mint", "token list", "token revoke"]),
+      expect.arrayContaining([
+        "env list",
+        "env get",
+        "env create",
+        "env resize",
+        "env decommission",
+        "env retry",
+        "env watch",
+        "approve",
+        "reject",
+        "queue",
+        "sites",
+        "capacity",
+        "orgs",
+        "audit list",
+        "audit verify",
+        "token mint",
+        "token list",
+        "token revoke",
+      ]),
     );
   });
 
@@ -320,7 +381,9 @@ describe("request -> approve -> Ready -> resize -> decommission, with --wait", (
     expect(run.code, run.stderr).toBe(0);
     expect(run.json()).toMatchObject({ phase: "Ready", resources: { cpu: "3", memory: "6Gi" }, pendingChange: null });
     expect(run.stderr).toMatch(new RegExp(`^\\[\\d+s\\] ${ref} Updating$`, "m"));
-    const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `byt-${name}` } })) as unknown as { spec: { hard: Record<string, string> } };
+    const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `byt-${name}` } })) as unknown as {
+      spec: { hard: Record<string, string> };
+    };
     expect(quota.spec.hard["requests.cpu"]).toBe("3");
   });
 
@@ -363,7 +426,16 @@ describe("request -> approve -> Ready -> resize -> decommission, with --wait", (
     expect(list.code, list.stderr).toBe(0);
     const actions = (list.json().items as { action: string }[]).map((r) => r.action);
     // The resize of a prod environment is a change an operator approved; its decommission too.
-    for (const a of ["environment.submit", "environment.approve", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.request-decommission", "environment.decommissioned"]) expect(actions).toContain(a);
+    for (const a of [
+      "environment.submit",
+      "environment.approve",
+      "environment.provisioned",
+      "environment.request-change",
+      "environment.approve-change",
+      "environment.request-decommission",
+      "environment.decommissioned",
+    ])
+      expect(actions).toContain(a);
     const verify = await ndc(["audit", "verify"], as(tokens.audrey));
     expect(verify.code, verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ records checked/);
@@ -423,7 +495,11 @@ describe("a Failed environment", () => {
 
   test("once the foreign namespace is gone, an operator's env retry --wait builds it: Ready, audited", async () => {
     await admin.delete({ kind: "Namespace", metadata: { name: `byt-${name}` } });
-    await waitUntil(`namespace byt-${name} gone`, 90_000, async () => (await admin.get({ kind: "Namespace", metadata: { name: `byt-${name}` } })) === undefined);
+    await waitUntil(
+      `namespace byt-${name} gone`,
+      90_000,
+      async () => (await admin.get({ kind: "Namespace", metadata: { name: `byt-${name}` } })) === undefined,
+    );
     const run = await ndc(["env", "retry", `byt/${name}`, "--wait", "--timeout", "90"], as(tokens.olga));
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^retrying byt/${name}: phase Ready`));
@@ -507,7 +583,9 @@ describe("platform and tokens", () => {
     const { id, token } = mint.json() as { id: string; token: string };
     const list = await ndc(["token", "list", "--subject", "ci:listed", "-o", "json"], as(ADMIN));
     expect(list.code, list.stderr).toBe(0);
-    expect(list.json().items).toEqual([expect.objectContaining({ id, subject: "ci:listed", role: "auditor", org: null, status: "active", createdBy: "cli-test-admin" })]);
+    expect(list.json().items).toEqual([
+      expect.objectContaining({ id, subject: "ci:listed", role: "auditor", org: null, status: "active", createdBy: "cli-test-admin" }),
+    ]);
     expect(list.stdout).not.toContain(token);
     expect((await ndc(["token", "revoke", id, "--subject", "ci:listed"], as(ADMIN))).code).toBe(0);
     expect((await ndc(["token", "list", "--subject", "ci:listed", "-o", "json"], as(ADMIN))).json().items).toEqual([]);
@@ -543,7 +621,10 @@ describe("health against a site's API server", () => {
     writeFileSync(file, kc);
     const run = await ndc(["health", "--site", "local", "--kubeconfig", file, "-o", "json"], as(tokens.olga));
     expect(run.code, run.stderr).toBe(6);
-    expect(run.json()).toMatchObject({ healthy: false, apiServer: { ready: false, status: null, failing: [expect.stringMatching(/^unreachable: ECONNREFUSED/)] } });
+    expect(run.json()).toMatchObject({
+      healthy: false,
+      apiServer: { ready: false, status: null, failing: [expect.stringMatching(/^unreachable: ECONNREFUSED/)] },
+    });
   });
 
   test("a kubeconfig that does not exist: exit 1 naming it", async () => {
@@ -559,7 +640,10 @@ describe("completion", () => {
     const script = (await ndc(["completion", "bash"])).stdout;
     const words = line.split(" ");
     const file = join(dir, "completion.bash");
-    writeFileSync(file, `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _ndc; printf '%s\\n' "\${COMPREPLY[@]}"\n`);
+    writeFileSync(
+      file,
+      `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _ndc; printf '%s\\n' "\${COMPREPLY[@]}"\n`,
+    );
     return new Promise((done, fail) => execFile("bash", [file], (error, stdout) => (error ? fail(error) : done(stdout.split("\n").filter(Boolean)))));
   }
 

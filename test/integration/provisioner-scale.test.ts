@@ -39,12 +39,26 @@ describe("scale", () => {
   test("200 environments approved at once all reach Ready", async () => {
     const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-scale-")), "ndc.sqlite") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 100 });
+    const provisioner = new Provisioner({
+      store,
+      platform,
+      sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
+      log: pino({ level: "silent" }),
+      idleCheckMs: 100,
+    });
     try {
       const envs = await approveMany(store, uniqueNamespacePrefix("sc").replace(/-$/, ""), 200);
       const started = performance.now();
       await provisioner.start();
-      await waitUntil("200 environments Ready", 300_000, async () => (await countReady(store, envs.map((e) => e.id))) === envs.length);
+      await waitUntil(
+        "200 environments Ready",
+        300_000,
+        async () =>
+          (await countReady(
+            store,
+            envs.map((e) => e.id),
+          )) === envs.length,
+      );
       const seconds = (performance.now() - started) / 1000;
       console.log(`provisioned ${envs.length} environments in ${seconds.toFixed(1)} s (${(envs.length / seconds).toFixed(1)} env/s)`);
       const ns = await admin.list("Namespace", `ndc.gov.vn/environment=${envs[0]!.name}`);
@@ -61,12 +75,29 @@ describe("replicas", () => {
     const store = await openStore({ databaseUrl: inject("databaseUrl") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
     const replicas = ["replica-a", "replica-b"].map(
-      (owner) => new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, owner, repairDrift: false }),
+      (owner) =>
+        new Provisioner({
+          store,
+          platform,
+          sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
+          log: pino({ level: "silent" }),
+          idleCheckMs: 50,
+          owner,
+          repairDrift: false,
+        }),
     );
     try {
       const envs = await approveMany(store, uniqueNamespacePrefix("rp").replace(/-$/, ""), 60);
       await Promise.all(replicas.map((r) => r.start()));
-      await waitUntil("60 environments Ready", 120_000, async () => (await countReady(store, envs.map((e) => e.id))) === envs.length);
+      await waitUntil(
+        "60 environments Ready",
+        120_000,
+        async () =>
+          (await countReady(
+            store,
+            envs.map((e) => e.id),
+          )) === envs.length,
+      );
       for (const env of envs) {
         const records = await store.listAudit({ target: `environment byt/${env.name}`, limit: 50 });
         const starts = records.filter((r) => r.action === "environment.start-provisioning");
@@ -91,7 +122,15 @@ describe("resync", () => {
     const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-")), "ndc.sqlite") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
     // No watches: only the resync can notice.
-    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, repairDrift: false, resyncIntervalMs: 0 });
+    const provisioner = new Provisioner({
+      store,
+      platform,
+      sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
+      log: pino({ level: "silent" }),
+      idleCheckMs: 50,
+      repairDrift: false,
+      resyncIntervalMs: 0,
+    });
     try {
       await provisioner.start();
       const [env] = await approveMany(store, uniqueNamespacePrefix("rs").replace(/-$/, ""), 1);
@@ -106,7 +145,10 @@ describe("resync", () => {
       expect(await admin.get(deny)).toBeDefined();
       expect(await admin.get(owners)).toBeDefined();
       const audit = await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env!.name}`, limit: 5 });
-      expect(audit[0]?.detail).toMatchObject({ found: "resync", objects: expect.arrayContaining([`NetworkPolicy/${env!.namespace}/ndc-default-deny`, `RoleBinding/${env!.namespace}/ndc-owners`]) });
+      expect(audit[0]?.detail).toMatchObject({
+        found: "resync",
+        objects: expect.arrayContaining([`NetworkPolicy/${env!.namespace}/ndc-default-deny`, `RoleBinding/${env!.namespace}/ndc-owners`]),
+      });
     } finally {
       await provisioner.stop();
       await store.close();
@@ -118,7 +160,15 @@ describe("resync by metadata-only lists", () => {
   test("a pass after a clean one reads no object: one list per owned kind, and only an environment that changed is read again", async () => {
     const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-meta-")), "ndc.sqlite") });
     const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-    const provisioner = new Provisioner({ store, platform, sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]), log: pino({ level: "silent" }), idleCheckMs: 50, repairDrift: false, resyncIntervalMs: 0 });
+    const provisioner = new Provisioner({
+      store,
+      platform,
+      sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
+      log: pino({ level: "silent" }),
+      idleCheckMs: 50,
+      repairDrift: false,
+      resyncIntervalMs: 0,
+    });
     const pass = async () => {
       await provisioner.resync();
       await provisioner.repairsIdle();
@@ -128,7 +178,15 @@ describe("resync by metadata-only lists", () => {
       await provisioner.start();
       const envs = await approveMany(store, uniqueNamespacePrefix("rm").replace(/-$/, ""), 3);
       provisioner.notify();
-      await waitUntil("environments Ready", 60_000, async () => (await countReady(store, envs.map((e) => e.id))) === 3);
+      await waitUntil(
+        "environments Ready",
+        60_000,
+        async () =>
+          (await countReady(
+            store,
+            envs.map((e) => e.id),
+          )) === 3,
+      );
       // First pass after a start: every environment is read object by object (OBJECTS_PER_ENVIRONMENT objects each).
       const first = await pass();
       expect(first.queued).toBe(3); // this store's environments; other tests' live in other stores
@@ -198,7 +256,9 @@ describe("crash", () => {
       const readyAtKill = new Set<string>();
       for (const env of envs) if ((await store.getEnvironmentById(env.id))?.phase === "Ready") readyAtKill.add(env.namespace);
       const byFirst = proxy.counts();
-      console.log(`crash: SIGKILL with ${readyAtKill.size}/${ids.length} Ready, ${[...byFirst.values()].reduce((a, b) => a + b, 0)} applies sent by the first provisioner`);
+      console.log(
+        `crash: SIGKILL with ${readyAtKill.size}/${ids.length} Ready, ${[...byFirst.values()].reduce((a, b) => a + b, 0)} applies sent by the first provisioner`,
+      );
       expect(readyAtKill.size).toBeLessThan(ids.length);
       second = run();
       await waitUntil("all environments Ready after restart", 180_000, async () => (await countReady(store, ids)) === ids.length);
@@ -211,15 +271,24 @@ describe("crash", () => {
         const firstCount = byFirst.get(env.namespace) ?? 0;
         const secondCount = (total.get(env.namespace) ?? 0) - firstCount;
         const expectedSecond = readyAtKill.has(env.namespace) ? 0 : OBJECTS_PER_ENVIRONMENT;
-        if (firstCount > OBJECTS_PER_ENVIRONMENT || secondCount !== expectedSecond || (readyAtKill.has(env.namespace) && firstCount !== OBJECTS_PER_ENVIRONMENT)) {
-          twice.push(`${env.namespace}: ${firstCount} applies before the kill, ${secondCount} after (${readyAtKill.has(env.namespace) ? "Ready at the kill" : "not Ready at the kill"})`);
+        if (
+          firstCount > OBJECTS_PER_ENVIRONMENT ||
+          secondCount !== expectedSecond ||
+          (readyAtKill.has(env.namespace) && firstCount !== OBJECTS_PER_ENVIRONMENT)
+        ) {
+          twice.push(
+            `${env.namespace}: ${firstCount} applies before the kill, ${secondCount} after (${readyAtKill.has(env.namespace) ? "Ready at the kill" : "not Ready at the kill"})`,
+          );
         }
       }
       expect(twice).toEqual([]);
       // And each has exactly its objects on the server: one namespace, nothing left over or missing.
       for (const env of envs) {
         const live = await admin.list("Namespace", `ndc.gov.vn/environment=${env.name}`);
-        expect(live.map((n) => n.metadata.name), env.name).toEqual([env.namespace]);
+        expect(
+          live.map((n) => n.metadata.name),
+          env.name,
+        ).toEqual([env.namespace]);
       }
       // Nothing lost: exactly one "provisioned" transition per environment in the audit trail.
       for (const env of envs) {

@@ -49,7 +49,16 @@ beforeAll(async () => {
   for (const [site, kc] of admins) sites.set(site, SiteConnection.open(site, kubeCredentialsFrom(kc)));
   store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-pv-")), "ndc.sqlite") });
   registry = new Registry();
-  provisioner = new Provisioner({ store, platform, sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])), log: pino({ level: "silent" }), registry, retryBaseMs: 100, idleCheckMs: 100, retentionDays: 0 });
+  provisioner = new Provisioner({
+    store,
+    platform,
+    sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])),
+    log: pino({ level: "silent" }),
+    registry,
+    retryBaseMs: 100,
+    idleCheckMs: 100,
+    retentionDays: 0,
+  });
   await provisioner.start();
 }, 300_000);
 
@@ -77,11 +86,21 @@ async function expectBuilt(objects: KubernetesObject[], site: string): Promise<v
 
 describe("provisioning", () => {
   test("an environment placed on two sites goes Ready and matches the builder on both", async () => {
-    const spec = testSpec({ name: nextName(), zone: "restricted", dataClass: "core", securityLevel: 4, sites: ["ndc1", "ndc2"], resources: { cpu: "2", memory: "4Gi", storage: { fast: "100Gi" } } });
+    const spec = testSpec({
+      name: nextName(),
+      zone: "restricted",
+      dataClass: "core",
+      securityLevel: 4,
+      sites: ["ndc1", "ndc2"],
+      resources: { cpu: "2", memory: "4Gi", storage: { fast: "100Gi" } },
+    });
     const env = await approvedEnvironment(store, platform, "byt", spec);
     provisioner.notify();
     const ready = await waitForPhase(store, env.id, "Ready");
-    expect(ready.sites.map((s) => [s.site, s.phase])).toEqual([["ndc1", "Ready"], ["ndc2", "Ready"]]);
+    expect(ready.sites.map((s) => [s.site, s.phase])).toEqual([
+      ["ndc1", "Ready"],
+      ["ndc2", "Ready"],
+    ]);
     await expectBuilt(desired({ org: "byt", spec }, "ndc1"), "ndc1");
     await expectBuilt(desired({ org: "byt", spec }, "ndc2"), "ndc2");
   });
@@ -155,7 +174,14 @@ describe("provisioning", () => {
     const namespace = `byt-${name}`;
     const admin = admins.get("ndc1")!.makeApiClient(CoreV1Api);
     // Same name, made by us for org `byt-x`'s environment (a hyphenated org can collide: a + b-c = a-b + c).
-    await admin.createNamespace({ body: { metadata: { name: namespace, labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", "ndc.gov.vn/org": "byt-x", "ndc.gov.vn/environment": name } } } });
+    await admin.createNamespace({
+      body: {
+        metadata: {
+          name: namespace,
+          labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", "ndc.gov.vn/org": "byt-x", "ndc.gov.vn/environment": name },
+        },
+      },
+    });
     const env = await approvedEnvironment(store, platform, "byt", testSpec({ name }));
     provisioner.notify();
     const failed = await waitForPhase(store, env.id, "Failed");
@@ -166,7 +192,13 @@ describe("provisioning", () => {
     const kc = await controlPlaneKubeConfig(admins.get("ndc1")!, (await import("vitest")).inject("clusterName"));
     const api = kc.makeApiClient(CoreV1Api);
     expect((await apiError(() => api.listSecretForAllNamespaces())).code).toBe(403);
-    expect((await apiError(() => api.createNamespacedPod({ namespace: "default", body: { metadata: { name: "x" }, spec: { containers: [{ name: "x", image: "x" }] } } }))).code).toBe(403);
+    expect(
+      (
+        await apiError(() =>
+          api.createNamespacedPod({ namespace: "default", body: { metadata: { name: "x" }, spec: { containers: [{ name: "x", image: "x" }] } } }),
+        )
+      ).code,
+    ).toBe(403);
     expect((await apiError(() => api.listNode())).code).toBe(403);
   });
 });
@@ -192,7 +224,11 @@ describe("drift", () => {
     const seconds = (performance.now() - started) / 1000;
     console.log(`drift: deleted ${kind}/${name} repaired in ${seconds.toFixed(2)} s`);
     // Audited right after the apply answers, a moment after the object is back.
-    await waitUntil("the repair audited", 5_000, async () => (await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env.name}`, limit: 10 })).length >= 1);
+    await waitUntil(
+      "the repair audited",
+      5_000,
+      async () => (await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env.name}`, limit: 10 })).length >= 1,
+    );
   });
 
   test("an edited label on the namespace is put back", async () => {
@@ -200,9 +236,13 @@ describe("drift", () => {
     provisioner.notify();
     await waitForPhase(store, env.id, "Ready");
     const admin = admins.get("ndc1")!.makeApiClient(CoreV1Api);
-    const namespaceRepairs = async () => (await registry.getSingleMetric("ndc_drift_repairs_total")!.get()).values.find((v) => v.labels.kind === "Namespace")?.value ?? 0;
+    const namespaceRepairs = async () =>
+      (await registry.getSingleMetric("ndc_drift_repairs_total")!.get()).values.find((v) => v.labels.kind === "Namespace")?.value ?? 0;
     const before = await namespaceRepairs();
-    await admin.patchNamespace({ name: env.namespace, body: [{ op: "replace", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }] });
+    await admin.patchNamespace({
+      name: env.namespace,
+      body: [{ op: "replace", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }],
+    });
     await waitUntil("pod security label restored", 30_000, async () => {
       const ns = await admin.readNamespace({ name: env.namespace });
       return ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"] === "restricted";
@@ -217,18 +257,37 @@ describe("drift that adds", () => {
   // the way `kubectl edit` or `kubectl patch` would; none removes or changes a field we set.
   const attackerSubject = { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "attacker" };
   test.each([
-    ["ingress and egress rules added to the default deny", "NetworkPolicy", "ndc-default-deny",
-      [{ op: "add", path: "/spec/ingress", value: [{}] }, { op: "add", path: "/spec/egress", value: [{}] }],
-      (o: Record<string, any>) => o.spec.ingress === undefined && o.spec.egress === undefined],
-    ["a hard limit added to the quota", "ResourceQuota", "ndc-quota",
+    [
+      "ingress and egress rules added to the default deny",
+      "NetworkPolicy",
+      "ndc-default-deny",
+      [
+        { op: "add", path: "/spec/ingress", value: [{}] },
+        { op: "add", path: "/spec/egress", value: [{}] },
+      ],
+      (o: Record<string, any>) => o.spec.ingress === undefined && o.spec.egress === undefined,
+    ],
+    [
+      "a hard limit added to the quota",
+      "ResourceQuota",
+      "ndc-quota",
       [{ op: "add", path: "/spec/hard/count~1leases.coordination.k8s.io", value: "1000" }],
-      (o: Record<string, any>) => o.spec.hard["count/leases.coordination.k8s.io"] === undefined && o.spec.hard["requests.cpu"] === "4"],
-    ["a subject added to the owners' RoleBinding", "RoleBinding", "ndc-owners",
+      (o: Record<string, any>) => o.spec.hard["count/leases.coordination.k8s.io"] === undefined && o.spec.hard["requests.cpu"] === "4",
+    ],
+    [
+      "a subject added to the owners' RoleBinding",
+      "RoleBinding",
+      "ndc-owners",
       [{ op: "add", path: "/subjects/-", value: attackerSubject }],
-      (o: Record<string, any>) => isDeepStrictEqual(o.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "byt-his-team" }])],
-    ["a platform label added to the namespace (ingress-gateway role)", "Namespace", "",
+      (o: Record<string, any>) => isDeepStrictEqual(o.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "byt-his-team" }]),
+    ],
+    [
+      "a platform label added to the namespace (ingress-gateway role)",
+      "Namespace",
+      "",
       [{ op: "add", path: "/metadata/labels/ndc.gov.vn~1role", value: "ingress-gateway" }],
-      (o: Record<string, any>) => o.metadata.labels["ndc.gov.vn/role"] === undefined && o.metadata.labels["ndc.gov.vn/zone"] === "app"],
+      (o: Record<string, any>) => o.metadata.labels["ndc.gov.vn/role"] === undefined && o.metadata.labels["ndc.gov.vn/zone"] === "app",
+    ],
   ])("%s is drift and is removed", async (_what, kind, name, patch, repaired) => {
     const env = await approvedEnvironment(store, platform, "byt", testSpec({ name: nextName() }));
     provisioner.notify();
@@ -254,7 +313,17 @@ describe("drift that adds", () => {
     const admin = SiteConnection.open("ndc1", kubeCredentialsFrom(admins.get("ndc1")!));
     try {
       const quota = { kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: env.namespace } };
-      const error = await admin.request("PATCH", objectPath(quota), [{ op: "add", path: "/spec/scopeSelector", value: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["none"] }] } }], "application/json-patch+json").then(() => undefined, (e: Error) => e);
+      const error = await admin
+        .request(
+          "PATCH",
+          objectPath(quota),
+          [{ op: "add", path: "/spec/scopeSelector", value: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["none"] }] } }],
+          "application/json-patch+json",
+        )
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
       expect(error?.message).toContain("unsupported scope applied to resource");
     } finally {
       admin.close();

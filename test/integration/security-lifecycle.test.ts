@@ -32,7 +32,12 @@ const admins = new Map<string, KubeConfig>();
 const tokens: Record<string, string> = {};
 
 async function call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body === undefined ? {} : { payload: body as object }) });
+  const res = await app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
   return { status: res.statusCode, body: res.body ? (res.json() as Record<string, any>) : {} };
 }
 
@@ -63,7 +68,11 @@ beforeAll(async () => {
   app.ndc.requests.work.subscribe(() => provisioner.notify());
   await provisioner.start();
   const admin = (await call("POST", "/v1/tokens", BOOTSTRAP, { subject: "admin", role: "platform-admin" })).body.token as string;
-  for (const [subject, role, org] of [["alice", "requester", "byt"], ["oscar", "operator"], ["olga", "operator"]] as const) {
+  for (const [subject, role, org] of [
+    ["alice", "requester", "byt"],
+    ["oscar", "operator"],
+    ["olga", "operator"],
+  ] as const) {
     tokens[subject] = (await call("POST", "/v1/tokens", admin, { subject, role, ...(org ? { org } : {}) })).body.token as string;
   }
 }, 300_000);
@@ -73,7 +82,8 @@ afterAll(async () => {
   // Namespaces this file made (the shared clusters outlive the run).
   for (const kc of admins.values()) {
     const core = kc.makeApiClient(CoreV1Api);
-    for (const ns of (await core.listNamespace()).items) if (ns.metadata!.name!.startsWith(`byt-${prefix}-`)) await core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
+    for (const ns of (await core.listNamespace()).items)
+      if (ns.metadata!.name!.startsWith(`byt-${prefix}-`)) await core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
   }
   await app?.close();
   await store?.close();
@@ -86,11 +96,18 @@ describe("item 10: decommissioning a prod environment needs an operator; Retaine
   const namespace = `byt-${name}`;
   const apps = () => admins.get("ndc1")!.makeApiClient(AppsV1Api);
   const batch = () => admins.get("ndc1")!.makeApiClient(BatchV1Api);
-  const netpols = async () => (await admins.get("ndc1")!.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.map((p) => p.metadata!.name!).sort();
-  const bindings = async () => (await admins.get("ndc1")!.makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata!.name!).sort();
+  const netpols = async () =>
+    (await admins.get("ndc1")!.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace })).items.map((p) => p.metadata!.name!).sort();
+  const bindings = async () =>
+    (await admins.get("ndc1")!.makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata!.name!).sort();
 
   test("request -> Ready; DELETE without If-Match is 428; with it the environment waits, still serving, for an operator; approved -> Retained with workloads at zero and no ingress; restored -> Ready with them back", async () => {
-    const created = await call("POST", ENVS, tokens.alice!, testSpec({ name, stage: "prod", zone: "dmz", securityLevel: 3, resources: { cpu: "2", memory: "4Gi" } }));
+    const created = await call(
+      "POST",
+      ENVS,
+      tokens.alice!,
+      testSpec({ name, stage: "prod", zone: "dmz", securityLevel: 3, resources: { cpu: "2", memory: "4Gi" } }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await call("POST", `${ENVS}/${name}/approve`, tokens.oscar!, undefined, { "if-match": `"${created.body.version}"` })).status).toBe(200);
     let env = await phaseOf(name, "Ready");
@@ -99,11 +116,35 @@ describe("item 10: decommissioning a prod environment needs an operator; Retaine
     // What the tenant runs: a deployment of two replicas and a cron job.
     await apps().createNamespacedDeployment({
       namespace,
-      body: { metadata: { name: "portal" }, spec: { replicas: 2, selector: { matchLabels: { app: "portal" } }, template: { metadata: { labels: { app: "portal" } }, spec: { containers: [{ name: "web", image: "registry.ndc.gov.vn/portal:1", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } } }] } } } },
+      body: {
+        metadata: { name: "portal" },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: "portal" } },
+          template: {
+            metadata: { labels: { app: "portal" } },
+            spec: {
+              containers: [
+                {
+                  name: "web",
+                  image: "registry.ndc.gov.vn/portal:1",
+                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+                },
+              ],
+            },
+          },
+        },
+      },
     });
     await batch().createNamespacedCronJob({
       namespace,
-      body: { metadata: { name: "report" }, spec: { schedule: "0 1 * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "r", image: "registry.ndc.gov.vn/report:1" }] } } } } } },
+      body: {
+        metadata: { name: "report" },
+        spec: {
+          schedule: "0 1 * * *",
+          jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "r", image: "registry.ndc.gov.vn/report:1" }] } } } },
+        },
+      },
     });
 
     const refused = await call("DELETE", `${ENVS}/${name}`, tokens.alice!);
@@ -127,7 +168,11 @@ describe("item 10: decommissioning a prod environment needs an operator; Retaine
     expect((await batch().readNamespacedCronJob({ name: "report", namespace })).spec!.suspend).toBe(true);
     expect(await netpols()).toEqual(["ndc-allow-dns", "ndc-allow-log-egress", "ndc-allow-mgmt-admin", "ndc-default-deny"]);
     expect(await bindings()).toEqual([]);
-    await waitUntil("no pods left", 30_000, async () => (await admins.get("ndc1")!.makeApiClient(CoreV1Api).listNamespacedPod({ namespace })).items.length === 0);
+    await waitUntil(
+      "no pods left",
+      30_000,
+      async () => (await admins.get("ndc1")!.makeApiClient(CoreV1Api).listNamespacedPod({ namespace })).items.length === 0,
+    );
     const decommissioned = env.conditions.find((c: { type: string }) => c.type === "Decommissioned");
     expect(decommissioned).toMatchObject({ status: "True", reason: "Retained" });
     expect(decommissioned.message).toContain("ingress closed, workloads stopped (1 scaled to zero, 1 jobs suspended");
@@ -147,16 +192,40 @@ describe("item 3: a site dropped from an environment goes Retained -> Deleted th
   const name = `${prefix}-two`;
   const namespace = `byt-${name}`;
   const at = (site: string) => admins.get(site)!;
-  const held = async () => (await store.commitments(["ndc1", "ndc2"])).filter((c) => c.environment === name).map((c) => c.site).sort();
+  const held = async () =>
+    (await store.commitments(["ndc1", "ndc2"]))
+      .filter((c) => c.environment === name)
+      .map((c) => c.site)
+      .sort();
 
   test("PATCH sites [ndc1, ndc2] -> [ndc1]: ndc2 is frozen with its workloads stopped, kept and counted; after its retention the namespace is deleted and only then released", async () => {
     const created = await call("POST", ENVS, tokens.alice!, testSpec({ name, sites: ["ndc1", "ndc2"], resources: { cpu: "1", memory: "2Gi" } }));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     let env = await phaseOf(name, "Ready");
-    await at("ndc2").makeApiClient(AppsV1Api).createNamespacedDeployment({
-      namespace,
-      body: { metadata: { name: "api" }, spec: { replicas: 3, selector: { matchLabels: { app: "api" } }, template: { metadata: { labels: { app: "api" } }, spec: { containers: [{ name: "api", image: "registry.ndc.gov.vn/api:1", resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } } }] } } } },
-    });
+    await at("ndc2")
+      .makeApiClient(AppsV1Api)
+      .createNamespacedDeployment({
+        namespace,
+        body: {
+          metadata: { name: "api" },
+          spec: {
+            replicas: 3,
+            selector: { matchLabels: { app: "api" } },
+            template: {
+              metadata: { labels: { app: "api" } },
+              spec: {
+                containers: [
+                  {
+                    name: "api",
+                    image: "registry.ndc.gov.vn/api:1",
+                    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
 
     const patched = await call("PATCH", `${ENVS}/${name}`, tokens.alice!, { sites: ["ndc1"] }, { "if-match": `"${env.version}"` });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
@@ -172,12 +241,25 @@ describe("item 3: a site dropped from an environment goes Retained -> Deleted th
     expect(policies).toContain("ndc-default-deny");
     expect(await held()).toEqual(["ndc1", "ndc2"]);
     // ndc1 is untouched.
-    expect((await at("ndc1").makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata!.name)).toContain("ndc-owners");
+    expect((await at("ndc1").makeApiClient(RbacAuthorizationV1Api).listNamespacedRoleBinding({ namespace })).items.map((b) => b.metadata!.name)).toContain(
+      "ndc-owners",
+    );
 
     // Its retention runs out (the clock moved on): the namespace at ndc2 is deleted, then the capacity released.
     await store.transaction([], async (tx) => {
       const site = env.sites.ndc2;
-      await tx.setSiteStatus(env.id, { site: "ndc2", namespace, phase: "Retained", message: site.message, observedGeneration: site.observedGeneration, retainUntil: new Date(Date.now() - 1000).toISOString() }, new Date().toISOString());
+      await tx.setSiteStatus(
+        env.id,
+        {
+          site: "ndc2",
+          namespace,
+          phase: "Retained",
+          message: site.message,
+          observedGeneration: site.observedGeneration,
+          retainUntil: new Date(Date.now() - 1000).toISOString(),
+        },
+        new Date().toISOString(),
+      );
     });
     provisioner.notify();
     await waitUntil("ndc2 forgotten", 120_000, async () => (await call("GET", `${ENVS}/${name}`, tokens.oscar!)).body.sites?.ndc2 === undefined);

@@ -32,7 +32,14 @@ async function startService(env: Record<string, string>): Promise<Service> {
   return { url, process: child };
 }
 
-async function call(service: Service, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+async function call(
+  service: Service,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${service.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
@@ -102,10 +109,25 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     const operator = await token(service, `ops-${backend}`, "operator");
     const auditor = await token(service, `aud-${backend}`, "auditor");
 
-    const submitted = await call(service, requester, "POST", "/v1/organizations/bca/environments", {
-      name, stage: "prod", zone: "data", dataClass: "important", personalData: "basic", securityLevel: 3, sites: ["local"],
-      resources: { cpu: "1", memory: "2Gi", storage: { standard: "10Gi" } }, owners: ["bca-cccd-team"], purpose: "Cơ sở dữ liệu căn cước (thử nghiệm)",
-    }, { "idempotency-key": `${name}-1` });
+    const submitted = await call(
+      service,
+      requester,
+      "POST",
+      "/v1/organizations/bca/environments",
+      {
+        name,
+        stage: "prod",
+        zone: "data",
+        dataClass: "important",
+        personalData: "basic",
+        securityLevel: 3,
+        sites: ["local"],
+        resources: { cpu: "1", memory: "2Gi", storage: { standard: "10Gi" } },
+        owners: ["bca-cccd-team"],
+        purpose: "Cơ sở dữ liệu căn cước (thử nghiệm)",
+      },
+      { "idempotency-key": `${name}-1` },
+    );
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     expect(submitted.body.phase).toBe("AwaitingApproval");
 
@@ -116,24 +138,37 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     const ns = await admin.get({ kind: "Namespace", metadata: { name: `bca-${name}` } });
     expect(ns?.metadata.annotations?.["ndc.gov.vn/purpose"]).toBe("Cơ sở dữ liệu căn cước (thử nghiệm)");
 
-    const resized = await call(service, requester, "PATCH", path, { resources: { cpu: "2", memory: "4Gi", storage: { standard: "10Gi" } } }, { "if-match": String(ready.version) });
+    const resized = await call(
+      service,
+      requester,
+      "PATCH",
+      path,
+      { resources: { cpu: "2", memory: "4Gi", storage: { standard: "10Gi" } } },
+      { "if-match": String(ready.version) },
+    );
     expect(resized.status, JSON.stringify(resized.body)).toBe(200);
     // A change to a prod environment waits for an operator; the quota stays as approved until then.
     expect(resized.body.pendingChange.spec.resources.cpu).toBe("2");
     expect(resized.body.resources.cpu).toBe("1");
     expect(resized.body.phase).toBe("Ready");
-    const quotaBefore = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as { spec: { hard: Record<string, string> } } | undefined;
+    const quotaBefore = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as
+      { spec: { hard: Record<string, string> } } | undefined;
     expect(quotaBefore?.spec.hard["requests.cpu"]).toBe("1");
     const changeApproved = await call(service, operator, "POST", `${path}/approve`, undefined, { "if-match": `"${resized.body.version}"` });
     expect(changeApproved.status, JSON.stringify(changeApproved.body)).toBe(200);
     await waitUntil("quota resized", 60_000, async () => {
-      const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as { spec: { hard: Record<string, string> } } | undefined;
+      const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as
+        { spec: { hard: Record<string, string> } } | undefined;
       return quota?.spec.hard["requests.cpu"] === "2";
     });
     await waitForPhase(service, requester, path, "Ready");
 
     await admin.delete({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: `bca-${name}` } });
-    await waitUntil("default deny repaired", 30_000, async () => (await admin.get({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: `bca-${name}` } })) !== undefined);
+    await waitUntil(
+      "default deny repaired",
+      30_000,
+      async () => (await admin.get({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: `bca-${name}` } })) !== undefined,
+    );
 
     // A prod environment: the decommission names the version and waits for an operator.
     const current = (await call(service, requester, "GET", path)).body;
@@ -145,12 +180,24 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     await waitForPhase(service, requester, path, "Retained");
     const bindings = await admin.list("RoleBinding", `ndc.gov.vn/environment=${name}`, `bca-${name}`);
     expect(bindings).toEqual([]);
-    const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as unknown as { spec: { hard: Record<string, string> } };
+    const quota = (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace: `bca-${name}` } })) as unknown as {
+      spec: { hard: Record<string, string> };
+    };
     expect(Object.values(quota.spec.hard).every((v) => v === "0")).toBe(true);
 
     const trail = await call(service, auditor, "GET", `/v1/audit?target=${encodeURIComponent(`environment bca/${name}`)}&limit=100`);
     const actions = (trail.body.items as { action: string }[]).map((r) => r.action);
-    for (const action of ["environment.submit", "environment.approve", "environment.start-provisioning", "environment.provisioned", "environment.request-change", "environment.approve-change", "environment.drift-repaired", "environment.request-decommission", "environment.decommissioned"]) {
+    for (const action of [
+      "environment.submit",
+      "environment.approve",
+      "environment.start-provisioning",
+      "environment.provisioned",
+      "environment.request-change",
+      "environment.approve-change",
+      "environment.drift-repaired",
+      "environment.request-decommission",
+      "environment.decommissioned",
+    ]) {
       expect(actions, action).toContain(action);
     }
     const verify = await call(service, auditor, "GET", "/v1/audit/verify");

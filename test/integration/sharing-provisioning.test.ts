@@ -21,7 +21,13 @@ import { controlPlaneKubeConfig } from "./_control-plane-identity.ts";
 import { approvedEnvironment, lifecycleEvent, waitForPhase } from "./_provisioning.ts";
 
 const SECOND_CLUSTER = "test-site-b";
-const platform = testPlatform({ secondSite: true, organizations: [testOrganization(), testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"] })] });
+const platform = testPlatform({
+  secondSite: true,
+  organizations: [
+    testOrganization(),
+    testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"] }),
+  ],
+});
 const prefix = uniqueNamespacePrefix("sh").replace(/-$/, "");
 
 let siteB: ClusterLease;
@@ -50,13 +56,22 @@ function offer(name: string, provider: string, consumer: string, seconds = 86_40
   };
 }
 
-const netpol = (namespace: string, name: string): KubernetesObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace } });
+const netpol = (namespace: string, name: string): KubernetesObject => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  metadata: { name, namespace },
+});
 const present = async (site: string, o: KubernetesObject) => (await sites.get(site)!.get(o)) !== undefined;
 
 /** What the builder says the environment's sharing policy is, with `agreement` in force. */
 function built(org: string, spec: ReturnType<typeof testSpec>, site: string, agreement: SharingAgreement): KubernetesObject {
   const plan = admitEnvironment({ org, spec }, platform);
-  return buildEnvironmentObjects({ plan, site: platform.sites.get(site)!.config!, organization: platform.organizations.get(org)!, agreements: [agreement] }).find((o) => o.metadata.name === `ndc-share-${agreement.id}`)!;
+  return buildEnvironmentObjects({
+    plan,
+    site: platform.sites.get(site)!.config!,
+    organization: platform.organizations.get(org)!,
+    agreements: [agreement],
+  }).find((o) => o.metadata.name === `ndc-share-${agreement.id}`)!;
 }
 
 // The provider runs on both sites, the consumer on ndc1 only: the policies may exist only at ndc1.
@@ -77,12 +92,24 @@ beforeAll(async () => {
   ]);
   sites.set("ndc1", SiteConnection.open("ndc1", kubeCredentialsFrom(adminA))).set("ndc2", SiteConnection.open("ndc2", kubeCredentialsFrom(adminB)));
   store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-sh-")), "ndc.sqlite") });
-  provisioner = new Provisioner({ store, platform, sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])), log: pino({ level: "silent" }), registry: new Registry(), retryBaseMs: 100, idleCheckMs: 100, retentionDays: 0 });
+  provisioner = new Provisioner({
+    store,
+    platform,
+    sites: new Map([...kubeConfigs].map(([s, kc]) => [s, kubeCredentialsFrom(kc)])),
+    log: pino({ level: "silent" }),
+    registry: new Registry(),
+    retryBaseMs: 100,
+    idleCheckMs: 100,
+    retentionDays: 0,
+  });
   const work = new WorkAnnouncer();
   work.subscribe(() => provisioner.notify());
   agreements = new SharingAgreements({ store, platform, policy: POLICY, work });
   await provisioner.start();
-  for (const [org, spec] of [["byt", provider], ["bct", consumer]] as const) {
+  for (const [org, spec] of [
+    ["byt", provider],
+    ["bct", consumer],
+  ] as const) {
     const env = await approvedEnvironment(store, platform, org, spec);
     provisioner.notify();
     await waitForPhase(store, env.id, "Ready");
@@ -110,7 +137,14 @@ describe("sharing policies on real clusters", () => {
   test("accepted: the provider's ingress and the consumer's egress at ndc1, exactly as the builder says; nothing at ndc2", async () => {
     const accepted = await agreements.decide(person("bob", "bct"), "byt", name, "accept");
     expect(accepted.state).toBe("Approved");
-    const agreement: SharingAgreement = { id: `byt-${name}`, provider: { org: "byt", environment: provider.name }, consumer: { org: "bct", environment: consumer.name }, port: 5432, protocol: "TCP", approvedBy: { provider: true, consumer: true, operator: true } };
+    const agreement: SharingAgreement = {
+      id: `byt-${name}`,
+      provider: { org: "byt", environment: provider.name },
+      consumer: { org: "bct", environment: consumer.name },
+      port: 5432,
+      protocol: "TCP",
+      approvedBy: { provider: true, consumer: true, operator: true },
+    };
     const ingress = built("byt", provider, "ndc1", agreement);
     const egress = built("bct", consumer, "ndc1", agreement);
     await waitUntil("both sharing policies at ndc1", 20_000, async () => (await present("ndc1", ingress)) && (await present("ndc1", egress)));
@@ -131,12 +165,20 @@ describe("sharing policies on real clusters", () => {
   test("a deleted sharing policy is put back like every other object, and the repair is audited", async () => {
     await sites.get("ndc1")!.delete(netpol(consumerNs, policy));
     await waitUntil("the egress policy put back", 20_000, () => present("ndc1", netpol(consumerNs, policy)));
-    await waitUntil("the repair audited", 10_000, async () => (await store.listAudit({ action: "environment.drift-repaired", target: `environment bct/${consumer.name}`, limit: 10 })).length >= 1);
+    await waitUntil(
+      "the repair audited",
+      10_000,
+      async () => (await store.listAudit({ action: "environment.drift-repaired", target: `environment bct/${consumer.name}`, limit: 10 })).length >= 1,
+    );
   });
 
   test("revoked: both policies are removed, and the removal is audited", async () => {
     await agreements.decide(person("alice", "byt"), "byt", name, "revoke", { reason: "kết thúc đối soát" });
-    await waitUntil("both sharing policies gone", 20_000, async () => !(await present("ndc1", netpol(providerNs, policy))) && !(await present("ndc1", netpol(consumerNs, policy))));
+    await waitUntil(
+      "both sharing policies gone",
+      20_000,
+      async () => !(await present("ndc1", netpol(providerNs, policy))) && !(await present("ndc1", netpol(consumerNs, policy))),
+    );
     const removed = await store.listAudit({ action: "sharing.policy-removed", target: `sharing-agreement byt/${name}`, limit: 10 });
     expect(removed.map((r) => (r.detail as { namespace: string }).namespace).sort()).toEqual([consumerNs, providerNs].sort());
   });
@@ -146,22 +188,38 @@ describe("sharing policies on real clusters", () => {
     await agreements.decide(person("bob", "bct"), "byt", "short", "accept");
     await waitUntil("the short agreement's policies", 20_000, () => present("ndc1", netpol(providerNs, "ndc-share-byt-short")));
     const until = Date.parse((await store.getAgreement("byt", "short"))!.offer.validUntil);
-    await waitUntil("the short agreement's policies gone after it expired", 30_000, async () => !(await present("ndc1", netpol(providerNs, "ndc-share-byt-short"))) && !(await present("ndc1", netpol(consumerNs, "ndc-share-byt-short"))));
+    await waitUntil(
+      "the short agreement's policies gone after it expired",
+      30_000,
+      async () => !(await present("ndc1", netpol(providerNs, "ndc-share-byt-short"))) && !(await present("ndc1", netpol(consumerNs, "ndc-share-byt-short"))),
+    );
     expect(Date.now()).toBeGreaterThanOrEqual(until);
   });
 
   test("the site compliance report counts what is live on the cluster", async () => {
     const report = await complianceReport(store, platform, POLICY, { site: "ndc1" }, new Date());
-    const ours = report.environments.filter((e) => e.environment.startsWith(prefix)).map((e) => e.namespace).sort();
+    const ours = report.environments
+      .filter((e) => e.environment.startsWith(prefix))
+      .map((e) => e.namespace)
+      .sort();
     const live = await sites.get("ndc1")!.list("Namespace", "app.kubernetes.io/managed-by=ndc-control-plane");
-    expect(ours).toEqual(live.map((n) => n.metadata.name).filter((n) => n.includes(prefix)).sort());
+    expect(ours).toEqual(
+      live
+        .map((n) => n.metadata.name)
+        .filter((n) => n.includes(prefix))
+        .sort(),
+    );
     expect(ours).toEqual([consumerNs, providerNs].sort());
   });
 
   test("decommissioning the consumer removes the provider's ingress too", async () => {
     await agreements.offer(person("alice", "byt"), "byt", offer("last", provider.name, consumer.name));
     await agreements.decide(person("bob", "bct"), "byt", "last", "accept");
-    await waitUntil("the last agreement's policies", 20_000, async () => (await present("ndc1", netpol(providerNs, "ndc-share-byt-last"))) && (await present("ndc1", netpol(consumerNs, "ndc-share-byt-last"))));
+    await waitUntil(
+      "the last agreement's policies",
+      20_000,
+      async () => (await present("ndc1", netpol(providerNs, "ndc-share-byt-last"))) && (await present("ndc1", netpol(consumerNs, "ndc-share-byt-last"))),
+    );
     const app = (await store.getEnvironment("bct", consumer.name))!;
     await lifecycleEvent(store, app.id, "decommission");
     provisioner.notify();

@@ -46,7 +46,10 @@ describe("site program apply check (local stack)", () => {
     // The stack patches nodes the local cluster provides: create them bare, as scripts/cluster does.
     const site = (stackValues("local") as { site: { computePools: { nodeNames?: string[] }[] } }).site;
     nodeNames = site.computePools.flatMap((p) => p.nodeNames ?? []);
-    await createFakeNodes(kc, nodeNames.map((name) => ({ name })));
+    await createFakeNodes(
+      kc,
+      nodeNames.map((name) => ({ name })),
+    );
   });
 
   afterAll(async () => {
@@ -58,14 +61,38 @@ describe("site program apply check (local stack)", () => {
     await deleteFakeNodes(kc, nodeNames).catch(() => undefined);
     const namespaces = objects.filter((o) => o.kind === "Namespace");
     await waitUntil("the local stack's namespaces to be deleted", 120_000, async () => {
-      const left = await Promise.all(namespaces.map((o) => api.read(o).then(() => true, () => false)));
+      const left = await Promise.all(
+        namespaces.map((o) =>
+          api.read(o).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
       return left.every((exists: boolean) => !exists);
     }).catch(() => undefined);
   });
 
   test("captures every kind the site baseline declares", () => {
     const kinds = [...new Set(objects.map((o) => o.kind))].sort();
-    expect(kinds).toEqual(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "LimitRange", "Namespace", "NetworkPolicy", "Node", "PodDisruptionBudget", "ResourceQuota", "RoleBinding", "Service", "ServiceAccount", "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+    expect(kinds).toEqual([
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ConfigMap",
+      "Deployment",
+      "LimitRange",
+      "Namespace",
+      "NetworkPolicy",
+      "Node",
+      "PodDisruptionBudget",
+      "ResourceQuota",
+      "RoleBinding",
+      "Service",
+      "ServiceAccount",
+      "StorageClass",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+    ]);
   });
 
   test("applies every object, tier by tier, dry run first, without error", async () => {
@@ -74,10 +101,15 @@ describe("site program apply check (local stack)", () => {
       for (const o of batch) await apply(o, true);
       for (const o of batch) await apply(o, false);
     }
-    const ns = (await api.read({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bca-csdlqg-dancu" } })) as Obj & { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+    const ns = (await api.read({ apiVersion: "v1", kind: "Namespace", metadata: { name: "bca-csdlqg-dancu" } })) as Obj & {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    };
     expect(ns.metadata.labels["ndc.gov.vn/zone"]).toBe("restricted");
     expect(ns.metadata.annotations["ndc.gov.vn/display-name"]).toBe("Bộ Công an");
-    const node = (await api.read({ apiVersion: "v1", kind: "Node", metadata: { name: "local-secure-3" } })) as Obj & { metadata: { labels: Record<string, string> }; spec: { taints?: { key: string; value: string; effect: string }[] } };
+    const node = (await api.read({ apiVersion: "v1", kind: "Node", metadata: { name: "local-secure-3" } })) as Obj & {
+      metadata: { labels: Record<string, string> };
+      spec: { taints?: { key: string; value: string; effect: string }[] };
+    };
     expect(node.metadata.labels).toMatchObject({ "ndc.gov.vn/zone": "restricted", "ndc.gov.vn/pool": "secure" });
     expect(node.spec.taints).toContainEqual({ key: "ndc.gov.vn/dedicated", value: "secure", effect: "NoSchedule" });
   });

@@ -15,7 +15,11 @@ const ORG_COUNT = 10;
 const run = uniqueNamespacePrefix("ti").replace(/-$/, "").slice(-10).replace(/^-/, "");
 // Organization slugs are at most 12 characters: t<run>x<i>.
 const orgs = Array.from({ length: ORG_COUNT }, (_, i) =>
-  testOrganization({ slug: `t${run.replace(/-/g, "")}`.slice(0, 9) + `o${i}`, name: { vi: `Tổ chức thử nghiệm ${i}`, en: `Test organization ${i}` }, ownerGroups: [`owners-${i}`] }),
+  testOrganization({
+    slug: `t${run.replace(/-/g, "")}`.slice(0, 9) + `o${i}`,
+    name: { vi: `Tổ chức thử nghiệm ${i}`, en: `Test organization ${i}` },
+    ownerGroups: [`owners-${i}`],
+  }),
 );
 const platform = assemblePlatform([testSiteStack({}, orgs)]);
 const site = platform.sites.get("ndc1")!.config!;
@@ -99,9 +103,27 @@ describe("RBAC matrix", () => {
         const ns = target.namespace;
         const who = `${actor.org} in ${ns}`;
         for (const [resource, create, get, list, del] of [
-          ["configmap", () => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${actor.org}` }, data: { a: "1" } } }), () => core.readNamespacedConfigMap({ namespace: ns, name: `cm-${actor.org}` }), () => core.listNamespacedConfigMap({ namespace: ns }), () => core.deleteNamespacedConfigMap({ namespace: ns, name: `cm-${actor.org}` })],
-          ["secret", () => core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: `s-${actor.org}` }, stringData: { a: "1" } } }), () => core.readNamespacedSecret({ namespace: ns, name: `s-${actor.org}` }), () => core.listNamespacedSecret({ namespace: ns }), () => core.deleteNamespacedSecret({ namespace: ns, name: `s-${actor.org}` })],
-          ["service", () => core.createNamespacedService({ namespace: ns, body: { metadata: { name: `svc-${actor.org}` }, spec: { ports: [{ port: 80 }] } } }), () => core.readNamespacedService({ namespace: ns, name: `svc-${actor.org}` }), () => core.listNamespacedService({ namespace: ns }), () => core.deleteNamespacedService({ namespace: ns, name: `svc-${actor.org}` })],
+          [
+            "configmap",
+            () => core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `cm-${actor.org}` }, data: { a: "1" } } }),
+            () => core.readNamespacedConfigMap({ namespace: ns, name: `cm-${actor.org}` }),
+            () => core.listNamespacedConfigMap({ namespace: ns }),
+            () => core.deleteNamespacedConfigMap({ namespace: ns, name: `cm-${actor.org}` }),
+          ],
+          [
+            "secret",
+            () => core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: `s-${actor.org}` }, stringData: { a: "1" } } }),
+            () => core.readNamespacedSecret({ namespace: ns, name: `s-${actor.org}` }),
+            () => core.listNamespacedSecret({ namespace: ns }),
+            () => core.deleteNamespacedSecret({ namespace: ns, name: `s-${actor.org}` }),
+          ],
+          [
+            "service",
+            () => core.createNamespacedService({ namespace: ns, body: { metadata: { name: `svc-${actor.org}` }, spec: { ports: [{ port: 80 }] } } }),
+            () => core.readNamespacedService({ namespace: ns, name: `svc-${actor.org}` }),
+            () => core.listNamespacedService({ namespace: ns }),
+            () => core.deleteNamespacedService({ namespace: ns, name: `svc-${actor.org}` }),
+          ],
         ] as const) {
           await expectOutcome(`create ${resource} ${who}`, own, create);
           await expectOutcome(`get ${resource} ${who}`, own, get);
@@ -116,12 +138,47 @@ describe("RBAC matrix", () => {
   });
 
   test.each([
-    ["change its own ResourceQuota", (kc: KubeConfig, ns: string) => kc.makeApiClient(CoreV1Api).patchNamespacedResourceQuota({ namespace: ns, name: "ndc-quota", body: [{ op: "replace", path: "/spec/hard/requests.cpu", value: "999" }] })],
-    ["delete its own LimitRange", (kc: KubeConfig, ns: string) => kc.makeApiClient(CoreV1Api).deleteNamespacedLimitRange({ namespace: ns, name: "ndc-limits" })],
-    ["delete its default-deny NetworkPolicy", (kc: KubeConfig, ns: string) => kc.makeApiClient(NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace: ns, name: "ndc-default-deny" })],
-    ["create a NetworkPolicy that opens ingress", (kc: KubeConfig, ns: string) => kc.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: "allow-all" }, spec: { podSelector: {}, ingress: [{}] } } })],
-    ["lower its Pod Security label", (kc: KubeConfig, ns: string) => kc.makeApiClient(CoreV1Api).patchNamespace({ name: ns, body: [{ op: "replace", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }] })],
-    ["bind itself to cluster-admin", (kc: KubeConfig, ns: string) => kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: "escalate" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ kind: "Group", name: "x", apiGroup: "rbac.authorization.k8s.io" }] } })],
+    [
+      "change its own ResourceQuota",
+      (kc: KubeConfig, ns: string) =>
+        kc
+          .makeApiClient(CoreV1Api)
+          .patchNamespacedResourceQuota({ namespace: ns, name: "ndc-quota", body: [{ op: "replace", path: "/spec/hard/requests.cpu", value: "999" }] }),
+    ],
+    [
+      "delete its own LimitRange",
+      (kc: KubeConfig, ns: string) => kc.makeApiClient(CoreV1Api).deleteNamespacedLimitRange({ namespace: ns, name: "ndc-limits" }),
+    ],
+    [
+      "delete its default-deny NetworkPolicy",
+      (kc: KubeConfig, ns: string) => kc.makeApiClient(NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace: ns, name: "ndc-default-deny" }),
+    ],
+    [
+      "create a NetworkPolicy that opens ingress",
+      (kc: KubeConfig, ns: string) =>
+        kc
+          .makeApiClient(NetworkingV1Api)
+          .createNamespacedNetworkPolicy({ namespace: ns, body: { metadata: { name: "allow-all" }, spec: { podSelector: {}, ingress: [{}] } } }),
+    ],
+    [
+      "lower its Pod Security label",
+      (kc: KubeConfig, ns: string) =>
+        kc
+          .makeApiClient(CoreV1Api)
+          .patchNamespace({ name: ns, body: [{ op: "replace", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }] }),
+    ],
+    [
+      "bind itself to cluster-admin",
+      (kc: KubeConfig, ns: string) =>
+        kc.makeApiClient(RbacAuthorizationV1Api).createNamespacedRoleBinding({
+          namespace: ns,
+          body: {
+            metadata: { name: "escalate" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+            subjects: [{ kind: "Group", name: "x", apiGroup: "rbac.authorization.k8s.io" }],
+          },
+        }),
+    ],
   ])("fails with 403 when an owner tries to %s", async (_what, call) => {
     const t = tenants[0]!;
     expect((await apiError(() => call(t.kc!, t.namespace))).code).toBe(403);
@@ -132,11 +189,20 @@ describe("admission in a tenant namespace", () => {
   const pod = (name: string, resources?: object, securityContext: object = {}) => ({
     metadata: { name },
     spec: {
-      containers: [{
-        name: "app", image: "registry.ndc.gov.vn/app:1",
-        ...(resources ? { resources } : {}),
-        securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" }, ...securityContext },
-      }],
+      containers: [
+        {
+          name: "app",
+          image: "registry.ndc.gov.vn/app:1",
+          ...(resources ? { resources } : {}),
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+            ...securityContext,
+          },
+        },
+      ],
     },
   });
 
@@ -152,21 +218,41 @@ describe("admission in a tenant namespace", () => {
 
   test("fails when a container asks for more than the LimitRange maximum", async () => {
     const t = tenants[1]!;
-    const error = await apiError(() => t.kc!.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: t.namespace, body: pod("big", { requests: { cpu: "2", memory: "64Mi" }, limits: { cpu: "2", memory: "64Mi" } }) }));
+    const error = await apiError(() =>
+      t
+        .kc!.makeApiClient(CoreV1Api)
+        .createNamespacedPod({ namespace: t.namespace, body: pod("big", { requests: { cpu: "2", memory: "64Mi" }, limits: { cpu: "2", memory: "64Mi" } }) }),
+    );
     expect(error.code).toBe(403);
     expect(error.message).toContain("maximum cpu usage per Container is 1");
   });
 
   test("fails when a PVC asks for more storage than the quota has", async () => {
     const t = tenants[1]!;
-    const error = await apiError(() => t.kc!.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({ namespace: t.namespace, body: { metadata: { name: "big" }, spec: { storageClassName: "ndc-standard", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } } } }));
+    const error = await apiError(() =>
+      t.kc!.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({
+        namespace: t.namespace,
+        body: {
+          metadata: { name: "big" },
+          spec: { storageClassName: "ndc-standard", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } },
+        },
+      }),
+    );
     expect(error.code).toBe(403);
     expect(error.message).toMatch(/exceeded quota|maximum storage usage/);
   });
 
   test("fails when a PVC uses a storage tier the environment did not ask for", async () => {
     const t = tenants[1]!;
-    const error = await apiError(() => t.kc!.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({ namespace: t.namespace, body: { metadata: { name: "fast" }, spec: { storageClassName: "ndc-fast", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Mi" } } } } }));
+    const error = await apiError(() =>
+      t.kc!.makeApiClient(CoreV1Api).createNamespacedPersistentVolumeClaim({
+        namespace: t.namespace,
+        body: {
+          metadata: { name: "fast" },
+          spec: { storageClassName: "ndc-fast", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "100Mi" } } },
+        },
+      }),
+    );
     expect(error.code).toBe(403);
     expect(error.message).toMatch(/exceeded quota: ndc-quota/);
   });
@@ -179,7 +265,11 @@ describe("admission in a tenant namespace", () => {
 
   test("fails when a privileged pod is created (Pod Security restricted)", async () => {
     const t = tenants[2]!;
-    const error = await apiError(() => t.kc!.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: t.namespace, body: pod("priv", undefined, { privileged: true, allowPrivilegeEscalation: true }) }));
+    const error = await apiError(() =>
+      t
+        .kc!.makeApiClient(CoreV1Api)
+        .createNamespacedPod({ namespace: t.namespace, body: pod("priv", undefined, { privileged: true, allowPrivilegeEscalation: true }) }),
+    );
     expect(error.code).toBe(403);
     expect(error.message).toContain('violates PodSecurity "restricted:latest"');
   });
@@ -195,13 +285,25 @@ describe("admission in a tenant namespace", () => {
     const nodes = await adminKubeConfig().makeApiClient(CoreV1Api).listNode({ labelSelector: "ndc.gov.vn/zone=app" });
     expect(nodes.items.map((n) => n.metadata!.name)).toContain(`${run}-app-1`);
     expect(nodes.items.map((n) => n.metadata!.name)).not.toContain(`${run}-data-1`);
-    const conflict = await apiError(() => t.kc!.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: t.namespace, body: { ...pod("escape"), spec: { ...pod("escape").spec, nodeSelector: { "ndc.gov.vn/zone": "restricted" } } } }));
+    const conflict = await apiError(() =>
+      t.kc!.makeApiClient(CoreV1Api).createNamespacedPod({
+        namespace: t.namespace,
+        body: { ...pod("escape"), spec: { ...pod("escape").spec, nodeSelector: { "ndc.gov.vn/zone": "restricted" } } },
+      }),
+    );
     expect(conflict.code).toBe(403);
   });
 
   test("pins a level-4 environment's pods to its dedicated pool and tolerates that pool's taint", async () => {
     const org = orgs[4]!;
-    const spec = testSpec({ name: "secure", zone: "data", dataClass: "important", securityLevel: 4, owners: [tenants[4]!.group], resources: { cpu: "1", memory: "1Gi" } });
+    const spec = testSpec({
+      name: "secure",
+      zone: "data",
+      dataClass: "important",
+      securityLevel: 4,
+      owners: [tenants[4]!.group],
+      resources: { cpu: "1", memory: "1Gi" },
+    });
     const plan = admitEnvironment({ org: org.slug, spec }, platform);
     const [ns, ...rest] = buildEnvironmentObjects({ plan, site, organization: org });
     await admin.apply(ns!);
@@ -218,6 +320,10 @@ describe("admission in a tenant namespace", () => {
   test("deleting a tenant namespace completes", async () => {
     const t = tenants[ORG_COUNT - 1]!;
     await admin.delete({ kind: "Namespace", metadata: { name: t.namespace } });
-    await waitUntil(`namespace ${t.namespace} gone`, 120_000, async () => (await admin.get({ kind: "Namespace", metadata: { name: t.namespace } })) === undefined);
+    await waitUntil(
+      `namespace ${t.namespace} gone`,
+      120_000,
+      async () => (await admin.get({ kind: "Namespace", metadata: { name: t.namespace } })) === undefined,
+    );
   });
 });

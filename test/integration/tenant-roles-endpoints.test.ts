@@ -33,7 +33,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await adminKubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name: plan.namespace }).catch(() => undefined);
+  await adminKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .deleteNamespace({ name: plan.namespace })
+    .catch(() => undefined);
   site?.close();
 });
 
@@ -54,11 +57,20 @@ describe("tenant-facing roles and endpoints (issue 10 item 11)", () => {
     const authz = adminKubeConfig().makeApiClient(AuthorizationV1Api);
     const can = async (verb: string, groupName: string, resource: string): Promise<boolean> => {
       const review = await authz.createSubjectAccessReview({
-        body: { apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user: `someone-in-${group}`, groups: [group, "system:authenticated"], resourceAttributes: { namespace: plan.namespace, verb, group: groupName, resource } } },
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SubjectAccessReview",
+          spec: {
+            user: `someone-in-${group}`,
+            groups: [group, "system:authenticated"],
+            resourceAttributes: { namespace: plan.namespace, verb, group: groupName, resource },
+          },
+        },
       });
       return review.status?.allowed === true;
     };
-    for (const { group: g, resource } of STEERING) for (const verb of WRITES) expect({ verb, resource, allowed: await can(verb, g, resource) }).toEqual({ verb, resource, allowed: false });
+    for (const { group: g, resource } of STEERING)
+      for (const verb of WRITES) expect({ verb, resource, allowed: await can(verb, g, resource) }).toEqual({ verb, resource, allowed: false });
     // The review can say yes: the role is bound (otherwise every answer above would be trivially no).
     expect(await can("get", "", "services")).toBe(true);
     expect(await can("create", "", "services")).toBe(group.endsWith("-admins"));

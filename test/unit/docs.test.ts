@@ -4,7 +4,13 @@ import { describe, expect, test } from "vitest";
 import { repoRoot } from "../../scripts/toolchain/index.ts";
 
 // The guides a user follows: what they say must run as written, and stay inside the repository.
-const guides = ["README.md", "control-plane/README.md", ...readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const guides = [
+  "README.md",
+  "control-plane/README.md",
+  ...readdirSync(join(repoRoot, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const text = (file: string) => readFileSync(join(repoRoot, file), "utf8");
 const scripts = (JSON.parse(text("package.json")) as { scripts: Record<string, string> }).scripts;
 
@@ -46,7 +52,9 @@ describe("the guides (README.md, control-plane/README.md, docs/)", () => {
 
   test.each(guides)("%s runs scripts through npm run, so they get the bootstrapped Node 24", (file) => {
     // `npx tsx` and `npx vitest` run on whatever node is first on PATH (Node 20 on a fresh machine).
-    const bare = text(file).split("\n").filter((line) => /(^|[\s`$(])(npx (tsx|vitest)|tsx scripts\/)/.test(line));
+    const bare = text(file)
+      .split("\n")
+      .filter((line) => /(^|[\s`$(])(npx (tsx|vitest)|tsx scripts\/)/.test(line));
     expect(bare).toEqual([]);
   });
 

@@ -89,15 +89,30 @@ describe("import rules", () => {
     const files = new Map([
       ["control-plane/store/sql-store.ts", 'import { applyTransition } from "../workflow/index.ts";\nimport type { AuditEntry } from "../audit/index.ts";'],
       ["control-plane/store/store.ts", 'import {\n  problem,\n} from "../api/errors.ts";\nexport { Provisioner } from "../provisioner/index.ts";'],
-      ["model/admission.ts", 'import { Type } from "@sinclair/typebox";\nimport { Value } from "@sinclair/typebox/value";\nimport { parse } from "yaml";\nimport { names } from "./names.ts";'],
+      [
+        "model/admission.ts",
+        'import { Type } from "@sinclair/typebox";\nimport { Value } from "@sinclair/typebox/value";\nimport { parse } from "yaml";\nimport { names } from "./names.ts";',
+      ],
       ["model/policy.ts", 'import { readFileSync } from "node:fs";\nimport { Store } from "../control-plane/store/index.ts";'],
       ["model/builder/environment-objects.ts", 'import { OneOf } from "../_literals.ts";\nimport { LABELS } from "../names.ts";'],
-      ["components/site.ts", 'import { thing } from "../model/_literals.ts";\nimport { buildEnvironmentObjects } from "../model/builder/environment-objects.ts";\nimport { testSpec } from "../model/testing.ts";\nimport { LABELS } from "../model/index.ts";\nimport { labels } from "./_labels.ts";'],
+      [
+        "components/site.ts",
+        'import { thing } from "../model/_literals.ts";\nimport { buildEnvironmentObjects } from "../model/builder/environment-objects.ts";\nimport { testSpec } from "../model/testing.ts";\nimport { LABELS } from "../model/index.ts";\nimport { labels } from "./_labels.ts";',
+      ],
       ["control-plane/api/schemas.ts", 'const lazy = await import("../workflow/lifecycle.ts");\nimport "../domain/phases.ts";'],
       ["scripts/tool.ts", 'import { x } from "./cluster/index.ts";\nimport { y } from "./untracked/helper.ts";'],
       ["test/unit/x.test.ts", 'import { p } from "../../control-plane/api/_presenters.ts";\nimport { s } from "../../control-plane/workflow/lifecycle.ts";'],
     ]);
-    const folders = new Set(["model", "model/builder", "control-plane/store", "control-plane/api", "control-plane/workflow", "control-plane/domain", "control-plane/provisioner", "scripts/cluster"]);
+    const folders = new Set([
+      "model",
+      "model/builder",
+      "control-plane/store",
+      "control-plane/api",
+      "control-plane/workflow",
+      "control-plane/domain",
+      "control-plane/provisioner",
+      "scripts/cluster",
+    ]);
     expect(importViolations(files, folders)).toEqual([
       "control-plane/store/sql-store.ts: store/ imports control-plane/workflow/index.ts; the store may not import control-plane/workflow/",
       "control-plane/store/store.ts: store/ imports control-plane/api/errors.ts; the store may not import control-plane/api/",

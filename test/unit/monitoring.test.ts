@@ -57,19 +57,38 @@ describe("dashboards", () => {
   });
 
   test.each(dashboards)("%s parses, and every panel queries only metrics the service exports", (file) => {
-    const board = JSON.parse(readFileSync(join(repoRoot, "monitoring/dashboards", file), "utf8")) as { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; query?: string }[] } };
+    const board = JSON.parse(readFileSync(join(repoRoot, "monitoring/dashboards", file), "utf8")) as {
+      uid: string;
+      title: string;
+      panels: Panel[];
+      templating: { list: { name: string; query?: string }[] };
+    };
     expect(board.uid).toMatch(/^ndc-[a-z-]+$/);
     expect(board.panels.length).toBeGreaterThan(5);
-    const exprs = [...board.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...board.templating.list.flatMap((v) => (v.query?.startsWith("label_values(") ? [v.query] : []))];
+    const exprs = [
+      ...board.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...board.templating.list.flatMap((v) => (v.query?.startsWith("label_values(") ? [v.query] : [])),
+    ];
     for (const panel of board.panels) expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-    const unknown = exprs.flatMap((e) => metricNames(e).filter((n) => !exported.has(n)).map((n) => `${n} in ${e}`));
+    const unknown = exprs.flatMap((e) =>
+      metricNames(e)
+        .filter((n) => !exported.has(n))
+        .map((n) => `${n} in ${e}`),
+    );
     expect(unknown).toEqual([]);
     expect(exprs.every((e) => metricNames(e).length > 0)).toBe(true);
   });
 
   test("the platform dashboard covers sites, capacity, provisioning and drift", () => {
     const text = readFileSync(join(repoRoot, "monitoring/dashboards/platform.json"), "utf8");
-    for (const metric of ["ndc_environment_sites", "ndc_capacity_available", "ndc_provision_duration_seconds_bucket", "ndc_reconcile_duration_seconds_bucket", "ndc_drift_repairs_total"]) expect(text).toContain(metric);
+    for (const metric of [
+      "ndc_environment_sites",
+      "ndc_capacity_available",
+      "ndc_provision_duration_seconds_bucket",
+      "ndc_reconcile_duration_seconds_bucket",
+      "ndc_drift_repairs_total",
+    ])
+      expect(text).toContain(metric);
   });
 
   test("the organization dashboard is per organization", () => {
@@ -80,10 +99,16 @@ describe("dashboards", () => {
 
 describe("alerts", () => {
   const exported = exportedSeries();
-  const rules = (parseYaml(readFileSync(join(repoRoot, "monitoring/alerts.yaml"), "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+  const rules = (
+    parseYaml(readFileSync(join(repoRoot, "monitoring/alerts.yaml"), "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }
+  ).groups.flatMap((g) => g.rules);
 
   test("every alert reads metrics the service exports (and `up`, which Prometheus adds)", () => {
-    const unknown = rules.flatMap((r) => metricNames(r.expr).filter((n) => n !== "up" && !exported.has(n)).map((n) => `${r.alert}: ${n}`));
+    const unknown = rules.flatMap((r) =>
+      metricNames(r.expr)
+        .filter((n) => n !== "up" && !exported.has(n))
+        .map((n) => `${r.alert}: ${n}`),
+    );
     expect(unknown).toEqual([]);
     expect(rules.every((r) => metricNames(r.expr).length > 0)).toBe(true);
   });

@@ -9,7 +9,9 @@ import { buildProgram } from "../../control-plane/cli/index.ts";
 import { repoRoot } from "../../scripts/toolchain/index.ts";
 
 const dir = join(repoRoot, "runbooks");
-const runbooks = readdirSync(dir).filter((f) => f.endsWith(".md") && f !== "README.md").sort();
+const runbooks = readdirSync(dir)
+  .filter((f) => f.endsWith(".md") && f !== "README.md")
+  .sort();
 const text = (file: string) => readFileSync(join(dir, file), "utf8");
 
 interface Alert {
@@ -17,7 +19,9 @@ interface Alert {
   readonly labels: { readonly severity: string };
   readonly annotations: { readonly summary: string; readonly runbook_url: string };
 }
-const alerts: Alert[] = (parseYaml(readFileSync(join(repoRoot, "monitoring/alerts.yaml"), "utf8")) as { groups: { rules: Alert[] }[] }).groups.flatMap((g) => g.rules);
+const alerts: Alert[] = (parseYaml(readFileSync(join(repoRoot, "monitoring/alerts.yaml"), "utf8")) as { groups: { rules: Alert[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
 
 /** Runbooks that no metric of the service can raise; each says so on its Alert line. */
 const WITHOUT_ALERT = ["pulumi-state-locked.md"];
@@ -33,10 +37,20 @@ export function ndcInvocations(markdown: string): string[][] {
   const found: string[][] = [];
   for (const m of markdown.matchAll(/(?:^|[\s`(;$])ndc ([^`\n|;)>#]*)/g)) {
     // `npm run -s ndc -- <command>` runs ndc too; a placeholder command is not an invocation.
-    const words = m[1]!.trim().split(/\s+/).filter(Boolean).filter((w, i) => !(i === 0 && w === "--"));
+    const words = m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .filter((w, i) => !(i === 0 && w === "--"));
     if (words.length === 0 || words[0]!.startsWith("<")) continue;
     // Quoted values: drop everything between quotes so a value is never taken for a flag.
-    found.push(words.join(" ").replace(/"[^"]*"|'[^']*'/g, "X").split(/\s+/).filter(Boolean));
+    found.push(
+      words
+        .join(" ")
+        .replace(/"[^"]*"|'[^']*'/g, "X")
+        .split(/\s+/)
+        .filter(Boolean),
+    );
   }
   return found;
 }
@@ -55,7 +69,11 @@ export function checkInvocation(root: Command, words: readonly string[]): string
   if (cmd === root) return [`ndc ${words.join(" ")}: no such command`];
   if (cmd.commands.length > 0) {
     const next = words[i];
-    return [next !== undefined && !next.startsWith("-") ? `ndc ${path.join(" ")} ${next}: no such command` : `ndc ${path.join(" ")}: needs a subcommand (${cmd.commands.map((c) => c.name()).join(", ")})`];
+    return [
+      next !== undefined && !next.startsWith("-")
+        ? `ndc ${path.join(" ")} ${next}: no such command`
+        : `ndc ${path.join(" ")}: needs a subcommand (${cmd.commands.map((c) => c.name()).join(", ")})`,
+    ];
   }
   const flags = new Set(["--help", "-h", ...cmd.options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)))]);
   return words
@@ -110,7 +128,14 @@ describe("runbooks", () => {
     expect(invocations.length).toBeGreaterThan(0);
     expect(invocations.flatMap((words) => checkInvocation(root, words))).toEqual([]);
     const listed = (/^Commands: (.*)$/m.exec(text(file))?.[1] ?? "").split(", ").map((c) => c.replace(/`/g, "").replace(/^ndc /, ""));
-    const used = new Set(invocations.map((words) => words.filter((w, i) => i < 2 && /^[a-z]/.test(w)).slice(0, root.commands.find((c) => c.name() === words[0])?.commands.length ? 2 : 1).join(" ")));
+    const used = new Set(
+      invocations.map((words) =>
+        words
+          .filter((w, i) => i < 2 && /^[a-z]/.test(w))
+          .slice(0, root.commands.find((c) => c.name() === words[0])?.commands.length ? 2 : 1)
+          .join(" "),
+      ),
+    );
     // `ndc login` is the set-up every runbook shares; the rest must be listed.
     expect([...used].filter((u) => u !== "login" && !listed.includes(u))).toEqual([]);
   });
@@ -129,6 +154,8 @@ describe("checkInvocation", () => {
   });
 
   test("quoted values are not taken for flags", () => {
-    expect(ndcInvocations('run `ndc reject byt/his --version 2 --reason "--not-a-flag here"` now')).toEqual([["reject", "byt/his", "--version", "2", "--reason", "X"]]);
+    expect(ndcInvocations('run `ndc reject byt/his --version 2 --reason "--not-a-flag here"` now')).toEqual([
+      ["reject", "byt/his", "--version", "2", "--reason", "X"],
+    ]);
   });
 });

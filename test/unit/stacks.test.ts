@@ -4,7 +4,9 @@ import { describe, expect, test } from "vitest";
 import { distanceKm, parseStackFile, planStaticEnvironments, TENANT_ZONES, type SiteStackConfig } from "../../model/index.ts";
 
 const STACKS_DIR = join(import.meta.dirname, "..", "..", "stacks");
-const files = readdirSync(STACKS_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).sort();
+const files = readdirSync(STACKS_DIR)
+  .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+  .sort();
 const load = (file: string): SiteStackConfig => parseStackFile(readFileSync(join(STACKS_DIR, file), "utf8"), `stacks/${file}`);
 
 const MINISTRIES = ["bqp", "bca", "bng", "bnv", "btp", "btc", "bct", "bnnmt", "bxd", "bvhttdl", "bkhcn", "bgddt", "byt", "bdttg", "nhnn", "ttcp", "vpcp"];
@@ -40,8 +42,15 @@ describe("Pulumi.ndc1-hoalac.yaml", () => {
   test("is NDC No. 1 at Hòa Lạc, phase 1, active, with its peers", () => {
     expect(config.site).toMatchObject({ id: "ndc1", phase: 1, status: "active" });
     expect(config.site.location.name).toBe("Khu Công nghệ cao Hòa Lạc, Hà Nội");
-    expect(config.peers?.map((p) => [p.id, p.status])).toEqual([["ndc2", "commissioning"], ["ndc3", "planned"]]);
-    expect(config.site.roadmap?.map((r) => [r.from, r.to])).toEqual([[2023, 2025], [2026, 2028], [2029, 2030]]);
+    expect(config.peers?.map((p) => [p.id, p.status])).toEqual([
+      ["ndc2", "commissioning"],
+      ["ndc3", "planned"],
+    ]);
+    expect(config.site.roadmap?.map((r) => [r.from, r.to])).toEqual([
+      [2023, 2025],
+      [2026, 2028],
+      [2029, 2030],
+    ]);
   });
 
   test("onboards all 17 ministries and ministerial agencies, the 6 socio-political organizations and the 6 cities", () => {

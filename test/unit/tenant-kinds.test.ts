@@ -29,14 +29,22 @@ describe("tenant kinds", () => {
   });
 
   test("the Pulumi resource map has a class for each of them", () => {
-    for (const key of ["v1/Namespace", "v1/ServiceAccount", "v1/ResourceQuota", "v1/LimitRange", "networking.k8s.io/v1/NetworkPolicy", "rbac.authorization.k8s.io/v1/RoleBinding"]) {
+    for (const key of [
+      "v1/Namespace",
+      "v1/ServiceAccount",
+      "v1/ResourceQuota",
+      "v1/LimitRange",
+      "networking.k8s.io/v1/NetworkPolicy",
+      "rbac.authorization.k8s.io/v1/RoleBinding",
+    ]) {
       expect(SUPPORTED_KINDS).toContain(key);
     }
   });
 
   test("the control plane's ClusterRole may apply, read, watch and prune each of them", () => {
     const rules = controlPlaneClusterRole().rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
-    const allowed = (group: string, resource: string) => [...new Set(rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && !r.resourceNames).flatMap((r) => r.verbs))].sort();
+    const allowed = (group: string, resource: string) =>
+      [...new Set(rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && !r.resourceNames).flatMap((r) => r.verbs))].sort();
     expect(allowed("", "namespaces")).toEqual([...MANAGE].sort());
     expect(allowed("", "serviceaccounts")).toEqual([...MANAGE].sort());
     expect(allowed("", "resourcequotas")).toEqual([...MANAGE].sort());
@@ -51,7 +59,18 @@ describe("tenant kinds", () => {
   test("the builder produces only those kinds", () => {
     const platform = testPlatform();
     const plan = admitEnvironment({ org: "byt", spec: testSpec({ viewers: ["byt-auditors"] }) }, platform);
-    const kinds = new Set(buildEnvironmentObjects({ plan, site: platform.sites.get("ndc1")!.config!, organization: platform.organizations.get("byt")! }).map((o) => `${o.apiVersion}/${o.kind}`));
-    expect([...kinds].sort()).toEqual(["networking.k8s.io/v1/NetworkPolicy", "rbac.authorization.k8s.io/v1/RoleBinding", "v1/LimitRange", "v1/Namespace", "v1/ResourceQuota", "v1/ServiceAccount"]);
+    const kinds = new Set(
+      buildEnvironmentObjects({ plan, site: platform.sites.get("ndc1")!.config!, organization: platform.organizations.get("byt")! }).map(
+        (o) => `${o.apiVersion}/${o.kind}`,
+      ),
+    );
+    expect([...kinds].sort()).toEqual([
+      "networking.k8s.io/v1/NetworkPolicy",
+      "rbac.authorization.k8s.io/v1/RoleBinding",
+      "v1/LimitRange",
+      "v1/Namespace",
+      "v1/ResourceQuota",
+      "v1/ServiceAccount",
+    ]);
   });
 });

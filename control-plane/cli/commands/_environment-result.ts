@@ -27,7 +27,9 @@ export async function finishEnvironmentChange(ctx: CommandContext, env: Environm
     result = await followEnvironment(ctx.connection(), env.org, env.name, { timeoutMs }, env);
   }
   emit(ctx.output, result, () => {
-    const sites = Object.entries(result.sites).map(([site, s]) => `${site} ${s.phase}`).join(", ");
+    const sites = Object.entries(result.sites)
+      .map(([site, s]) => `${site} ${s.phase}`)
+      .join(", ");
     const pending = result.pendingChange ? `\n  the change awaits an operator: ndc approve ${result.org}/${result.name} --version ${result.version}` : "";
     return `${verb} ${result.org}/${result.name}: phase ${result.phase}, version ${result.version}${sites ? ` (${sites})` : ""}${result.reason && result.phase !== "Ready" ? `\n  ${result.reason}` : ""}${pending}`;
   });

@@ -24,7 +24,9 @@ export function queueCommand(): Command {
       .addHelpText("after", "\nexamples:\n  ndc queue\n  ndc queue --org byt -o json"),
   ).action(
     action(async (ctx, flags: { org?: string }) => {
-      const items = (await listAll<EnvironmentResource>(ctx.connection(), "/v1/environments", { awaitingDecision: "true", org: flags.org })).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+      const items = (await listAll<EnvironmentResource>(ctx.connection(), "/v1/environments", { awaitingDecision: "true", org: flags.org })).sort((a, b) =>
+        a.updatedAt.localeCompare(b.updatedAt),
+      );
       emit(ctx.output, { items }, () =>
         items.length === 0
           ? `approval queue empty${flags.org ? ` for ${flags.org}` : ""}`
@@ -50,13 +52,21 @@ export function queueCommand(): Command {
 export function approveCommand(): Command {
   return withCommonOptions(
     new Command("approve")
-      .description("approve a request awaiting approval, a pending change or a decommission (operator, neither the requester nor the last modifier); the provisioner then acts on it")
+      .description(
+        "approve a request awaiting approval, a pending change or a decommission (operator, neither the requester nor the last modifier); the provisioner then acts on it",
+      )
       .argument("<org/name>", "the request, e.g. byt/his-prod")
-      .requiredOption("--version <n>", "the version you reviewed (ndc queue and ndc env get show it), sent as If-Match: a request changed since is refused (exit 4)")
+      .requiredOption(
+        "--version <n>",
+        "the version you reviewed (ndc queue and ndc env get show it), sent as If-Match: a request changed since is refused (exit 4)",
+      )
       .option("--comment <text>", "an approval note, kept as the environment's reason")
       .option("--wait", WAIT_HELP.wait)
       .option("--timeout <seconds>", WAIT_HELP.timeout, "600")
-      .addHelpText("after", "\nexamples:\n  ndc approve byt/his-prod --version 1 --comment 'capacity checked' --wait\n  ndc approve byt/his-prod --version 4     # a decommission or a change that awaits an operator"),
+      .addHelpText(
+        "after",
+        "\nexamples:\n  ndc approve byt/his-prod --version 1 --comment 'capacity checked' --wait\n  ndc approve byt/his-prod --version 4     # a decommission or a change that awaits an operator",
+      ),
   ).action(
     action(async (ctx, ref: string, flags: { version: string; comment?: string } & WaitFlags) => {
       const { org, name } = parseEnvironmentRef(ref);

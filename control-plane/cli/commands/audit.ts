@@ -41,31 +41,47 @@ export function auditCommand(): Command {
       .option("--since <time>", "ISO 8601, inclusive, e.g. 2026-01-31T00:00:00Z")
       .option("--until <time>", "ISO 8601, exclusive")
       .option("--limit <n>", "at most this many records", "100")
-      .addHelpText("after", '\nexamples:\n  ndc audit list --target "environment byt/his-prod"\n  ndc audit list --action environment.approve --since 2026-01-01T00:00:00Z -o json'),
+      .addHelpText(
+        "after",
+        '\nexamples:\n  ndc audit list --target "environment byt/his-prod"\n  ndc audit list --action environment.approve --since 2026-01-01T00:00:00Z -o json',
+      ),
   ).action(
-    action(async (ctx, flags: { org?: string; action?: string; actor?: string; target?: string; outcome?: string; since?: string; until?: string; limit: string }) => {
-      const limit = parsePositiveInt(flags.limit, "--limit")!;
-      const items = await listAll<AuditRecord>(ctx.connection(), "/v1/audit", { org: flags.org, action: flags.action, actor: flags.actor, target: flags.target, outcome: flags.outcome, since: flags.since, until: flags.until }, limit);
-      emit(ctx.output, { items }, () =>
-        items.length === 0
-          ? "no audit records match"
-          : renderTable(items, [
-              { header: "seq", value: (r) => r.seq },
-              { header: "at", value: (r) => r.at },
-              { header: "actor", value: (r) => r.actor },
-              { header: "action", value: (r) => r.action },
-              { header: "outcome", value: (r) => (r.status === null ? r.outcome : `${r.outcome} ${r.status}`) },
-              { header: "target", value: (r) => r.target },
-            ]),
-      );
-    }),
+    action(
+      async (
+        ctx,
+        flags: { org?: string; action?: string; actor?: string; target?: string; outcome?: string; since?: string; until?: string; limit: string },
+      ) => {
+        const limit = parsePositiveInt(flags.limit, "--limit")!;
+        const items = await listAll<AuditRecord>(
+          ctx.connection(),
+          "/v1/audit",
+          { org: flags.org, action: flags.action, actor: flags.actor, target: flags.target, outcome: flags.outcome, since: flags.since, until: flags.until },
+          limit,
+        );
+        emit(ctx.output, { items }, () =>
+          items.length === 0
+            ? "no audit records match"
+            : renderTable(items, [
+                { header: "seq", value: (r) => r.seq },
+                { header: "at", value: (r) => r.at },
+                { header: "actor", value: (r) => r.actor },
+                { header: "action", value: (r) => r.action },
+                { header: "outcome", value: (r) => (r.status === null ? r.outcome : `${r.outcome} ${r.status}`) },
+                { header: "target", value: (r) => r.target },
+              ]),
+        );
+      },
+    ),
   );
 
   withCommonOptions(
     audit
       .command("verify")
       .description("walk the hash chain on the service and report every record that breaks it (edited, deleted, reordered, truncated); exit 6 when broken")
-      .addHelpText("after", "\nneeds a platform-wide auditor, operator or platform-admin token (the chain spans every organization).\n\nexamples:\n  ndc audit verify\n  ndc audit verify -o json"),
+      .addHelpText(
+        "after",
+        "\nneeds a platform-wide auditor, operator or platform-admin token (the chain spans every organization).\n\nexamples:\n  ndc audit verify\n  ndc audit verify -o json",
+      ),
   ).action(
     action(async (ctx) => {
       const result = await callApi<AuditVerification>(ctx.connection(), "GET", "/v1/audit/verify");

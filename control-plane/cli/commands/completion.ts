@@ -65,7 +65,10 @@ export function completionCommand(root: () => Command): Command {
   return new Command("completion")
     .description("print a shell completion script")
     .addArgument(new Argument("<shell>", "the shell").choices(["bash", "zsh"]))
-    .addHelpText("after", "\nexamples:\n  source <(ndc completion bash)          # in ~/.bashrc\n  ndc completion zsh > ~/.zfunc/_ndc      # with fpath+=(~/.zfunc) before compinit")
+    .addHelpText(
+      "after",
+      "\nexamples:\n  source <(ndc completion bash)          # in ~/.bashrc\n  ndc completion zsh > ~/.zfunc/_ndc      # with fpath+=(~/.zfunc) before compinit",
+    )
     .action(
       action(async (_ctx, shell: string) => {
         process.stdout.write(shell === "bash" ? bashCompletion(root()) : zshCompletion(root()));

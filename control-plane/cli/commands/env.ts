@@ -14,7 +14,6 @@ import { failureOf, followEnvironment } from "../follow-environment.ts";
 import { emit } from "../output.ts";
 import { finishEnvironmentChange, WAIT_HELP, type WaitFlags } from "./_environment-result.ts";
 
-
 /**
  * Reads an environment request from a YAML or JSON file (`-` is stdin). An `org` key in the file
  * names the organization; it is not part of the request body.
@@ -37,10 +36,13 @@ export function readEnvironmentFile(file: string): { org: string | undefined; bo
     throw new UsageError(`-f ${file} is neither YAML nor JSON: ${(error as Error).message.split("\n")[0]!.replace(/:$/, "")}`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(`-f ${file} must hold one environment (a mapping with name, stage, zone, …), got ${Array.isArray(parsed) ? "a list" : JSON.stringify(parsed)}`);
+    throw new UsageError(
+      `-f ${file} must hold one environment (a mapping with name, stage, zone, …), got ${Array.isArray(parsed) ? "a list" : JSON.stringify(parsed)}`,
+    );
   }
   const { org, ...body } = parsed as Record<string, unknown>;
-  if (org !== undefined && typeof org !== "string") throw new UsageError(`-f ${file}: "org" must be an organization slug such as byt, got ${JSON.stringify(org)}`);
+  if (org !== undefined && typeof org !== "string")
+    throw new UsageError(`-f ${file}: "org" must be an organization slug such as byt, got ${JSON.stringify(org)}`);
   return { org, body };
 }
 
@@ -86,8 +88,13 @@ export function envCommand(): Command {
   withCommonOptions(
     env
       .command("create")
-      .description("request an environment from a YAML or JSON file; it is admitted (placement, capacity, entitlement) and then auto-approved or queued for an operator")
-      .requiredOption("-f, --file <file>", "the request: name, stage, zone, dataClass, personalData, securityLevel, sites, resources, owners, purpose (and org); - reads stdin")
+      .description(
+        "request an environment from a YAML or JSON file; it is admitted (placement, capacity, entitlement) and then auto-approved or queued for an operator",
+      )
+      .requiredOption(
+        "-f, --file <file>",
+        "the request: name, stage, zone, dataClass, personalData, securityLevel, sites, resources, owners, purpose (and org); - reads stdin",
+      )
       .option("--org <org>", "the organization (default: the file's org)")
       .option("--idempotency-key <key>", "repeat the request safely: the same key and file return the same environment")
       .option("--wait", WAIT_HELP.wait)
@@ -165,7 +172,9 @@ examples:
   withCommonOptions(
     env
       .command("decommission")
-      .description("decommission an environment: access is frozen and data retained for the retention period, then the namespace is deleted (a request still awaiting approval is withdrawn)")
+      .description(
+        "decommission an environment: access is frozen and data retained for the retention period, then the namespace is deleted (a request still awaiting approval is withdrawn)",
+      )
       .argument("<org/name>", "the environment")
       .option("--yes", "confirm: you checked with its owners that nothing of value runs in it")
       .option("--version <n>", "only if it is still at this version")
@@ -177,8 +186,14 @@ examples:
       const { org, name } = parseEnvironmentRef(ref);
       const version = parsePositiveInt(flags.version, "--version");
       parseTimeout(flags.timeout, "--timeout", 600, 86_400);
-      if (!flags.yes) throw new UsageError(`decommissioning ${org}/${name} freezes access now and deletes its namespace after the retention period; confirm with --yes`);
-      const e = await callApi<EnvironmentResource>(ctx.connection(), "DELETE", apiPath`/v1/organizations/${org}/environments/${name}`, version === undefined ? {} : { headers: { "if-match": `"${version}"` } });
+      if (!flags.yes)
+        throw new UsageError(`decommissioning ${org}/${name} freezes access now and deletes its namespace after the retention period; confirm with --yes`);
+      const e = await callApi<EnvironmentResource>(
+        ctx.connection(),
+        "DELETE",
+        apiPath`/v1/organizations/${org}/environments/${name}`,
+        version === undefined ? {} : { headers: { "if-match": `"${version}"` } },
+      );
       await finishEnvironmentChange(ctx, e, "decommissioning", flags);
     }),
   );
@@ -186,7 +201,9 @@ examples:
   withCommonOptions(
     env
       .command("retry")
-      .description("build a Failed environment's approved spec again, once its cause is fixed (operator; audited as environment.retry); a Failed decommission is resumed with env decommission")
+      .description(
+        "build a Failed environment's approved spec again, once its cause is fixed (operator; audited as environment.retry); a Failed decommission is resumed with env decommission",
+      )
       .argument("<org/name>", "the environment")
       .option("--version <n>", "only if it is still at this version")
       .option("--wait", WAIT_HELP.wait)
@@ -197,7 +214,12 @@ examples:
       const { org, name } = parseEnvironmentRef(ref);
       const version = parsePositiveInt(flags.version, "--version");
       parseTimeout(flags.timeout, "--timeout", 600, 86_400);
-      const e = await callApi<EnvironmentResource>(ctx.connection(), "POST", apiPath`/v1/organizations/${org}/environments/${name}/retry`, version === undefined ? {} : { headers: { "if-match": `"${version}"` } });
+      const e = await callApi<EnvironmentResource>(
+        ctx.connection(),
+        "POST",
+        apiPath`/v1/organizations/${org}/environments/${name}/retry`,
+        version === undefined ? {} : { headers: { "if-match": `"${version}"` } },
+      );
       await finishEnvironmentChange(ctx, e, "retrying", flags);
     }),
   );
@@ -213,7 +235,10 @@ examples:
     action(async (ctx, ref: string, flags: { timeout?: string }) => {
       const { org, name } = parseEnvironmentRef(ref);
       const timeoutMs = parseTimeout(flags.timeout, "--timeout", 600, 86_400);
-      const e = await followEnvironment(ctx.connection(), org, name, { timeoutMs, log: (line) => (ctx.output === "table" ? console.log(line) : console.error(line)) });
+      const e = await followEnvironment(ctx.connection(), org, name, {
+        timeoutMs,
+        log: (line) => (ctx.output === "table" ? console.log(line) : console.error(line)),
+      });
       if (ctx.output !== "table") emit(ctx.output, e, () => "");
       const failure = failureOf(e);
       if (failure) throw failure;

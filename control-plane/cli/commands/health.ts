@@ -50,7 +50,8 @@ export function notReadyBySite(envs: readonly EnvironmentResource[], onlySite: s
 
 /** GET /readyz?verbose on the kubeconfig's API server, with its credentials and a timeout. */
 async function apiServerReady(path: string, context: string | undefined, timeoutMs: number): Promise<ApiServerHealth> {
-  if (!existsSync(path)) throw new UsageError(`--kubeconfig ${path}: no such file; pass the site's kubeconfig (e.g. the control plane's NDC_KUBECONFIG_<SITE>)`);
+  if (!existsSync(path))
+    throw new UsageError(`--kubeconfig ${path}: no such file; pass the site's kubeconfig (e.g. the control plane's NDC_KUBECONFIG_<SITE>)`);
   // Loaded only here: client-node is large and the other commands do not need it.
   const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
@@ -60,7 +61,15 @@ async function apiServerReady(path: string, context: string | undefined, timeout
     throw new UsageError(`--kubeconfig ${path} cannot be read as a kubeconfig: ${(error as Error).message}`);
   }
   if (context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === context)) throw new UsageError(`--context ${context} is not in ${path}; contexts: ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+    if (!kc.getContexts().some((c) => c.name === context))
+      throw new UsageError(
+        `--context ${context} is not in ${path}; contexts: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(", ") || "none"
+        }`,
+      );
     kc.setCurrentContext(context);
   }
   const cluster = kc.getCurrentCluster();
@@ -92,7 +101,11 @@ async function apiServerReady(path: string, context: string | undefined, timeout
         ...base,
         ready: false,
         status: null,
-        failing: [error.name === "TimeoutError" || error.name === "AbortError" ? `no answer within ${timeoutMs / 1000} s` : `unreachable: ${error.code ?? error.message}`],
+        failing: [
+          error.name === "TimeoutError" || error.name === "AbortError"
+            ? `no answer within ${timeoutMs / 1000} s`
+            : `unreachable: ${error.code ?? error.message}`,
+        ],
       }),
     );
     req.end();
@@ -116,14 +129,29 @@ export function healthCommand(): Command {
       const envs = await listAll<EnvironmentResource>(conn, "/v1/environments");
       const sites = notReadyBySite(envs, flags.site);
       const apiServer = flags.kubeconfig === undefined ? null : await apiServerReady(flags.kubeconfig, flags.context, conn.timeoutMs);
-      const degraded = Object.values(sites).flat().filter((e) => e.severity === "degraded").length;
+      const degraded = Object.values(sites)
+        .flat()
+        .filter((e) => e.severity === "degraded").length;
       const healthy = degraded === 0 && (apiServer?.ready ?? true);
-      const report = { healthy, status: healthy ? "healthy" : "degraded", site: flags.site ?? null, environmentsChecked: envs.length, degraded, sites, apiServer };
+      const report = {
+        healthy,
+        status: healthy ? "healthy" : "degraded",
+        site: flags.site ?? null,
+        environmentsChecked: envs.length,
+        degraded,
+        sites,
+        apiServer,
+      };
       emit(ctx.output, report, () => {
-        const lines = [`${healthy ? "healthy" : "DEGRADED"}${flags.site ? ` (site ${flags.site})` : ""}: ${envs.length} environments checked, ${degraded} degraded at a site`];
+        const lines = [
+          `${healthy ? "healthy" : "DEGRADED"}${flags.site ? ` (site ${flags.site})` : ""}: ${envs.length} environments checked, ${degraded} degraded at a site`,
+        ];
         for (const [site, entries] of Object.entries(sites).sort(([a], [b]) => a.localeCompare(b))) {
           lines.push(`site ${site}:`);
-          for (const e of entries) lines.push(`  ${e.severity === "degraded" ? "DEGRADED   " : "progressing"}  ${e.ref}  ${e.sitePhase} (environment ${e.phase})  ${e.message ?? ""}`.trimEnd());
+          for (const e of entries)
+            lines.push(
+              `  ${e.severity === "degraded" ? "DEGRADED   " : "progressing"}  ${e.ref}  ${e.sitePhase} (environment ${e.phase})  ${e.message ?? ""}`.trimEnd(),
+            );
         }
         if (apiServer) {
           lines.push(`API server ${apiServer.server} (context ${apiServer.context}): ${apiServer.ready ? "ready" : "NOT ready"}`);

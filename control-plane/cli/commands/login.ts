@@ -42,10 +42,15 @@ async function readToken(): Promise<string> {
 
 export function loginCommand(): Command {
   return new Command("login")
-    .description(`store the service URL and your token in ${configPath().replace(process.env.HOME ?? "\0", "~")} (mode 0600; $NDC_CONFIG moves it); the token is read from stdin or typed at a prompt, never taken as an argument`)
+    .description(
+      `store the service URL and your token in ${configPath().replace(process.env.HOME ?? "\0", "~")} (mode 0600; $NDC_CONFIG moves it); the token is read from stdin or typed at a prompt, never taken as an argument`,
+    )
     .requiredOption("--api <url>", "the control plane's URL, e.g. https://ndc.example.gov.vn")
     .option("--request-timeout <seconds>", "timeout of the check request, in seconds", "10")
-    .addHelpText("after", "\nexamples:\n  ndc login --api https://ndc.example.gov.vn          # prompts for the token\n  pass show ndc/olga | ndc login --api http://127.0.0.1:8080")
+    .addHelpText(
+      "after",
+      "\nexamples:\n  ndc login --api https://ndc.example.gov.vn          # prompts for the token\n  pass show ndc/olga | ndc login --api http://127.0.0.1:8080",
+    )
     .action(
       action(async (_ctx, flags: { api: string; requestTimeout: string }) => {
         const api = parseApiUrl(flags.api, "--api");
@@ -54,7 +59,7 @@ export function loginCommand(): Command {
         if (!token) throw new UsageError("no token on stdin: pipe it in, or run ndc login in a terminal to type it");
         if (/\s/.test(token)) throw new UsageError("the token on stdin has spaces in it: pass exactly one token");
         // Check it before storing it: a wrong token or URL is said now, not at the next command.
-        await callApi(({ api, token, timeoutMs }), "GET", "/v1/sites");
+        await callApi({ api, token, timeoutMs }, "GET", "/v1/sites");
         const path = configPath();
         writeLogin(path, { api: api.href.replace(/\/$/, ""), token });
         console.error(`logged in to ${api.origin}; token stored in ${path} (mode 0600)`);

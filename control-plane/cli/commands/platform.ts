@@ -23,7 +23,14 @@ interface Amounts {
 interface Capacity {
   readonly site: string;
   readonly status: string;
-  readonly pools: readonly { readonly name: string; readonly zones: readonly string[]; readonly dedicated: boolean; readonly capacity: Amounts; readonly committed: Amounts; readonly available: Amounts }[];
+  readonly pools: readonly {
+    readonly name: string;
+    readonly zones: readonly string[];
+    readonly dedicated: boolean;
+    readonly capacity: Amounts;
+    readonly committed: Amounts;
+    readonly available: Amounts;
+  }[];
   readonly zones: Record<string, Amounts>;
   readonly storage: readonly { readonly tier: string; readonly capacity: string; readonly committed: string; readonly available: string }[];
 }
@@ -40,7 +47,9 @@ interface Organization {
 
 export function sitesCommand(): Command {
   return withCommonOptions(
-    new Command("sites").description("the data center's sites: status (planned, commissioning, active, draining), location, zones and storage tiers").addHelpText("after", "\nexamples:\n  ndc sites\n  ndc sites -o json"),
+    new Command("sites")
+      .description("the data center's sites: status (planned, commissioning, active, draining), location, zones and storage tiers")
+      .addHelpText("after", "\nexamples:\n  ndc sites\n  ndc sites -o json"),
   ).action(
     action(async (ctx) => {
       const page = await callApi<{ items: Site[] }>(ctx.connection(), "GET", "/v1/sites");
@@ -68,12 +77,15 @@ function capacityText(c: Capacity): string {
     { header: "memory free", value: (p) => p.available.memory },
     { header: "gpu free", value: (p) => p.available.gpu },
   ]);
-  const storage = c.storage.length === 0 ? "" : `\n\n${renderTable(c.storage, [
-    { header: "storage tier", value: (s) => s.tier },
-    { header: "committed", value: (s) => s.committed },
-    { header: "capacity", value: (s) => s.capacity },
-    { header: "available", value: (s) => s.available },
-  ])}`;
+  const storage =
+    c.storage.length === 0
+      ? ""
+      : `\n\n${renderTable(c.storage, [
+          { header: "storage tier", value: (s) => s.tier },
+          { header: "committed", value: (s) => s.committed },
+          { header: "capacity", value: (s) => s.capacity },
+          { header: "available", value: (s) => s.available },
+        ])}`;
   return `site ${c.site} (${c.status})\n${c.pools.length === 0 ? "no compute pools" : pools}${storage}`;
 }
 
@@ -100,7 +112,9 @@ export function capacityCommand(): Command {
 
 export function orgsCommand(): Command {
   return withCommonOptions(
-    new Command("orgs").description("onboarded organizations you may see (your own, or all for platform roles), with Vietnamese names").addHelpText("after", "\nexamples:\n  ndc orgs\n  ndc orgs -o yaml"),
+    new Command("orgs")
+      .description("onboarded organizations you may see (your own, or all for platform roles), with Vietnamese names")
+      .addHelpText("after", "\nexamples:\n  ndc orgs\n  ndc orgs -o yaml"),
   ).action(
     action(async (ctx) => {
       const page = await callApi<{ items: Organization[] }>(ctx.connection(), "GET", "/v1/organizations");

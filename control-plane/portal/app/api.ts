@@ -34,7 +34,13 @@ export async function call<T>(token: string, method: "GET" | "POST" | "PATCH" | 
   if (options.ifMatch !== undefined) headers["if-match"] = `"${options.ifMatch}"`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: options.body === undefined ? null : JSON.stringify(options.body), credentials: "omit", cache: "no-store" });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: options.body === undefined ? null : JSON.stringify(options.body),
+      credentials: "omit",
+      cache: "no-store",
+    });
   } catch {
     throw new ApiError(0, { type: "about:blank", title: "network", status: 0, detail: "network", code: "NETWORK", errors: [] });
   }

@@ -113,17 +113,29 @@ export function App() {
   const route = parseRoute(hash);
   let content;
   if (!token || !me) {
-    content = token ? <p role="status">{t("app.loading")}</p> : <SignIn lang={lang} notice={notice} onSignedIn={(tok, who) => (session.signIn(tok), setNotice(null), setMe(who), setToken(tok))} />;
+    content = token ? (
+      <p role="status">{t("app.loading")}</p>
+    ) : (
+      <SignIn lang={lang} notice={notice} onSignedIn={(tok, who) => (session.signIn(tok), setNotice(null), setMe(who), setToken(tok))} />
+    );
   } else {
     const page = route.page === "home" ? homeOf(me) : route.page;
     content =
-      route.page === "environment" ? <EnvironmentPage org={route.org} name={route.name} key={`${route.org}/${route.name}`} />
-      : page === "environments" ? <EnvironmentsPage />
-      : page === "request" ? <RequestPage />
-      : page === "approvals" ? <ApprovalsPage />
-      : page === "sites" ? <SitesPage />
-      : page === "audit" ? <AuditPage />
-      : <h1 tabIndex={-1}>{t("app.notFound")}</h1>;
+      route.page === "environment" ? (
+        <EnvironmentPage org={route.org} name={route.name} key={`${route.org}/${route.name}`} />
+      ) : page === "environments" ? (
+        <EnvironmentsPage />
+      ) : page === "request" ? (
+        <RequestPage />
+      ) : page === "approvals" ? (
+        <ApprovalsPage />
+      ) : page === "sites" ? (
+        <SitesPage />
+      ) : page === "audit" ? (
+        <AuditPage />
+      ) : (
+        <h1 tabIndex={-1}>{t("app.notFound")}</h1>
+      );
   }
   const current = route.page === "home" && me ? homeOf(me) : route.page === "environment" ? "environments" : route.page;
 
@@ -141,7 +153,14 @@ export function App() {
               {me.org ? ` · ${me.org}` : ""}
             </span>
           )}
-          <button type="button" class="link" lang={lang === "vi" ? "en" : "vi"} aria-label={t("app.switchLanguageLabel")} onClick={switchLang} data-testid="language">
+          <button
+            type="button"
+            class="link"
+            lang={lang === "vi" ? "en" : "vi"}
+            aria-label={t("app.switchLanguageLabel")}
+            onClick={switchLang}
+            data-testid="language"
+          >
             {t("app.switchLanguage")}
           </button>
           {token && (

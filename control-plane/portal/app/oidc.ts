@@ -63,7 +63,13 @@ export async function completeSignIn(config: OidcConfig): Promise<string | undef
   const res = await fetch(config.tokenEndpoint, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", code: params.get("code")!, redirect_uri: redirectUri(), client_id: config.clientId, code_verifier: pending.verifier }),
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code: params.get("code")!,
+      redirect_uri: redirectUri(),
+      client_id: config.clientId,
+      code_verifier: pending.verifier,
+    }),
     credentials: "omit",
   });
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; error?: string };

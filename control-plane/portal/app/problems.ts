@@ -26,7 +26,20 @@ export function formFieldOf(field: string): string {
   const path = field.replace(/^body\./, "").replace(/\[\d+\]/g, "");
   if (path.startsWith("resources.storage")) return "storage";
   if (path.startsWith("resources.")) return path.slice("resources.".length);
-  const known = ["name", "stage", "zone", "dataClass", "personalData", "personalDataSubjects", "securityLevel", "sites", "owners", "viewers", "purpose", "allowLoadBalancer"];
+  const known = [
+    "name",
+    "stage",
+    "zone",
+    "dataClass",
+    "personalData",
+    "personalDataSubjects",
+    "securityLevel",
+    "sites",
+    "owners",
+    "viewers",
+    "purpose",
+    "allowLoadBalancer",
+  ];
   return known.includes(path) ? path : "(form)";
 }
 
@@ -73,7 +86,11 @@ export function explainIssue(lang: Lang, issue: ProblemIssue, spec: SubmittedSpe
       return translate(lang, "error.personalDataVolume", { dataClass: clsText(cls).toLowerCase() });
     case "minimum-security-level": {
       const level = cls && spec.personalData ? minimumSecurityLevel(cls, spec.personalData, false, POLICY) : number(issue.message);
-      return translate(lang, "error.minimumSecurityLevel", { level, dataClass: clsText(cls).toLowerCase(), personalData: spec.personalData ? translateValue(lang, "pdPhrase", spec.personalData) : "?" });
+      return translate(lang, "error.minimumSecurityLevel", {
+        level,
+        dataClass: clsText(cls).toLowerCase(),
+        personalData: spec.personalData ? translateValue(lang, "pdPhrase", spec.personalData) : "?",
+      });
     }
     case "organization-max-data-class":
       return translate(lang, "error.orgMaxDataClass");
@@ -81,7 +98,10 @@ export function explainIssue(lang: Lang, issue: ProblemIssue, spec: SubmittedSpe
       return translate(lang, "error.orgMaxSecurityLevel");
     case "zone-for-data-class": {
       const zones = cls ? POLICY.zonesByDataClass.allowed[cls] : [];
-      return translate(lang, "error.zoneForDataClass", { dataClass: clsText(cls), zones: zones.map((z) => translateValue(lang, "zone", z)).join(lang === "vi" ? " hoặc " : " or ") });
+      return translate(lang, "error.zoneForDataClass", {
+        dataClass: clsText(cls),
+        zones: zones.map((z) => translateValue(lang, "zone", z)).join(lang === "vi" ? " hoặc " : " or "),
+      });
     }
     case "tenant-zone":
       return translate(lang, "error.tenantZone");

@@ -10,7 +10,14 @@ const gib = (bytes: string) => `${Math.round((Number(bytes) / GI) * 10) / 10} Gi
 
 const PARTS: readonly [RegExp, Part][] = [
   [/^security level (\d) is above (\d)$/, (m) => `cấp độ an toàn ${m[1]} cao hơn mức tự duyệt ${m[2]}`],
-  [/^data class (\w+) needs a human \(auto: (.*)\)$/, (m, lang) => `${translateValue(lang, "dataClass", m[1]!).toLowerCase()} cần người duyệt (tự duyệt chỉ với: ${m[2]!.split(", ").map((c) => translateValue(lang, "dataClass", c).toLowerCase()).join(", ")})`],
+  [
+    /^data class (\w+) needs a human \(auto: (.*)\)$/,
+    (m, lang) =>
+      `${translateValue(lang, "dataClass", m[1]!).toLowerCase()} cần người duyệt (tự duyệt chỉ với: ${m[2]!
+        .split(", ")
+        .map((c) => translateValue(lang, "dataClass", c).toLowerCase())
+        .join(", ")})`,
+  ],
   [/^stage (\w+) needs a human \(auto: (.*)\)$/, (m) => `giai đoạn ${m[1]} cần người duyệt (tự duyệt chỉ với: ${m[2]})`],
   [/^cpu (\d+)m is above (\d+)m$/, (m) => `CPU ${Number(m[1]) / 1000} lõi vượt mức tự duyệt ${Number(m[2]) / 1000} lõi`],
   [/^memory (\d+) bytes is above (\d+)$/, (m) => `bộ nhớ ${gib(m[1]!)} vượt mức tự duyệt ${gib(m[2]!)}`],

@@ -32,7 +32,11 @@ export function Field(props: {
     <div class={`field${errors.length ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
       {props.children({ id, ...(described ? { "aria-describedby": described } : {}), ...(errors.length ? { "aria-invalid": "true" as const } : {}) })}
-      {hint && <p class="hint" id={`${id}-hint`}>{hint}</p>}
+      {hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
       {rules.length > 0 && (
         <ul class="rules" id={`${id}-rules`} data-field-rules={id}>
           {rules.map((r) => (
@@ -51,7 +55,11 @@ export function Field(props: {
 
 export function PhaseBadge(props: { lang: Lang; phase: string; kind?: "phase" | "sitePhase" }) {
   const kind = props.kind ?? "phase";
-  return <span class={`badge phase-${props.phase}`} data-phase={props.phase}>{translateValue(props.lang, kind, props.phase)}</span>;
+  return (
+    <span class={`badge phase-${props.phase}`} data-phase={props.phase}>
+      {translateValue(props.lang, kind, props.phase)}
+    </span>
+  );
 }
 
 /** A message for everyone (role=status) or an error (role=alert). */

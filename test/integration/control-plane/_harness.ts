@@ -17,7 +17,10 @@ export type Backend = (typeof BACKENDS)[number];
 export const BOOTSTRAP = "bootstrap-token-for-tests-0123456789";
 
 /** A fresh, migrated store: a SQLite file in a temp dir, or a new database on the test PostgreSQL. */
-export async function openTestStore(backend: Backend, options: { poolSize?: number } = {}): Promise<{ store: Store; raw: SqlDriver; cleanup: () => Promise<void> }> {
+export async function openTestStore(
+  backend: Backend,
+  options: { poolSize?: number } = {},
+): Promise<{ store: Store; raw: SqlDriver; cleanup: () => Promise<void> }> {
   if (backend === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "ndc-sqlite-"));
     const path = join(dir, "ndc.sqlite");
@@ -62,12 +65,34 @@ export async function openTestStore(backend: Backend, options: { poolSize?: numb
 export function testPlatformForApi(extra: { organizations?: Organization[] } = {}): Platform {
   const orgs = extra.organizations ?? [
     testOrganization(),
-    testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"], maxDataClass: "important", maxSecurityLevel: 3, maxEnvironments: 3 }),
+    testOrganization({
+      slug: "bct",
+      name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" },
+      ownerGroups: ["bct-admins"],
+      maxDataClass: "important",
+      maxSecurityLevel: 3,
+      maxEnvironments: 3,
+    }),
   ];
   return assemblePlatform([
     testSiteStack({}, orgs),
-    testSiteStack({ id: "ndc2", name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "National Data Center No. 2" }, location: { name: "Đà Nẵng", latitude: 16.0544, longitude: 108.2022 } }, orgs),
-    testSiteStack({ id: "ndc3", status: "planned", name: { vi: "Trung tâm Dữ liệu quốc gia số 3", en: "National Data Center No. 3" }, location: { name: "TP. Hồ Chí Minh", latitude: 10.8231, longitude: 106.6297 } }, orgs),
+    testSiteStack(
+      {
+        id: "ndc2",
+        name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "National Data Center No. 2" },
+        location: { name: "Đà Nẵng", latitude: 16.0544, longitude: 108.2022 },
+      },
+      orgs,
+    ),
+    testSiteStack(
+      {
+        id: "ndc3",
+        status: "planned",
+        name: { vi: "Trung tâm Dữ liệu quốc gia số 3", en: "National Data Center No. 3" },
+        location: { name: "TP. Hồ Chí Minh", latitude: 10.8231, longitude: 106.6297 },
+      },
+      orgs,
+    ),
   ]);
 }
 
@@ -88,7 +113,13 @@ export interface TestApp {
   readonly tokens: Tokens;
   readonly platform: Platform;
   cleanup(): Promise<void>;
-  call(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(
+    method: "GET" | "POST" | "PATCH" | "DELETE",
+    url: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** Approves or rejects `environments/{name}` of `url`'s organization as `token`, naming the version it has now (If-Match). */
   decide(action: "approve" | "reject", envUrl: string, token: string, body?: unknown): Promise<LightMyRequestResponse>;
 }
@@ -103,7 +134,11 @@ export async function startTestApp(backend: Backend, options: Partial<AppOptions
       method,
       url,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      ...(body === undefined ? {} : typeof body === "string" ? { payload: body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } } : { payload: body as object }),
+      ...(body === undefined
+        ? {}
+        : typeof body === "string"
+          ? { payload: body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }
+          : { payload: body as object }),
     });
   const mintWith = async (by: string, subject: string, role: string, org?: string, expiresIn?: string): Promise<string> => {
     const res = await call("POST", "/v1/tokens", by, { subject, role, ...(org ? { org } : {}), ...(expiresIn ? { expiresIn } : {}) });

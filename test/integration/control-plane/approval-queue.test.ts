@@ -18,7 +18,13 @@ describe.each(BACKENDS)("the approval queue (%s)", (backend) => {
     expect(dev.json()).toMatchObject({ phase: "Approved", pendingChange: null });
     // Waits beside its approved spec: a dev environment changed to prod.
     const changing = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "to-prod", resources: { cpu: "1", memory: "2Gi" } }));
-    const patched = await t.call("PATCH", `${ENVS}/to-prod`, t.tokens.alice, { stage: "prod", securityLevel: 3 }, { "if-match": `"${changing.json().version}"` });
+    const patched = await t.call(
+      "PATCH",
+      `${ENVS}/to-prod`,
+      t.tokens.alice,
+      { stage: "prod", securityLevel: 3 },
+      { "if-match": `"${changing.json().version}"` },
+    );
     expect(patched.json()).toMatchObject({ phase: "Approved", stage: "dev", pendingChange: { spec: { stage: "prod" } } });
     // Rejected: gone from the queue.
     await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "turned-down" }));

@@ -33,7 +33,8 @@ async function createDatabase(): Promise<string> {
 /** A service on `store`, and a call helper. */
 async function serviceOn(store: Store) {
   const app = await buildApp({ store, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false });
-  const call = (method: "GET" | "POST", url: string, token: string, body?: object) => app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
+  const call = (method: "GET" | "POST", url: string, token: string, body?: object) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
   return { app, call };
 }
 
@@ -79,7 +80,10 @@ describe("PostgreSQL backup and restore (runbooks/database-unavailable.md)", () 
       expect(await store.verifyAudit()).toMatchObject({ ok: true, checked: records, headSeq: head, problems: [] });
       const { app, call } = await serviceOn(store);
       // The restored tokens work; the environment is there; new records extend the same chain.
-      expect((await call("GET", "/v1/organizations/byt/environments/before-backup", adminToken)).json()).toMatchObject({ name: "before-backup", phase: "Approved" });
+      expect((await call("GET", "/v1/organizations/byt/environments/before-backup", adminToken)).json()).toMatchObject({
+        name: "before-backup",
+        phase: "Approved",
+      });
       expect((await call("POST", "/v1/tokens", adminToken, { subject: "after-restore", role: "auditor" })).statusCode).toBe(201);
       expect((await call("GET", "/v1/audit/verify", adminToken)).json()).toMatchObject({ ok: true, checked: records + 1, headSeq: head! + 1 });
       await app.close();

@@ -48,10 +48,36 @@ const CASES: Case[] = [
   { name: "site id with diacritics", body: spec({ sites: ["ndc1-hòa"] }), status: 400, field: "sites[0]", rule: "allowed-values" },
   { name: "the same site twice", body: spec({ sites: ["ndc1", "ndc1"] }), status: 400, field: "sites", rule: "unique-items" },
   { name: "no site", body: spec({ sites: [] }), status: 400, field: "sites", rule: "min-items" },
-  { name: "core data in the app zone", body: spec({ dataClass: "core", securityLevel: 4, zone: "app", sites: ["ndc1", "ndc2"] }), status: 422, field: "zone", rule: "zone-for-data-class" },
-  { name: "core data on one site while two are active", body: spec({ dataClass: "core", securityLevel: 4, zone: "restricted", stage: "prod", resources: { cpu: "4", memory: "16Gi" } }), status: 422, field: "sites", rule: "multi-site" },
-  { name: "security level too low for the data", body: spec({ dataClass: "important", zone: "data", securityLevel: 2 }), status: 422, field: "securityLevel", rule: "minimum-security-level" },
-  { name: "level above the organization's", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ securityLevel: 4, zone: "data", dataClass: "important", owners: ["bct-admins"] }), status: 422, field: "securityLevel", rule: "organization-max-security-level" },
+  {
+    name: "core data in the app zone",
+    body: spec({ dataClass: "core", securityLevel: 4, zone: "app", sites: ["ndc1", "ndc2"] }),
+    status: 422,
+    field: "zone",
+    rule: "zone-for-data-class",
+  },
+  {
+    name: "core data on one site while two are active",
+    body: spec({ dataClass: "core", securityLevel: 4, zone: "restricted", stage: "prod", resources: { cpu: "4", memory: "16Gi" } }),
+    status: 422,
+    field: "sites",
+    rule: "multi-site",
+  },
+  {
+    name: "security level too low for the data",
+    body: spec({ dataClass: "important", zone: "data", securityLevel: 2 }),
+    status: 422,
+    field: "securityLevel",
+    rule: "minimum-security-level",
+  },
+  {
+    name: "level above the organization's",
+    as: "bob",
+    url: "/v1/organizations/bct/environments",
+    body: spec({ securityLevel: 4, zone: "data", dataClass: "important", owners: ["bct-admins"] }),
+    status: 422,
+    field: "securityLevel",
+    rule: "organization-max-security-level",
+  },
   { name: "over site capacity", body: resources({ cpu: "2000" }), status: 422, field: "resources.cpu", rule: "site-capacity" },
   { name: "over entitlement", body: resources({ cpu: "65" }), status: 422, field: "resources.cpu", rule: "entitlement" },
   { name: "over GPU entitlement", body: resources({ gpu: 3 }), status: 422, field: "resources.gpu", rule: "entitlement" },
@@ -65,23 +91,114 @@ const CASES: Case[] = [
   { name: "owner group with a space", body: spec({ owners: ["my group"] }), status: 400, field: "owners[0]", rule: "format" },
   { name: "name taken", body: spec({ name: "existing" }), status: 409, field: "name", rule: "name-unique" },
   { name: "name of the landing namespace", body: spec({ name: "landing" }), status: 422, field: "name", rule: "name-unique" },
-  { name: "over the organization's environment limit", as: "bob", url: "/v1/organizations/bct/environments", body: spec({ name: "fourth", owners: ["bct-admins"] }), status: 422, field: "org", rule: "environment-limit" },
-  { name: "reused Idempotency-Key with another body", body: spec({ name: "other" }), headers: { "idempotency-key": "used-key" }, status: 422, field: "header.idempotency-key", rule: "idempotency-key-reuse" },
-  { name: "wrong If-Match", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "8" } }, headers: { "if-match": '"99"' }, status: 412, field: "header.if-match", rule: "version-match" },
-  { name: "PATCH without If-Match", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "8" } }, status: 428, field: "header.if-match", rule: "required" },
-  { name: "If-Match that is not a version", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "8" } }, headers: { "if-match": "abc" }, status: 400, field: "header.if-match", rule: "etag-format" },
-  { name: "PATCH renaming", method: "PATCH", url: `${ENVS}/existing`, body: { name: "renamed" }, headers: { "if-match": "*" }, status: 400, field: "name", rule: "unknown-field" },
+  {
+    name: "over the organization's environment limit",
+    as: "bob",
+    url: "/v1/organizations/bct/environments",
+    body: spec({ name: "fourth", owners: ["bct-admins"] }),
+    status: 422,
+    field: "org",
+    rule: "environment-limit",
+  },
+  {
+    name: "reused Idempotency-Key with another body",
+    body: spec({ name: "other" }),
+    headers: { "idempotency-key": "used-key" },
+    status: 422,
+    field: "header.idempotency-key",
+    rule: "idempotency-key-reuse",
+  },
+  {
+    name: "wrong If-Match",
+    method: "PATCH",
+    url: `${ENVS}/existing`,
+    body: { resources: { cpu: "8" } },
+    headers: { "if-match": '"99"' },
+    status: 412,
+    field: "header.if-match",
+    rule: "version-match",
+  },
+  {
+    name: "PATCH without If-Match",
+    method: "PATCH",
+    url: `${ENVS}/existing`,
+    body: { resources: { cpu: "8" } },
+    status: 428,
+    field: "header.if-match",
+    rule: "required",
+  },
+  {
+    name: "If-Match that is not a version",
+    method: "PATCH",
+    url: `${ENVS}/existing`,
+    body: { resources: { cpu: "8" } },
+    headers: { "if-match": "abc" },
+    status: 400,
+    field: "header.if-match",
+    rule: "etag-format",
+  },
+  {
+    name: "PATCH renaming",
+    method: "PATCH",
+    url: `${ENVS}/existing`,
+    body: { name: "renamed" },
+    headers: { "if-match": "*" },
+    status: 400,
+    field: "name",
+    rule: "unknown-field",
+  },
   { name: "empty PATCH", method: "PATCH", url: `${ENVS}/existing`, body: {}, headers: { "if-match": "*" }, status: 400, field: "(body)", rule: "patch-empty" },
-  { name: "resize over entitlement", method: "PATCH", url: `${ENVS}/existing`, body: { resources: { cpu: "100" } }, headers: { "if-match": "*" }, status: 422, field: "resources.cpu", rule: "entitlement" },
+  {
+    name: "resize over entitlement",
+    method: "PATCH",
+    url: `${ENVS}/existing`,
+    body: { resources: { cpu: "100" } },
+    headers: { "if-match": "*" },
+    status: 422,
+    field: "resources.cpu",
+    rule: "entitlement",
+  },
   { name: "page size over 200", method: "GET", url: `${ENVS}?limit=500`, status: 400, field: "query.limit", rule: "range" },
   { name: "page size 0", method: "GET", url: `${ENVS}?limit=0`, status: 400, field: "query.limit", rule: "range" },
   { name: "forged cursor", method: "GET", url: `${ENVS}?cursor=bm9wZQ%3D%3D`, status: 400, field: "query.cursor", rule: "cursor-format" },
   { name: "unknown phase filter", method: "GET", url: `${ENVS}?phase=Running`, status: 400, field: "query.phase", rule: "allowed-values" },
-  { name: "approving an approved environment", as: "oscar", url: `${ENVS}/approved-one/approve`, headers: { "if-match": '"2"' }, status: 409, field: "phase", rule: "transition-allowed" },
+  {
+    name: "approving an approved environment",
+    as: "oscar",
+    url: `${ENVS}/approved-one/approve`,
+    headers: { "if-match": '"2"' },
+    status: 409,
+    field: "phase",
+    rule: "transition-allowed",
+  },
   { name: "reject with an empty reason", as: "oscar", url: `${ENVS}/existing/reject`, body: { reason: "" }, status: 400, field: "reason", rule: "min-length" },
-  { name: "approve with an unknown field", as: "oscar", url: `${ENVS}/existing/approve`, body: { approved: true }, status: 400, field: "approved", rule: "unknown-field" },
-  { name: "token with an unknown role", as: "admin", url: "/v1/tokens", body: { subject: "x", role: "root" }, status: 400, field: "role", rule: "allowed-values" },
-  { name: "requester token without an org", as: "admin", url: "/v1/tokens", body: { subject: "x", role: "requester" }, status: 422, field: "org", rule: "org-required" },
+  {
+    name: "approve with an unknown field",
+    as: "oscar",
+    url: `${ENVS}/existing/approve`,
+    body: { approved: true },
+    status: 400,
+    field: "approved",
+    rule: "unknown-field",
+  },
+  {
+    name: "token with an unknown role",
+    as: "admin",
+    url: "/v1/tokens",
+    body: { subject: "x", role: "root" },
+    status: 400,
+    field: "role",
+    rule: "allowed-values",
+  },
+  {
+    name: "requester token without an org",
+    as: "admin",
+    url: "/v1/tokens",
+    body: { subject: "x", role: "requester" },
+    status: 422,
+    field: "org",
+    rule: "org-required",
+  },
 ];
 
 describe.each(BACKENDS)("bad input over HTTP (%s)", (backend) => {
@@ -95,7 +212,8 @@ describe.each(BACKENDS)("bad input over HTTP (%s)", (backend) => {
     await ok(t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "existing" })));
     await ok(t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "approved-one" })));
     await ok(t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "keyed" }), { "idempotency-key": "used-key" }));
-    for (const name of ["one", "two", "three"]) await ok(t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name, owners: ["bct-admins"] })));
+    for (const name of ["one", "two", "three"])
+      await ok(t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name, owners: ["bct-admins"] })));
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -121,6 +239,8 @@ describe.each(BACKENDS)("bad input over HTTP (%s)", (backend) => {
 
   test("a slug with diacritics is explained: which characters to remove", async () => {
     const res = await t.call("POST", ENVS, t.tokens.alice, spec({ name: "bệnh-viện" }));
-    expect((res.json() as { errors: { message: string }[] }).errors[0]!.message).toMatch(/^must be ASCII: remove the diacritics 'ệ'.* \(display names keep them, slugs do not\)$/);
+    expect((res.json() as { errors: { message: string }[] }).errors[0]!.message).toMatch(
+      /^must be ASCII: remove the diacritics 'ệ'.* \(display names keep them, slugs do not\)$/,
+    );
   });
 });

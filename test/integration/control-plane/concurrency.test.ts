@@ -9,7 +9,10 @@ import { BACKENDS, prodSpec, startTestApp, type TestApp } from "./_harness.ts";
 function tinyPlatform() {
   const orgs = [testOrganization({ maxEnvironments: 200 }), testOrganization({ slug: "bct" })];
   const stack = testSiteStack({ overcommit: { cpu: 1, memory: 1 } }, orgs);
-  const site = { ...stack.site, computePools: stack.site.computePools.map((p) => (p.name === "general" ? { ...p, nodes: 1, nodeCpu: "10", nodeMemory: "4Ti" } : p)) };
+  const site = {
+    ...stack.site,
+    computePools: stack.site.computePools.map((p) => (p.name === "general" ? { ...p, nodes: 1, nodeCpu: "10", nodeMemory: "4Ti" } : p)),
+  };
   return assemblePlatform([{ ...stack, site }]);
 }
 
@@ -34,13 +37,20 @@ describe.each(BACKENDS)("concurrency through a listening server (%s)", (backend)
   });
 
   test("20 parallel approvals of one request -> exactly one transition", async () => {
-    const created = await send("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name: "contested", resources: { cpu: "1", memory: "4Gi" } }));
+    const created = await send(
+      "POST",
+      "/v1/organizations/byt/environments",
+      t.tokens.alice,
+      prodSpec({ name: "contested", resources: { cpu: "1", memory: "4Gi" } }),
+    );
     expect(created.status).toBe(201);
     const { version } = (await created.json()) as { version: number };
 
     const started = performance.now();
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => send("POST", "/v1/organizations/byt/environments/contested/approve", i % 2 ? t.tokens.oscar : t.tokens.olga, undefined, { "if-match": `"${version}"` })),
+      Array.from({ length: 20 }, (_, i) =>
+        send("POST", "/v1/organizations/byt/environments/contested/approve", i % 2 ? t.tokens.oscar : t.tokens.olga, undefined, { "if-match": `"${version}"` }),
+      ),
     );
     const ms = performance.now() - started;
     const statuses = answers.map((a) => a.status).sort();
@@ -50,7 +60,9 @@ describe.each(BACKENDS)("concurrency through a listening server (%s)", (backend)
 
     const env = (await (await send("GET", "/v1/organizations/byt/environments/contested", t.tokens.alice)).json()) as { phase: string; version: number };
     expect(env).toMatchObject({ phase: "Approved", version: version + 1 });
-    const audit = (await (await send("GET", `/v1/audit?target=${encodeURIComponent("environment byt/contested")}&action=environment.approve`, t.tokens.audrey)).json()) as { items: unknown[] };
+    const audit = (await (
+      await send("GET", `/v1/audit?target=${encodeURIComponent("environment byt/contested")}&action=environment.approve`, t.tokens.audrey)
+    ).json()) as { items: unknown[] };
     expect(audit.items).toHaveLength(1);
     console.log(`[${backend}] 20 parallel approvals: 1 x 200, 19 x 409/412 in ${ms.toFixed(0)} ms`);
   });
@@ -73,22 +85,33 @@ describe.each(BACKENDS)("concurrency through a listening server (%s)", (backend)
 
   test("50 parallel requests for the last 3 cores -> exactly 3 admitted", async () => {
     // 10 cores in the pool: 1 + 1 taken by the requests above, 5 more now -> 3 left.
-    const filler = await send("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: "filler", resources: { cpu: "5", memory: "8Gi" } }));
+    const filler = await send(
+      "POST",
+      "/v1/organizations/byt/environments",
+      t.tokens.alice,
+      testSpec({ name: "filler", resources: { cpu: "5", memory: "8Gi" } }),
+    );
     expect(filler.status).toBe(201);
 
     const started = performance.now();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => send("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: `race-${i}`, resources: { cpu: "1", memory: "1Gi" } }))),
+      Array.from({ length: 50 }, (_, i) =>
+        send("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: `race-${i}`, resources: { cpu: "1", memory: "1Gi" } })),
+      ),
     );
     const ms = performance.now() - started;
-    const bodies = await Promise.all(answers.map(async (a) => ({ status: a.status, body: (await a.json()) as { errors?: { field: string; rule: string }[] } })));
+    const bodies = await Promise.all(
+      answers.map(async (a) => ({ status: a.status, body: (await a.json()) as { errors?: { field: string; rule: string }[] } })),
+    );
     const admitted = bodies.filter((b) => b.status === 201);
     const refused = bodies.filter((b) => b.status === 422);
     expect(admitted).toHaveLength(3);
     expect(refused).toHaveLength(47);
     for (const r of refused) expect(r.body.errors).toContainEqual(expect.objectContaining({ field: "resources.cpu", rule: "site-capacity" }));
 
-    const capacity = (await (await send("GET", "/v1/sites/ndc1/capacity", t.tokens.oscar)).json()) as { pools: { name: string; committed: { cpuMillis: number }; available: { cpuMillis: number } }[] };
+    const capacity = (await (await send("GET", "/v1/sites/ndc1/capacity", t.tokens.oscar)).json()) as {
+      pools: { name: string; committed: { cpuMillis: number }; available: { cpuMillis: number } }[];
+    };
     expect(capacity.pools.find((p) => p.name === "general")).toMatchObject({ committed: { cpuMillis: 10_000 }, available: { cpuMillis: 0 } });
     const listed = (await (await send("GET", "/v1/organizations/byt/environments?limit=200", t.tokens.alice)).json()) as { items: { name: string }[] };
     expect(listed.items.filter((i) => i.name.startsWith("race-"))).toHaveLength(3);

@@ -31,12 +31,18 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     signingKey = pair.privateKey;
     otherKey = (await generateKeyPair("RS256")).privateKey;
     const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-    t = await startTestApp(backend, { now: () => clock, auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] } } } });
+    t = await startTestApp(backend, {
+      now: () => clock,
+      auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] } } },
+    });
     const mint = async (body: object) => ((await t.call("POST", "/v1/tokens", t.tokens.admin, body)).json() as { token: string }).token;
     pat = await mint({ subject: "pat", role: "platform-admin" });
     bctAuditor = await mint({ subject: "bct-auditor", role: "auditor", org: "bct" });
-    for (const name of ["his-app", "secret-registry"]) expect((await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name }))).statusCode).toBe(201);
-    expect((await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name: "trade-portal", owners: ["bct-portal-team"] }))).statusCode).toBe(201);
+    for (const name of ["his-app", "secret-registry"])
+      expect((await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name }))).statusCode).toBe(201);
+    expect(
+      (await t.call("POST", "/v1/organizations/bct/environments", t.tokens.bob, testSpec({ name: "trade-portal", owners: ["bct-portal-team"] }))).statusCode,
+    ).toBe(201);
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -47,7 +53,12 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     const missing = await t.call("GET", "/v1/organizations/byt/environments/no-such-thing", t.tokens.alice);
     expect(hidden.statusCode).toBe(404);
     expect(missing.statusCode).toBe(404);
-    const strip = (body: { detail: string; requestId?: string; instance?: string }) => ({ ...body, detail: body.detail.replace(/environment \S+/, "environment X"), requestId: "", instance: "" });
+    const strip = (body: { detail: string; requestId?: string; instance?: string }) => ({
+      ...body,
+      detail: body.detail.replace(/environment \S+/, "environment X"),
+      requestId: "",
+      instance: "",
+    });
     expect(strip(hidden.json())).toEqual(strip(missing.json()));
   });
 
@@ -82,7 +93,9 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     expect(queue.items.map((i) => `${i.org}/${i.name}`)).toEqual(expect.arrayContaining(["byt/his-app", "byt/secret-registry"]));
     const page = (await t.call("GET", "/v1/environments?limit=1", t.tokens.oscar)).json() as { items: { org: string }[]; nextCursor: string };
     expect(page.items).toHaveLength(1);
-    const next = (await t.call("GET", `/v1/environments?limit=200&cursor=${page.nextCursor}`, t.tokens.oscar)).json() as { items: { org: string; name: string }[] };
+    const next = (await t.call("GET", `/v1/environments?limit=200&cursor=${page.nextCursor}`, t.tokens.oscar)).json() as {
+      items: { org: string; name: string }[];
+    };
     expect(next.items.length).toBeGreaterThan(0);
     const bobs = (await t.call("GET", "/v1/environments?limit=200", t.tokens.bob)).json() as { items: { org: string }[] };
     expect(new Set(bobs.items.map((i) => i.org))).toEqual(new Set(["bct"]));
@@ -91,7 +104,10 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
   });
 
   test("a revoked token gets 401 token-revoked; only a platform admin revokes", async () => {
-    const minted = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "leaked", role: "requester", org: "byt" })).json() as { token: string; id: string };
+    const minted = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "leaked", role: "requester", org: "byt" })).json() as {
+      token: string;
+      id: string;
+    };
     expect((await t.call("GET", "/v1/sites", minted.token)).statusCode).toBe(200);
     expect((await t.call("DELETE", `/v1/tokens/${minted.id}`, t.tokens.oscar)).statusCode).toBe(403);
     expect((await t.call("DELETE", "/v1/tokens/no-such-id", t.tokens.admin)).statusCode).toBe(404);
@@ -126,7 +142,9 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     const before = await snapshot(t.raw);
     const res = await t.call(method, url, t.tokens[who], body);
     expect(res.statusCode, res.body).toBe(403);
-    expect((res.json() as { errors: { rule: string }[] }).errors).toContainEqual(expect.objectContaining({ field: "header.authorization", rule: "role-required" }));
+    expect((res.json() as { errors: { rule: string }[] }).errors).toContainEqual(
+      expect.objectContaining({ field: "header.authorization", rule: "role-required" }),
+    );
     expect({ ...(await snapshot(t.raw)), audit: 0 }).toEqual({ ...before, audit: 0 });
   });
 
@@ -150,7 +168,9 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
   });
 
   test("an expired API token -> 401 token-expired", async () => {
-    const short = ((await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci", role: "requester", org: "byt", expiresIn: "1h" })).json() as { token: string }).token;
+    const short = (
+      (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci", role: "requester", org: "byt", expiresIn: "1h" })).json() as { token: string }
+    ).token;
     expect((await t.call("GET", "/v1/sites", short)).statusCode).toBe(200);
     clock = new Date(clock.getTime() + 2 * 3_600_000);
     const res = await t.call("GET", "/v1/sites", short);
@@ -191,9 +211,13 @@ describe.each(BACKENDS)("isolation and authentication (%s)", (backend) => {
     const res = await t.call("GET", "/v1/audit?outcome=denied&limit=200", t.tokens.audrey);
     const denied = (res.json() as { items: { actor: string; status: number; action: string; org: string | null; detail: { reason: string } }[] }).items;
     expect(denied.every((d) => d.action === "request.denied")).toBe(true);
-    expect(denied).toContainEqual(expect.objectContaining({ actor: "bob", status: 404, org: "byt", detail: expect.objectContaining({ reason: "organization-visible" }) }));
+    expect(denied).toContainEqual(
+      expect.objectContaining({ actor: "bob", status: 404, org: "byt", detail: expect.objectContaining({ reason: "organization-visible" }) }),
+    );
     expect(denied).toContainEqual(expect.objectContaining({ actor: "alice", status: 403, detail: expect.objectContaining({ reason: "role-required" }) }));
-    expect(denied).toContainEqual(expect.objectContaining({ actor: "pat", status: 403, detail: expect.objectContaining({ reason: "approver-not-requester" }) }));
+    expect(denied).toContainEqual(
+      expect.objectContaining({ actor: "pat", status: 403, detail: expect.objectContaining({ reason: "approver-not-requester" }) }),
+    );
     expect(denied).toContainEqual(expect.objectContaining({ actor: "anonymous", status: 401, detail: expect.objectContaining({ reason: "token-signature" }) }));
     expect((await t.call("GET", "/v1/audit/verify", t.tokens.audrey)).json()).toMatchObject({ ok: true });
   });

@@ -70,7 +70,9 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
   test("approve and reject need no body, even when sent as empty JSON", async () => {
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "bare-a" }));
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "bare-r" }));
-    const approved = await t.call("POST", `${base}/bare-a/approve`, t.tokens.oscar, "", { "if-match": `"${(await t.call("GET", `${base}/bare-a`, t.tokens.oscar)).json().version}"` });
+    const approved = await t.call("POST", `${base}/bare-a/approve`, t.tokens.oscar, "", {
+      "if-match": `"${(await t.call("GET", `${base}/bare-a`, t.tokens.oscar)).json().version}"`,
+    });
     expect(approved.statusCode, approved.body).toBe(200);
     const rejected = await t.decide("reject", `${base}/bare-r`, t.tokens.oscar);
     expect(rejected.statusCode).toBe(200);
@@ -93,14 +95,17 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "lab", resources: { cpu: "30", memory: "64Gi" } }));
     expect((await t.call("GET", `${base}/lab`, t.tokens.alice)).statusCode).toBe(200);
     const before = await t.call("GET", "/v1/sites/ndc1/capacity", t.tokens.oscar);
-    const committed = (before.json() as { pools: { name: string; committed: { cpuMillis: number } }[] }).pools.find((p) => p.name === "general")!.committed.cpuMillis;
+    const committed = (before.json() as { pools: { name: string; committed: { cpuMillis: number } }[] }).pools.find((p) => p.name === "general")!.committed
+      .cpuMillis;
 
     const rejected = await t.decide("reject", `${base}/lab`, t.tokens.oscar, { reason: "use the shared lab environment" });
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json()).toMatchObject({ phase: "Rejected", reason: "use the shared lab environment" });
 
     const after = await t.call("GET", "/v1/sites/ndc1/capacity", t.tokens.oscar);
-    expect((after.json() as { pools: { name: string; committed: { cpuMillis: number } }[] }).pools.find((p) => p.name === "general")!.committed.cpuMillis).toBe(committed - 30_000);
+    expect((after.json() as { pools: { name: string; committed: { cpuMillis: number } }[] }).pools.find((p) => p.name === "general")!.committed.cpuMillis).toBe(
+      committed - 30_000,
+    );
     expect((await actions("environment byt/lab")).map((a) => a.action)).toEqual(["environment.submit", "environment.require-approval", "environment.reject"]);
 
     // Not in the default list, visible when asked by phase, and the name is free again.
@@ -114,7 +119,13 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
 
   test("resize (PATCH with If-Match) is admitted again and recorded; the version moves on", async () => {
     const created = (await t.call("POST", base, t.tokens.alice, prodSpec({ name: "portal" }))).json() as Env;
-    const patched = await t.call("PATCH", `${base}/portal`, t.tokens.alice, { resources: { cpu: "12", memory: "48Gi" } }, { "if-match": `"${created.version}"` });
+    const patched = await t.call(
+      "PATCH",
+      `${base}/portal`,
+      t.tokens.alice,
+      { resources: { cpu: "12", memory: "48Gi" } },
+      { "if-match": `"${created.version}"` },
+    );
     expect(patched.statusCode).toBe(200);
     const env = patched.json() as Env & { spec: { resources: { storage: Record<string, string> } } };
     expect(env.resources).toMatchObject({ cpu: "12", memory: "48Gi", storage: { standard: "100Gi" } });
@@ -142,8 +153,12 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const created = (await t.call("POST", base, t.tokens.alice, testSpec({ name: "built" }))).json() as Env & { id: string };
     // The provisioner's part, through the store interface it uses.
     const now = new Date().toISOString();
-    const provisioning = await t.store.transaction([], (tx) => applyTransition(tx, created.id, created.version, "start-provisioning", { subject: "provisioner" }, now));
-    const ready = await t.store.transaction([], (tx) => applyTransition(tx, created.id, provisioning!.version, "provisioned", { subject: "provisioner" }, now, { observedGeneration: provisioning!.generation }));
+    const provisioning = await t.store.transaction([], (tx) =>
+      applyTransition(tx, created.id, created.version, "start-provisioning", { subject: "provisioner" }, now),
+    );
+    const ready = await t.store.transaction([], (tx) =>
+      applyTransition(tx, created.id, provisioning!.version, "provisioned", { subject: "provisioner" }, now, { observedGeneration: provisioning!.generation }),
+    );
     expect(ready!.phase).toBe("Ready");
     const patched = await t.call("PATCH", `${base}/built`, t.tokens.carol, { resources: { memory: "24Gi" } }, { "if-match": String(ready!.version) });
     expect(patched.statusCode).toBe(200);
@@ -156,7 +171,11 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
     const res = await t.call("DELETE", `${base}/old-app`, t.tokens.alice, undefined, { "if-match": `"${approved.version}"` });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ phase: "Decommissioning" });
-    expect((await actions("environment byt/old-app")).map((a) => a.action)).toEqual(["environment.submit", "environment.auto-approve", "environment.decommission"]);
+    expect((await actions("environment byt/old-app")).map((a) => a.action)).toEqual([
+      "environment.submit",
+      "environment.auto-approve",
+      "environment.decommission",
+    ]);
 
     await t.call("POST", base, t.tokens.alice, prodSpec({ name: "never-mind" }));
     const withdrawn = await t.call("DELETE", `${base}/never-mind`, t.tokens.alice);
@@ -196,7 +215,12 @@ describe.each(BACKENDS)("environment lifecycle over HTTP (%s)", (backend) => {
   test("core data while only one site is active: admitted with a reported compliance exception, never auto-approved", async () => {
     const single = await startTestApp(backend, { platform: testPlatform({ organizations: [testOrganization(), testOrganization({ slug: "bct" })] }) });
     try {
-      const res = await single.call("POST", base, single.tokens.alice, testSpec({ name: "registry", dataClass: "core", zone: "restricted", securityLevel: 4, resources: { cpu: "4", memory: "16Gi" } }));
+      const res = await single.call(
+        "POST",
+        base,
+        single.tokens.alice,
+        testSpec({ name: "registry", dataClass: "core", zone: "restricted", securityLevel: 4, resources: { cpu: "4", memory: "16Gi" } }),
+      );
       expect(res.statusCode, res.body).toBe(201);
       const env = res.json() as Env;
       expect(env.complianceExceptions).toEqual([{ rule: "multi-site", message: expect.stringContaining("admitted with an exception") }]);

@@ -140,9 +140,20 @@ describe("PATCH changes at least one field", () => {
     const schema = body(ENV, "patch");
     expect(schema.minProperties).toBe(1);
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.anyOf.map((b: Schema) => b.required[0]).sort()).toEqual(
-      ["allowLoadBalancer", "dataClass", "owners", "personalData", "personalDataSubjects", "purpose", "resources", "securityLevel", "sites", "stage", "viewers", "zone"],
-    );
+    expect(schema.anyOf.map((b: Schema) => b.required[0]).sort()).toEqual([
+      "allowLoadBalancer",
+      "dataClass",
+      "owners",
+      "personalData",
+      "personalDataSubjects",
+      "purpose",
+      "resources",
+      "securityLevel",
+      "sites",
+      "stage",
+      "viewers",
+      "zone",
+    ]);
   });
 
   test.each([
@@ -274,14 +285,28 @@ describe("audit since/until", () => {
 
 describe("every code is documented where it is answered", () => {
   test("createEnvironment documents exactly the codes it can answer", () => {
-    expect(Object.keys(op("/v1/organizations/{org}/environments", "post").responses).sort()).toEqual(["201", "400", "401", "403", "404", "409", "413", "415", "422", "429", "503"]);
+    expect(Object.keys(op("/v1/organizations/{org}/environments", "post").responses).sort()).toEqual([
+      "201",
+      "400",
+      "401",
+      "403",
+      "404",
+      "409",
+      "413",
+      "415",
+      "422",
+      "429",
+      "503",
+    ]);
     expect(Object.keys(op("/v1/tokens/{id}", "delete").responses).sort()).toEqual(["200", "400", "401", "403", "404", "413", "415", "429", "503"]);
     expect(Object.keys(op("/healthz", "get").responses).sort()).toEqual(["200"]);
   });
 
   test("every status this file's requests got is documented for its operation (from the service's metrics)", async () => {
     const text = await t.app.ndc.metrics.registry.metrics();
-    const rows = [...text.matchAll(/^ndc_http_requests_total\{([^}]*)\} \d+/gm)].map((m) => Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])));
+    const rows = [...text.matchAll(/^ndc_http_requests_total\{([^}]*)\} \d+/gm)].map((m) =>
+      Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])),
+    );
     expect(rows.length).toBeGreaterThan(10);
     const undocumented = rows.filter((r) => {
       if (r.route === "unmatched") return !["400", "404", "405"].includes(r.status!);

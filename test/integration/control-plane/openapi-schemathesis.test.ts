@@ -71,7 +71,11 @@ async function startService(): Promise<Service> {
 }
 
 async function mint(url: string, by: string, body: Record<string, string>): Promise<string> {
-  const res = await fetch(`${url}/v1/tokens`, { method: "POST", headers: { authorization: `Bearer ${by}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/v1/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${by}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return ((await res.json()) as { token: string }).token;
 }
@@ -85,7 +89,25 @@ interface RunResult {
 function runSchemathesis(st: string, cwd: string, configFile: string, url: string, token: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     // One worker: CPython 3.11 can fail with "AST constructor recursion depth mismatch" when Hypothesis parses lambdas in threads.
-    const args = ["--config-file", configFile, "run", `${url}/openapi.json`, "--checks", "all", "--seed", String(SEED), "--max-examples", String(MAX_EXAMPLES), "--workers", "1", "--no-color", "--generation-database", "none", "-H", `Authorization: Bearer ${token}`];
+    const args = [
+      "--config-file",
+      configFile,
+      "run",
+      `${url}/openapi.json`,
+      "--checks",
+      "all",
+      "--seed",
+      String(SEED),
+      "--max-examples",
+      String(MAX_EXAMPLES),
+      "--workers",
+      "1",
+      "--no-color",
+      "--generation-database",
+      "none",
+      "-H",
+      `Authorization: Bearer ${token}`,
+    ];
     // No example database: a fixed seed alone decides the cases (a database replays old schemas' examples).
     const child = spawn(st, args, { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SCHEMATHESIS_HOOKS: "" } });
     let output = "";
@@ -111,7 +133,10 @@ describe("Schemathesis against the service process (SQLite)", () => {
 
   beforeAll(async () => {
     // The venv is made once per Schemathesis version (scripts/schemathesis/venv.sh), then reused.
-    st = execFileSync("sh", [join(ROOT, "scripts/schemathesis/venv.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 }).trim().split("\n").pop()!;
+    st = execFileSync("sh", [join(ROOT, "scripts/schemathesis/venv.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 })
+      .trim()
+      .split("\n")
+      .pop()!;
     service = await startService();
     configFile = join(service.dir, "schemathesis.toml");
     writeFileSync(configFile, CONFIG);
@@ -136,7 +161,13 @@ describe("Schemathesis against the service process (SQLite)", () => {
       const result = await runSchemathesis(st, service.dir, configFile, service.url, tokens[role]!);
       results.set(role, result);
       const summary = result.output.split("\n").slice(-40).join("\n");
-      console.log(`schemathesis as ${role}: ${result.generated} test cases\n${result.output.split("\n").filter((l) => /generated|passed|failures?|errors?|warnings?/.test(l)).slice(-6).join("\n")}`);
+      console.log(
+        `schemathesis as ${role}: ${result.generated} test cases\n${result.output
+          .split("\n")
+          .filter((l) => /generated|passed|failures?|errors?|warnings?/.test(l))
+          .slice(-6)
+          .join("\n")}`,
+      );
       expect(result.output, "the run did not finish").toMatch(/=+ .* in [0-9.]+s =+/);
       expect(result.code, result.code === 0 ? summary : result.output.slice(-20_000)).toBe(0);
       expect(result.output).not.toMatch(/\d+ failures?[, ]/);
@@ -149,7 +180,9 @@ describe("Schemathesis against the service process (SQLite)", () => {
   test("every status the service answered is documented for that operation (from its /metrics)", async () => {
     const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApi;
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    const answered = [...metrics.matchAll(/^ndc_http_requests_total\{([^}]*)\} (\d+)/gm)].map((m) => Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])));
+    const answered = [...metrics.matchAll(/^ndc_http_requests_total\{([^}]*)\} (\d+)/gm)].map((m) =>
+      Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])),
+    );
     expect(answered.length).toBeGreaterThan(50);
     const undocumented: string[] = [];
     const seen = new Set<string>();
@@ -166,8 +199,16 @@ describe("Schemathesis against the service process (SQLite)", () => {
       if (!op?.responses?.[status]) undocumented.push(`${method} ${path} ${status}`);
     }
     expect(undocumented).toEqual([]);
-    const never = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).flatMap(([m, op]) => Object.keys(op.responses ?? {}).filter((s) => !seen.has(`${m.toUpperCase()} ${path} ${s}`)).map((s) => `${m.toUpperCase()} ${path} ${s}`)));
-    console.log(`statuses answered: ${seen.size}; documented but not answered in this run (proven by hand in openapi-contract.test.ts where reachable): ${never.length}`);
+    const never = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([m, op]) =>
+        Object.keys(op.responses ?? {})
+          .filter((s) => !seen.has(`${m.toUpperCase()} ${path} ${s}`))
+          .map((s) => `${m.toUpperCase()} ${path} ${s}`),
+      ),
+    );
+    console.log(
+      `statuses answered: ${seen.size}; documented but not answered in this run (proven by hand in openapi-contract.test.ts where reachable): ${never.length}`,
+    );
     const total = [...results.values()].reduce((n, r) => n + r.generated, 0);
     const requests = [...metrics.matchAll(/^ndc_http_requests_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
     console.log(`schemathesis: ${total} test cases, ${requests} requests answered by the service, over ${results.size} roles`);

@@ -75,7 +75,9 @@ describe("GET /openapi.json", () => {
   test("errors are documented as problem details; public routes need no token", () => {
     const create = doc.paths["/v1/organizations/{org}/environments"]!.post!;
     expect(Object.keys(create.responses!)).toEqual(expect.arrayContaining(["201", "400", "401", "404", "409", "413", "422", "429"]));
-    expect(create.responses!["422"]).toMatchObject({ content: { "application/problem+json": { schema: { required: expect.arrayContaining(["type", "title", "status", "detail", "errors"]) } } } });
+    expect(create.responses!["422"]).toMatchObject({
+      content: { "application/problem+json": { schema: { required: expect.arrayContaining(["type", "title", "status", "detail", "errors"]) } } },
+    });
     expect(doc.paths["/healthz"]!.get!.security).toEqual([]);
   });
 });

@@ -44,7 +44,9 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     const text = res.body;
     expect(text).toMatch(/^ndc_http_requests_total\{method="POST",route="\/v1\/organizations\/:org\/environments",status="201"\} 2$/m);
     // Both requests are in the latency histogram (how fast they were is the benchmarks' business).
-    expect(text).toMatch(/^ndc_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/organizations\/:org\/environments",status="201"\} 2$/m);
+    expect(text).toMatch(
+      /^ndc_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/organizations\/:org\/environments",status="201"\} 2$/m,
+    );
     expect(text).toMatch(/^ndc_http_request_duration_seconds_count\{method="POST",route="\/v1\/organizations\/:org\/environments",status="201"\} 2$/m);
     expect(text).toMatch(/^ndc_environments\{phase="AwaitingApproval"\} 1$/m);
     expect(text).toMatch(/^ndc_environments\{phase="Approved"\} 1$/m);
@@ -70,14 +72,21 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     const before = await t.store.countAudit();
     const statuses: number[] = [];
     for (let i = 0; i < 65; i++) {
-      const res = await t.app.inject({ method: "GET", url: "/v1/sites", remoteAddress: "192.0.2.77", headers: { authorization: `Bearer ndc_guess${String(i).padStart(40, "0")}` } });
+      const res = await t.app.inject({
+        method: "GET",
+        url: "/v1/sites",
+        remoteAddress: "192.0.2.77",
+        headers: { authorization: `Bearer ndc_guess${String(i).padStart(40, "0")}` },
+      });
       statuses.push(res.statusCode);
     }
     expect(statuses.filter((s) => s === 401)).toHaveLength(60);
     expect(statuses.slice(60)).toEqual([429, 429, 429, 429, 429]);
     expect(await t.store.countAudit()).toBe(before + 60);
     // A valid token from the same address (e.g. behind one proxy) is never throttled by this.
-    expect((await t.app.inject({ method: "GET", url: "/v1/sites", remoteAddress: "192.0.2.77", headers: { authorization: `Bearer ${t.tokens.oscar}` } })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: "GET", url: "/v1/sites", remoteAddress: "192.0.2.77", headers: { authorization: `Bearer ${t.tokens.oscar}` } })).statusCode,
+    ).toBe(200);
   });
 
   test("rate limit per token: the 31st request in a minute gets 429, another token is unaffected", async () => {
@@ -88,7 +97,11 @@ describe.each(BACKENDS)("operations (%s)", (backend) => {
     const limited = await t.call("GET", "/v1/sites", token);
     expect(limited.statusCode).toBe(429);
     expect(limited.headers["retry-after"]).toMatch(/^\d+$/);
-    expect(limited.json()).toMatchObject({ type: "https://ndc.gov.vn/problems/rate-limited", code: "NDC_ERR_RATE_LIMITED", detail: expect.stringMatching(/^more than 30 requests per 60 s for this token; retry after/) });
+    expect(limited.json()).toMatchObject({
+      type: "https://ndc.gov.vn/problems/rate-limited",
+      code: "NDC_ERR_RATE_LIMITED",
+      detail: expect.stringMatching(/^more than 30 requests per 60 s for this token; retry after/),
+    });
     expect((await t.call("GET", "/v1/sites", t.tokens.oscar)).statusCode).toBe(200);
     expect((await t.call("GET", "/healthz", undefined)).statusCode).toBe(200);
   });

@@ -51,10 +51,18 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
     test("pages with limit and nextCursor, and filters by subject and organization", async () => {
       const first = (await t.call("GET", "/v1/tokens?limit=3", t.tokens.admin)).json() as { items: TokenInfo[]; nextCursor?: string };
       expect(first.items.map((i) => i.subject)).toEqual(["admin", "alice", "bob"]);
-      const second = (await t.call("GET", `/v1/tokens?limit=3&cursor=${first.nextCursor}`, t.tokens.admin)).json() as { items: TokenInfo[]; nextCursor?: string };
+      const second = (await t.call("GET", `/v1/tokens?limit=3&cursor=${first.nextCursor}`, t.tokens.admin)).json() as {
+        items: TokenInfo[];
+        nextCursor?: string;
+      };
       expect(second.items.map((i) => i.subject)).toEqual(["carol", "oscar", "olga"]);
-      expect(((await t.call("GET", "/v1/tokens?org=byt", t.tokens.admin)).json() as { items: TokenInfo[] }).items.map((i) => i.subject)).toEqual(["alice", "carol"]);
-      expect(((await t.call("GET", "/v1/tokens?subject=oscar", t.tokens.admin)).json() as { items: TokenInfo[] }).items.map((i) => i.role)).toEqual(["operator"]);
+      expect(((await t.call("GET", "/v1/tokens?org=byt", t.tokens.admin)).json() as { items: TokenInfo[] }).items.map((i) => i.subject)).toEqual([
+        "alice",
+        "carol",
+      ]);
+      expect(((await t.call("GET", "/v1/tokens?subject=oscar", t.tokens.admin)).json() as { items: TokenInfo[] }).items.map((i) => i.role)).toEqual([
+        "operator",
+      ]);
     });
 
     test("a revoked token is left out unless include=all, where it says revoked", async () => {
@@ -67,7 +75,9 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
     });
 
     test("an admin confined to an organization sees only its tokens", async () => {
-      const confined = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "byt-admin", role: "platform-admin", org: "byt" })).json() as { token: string };
+      const confined = (await t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "byt-admin", role: "platform-admin", org: "byt" })).json() as {
+        token: string;
+      };
       const res = await t.call("GET", "/v1/tokens?org=bct", confined.token);
       expect((res.json() as { items: TokenInfo[] }).items.map((i) => i.subject)).toEqual(["alice", "carol", "byt-admin"]);
     });
@@ -88,10 +98,15 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
     const url = "/v1/organizations/byt/environments/retried";
     /** Moves the environment to Failed as the provisioner would (Approved -> Provisioning -> Failed). */
     async function fail(): Promise<void> {
-      for (const [event, reason] of [["start-provisioning", undefined], ["fail", "ndc1: namespace byt-retried exists and is not ours"]] as const) {
+      for (const [event, reason] of [
+        ["start-provisioning", undefined],
+        ["fail", "ndc1: namespace byt-retried exists and is not ours"],
+      ] as const) {
         const env = (await t.store.getEnvironment("byt", "retried"))!;
         const actor = { subject: "system:provisioner", role: "system" };
-        const moved = await t.store.transaction([], (tx) => applyTransition(tx, env.id, env.version, event, actor, new Date().toISOString(), reason ? { reason } : {}));
+        const moved = await t.store.transaction([], (tx) =>
+          applyTransition(tx, env.id, env.version, event, actor, new Date().toISOString(), reason ? { reason } : {}),
+        );
         expect(moved?.phase).toBe(event === "fail" ? "Failed" : "Provisioning");
       }
     }
@@ -133,7 +148,9 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
         reason: "retried by oscar after: ndc1: namespace byt-retried exists and is not ours",
       });
       expect(res.headers.etag).toBe(`"${before.version + 1}"`);
-      const audit = (await t.call("GET", `/v1/audit?action=environment.retry`, t.tokens.audrey)).json() as { items: { actor: string; target: string; outcome: string }[] };
+      const audit = (await t.call("GET", `/v1/audit?action=environment.retry`, t.tokens.audrey)).json() as {
+        items: { actor: string; target: string; outcome: string }[];
+      };
       expect(audit.items).toEqual([expect.objectContaining({ actor: "oscar", target: "environment byt/retried", outcome: "allowed" })]);
     });
 

@@ -19,9 +19,21 @@ const GIB = 2 ** 30;
 function reportPlatform(): Platform {
   const orgs = [
     testOrganization(),
-    testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"], maxDataClass: "important", maxSecurityLevel: 3, maxEnvironments: 5 }),
+    testOrganization({
+      slug: "bct",
+      name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" },
+      ownerGroups: ["bct-admins"],
+      maxDataClass: "important",
+      maxSecurityLevel: 3,
+      maxEnvironments: 5,
+    }),
   ];
-  const perMonth = (cpuCore: number, memoryGiB: number, gpu: number, standard: number, fast: number) => ({ cpuCore, memoryGiB, gpu, storageTiB: { standard, fast } });
+  const perMonth = (cpuCore: number, memoryGiB: number, gpu: number, standard: number, fast: number) => ({
+    cpuCore,
+    memoryGiB,
+    gpu,
+    storageTiB: { standard, fast },
+  });
   return assemblePlatform([
     testSiteStack(
       {
@@ -77,29 +89,63 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     });
     expect(moved, `${org}/${name} ${event}`).toBeDefined();
   };
-  const submit = async (org: string, subject: string, spec: EnvironmentSpec, at: string) => (await t.app.ndc.requests.submit(as(subject, "requester", org, at), org, spec)).environment;
+  const submit = async (org: string, subject: string, spec: EnvironmentSpec, at: string) =>
+    (await t.app.ndc.requests.submit(as(subject, "requester", org, at), org, spec)).environment;
   let dancuCreatedAt = "";
 
   beforeAll(async () => {
     t = await startTestApp(backend, { platform: reportPlatform(), now: () => clock });
     const requests = t.app.ndc.requests;
     // bct/erp: dev on ndc1 and ndc2, 2 cores and 8Gi, Ready 2026-10-01 00:00, decommissioned 11-11, deleted 11-26.
-    expect((await submit("bct", "bob", testSpec({ name: "erp", owners: ["bct-erp"], sites: ["ndc1", "ndc2"], resources: { cpu: "2", memory: "8Gi" } }), "2026-09-30T10:00:00+07:00")).phase).toBe("Approved");
+    expect(
+      (
+        await submit(
+          "bct",
+          "bob",
+          testSpec({ name: "erp", owners: ["bct-erp"], sites: ["ndc1", "ndc2"], resources: { cpu: "2", memory: "8Gi" } }),
+          "2026-09-30T10:00:00+07:00",
+        )
+      ).phase,
+    ).toBe("Approved");
     await drive("bct", "erp", "start-provisioning", "2026-10-01T00:00:00+07:00");
     await drive("bct", "erp", "provisioned", "2026-10-01T00:00:00+07:00");
     // byt/his: dev on ndc1, 4 cores, 16Gi, 256Gi standard, Ready 2026-11-06 00:00; resized to 8 cores on 11-21.
-    await submit("byt", "alice", testSpec({ name: "his", resources: { cpu: "4", memory: "16Gi", storage: { standard: "256Gi" } } }), "2026-10-20T09:00:00+07:00");
+    await submit(
+      "byt",
+      "alice",
+      testSpec({ name: "his", resources: { cpu: "4", memory: "16Gi", storage: { standard: "256Gi" } } }),
+      "2026-10-20T09:00:00+07:00",
+    );
     await drive("byt", "his", "start-provisioning", "2026-11-06T00:00:00+07:00");
     await drive("byt", "his", "provisioned", "2026-11-06T00:00:00+07:00");
     expect((await requests.decommission(as("bob", "requester", "bct", "2026-11-11T00:00:00+07:00"), "bct", "erp")).phase).toBe("Decommissioning");
     await drive("bct", "erp", "decommissioned", "2026-11-11T00:00:00+07:00");
     const his = await requests.get("byt", "his");
-    const resized = await requests.update(as("alice", "requester", "byt", "2026-11-21T00:00:00+07:00"), "byt", "his", { resources: { cpu: "8", memory: "16Gi", storage: { standard: "256Gi" } } }, his.version);
+    const resized = await requests.update(
+      as("alice", "requester", "byt", "2026-11-21T00:00:00+07:00"),
+      "byt",
+      "his",
+      { resources: { cpu: "8", memory: "16Gi", storage: { standard: "256Gi" } } },
+      his.version,
+    );
     expect(resized.phase).toBe("Updating");
     await drive("byt", "his", "provisioned", "2026-11-21T00:00:00+07:00");
     await drive("bct", "erp", "retention-expired", "2026-11-26T00:00:00+07:00");
     // byt/dancu: core data, level 4, restricted zone on ndc1 only, approved by an operator (never Ready).
-    const dancu = await submit("byt", "alice", testSpec({ name: "dancu", stage: "prod", zone: "restricted", dataClass: "core", securityLevel: 4, resources: { cpu: "4", memory: "8Gi" }, owners: ["byt-dancu"] }), "2026-11-27T08:00:00+07:00");
+    const dancu = await submit(
+      "byt",
+      "alice",
+      testSpec({
+        name: "dancu",
+        stage: "prod",
+        zone: "restricted",
+        dataClass: "core",
+        securityLevel: 4,
+        resources: { cpu: "4", memory: "8Gi" },
+        owners: ["byt-dancu"],
+      }),
+      "2026-11-27T08:00:00+07:00",
+    );
     dancuCreatedAt = dancu.createdAt;
     expect((await requests.approve(as("oscar", "operator", undefined, "2026-11-27T09:00:00+07:00"), "byt", "dancu", dancu.version)).phase).toBe("Approved");
     // bct/crm: dev on ndc1, 1 core and 2Gi, approved and waiting for the provisioner.
@@ -113,7 +159,19 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     test("November for byt: his prorated by day in Vietnam time, split where the new price list starts and where it was resized", async () => {
       const res = await t.call("GET", "/v1/organizations/byt/usage?month=2026-11", t.tokens.alice);
       expect(res.statusCode, res.body).toBe(200);
-      const report = res.json() as { from: string; to: string; total: number; lines: { site: string; from: string; to: string; priceVersion: string; amounts: { cpuMillis: number }; cost: { cpu: number; memory: number; storage: Record<string, number>; total: number } }[] };
+      const report = res.json() as {
+        from: string;
+        to: string;
+        total: number;
+        lines: {
+          site: string;
+          from: string;
+          to: string;
+          priceVersion: string;
+          amounts: { cpuMillis: number };
+          cost: { cpu: number; memory: number; storage: Record<string, number>; total: number };
+        }[];
+      };
       // The month runs from 1 November 00:00 to 1 December 00:00 in Hà Nội (30 days).
       expect(report).toMatchObject({ month: "2026-11", from: "2026-10-31T17:00:00.000Z", to: "2026-11-30T17:00:00.000Z", currency: "VND" });
       expect(report.lines.map((l) => [l.site, l.from, l.to, l.priceVersion, l.amounts.cpuMillis])).toEqual([
@@ -136,7 +194,11 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     test("the platform's November: bct/erp held both sites until it was deleted (Retained still holds), each at its own site's prices", async () => {
       const res = await t.call("GET", "/v1/usage?month=2026-11", t.tokens.audrey);
       expect(res.statusCode, res.body).toBe(200);
-      const report = res.json() as { total: number; organizations: unknown[]; lines: { org: string; site: string; from: string; to: string; cost: { total: number } }[] };
+      const report = res.json() as {
+        total: number;
+        organizations: unknown[];
+        lines: { org: string; site: string; from: string; to: string; cost: { total: number } }[];
+      };
       expect(report.lines.filter((l) => l.org === "bct").map((l) => [l.site, l.from, l.to, l.cost.total])).toEqual([
         // 1–16 Nov (15 days) at 2025.1: 2 × 250,000 / 2 + 8 × 50,000 / 2 = 250,000 + 200,000
         ["ndc1", "2026-10-31T17:00:00.000Z", "2026-11-15T17:00:00.000Z", 450_000],
@@ -156,12 +218,20 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
       const bct = (await t.call("GET", "/v1/organizations/bct/usage?month=2026-10", t.tokens.bob)).json() as { total: number };
       // ndc1 at 2025.1: 2 × 250,000 + 8 × 50,000 = 900,000; ndc2 at 2026.1: 2 × 240,000 + 8 × 48,000 = 864,000
       expect(bct.total).toBe(1_764_000);
-      expect((await t.call("GET", "/v1/organizations/byt/usage?month=2026-10", t.tokens.alice)).json()).toMatchObject({ total: 0, lines: [], organizations: [] });
+      expect((await t.call("GET", "/v1/organizations/byt/usage?month=2026-10", t.tokens.alice)).json()).toMatchObject({
+        total: 0,
+        lines: [],
+        organizations: [],
+      });
     });
 
     test("the figures reconcile with the audit trail: every line starts and ends at a recorded transition or a month boundary", async () => {
-      const audit = (await t.call("GET", "/v1/audit?limit=200", t.tokens.audrey)).json() as { items: { at: string; action: string; org: string; after: { phase: string } | null }[] };
-      const ready = audit.items.filter((r) => r.after?.phase === "Ready" || r.after?.phase === "Deleted").map((r) => `${r.org} ${r.action} ${r.after!.phase} ${r.at}`);
+      const audit = (await t.call("GET", "/v1/audit?limit=200", t.tokens.audrey)).json() as {
+        items: { at: string; action: string; org: string; after: { phase: string } | null }[];
+      };
+      const ready = audit.items
+        .filter((r) => r.after?.phase === "Ready" || r.after?.phase === "Deleted")
+        .map((r) => `${r.org} ${r.action} ${r.after!.phase} ${r.at}`);
       expect(ready).toEqual([
         "bct environment.provisioned Ready 2026-09-30T17:00:00.000Z",
         "byt environment.provisioned Ready 2026-11-05T17:00:00.000Z",
@@ -200,14 +270,22 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     test("fails when the month is not YYYY-MM, naming the field and rule", async () => {
       const res = await t.call("GET", "/v1/organizations/byt/usage?month=2026-13", t.tokens.alice);
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: "NDC_ERR_VALIDATION", errors: [{ field: "query.month", rule: "month-format", message: "must be a month written YYYY-MM, e.g. 2026-11", value: "2026-13" }] });
+      expect(res.json()).toMatchObject({
+        code: "NDC_ERR_VALIDATION",
+        errors: [{ field: "query.month", rule: "month-format", message: "must be a month written YYYY-MM, e.g. 2026-11", value: "2026-13" }],
+      });
     });
 
     test("without a month: the current one, counted up to now (2 December 10:00)", async () => {
-      const report = (await t.call("GET", "/v1/organizations/byt/usage", t.tokens.alice)).json() as { month: string; lines: { from: string; to: string; cost: { total: number } }[] };
+      const report = (await t.call("GET", "/v1/organizations/byt/usage", t.tokens.alice)).json() as {
+        month: string;
+        lines: { from: string; to: string; cost: { total: number } }[];
+      };
       expect(report.month).toBe("2026-12");
       // 1 Dec 00:00 to 2 Dec 10:00 = 34 hours of 31 days: 8 × 200,000 × 34/744 = 73,118.3; 16 × 40,000 × 34/744 = 29,247.3; 0.25 × 1,000,000 × 34/744 = 11,424.7
-      expect(report.lines.map((l) => [l.from, l.to, l.cost.total])).toEqual([["2026-11-30T17:00:00.000Z", "2026-12-02T03:00:00.000Z", 73_118 + 29_247 + 11_425]]);
+      expect(report.lines.map((l) => [l.from, l.to, l.cost.total])).toEqual([
+        ["2026-11-30T17:00:00.000Z", "2026-12-02T03:00:00.000Z", 73_118 + 29_247 + 11_425],
+      ]);
     });
   });
 
@@ -221,7 +299,10 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
         exceptions: { environment: string; rule: string; since: string; message: string }[];
       };
       expect(report.summary).toMatchObject({ environments: 2, byStatus: { compliant: 1, exception: 1, violation: 0 } });
-      expect(report.environments.map((e) => [e.environment, e.status])).toEqual([["dancu", "exception"], ["his", "compliant"]]);
+      expect(report.environments.map((e) => [e.environment, e.status])).toEqual([
+        ["dancu", "exception"],
+        ["his", "compliant"],
+      ]);
       const dancu = report.environments[0]!;
       expect(Object.fromEntries(dancu.findings.map((f) => [f.rule, f.status]))).toEqual({
         "zone-for-data-class": "compliant",
@@ -238,15 +319,24 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     });
 
     test("per site: an operator sees every organization's environments there; an organization only its own", async () => {
-      const all = (await t.call("GET", "/v1/sites/ndc1/compliance", t.tokens.oscar)).json() as { scope: unknown; environments: { org: string; environment: string }[]; summary: { environments: number } };
+      const all = (await t.call("GET", "/v1/sites/ndc1/compliance", t.tokens.oscar)).json() as {
+        scope: unknown;
+        environments: { org: string; environment: string }[];
+        summary: { environments: number };
+      };
       expect(all.scope).toEqual({ site: "ndc1" });
       expect(all.environments.map((e) => `${e.org}/${e.environment}`)).toEqual(["bct/crm", "byt/dancu", "byt/his"]);
       const bob = (await t.call("GET", "/v1/sites/ndc1/compliance", t.tokens.bob)).json() as { environments: { org: string; environment: string }[] };
       expect(bob.environments.map((e) => `${e.org}/${e.environment}`)).toEqual(["bct/crm"]);
       // erp was deleted: nothing of it is reported at ndc2.
-      expect(((await t.call("GET", "/v1/sites/ndc2/compliance", t.tokens.audrey)).json() as { summary: { environments: number } }).summary.environments).toBe(0);
+      expect(((await t.call("GET", "/v1/sites/ndc2/compliance", t.tokens.audrey)).json() as { summary: { environments: number } }).summary.environments).toBe(
+        0,
+      );
       expect((await t.call("GET", "/v1/organizations/byt/compliance", t.tokens.bob)).statusCode).toBe(404);
-      expect((await t.call("GET", "/v1/sites/ndc9/compliance", t.tokens.oscar)).json()).toMatchObject({ status: 404, detail: "no site ndc9; sites: ndc1, ndc2, ndc4" });
+      expect((await t.call("GET", "/v1/sites/ndc9/compliance", t.tokens.oscar)).json()).toMatchObject({
+        status: 404,
+        detail: "no site ndc9; sites: ndc1, ndc2, ndc4",
+      });
     });
 
     test("CSV: one row per environment and rule, with the legal source", async () => {
@@ -256,7 +346,9 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
       expect(rows[0]).toBe("org,environment,namespace,phase,sites,zone,dataClass,securityLevel,rule,status,since,message,source,sourceConfirmed");
       expect(rows).toHaveLength(1 + 2 * 6);
       const multiSite = rows.find((r) => r.startsWith("byt,dancu,") && r.includes(",multi-site,"))!;
-      expect(multiSite).toMatch(new RegExp(`^byt,dancu,byt-dancu,Approved,ndc1,restricted,core,4,multi-site,exception,${dancuCreatedAt.replaceAll(".", "\\.")},"`));
+      expect(multiSite).toMatch(
+        new RegExp(`^byt,dancu,byt-dancu,Approved,ndc1,restricted,core,4,multi-site,exception,${dancuCreatedAt.replaceAll(".", "\\.")},"`),
+      );
       expect(multiSite).toMatch(/,false$/);
     });
   });
@@ -265,7 +357,18 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     test("ndc1 by phase against what is committed, and when it runs out at the growth of the last 90 days", async () => {
       const res = await t.call("GET", "/v1/capacity/roadmap", t.tokens.bob);
       expect(res.statusCode, res.body).toBe(200);
-      const sites = (res.json() as { sites: { site: string; committed: { cpuMillis: number; memoryBytes: number }; growthPerMonth: { cpuMillis: number }; phases: unknown[]; runOut: unknown; pools: { name: string; runOut: unknown }[] }[] }).sites;
+      const sites = (
+        res.json() as {
+          sites: {
+            site: string;
+            committed: { cpuMillis: number; memoryBytes: number };
+            growthPerMonth: { cpuMillis: number };
+            phases: unknown[];
+            runOut: unknown;
+            pools: { name: string; runOut: unknown }[];
+          }[];
+        }
+      ).sites;
       expect(sites.map((s) => s.site)).toEqual(["ndc1", "ndc2", "ndc4"]);
       const ndc1 = sites[0]!;
       // Committed now: his 8 cores/16Gi, dancu 4/8Gi, crm 1/2Gi = 13 cores, 26Gi.
@@ -273,8 +376,26 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
       // Held 90 days ago (3 Sep): nothing; held now: his (8 cores): 8,000 m / 3 months.
       expect(ndc1.growthPerMonth.cpuMillis).toBeCloseTo(8000 / 3, 6);
       expect(ndc1.phases).toEqual([
-        { phase: 1, from: 2023, to: 2025, onlineFrom: "2023-01-01", racks: 10, status: "online", capacity: { cpuMillis: 16_000, memoryBytes: 64 * GIB, gpu: 0, storageBytes: {} }, headroom: { cpuMillis: 3_000, memoryBytes: 38 * GIB } },
-        { phase: 2, from: 2026, to: 2028, onlineFrom: "2027-03-01", racks: 20, status: "upcoming", capacity: { cpuMillis: 40_000, memoryBytes: 256 * GIB, gpu: 0, storageBytes: {} }, headroom: { cpuMillis: 27_000, memoryBytes: 230 * GIB } },
+        {
+          phase: 1,
+          from: 2023,
+          to: 2025,
+          onlineFrom: "2023-01-01",
+          racks: 10,
+          status: "online",
+          capacity: { cpuMillis: 16_000, memoryBytes: 64 * GIB, gpu: 0, storageBytes: {} },
+          headroom: { cpuMillis: 3_000, memoryBytes: 38 * GIB },
+        },
+        {
+          phase: 2,
+          from: 2026,
+          to: 2028,
+          onlineFrom: "2027-03-01",
+          racks: 20,
+          status: "upcoming",
+          capacity: { cpuMillis: 40_000, memoryBytes: 256 * GIB, gpu: 0, storageBytes: {} },
+          headroom: { cpuMillis: 27_000, memoryBytes: 230 * GIB },
+        },
       ]);
       // cpu: 13,000 + 2,666.7 k > 16,000 first at k = 2 (2027-02), before phase 2 comes online.
       // memory: 26 + 5.33 k > 64Gi at k = 8 would be 2027-08, but phase 2 (256Gi) is online from 2027-03: 26 + 5.33 k > 256 first at k = 44 (2030-08).
@@ -286,7 +407,11 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     test("admission refuses a site before the phase that brings its capacity online, naming the date", async () => {
       const res = await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, testSpec({ name: "early", sites: ["ndc4"] }));
       expect(res.statusCode).toBe(422);
-      expect(res.json()).toMatchObject({ errors: [{ field: "sites[0]", rule: "capacity-online", message: "ndc4's capacity comes online with phase 1 on 2027-06-01; request this site from that date" }] });
+      expect(res.json()).toMatchObject({
+        errors: [
+          { field: "sites[0]", rule: "capacity-online", message: "ndc4's capacity comes online with phase 1 on 2027-06-01; request this site from that date" },
+        ],
+      });
     });
   });
 

@@ -82,7 +82,12 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     });
 
     test("the same request without GPU and with 100Gi is still approved by policy", async () => {
-      const res = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "auto-small", resources: { cpu: "2", memory: "8Gi", storage: { standard: "100Gi" } } }));
+      const res = await t.call(
+        "POST",
+        ENVS,
+        t.tokens.alice,
+        testSpec({ name: "auto-small", resources: { cpu: "2", memory: "8Gi", storage: { standard: "100Gi" } } }),
+      );
       expect(res.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
     });
   });
@@ -122,12 +127,16 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     const DAY = 86_400_000;
     // The document states the maximum in both forms (issue 19), so the schema refuses it: 400.
     test.each([["9999999d"], ["366d"], ["8761h"]])("fails when expiresIn is %s (over 365 days); nothing is stored", async (expiresIn) => {
-      const problem = await refused(400, "expiresIn", "duration-format", () => t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:long", role: "auditor", expiresIn }));
+      const problem = await refused(400, "expiresIn", "duration-format", () =>
+        t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:long", role: "auditor", expiresIn }),
+      );
       expect(problem.errors[0]!.message).toBe("must be seconds or a duration such as 30d or 12h, at most 31536000 s");
     });
 
     test("fails when expiresIn is 31622401 seconds (over 365 days); nothing is stored", async () => {
-      const problem = await refused(400, "expiresIn", "range", () => t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:long", role: "auditor", expiresIn: 31_622_401 }));
+      const problem = await refused(400, "expiresIn", "range", () =>
+        t.call("POST", "/v1/tokens", t.tokens.admin, { subject: "ci:long", role: "auditor", expiresIn: 31_622_401 }),
+      );
       expect(problem.errors[0]!.message).toBe("must be at most 31536000");
     });
 
@@ -144,14 +153,27 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     });
 
     test("the bootstrap token, once it minted the first admin, is refused everywhere and the refusal is audited", async () => {
-      for (const [method, url, body] of [["GET", "/v1/sites", undefined], ["POST", "/v1/tokens", { subject: "again", role: "platform-admin" }]] as const) {
+      for (const [method, url, body] of [
+        ["GET", "/v1/sites", undefined],
+        ["POST", "/v1/tokens", { subject: "again", role: "platform-admin" }],
+      ] as const) {
         const res = await t.call(method, url, BOOTSTRAP, body);
         expect(res.statusCode, res.body).toBe(401);
         expect(res.json().errors[0]).toMatchObject({ field: "header.authorization", rule: "bootstrap-retired" });
       }
-      const audit = (await t.call("GET", "/v1/audit?limit=200", t.tokens.audrey)).json().items as { actor: string; action: string; detail: { via?: string; reason?: string } | null; after: { role?: string } | null }[];
+      const audit = (await t.call("GET", "/v1/audit?limit=200", t.tokens.audrey)).json().items as {
+        actor: string;
+        action: string;
+        detail: { via?: string; reason?: string } | null;
+        after: { role?: string } | null;
+      }[];
       const minted = audit.filter((r) => r.action === "token.create" && r.actor === bootstrapSubject(BOOTSTRAP));
-      expect(minted).toEqual([expect.objectContaining({ after: expect.objectContaining({ subject: "admin", role: "platform-admin" }), detail: expect.objectContaining({ via: "bootstrap" }) })]);
+      expect(minted).toEqual([
+        expect.objectContaining({
+          after: expect.objectContaining({ subject: "admin", role: "platform-admin" }),
+          detail: expect.objectContaining({ via: "bootstrap" }),
+        }),
+      ]);
       expect(audit.filter((r) => r.action === "request.denied" && r.detail?.reason === "bootstrap-retired")).toHaveLength(2);
     });
 
@@ -159,14 +181,18 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       const fresh = await openTestStore(backend);
       const app = await buildApp({ store: fresh.store, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false });
       try {
-        const send = (method: "GET" | "POST", url: string, payload?: object) => app.inject({ method, url, headers: { authorization: `Bearer ${BOOTSTRAP}` }, ...(payload ? { payload } : {}) });
+        const send = (method: "GET" | "POST", url: string, payload?: object) =>
+          app.inject({ method, url, headers: { authorization: `Bearer ${BOOTSTRAP}` }, ...(payload ? { payload } : {}) });
         const read = await send("GET", "/v1/organizations");
         expect(read.statusCode).toBe(403);
         expect(read.json().errors[0]).toMatchObject({ rule: "bootstrap-first-admin-only" });
         const requester = await send("POST", "/v1/tokens", { subject: "alice", role: "requester", org: "byt" });
         expect(requester.statusCode).toBe(403);
         expect(requester.json().errors[0]).toMatchObject({ field: "role", rule: "bootstrap-first-admin-only" });
-        const race = await Promise.all([send("POST", "/v1/tokens", { subject: "first", role: "platform-admin" }), send("POST", "/v1/tokens", { subject: "second", role: "platform-admin" })]);
+        const race = await Promise.all([
+          send("POST", "/v1/tokens", { subject: "first", role: "platform-admin" }),
+          send("POST", "/v1/tokens", { subject: "second", role: "platform-admin" }),
+        ]);
         expect(race.map((r) => r.statusCode).sort()).toEqual([201, 401]);
         expect(Number((await fresh.raw.get("SELECT COUNT(*) AS n FROM api_tokens"))!.n)).toBe(1);
       } finally {
@@ -184,7 +210,11 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     let jwk: JWK;
     const now = () => Math.floor(Date.now() / 1000);
     const jwt = (claims: Record<string, unknown>, times: { iat?: number | null; exp?: number | null } = {}) => {
-      const j = new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(String(claims.sub ?? "someone"));
+      const j = new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject(String(claims.sub ?? "someone"));
       if (times.iat !== null) j.setIssuedAt(times.iat ?? now() - 60);
       if (times.exp !== null) j.setExpirationTime(times.exp ?? now() + 600);
       return j.sign(key);
@@ -201,7 +231,11 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
 
     test.each([
       ["without exp", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { exp: null }), "token-exp-required"],
-      ["issued two hours ago (older than the 3600 s maximum), though not expired", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { iat: now() - 7200, exp: now() + 3600 }), "token-too-old"],
+      [
+        "issued two hours ago (older than the 3600 s maximum), though not expired",
+        () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { iat: now() - 7200, exp: now() + 3600 }),
+        "token-too-old",
+      ],
       ["without iat", () => jwt({ sub: "a", groups: ["ndc:auditor"] }, { iat: null }), "token-iat-required"],
       ["with a bare operator group", () => jwt({ sub: "a", groups: ["operator", "platform-admin"], roles: ["auditor"] }), "token-roles"],
     ] as const)("a JWT %s -> 401 %s", async (_what, make, rule) => {
@@ -249,7 +283,12 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
 
   describe("item 7: raw path input never reaches the audit trail, and an audit write failure fails the request", () => {
     const deniedFor = async (requestId: string) => {
-      const items = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as { requestId: string; org: string | null; target: string | null; detail: { path: string } }[];
+      const items = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as {
+        requestId: string;
+        org: string | null;
+        target: string | null;
+        detail: { path: string };
+      }[];
       return items.find((r) => r.requestId === requestId);
     };
 
@@ -258,7 +297,11 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       ["CR and LF", "crlf", "/v1/organizations/byt%0D%0Aforged:%20yes/environments"],
       ["non-ASCII", "utf8", "/v1/organizations/b%E1%BB%99-yt/environments"],
     ])("a failed login with %s in :org is audited with the path encoded and no organization", async (_what, id, url) => {
-      const res = await t.app.inject({ method: "GET", url, headers: { authorization: "Bearer ndc_not-a-real-token-0123456789", "x-request-id": `item7-${id}-${backend}` } });
+      const res = await t.app.inject({
+        method: "GET",
+        url,
+        headers: { authorization: "Bearer ndc_not-a-real-token-0123456789", "x-request-id": `item7-${id}-${backend}` },
+      });
       expect(res.statusCode, res.body).toBe(401);
       const record = await deniedFor(`item7-${id}-${backend}`);
       expect(record).toBeDefined();
@@ -269,7 +312,9 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     });
 
     test("an authenticated caller with a NUL in :org gets 400 naming path.org, nothing stored", async () => {
-      await refused(400, "path.org", "slug-format", () => t.app.inject({ method: "GET", url: "/v1/organizations/%00byt/environments", headers: { authorization: `Bearer ${t.tokens.bob}` } }));
+      await refused(400, "path.org", "slug-format", () =>
+        t.app.inject({ method: "GET", url: "/v1/organizations/%00byt/environments", headers: { authorization: `Bearer ${t.tokens.bob}` } }),
+      );
     });
 
     test("when the audit record of a denial cannot be written, the answer is 503, not the denial", async () => {
@@ -313,8 +358,16 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect(onIt.map((r) => r.actor).sort()).toEqual(["(another organization)", "alice"]);
       expect(JSON.stringify(items)).not.toContain('"bob"');
       // A platform-wide auditor still sees who it was.
-      const all = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as { actor: string; target: string | null }[];
-      expect(all.filter((r) => r.target === "environment byt/leak-check").map((r) => r.actor).sort()).toEqual(["alice", "bob"]);
+      const all = (await t.call("GET", "/v1/audit?action=request.denied&limit=200", t.tokens.audrey)).json().items as {
+        actor: string;
+        target: string | null;
+      }[];
+      expect(
+        all
+          .filter((r) => r.target === "environment byt/leak-check")
+          .map((r) => r.actor)
+          .sort(),
+      ).toEqual(["alice", "bob"]);
     });
   });
 
@@ -377,7 +430,9 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       expect((await t.call("POST", ENVS, pam, prodSpec({ name: "four-eyes-mint" }))).statusCode).toBe(201);
       const pamOps = await mint(pam, "pam-second-hat", "operator");
       const version = await versionOf("four-eyes-mint");
-      await refused(403, "approver", "approver-token-minted-by-requester", () => t.call("POST", `${ENVS}/four-eyes-mint/approve`, pamOps, undefined, { "if-match": version }));
+      await refused(403, "approver", "approver-token-minted-by-requester", () =>
+        t.call("POST", `${ENVS}/four-eyes-mint/approve`, pamOps, undefined, { "if-match": version }),
+      );
       await refused(403, "approver", "approver-not-requester", () => t.call("POST", `${ENVS}/four-eyes-mint/approve`, pam, undefined, { "if-match": version }));
       expect((await t.decide("approve", `${ENVS}/four-eyes-mint`, t.tokens.olga)).statusCode).toBe(200);
     });
@@ -399,17 +454,53 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
           return typeof value === "function" ? value.bind(target) : value;
         },
       });
-      const app = await buildApp({ store: counted, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false, rateLimit: false });
+      const app = await buildApp({
+        store: counted,
+        platform: testPlatformForApi(),
+        auth: { bootstrapToken: BOOTSTRAP },
+        defaultMetrics: false,
+        rateLimit: false,
+      });
       try {
-        const admin = (await app.inject({ method: "POST", url: "/v1/tokens", headers: { authorization: `Bearer ${BOOTSTRAP}` }, payload: { subject: "admin", role: "platform-admin" } })).json().token as string;
+        const admin = (
+          await app.inject({
+            method: "POST",
+            url: "/v1/tokens",
+            headers: { authorization: `Bearer ${BOOTSTRAP}` },
+            payload: { subject: "admin", role: "platform-admin" },
+          })
+        ).json().token as string;
         const first = await app.inject({ method: "GET", url: "/metrics" });
         expect(first.body).toMatch(/^ndc_audit_records 1$/m);
         const afterFirst = reads.count;
         expect(afterFirst).toBeGreaterThan(0);
         // A lease on a real environment, renewed while the scrapes run.
-        await fresh.store.transaction([], (tx) => tx.insertEnvironment({ org: "byt", spec: testSpec({ name: "leased" }), namespace: "byt-leased", plan: { dataClass: "other", minimumLevel: 1, placements: [], amounts: { cpuMillis: 0, memoryBytes: 0, gpu: 0, storageBytes: {} }, complianceExceptions: [], policyVersion: "t" }, conditions: [], requestedBy: "alice" }, { subject: "alice" }, new Date().toISOString()));
+        await fresh.store.transaction([], (tx) =>
+          tx.insertEnvironment(
+            {
+              org: "byt",
+              spec: testSpec({ name: "leased" }),
+              namespace: "byt-leased",
+              plan: {
+                dataClass: "other",
+                minimumLevel: 1,
+                placements: [],
+                amounts: { cpuMillis: 0, memoryBytes: 0, gpu: 0, storageBytes: {} },
+                complianceExceptions: [],
+                policyVersion: "t",
+              },
+              conditions: [],
+              requestedBy: "alice",
+            },
+            { subject: "alice" },
+            new Date().toISOString(),
+          ),
+        );
         const id = String((await fresh.raw.get("SELECT id FROM environments WHERE name = 'leased'"))!.id);
-        await fresh.raw.run("UPDATE environments SET lease_owner = 'worker-1', lease_expires_at = ? WHERE id = ?", [new Date(Date.now() + 60_000).toISOString(), id]);
+        await fresh.raw.run("UPDATE environments SET lease_owner = 'worker-1', lease_expires_at = ? WHERE id = ?", [
+          new Date(Date.now() + 60_000).toISOString(),
+          id,
+        ]);
         const before = reads.count;
         const [scrapes, renewed, sites] = await Promise.all([
           Promise.all(Array.from({ length: 300 }, () => app.inject({ method: "GET", url: "/metrics" }))),
@@ -459,7 +550,14 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     const verify = async () => {
       const res = await a.call("GET", "/v1/audit/verify", a.tokens.audrey);
       expect(res.statusCode, res.body).toBe(200);
-      return res.json() as { ok: boolean; checked: number; headSeq: number | null; problems: { seq: number; problem: string; message: string }[]; problemsOmitted?: number; checkpoint: { seq: number; signature: string } | null };
+      return res.json() as {
+        ok: boolean;
+        checked: number;
+        headSeq: number | null;
+        problems: { seq: number; problem: string; message: string }[];
+        problemsOmitted?: number;
+        checkpoint: { seq: number; signature: string } | null;
+      };
     };
     const lastSeq = async () => Number((await a.raw.get("SELECT MAX(seq) AS n FROM audit_records"))!.n);
     /** What the review did: delete the last records and point the head at the new last one, in the database only. */
@@ -524,7 +622,8 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       await a.raw.run("DELETE FROM audit_head");
       rmSync(file, { force: true });
       await a.store.transaction([], async (tx) => {
-        for (let i = 0; i < 2500; i++) await tx.appendAudit({ actor: "bulk", action: "test.bulk", outcome: "allowed", detail: { i } }, new Date().toISOString());
+        for (let i = 0; i < 2500; i++)
+          await tx.appendAudit({ actor: "bulk", action: "test.bulk", outcome: "allowed", detail: { i } }, new Date().toISOString());
       });
       expect(await verify()).toMatchObject({ ok: true, checked: 2500, headSeq: 2500 });
       await a.raw.run("UPDATE audit_records SET actor = 'mallory' WHERE seq <= 150");
@@ -537,12 +636,23 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
   describe("item 1: every change is admitted and decided again; the built spec stays until it is approved", () => {
     const url = `${ENVS}/change-me`;
     const committedCpu = async (name: string) =>
-      (await t.raw.all("SELECT c.cpu_millis FROM commitments c JOIN environments e ON e.id = c.environment_id WHERE e.name = ? AND e.phase NOT IN ('Rejected', 'Deleted')", [name])).map((r) => Number(r.cpu_millis));
+      (
+        await t.raw.all(
+          "SELECT c.cpu_millis FROM commitments c JOIN environments e ON e.id = c.environment_id WHERE e.name = ? AND e.phase NOT IN ('Rejected', 'Deleted')",
+          [name],
+        )
+      ).map((r) => Number(r.cpu_millis));
 
     test("an auto-approved dev environment patched to prod with more CPU and another owner waits for an operator; nothing of it applies until then", async () => {
       const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "change-me", resources: { cpu: "2", memory: "8Gi" } }));
       expect(created.json()).toMatchObject({ phase: "Approved", approvedBy: "policy:auto-approval" });
-      const patched = await t.call("PATCH", url, t.tokens.alice, { stage: "prod", securityLevel: 3, resources: { cpu: "6" }, owners: ["byt-his-team", "byt-admins"] }, { "if-match": `"${created.json().version}"` });
+      const patched = await t.call(
+        "PATCH",
+        url,
+        t.tokens.alice,
+        { stage: "prod", securityLevel: 3, resources: { cpu: "6" }, owners: ["byt-his-team", "byt-admins"] },
+        { "if-match": `"${created.json().version}"` },
+      );
       expect(patched.statusCode, patched.body).toBe(200);
       const body = patched.json();
       // The approved spec is still what is built; the change waits beside it.
@@ -554,22 +664,49 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
       // Capacity for the larger of the two is held while it waits.
       expect(await committedCpu("change-me")).toEqual([6000]);
       // Neither the requester nor an operator token she minted herself could approve it; an operator approves the version reviewed.
-      await refused(403, "header.authorization", "role-required", () => t.call("POST", `${url}/approve`, t.tokens.alice, undefined, { "if-match": `"${body.version}"` }));
+      await refused(403, "header.authorization", "role-required", () =>
+        t.call("POST", `${url}/approve`, t.tokens.alice, undefined, { "if-match": `"${body.version}"` }),
+      );
       const approved = await t.call("POST", `${url}/approve`, t.tokens.oscar, undefined, { "if-match": `"${body.version}"` });
       expect(approved.statusCode, approved.body).toBe(200);
-      expect(approved.json()).toMatchObject({ stage: "prod", securityLevel: 3, resources: { cpu: "6" }, pendingChange: null, approvedBy: "oscar", modifiedBy: "alice" });
+      expect(approved.json()).toMatchObject({
+        stage: "prod",
+        securityLevel: 3,
+        resources: { cpu: "6" },
+        pendingChange: null,
+        approvedBy: "oscar",
+        modifiedBy: "alice",
+      });
       expect(approved.json().generation).toBeGreaterThan(body.generation);
     });
 
     test("a rejected change leaves the approved spec and its capacity as they were", async () => {
       const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "change-no", resources: { cpu: "3", memory: "8Gi" } }));
-      const patched = await t.call("PATCH", `${ENVS}/change-no`, t.tokens.alice, { stage: "prod", securityLevel: 3, resources: { cpu: "1" } }, { "if-match": `"${created.json().version}"` });
+      const patched = await t.call(
+        "PATCH",
+        `${ENVS}/change-no`,
+        t.tokens.alice,
+        { stage: "prod", securityLevel: 3, resources: { cpu: "1" } },
+        { "if-match": `"${created.json().version}"` },
+      );
       expect(patched.json().pendingChange.spec.stage).toBe("prod");
       // Smaller CPU asked for, but the built 3 cores stay held while it waits.
       expect(await committedCpu("change-no")).toEqual([3000]);
-      const rejected = await t.call("POST", `${ENVS}/change-no/reject`, t.tokens.olga, { reason: "prod needs a capacity review" }, { "if-match": `"${patched.json().version}"` });
+      const rejected = await t.call(
+        "POST",
+        `${ENVS}/change-no/reject`,
+        t.tokens.olga,
+        { reason: "prod needs a capacity review" },
+        { "if-match": `"${patched.json().version}"` },
+      );
       expect(rejected.statusCode, rejected.body).toBe(200);
-      expect(rejected.json()).toMatchObject({ phase: "Approved", stage: "dev", resources: { cpu: "3" }, pendingChange: null, reason: "prod needs a capacity review" });
+      expect(rejected.json()).toMatchObject({
+        phase: "Approved",
+        stage: "dev",
+        resources: { cpu: "3" },
+        pendingChange: null,
+        reason: "prod needs a capacity review",
+      });
       expect(rejected.json().conditions).toContainEqual(expect.objectContaining({ type: "ChangeApproved", status: "False", reason: "Rejected" }));
       expect(await committedCpu("change-no")).toEqual([3000]);
     });
@@ -583,19 +720,28 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
 
   describe("item 3: a dropped site keeps its capacity and is work for the provisioner until its namespace is gone", () => {
     test("PATCH sites [ndc1, ndc2] -> [ndc1]: ndc2 is Removing, still committed, and the environment can be claimed for it", async () => {
-      const created = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "two-sites", sites: ["ndc1", "ndc2"], resources: { cpu: "1", memory: "2Gi" } }));
+      const created = await t.call(
+        "POST",
+        ENVS,
+        t.tokens.alice,
+        testSpec({ name: "two-sites", sites: ["ndc1", "ndc2"], resources: { cpu: "1", memory: "2Gi" } }),
+      );
       expect(created.statusCode, created.body).toBe(201);
       const id = created.json().id as string;
       // Built at both sites (as the provisioner would leave it), settled, lease free.
       await t.store.transaction([], async (tx) => {
-        for (const site of ["ndc1", "ndc2"]) await tx.setSiteStatus(id, { site, namespace: "byt-two-sites", phase: "Ready", message: null, observedGeneration: 1 }, new Date().toISOString());
+        for (const site of ["ndc1", "ndc2"])
+          await tx.setSiteStatus(id, { site, namespace: "byt-two-sites", phase: "Ready", message: null, observedGeneration: 1 }, new Date().toISOString());
       });
       await t.raw.run("UPDATE environments SET phase = 'Ready' WHERE id = ?", [id]);
       const version = String((await t.call("GET", `${ENVS}/two-sites`, t.tokens.alice)).json().version);
       const patched = await t.call("PATCH", `${ENVS}/two-sites`, t.tokens.alice, { sites: ["ndc1"] }, { "if-match": version });
       expect(patched.statusCode, patched.body).toBe(200);
       expect(patched.json().sites.ndc2).toMatchObject({ phase: "Removing" });
-      const held = (await t.store.commitments(["ndc1", "ndc2"])).filter((c) => c.environmentId === id).map((c) => c.site).sort();
+      const held = (await t.store.commitments(["ndc1", "ndc2"]))
+        .filter((c) => c.environmentId === id)
+        .map((c) => c.site)
+        .sort();
       expect(held).toEqual(["ndc1", "ndc2"]);
       // Even settled (Ready) again, the dropped site makes it work: a worker claims it.
       await t.raw.run("UPDATE environments SET phase = 'Ready', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = NULL WHERE id = ?", [id]);

@@ -39,7 +39,9 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
   /** The provisioner's part, through the store interface it uses: one lifecycle event. */
   const provisioner = async (name: string, event: LifecycleEvent) => {
     const env = await t.store.getEnvironment("byt", name);
-    const next = await t.store.transaction([], (tx) => applyTransition(tx, env!.id, env!.version, event, { subject: "provisioner" }, new Date().toISOString(), { observedGeneration: env!.generation }));
+    const next = await t.store.transaction([], (tx) =>
+      applyTransition(tx, env!.id, env!.version, event, { subject: "provisioner" }, new Date().toISOString(), { observedGeneration: env!.generation }),
+    );
     expect(next, `${event} on ${name} (${env!.phase})`).toBeDefined();
     return next!;
   };
@@ -68,7 +70,9 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
         const problem = await refused(403, "approver", "approver-token-minted-by-requester", () =>
           t.call("POST", `${ENVS}/chain-own/${action}`, ops, action === "reject" ? { reason: "mine" } : undefined, { "if-match": version }),
         );
-        expect(problem.detail).toBe("pam-ops's token was minted by pam (or a token of theirs), who requested byt/chain-own; an operator with a token of their own must decide");
+        expect(problem.detail).toBe(
+          "pam-ops's token was minted by pam (or a token of theirs), who requested byt/chain-own; an operator with a token of their own must decide",
+        );
       }
       expect((await t.decide("approve", `${ENVS}/chain-own`, t.tokens.oscar)).statusCode).toBe(200);
     });
@@ -77,10 +81,16 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       const ci = (await mint(pam, { subject: "pam-ci", role: "requester", org: "byt" })).token;
       const ops = (await mint(pam, { subject: "pam-ops2", role: "operator" })).token;
       expect((await t.call("POST", ENVS, ci, prodSpec({ name: "chain-siblings" }))).statusCode).toBe(201);
-      const problem = await refused(403, "approver", "approver-same-root", () => t.call("POST", `${ENVS}/chain-siblings/approve`, ops, undefined, { "if-match": "2" }));
-      expect(problem.detail).toBe("pam-ops2 and pam-ci, who requested byt/chain-siblings, both act for pam (their tokens trace back to one person); an operator of another person must decide");
+      const problem = await refused(403, "approver", "approver-same-root", () =>
+        t.call("POST", `${ENVS}/chain-siblings/approve`, ops, undefined, { "if-match": "2" }),
+      );
+      expect(problem.detail).toBe(
+        "pam-ops2 and pam-ci, who requested byt/chain-siblings, both act for pam (their tokens trace back to one person); an operator of another person must decide",
+      );
       // pam herself minted the requester's token, so could have filed it.
-      await refused(403, "approver", "approver-minted-requester-token", () => t.call("POST", `${ENVS}/chain-siblings/approve`, pam, undefined, { "if-match": "2" }));
+      await refused(403, "approver", "approver-minted-requester-token", () =>
+        t.call("POST", `${ENVS}/chain-siblings/approve`, pam, undefined, { "if-match": "2" }),
+      );
       const approved = await t.decide("approve", `${ENVS}/chain-siblings`, t.tokens.olga);
       expect(approved.statusCode, approved.body).toBe(200);
       expect(approved.json()).toMatchObject({ phase: "Approved", approvedBy: "olga", requestedBy: "pam-ci" });
@@ -121,7 +131,9 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       await t.raw.run("UPDATE api_tokens SET lineage = NULL, root_subject = NULL, minted_with = NULL WHERE id = ?", [ops.id]);
       expect((await t.call("POST", ENVS, pam, prodSpec({ name: "chain-legacy" }))).statusCode).toBe(201);
       // The token cache keeps a lookup for 5 s; a fresh app is not needed: this token was never used.
-      await refused(403, "approver", "approver-token-minted-by-requester", () => t.call("POST", `${ENVS}/chain-legacy/approve`, ops.token, undefined, { "if-match": "2" }));
+      await refused(403, "approver", "approver-token-minted-by-requester", () =>
+        t.call("POST", `${ENVS}/chain-legacy/approve`, ops.token, undefined, { "if-match": "2" }),
+      );
     });
 
     test("revoking a token revokes every token minted with it, down the line", async () => {
@@ -143,8 +155,12 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
 
     test("a token may not mint a token that outlives it; without expiresIn the new one ends with it", async () => {
       const short = await mint(pam, { subject: "pam-short", role: "platform-admin", expiresIn: "1h" });
-      const problem = await refused(422, "expiresIn", "lifetime-within-minter", () => t.call("POST", "/v1/tokens", short.token, { subject: "pam-long", role: "auditor", expiresIn: "30d" }));
-      expect(problem.errors[0]!.message).toBe(`must end by ${short.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`);
+      const problem = await refused(422, "expiresIn", "lifetime-within-minter", () =>
+        t.call("POST", "/v1/tokens", short.token, { subject: "pam-long", role: "auditor", expiresIn: "30d" }),
+      );
+      expect(problem.errors[0]!.message).toBe(
+        `must end by ${short.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`,
+      );
       const plain = await mint(short.token, { subject: "pam-plain", role: "auditor" });
       expect(Date.parse(plain.expiresAt)).toBeLessThanOrEqual(Date.parse(short.expiresAt));
       expect(Date.parse(plain.expiresAt)).toBeGreaterThan(Date.now() + 3_500_000);
@@ -202,10 +218,14 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       const patched = await t.call("PATCH", `${ENVS}/up-pending`, t.tokens.alice, { stage: "prod", securityLevel: 3 }, ifMatch(ready.version));
       expect(patched.json()).toMatchObject({ phase: "Ready", stage: "dev", pendingChange: { spec: { stage: "prod" } } });
       const problem = await refused(428, "header.if-match", "decommission-version-required", () => t.call("DELETE", `${ENVS}/up-pending`, t.tokens.alice));
-      expect(problem.errors[0]!.message).toBe(`must name the version you reviewed, e.g. If-Match: "${patched.json().version}": decommissioning a prod environment with other data needs it`);
+      expect(problem.errors[0]!.message).toBe(
+        `must name the version you reviewed, e.g. If-Match: "${patched.json().version}": decommissioning a prod environment with other data needs it`,
+      );
       const deleted = await t.call("DELETE", `${ENVS}/up-pending`, t.tokens.alice, undefined, ifMatch(patched.json().version));
       expect(deleted.json()).toMatchObject({ phase: "AwaitingDecommission" });
-      expect(deleted.json().reason).toBe("decommission needs an operator: stage prod, other data (the change waiting for approval) (policy decommissionApproval)");
+      expect(deleted.json().reason).toBe(
+        "decommission needs an operator: stage prod, other data (the change waiting for approval) (policy decommissionApproval)",
+      );
     });
   });
 
@@ -266,8 +286,13 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       const again = await t.call("PATCH", `${ENVS}/stale-spec`, t.tokens.alice, { resources: { memory: "32Gi" } }, ifMatch(version));
       expect(again.json()).toMatchObject({ pendingChange: { spec: { resources: { cpu: "6", memory: "32Gi" } } } });
       const problem = await refused(412, "header.if-match", "version-match", () => decideAt("approve", "stale-spec", t.tokens.oscar, version));
-      expect(problem.detail).toBe(`environment byt/stale-spec is at version ${again.json().version}, not ${version}; GET it again and retry with If-Match: "${again.json().version}"`);
-      expect((await decideAt("approve", "stale-spec", t.tokens.oscar, again.json().version)).json()).toMatchObject({ resources: { cpu: "6", memory: "32Gi" }, pendingChange: null });
+      expect(problem.detail).toBe(
+        `environment byt/stale-spec is at version ${again.json().version}, not ${version}; GET it again and retry with If-Match: "${again.json().version}"`,
+      );
+      expect((await decideAt("approve", "stale-spec", t.tokens.oscar, again.json().version)).json()).toMatchObject({
+        resources: { cpu: "6", memory: "32Gi" },
+        pendingChange: null,
+      });
     });
 
     test("eight operators deciding one change at once: exactly one decision, the others 409 or 412, never 500", async () => {
@@ -323,7 +348,8 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
       return `${res.json().type} ${res.json().title}`;
     };
-    const restore = (name: string, token: string, headers: Record<string, string> = {}, org = "byt") => t.call("POST", `/v1/organizations/${org}/environments/${name}/restore`, token, undefined, headers);
+    const restore = (name: string, token: string, headers: Record<string, string> = {}, org = "byt") =>
+      t.call("POST", `/v1/organizations/${org}/environments/${name}/restore`, token, undefined, headers);
 
     test("an operator restores a Retained environment before its deadline; it is audited and the provisioner brings it back", async () => {
       const kept = await retained("restore-ok");
@@ -332,10 +358,21 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
       expect(res.statusCode, res.body).toBe(200);
       expect(res.headers.etag).toBe(`"${kept.version + 1}"`);
       expect(res.json()).toMatchObject({ phase: "Restoring", version: kept.version + 1 });
-      expect(res.json().conditions).toContainEqual(expect.objectContaining({ type: "Decommissioned", status: "False", reason: "Restored", message: "restored by oscar before its retention ended" }));
-      const audit = (await t.call("GET", `/v1/audit?action=environment.restore&target=${encodeURIComponent("environment byt/restore-ok")}`, t.tokens.audrey)).json().items;
+      expect(res.json().conditions).toContainEqual(
+        expect.objectContaining({ type: "Decommissioned", status: "False", reason: "Restored", message: "restored by oscar before its retention ended" }),
+      );
+      const audit = (
+        await t.call("GET", `/v1/audit?action=environment.restore&target=${encodeURIComponent("environment byt/restore-ok")}`, t.tokens.audrey)
+      ).json().items;
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ actor: "oscar", actorRole: "operator", outcome: "allowed", org: "byt", before: { phase: "Retained" }, after: { phase: "Restoring" } });
+      expect(audit[0]).toMatchObject({
+        actor: "oscar",
+        actorRole: "operator",
+        outcome: "allowed",
+        org: "byt",
+        before: { phase: "Retained" },
+        after: { phase: "Restoring" },
+      });
       expect(await provisioner("restore-ok", "provisioned")).toMatchObject({ phase: "Ready" });
     });
 

@@ -61,7 +61,9 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
   test("a transition on a stale version writes nothing; one the table forbids throws", async () => {
     const env = await approved("a");
     expect(await store.transaction([], (tx) => applyTransition(tx, env.id, env.version - 1, "start-provisioning", actor, T0.toISOString()))).toBeUndefined();
-    await expect(store.transaction([], (tx) => applyTransition(tx, env.id, env.version, "provisioned", actor, T0.toISOString()))).rejects.toThrow(TransitionError);
+    await expect(store.transaction([], (tx) => applyTransition(tx, env.id, env.version, "provisioned", actor, T0.toISOString()))).rejects.toThrow(
+      TransitionError,
+    );
     expect((await store.getEnvironmentById(env.id))!.version).toBe(env.version);
     expect(await store.countAudit()).toBe(2);
   });
@@ -132,11 +134,25 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
     test("site status, conditions and transitions written back; Ready is not work", async () => {
       const env = await approved("built", ["ndc1", "ndc2"]);
       const item = (await store.claimWork("w", { now: at(0) }))!;
-      const provisioning = await store.transaction([], (tx) => applyTransition(tx, env.id, item.environment.version, "start-provisioning", { subject: "provisioner" }, at(1).toISOString()));
+      const provisioning = await store.transaction([], (tx) =>
+        applyTransition(tx, env.id, item.environment.version, "start-provisioning", { subject: "provisioner" }, at(1).toISOString()),
+      );
       await store.transaction([], async (tx) => {
-        await tx.setSiteStatus(env.id, { site: "ndc1", namespace: "byt-built", phase: "Ready", message: null, observedGeneration: provisioning!.generation }, at(2).toISOString());
-        await tx.setSiteStatus(env.id, { site: "ndc2", namespace: "byt-built", phase: "Failed", message: "site unreachable", observedGeneration: 0 }, at(2).toISOString());
-        await tx.setConditions(env.id, [{ type: "Ready", status: "False", reason: "PartiallyReady", message: "1 of 2 sites", lastTransitionTime: at(2).toISOString() }], at(2).toISOString());
+        await tx.setSiteStatus(
+          env.id,
+          { site: "ndc1", namespace: "byt-built", phase: "Ready", message: null, observedGeneration: provisioning!.generation },
+          at(2).toISOString(),
+        );
+        await tx.setSiteStatus(
+          env.id,
+          { site: "ndc2", namespace: "byt-built", phase: "Failed", message: "site unreachable", observedGeneration: 0 },
+          at(2).toISOString(),
+        );
+        await tx.setConditions(
+          env.id,
+          [{ type: "Ready", status: "False", reason: "PartiallyReady", message: "1 of 2 sites", lastTransitionTime: at(2).toISOString() }],
+          at(2).toISOString(),
+        );
       });
       const partial = (await store.getEnvironmentById(env.id))!;
       expect(partial.sites.map((s) => `${s.site}:${s.phase}:${s.message ?? ""}`)).toEqual(["ndc1:Ready:", "ndc2:Failed:site unreachable"]);
@@ -144,7 +160,10 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
       expect(partial.version).toBe(provisioning!.version);
 
       const ready = await store.transaction([], (tx) =>
-        applyTransition(tx, env.id, partial.version, "provisioned", { subject: "provisioner" }, at(3).toISOString(), { releaseLease: true, observedGeneration: partial.generation }),
+        applyTransition(tx, env.id, partial.version, "provisioned", { subject: "provisioner" }, at(3).toISOString(), {
+          releaseLease: true,
+          observedGeneration: partial.generation,
+        }),
       );
       expect(ready).toMatchObject({ phase: "Ready", observedGeneration: partial.generation, leaseOwner: null });
       expect(await store.claimWork("w", { now: at(120_000) })).toBeUndefined();
@@ -163,7 +182,9 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
       expect((await store.claimWork("w", { now: at(31 * 86_400_000) }))?.environment.phase).toBe("Retained");
       // Retained still holds its storage; Deleted releases it.
       expect(await store.commitments()).toHaveLength(1);
-      await store.transaction([], (tx) => applyTransition(tx, env.id, retained!.version, "retention-expired", actor, at(31 * 86_400_000).toISOString(), { releaseLease: true }));
+      await store.transaction([], (tx) =>
+        applyTransition(tx, env.id, retained!.version, "retention-expired", actor, at(31 * 86_400_000).toISOString(), { releaseLease: true }),
+      );
       expect(await store.commitments()).toEqual([]);
     });
   });

@@ -18,11 +18,35 @@ const relayPort = 16443;
 export async function registerNode(kc: KubeConfig, lab: PacketLab): Promise<string> {
   const api = kc.makeApiClient(CoreV1Api);
   const name = lab.nodeNetns;
-  await api.patchNode({ name, fieldManager, force: true, body: { apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name, "ndc.gov.vn/packet-lab": lab.tag } } } }, apply());
-  await api.patchNodeStatus({
-    name, fieldManager, force: true,
-    body: { apiVersion: "v1", kind: "Node", metadata: { name }, status: { addresses: [{ type: "InternalIP", address: lab.nodeIp }, { type: "Hostname", address: name }], conditions: [{ type: "Ready", status: "True", reason: "PacketLab", message: "network namespace, no kubelet" }] } },
-  }, apply());
+  await api.patchNode(
+    {
+      name,
+      fieldManager,
+      force: true,
+      body: { apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name, "ndc.gov.vn/packet-lab": lab.tag } } },
+    },
+    apply(),
+  );
+  await api.patchNodeStatus(
+    {
+      name,
+      fieldManager,
+      force: true,
+      body: {
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name },
+        status: {
+          addresses: [
+            { type: "InternalIP", address: lab.nodeIp },
+            { type: "Hostname", address: name },
+          ],
+          conditions: [{ type: "Ready", status: "True", reason: "PacketLab", message: "network namespace, no kubelet" }],
+        },
+      },
+    },
+    apply(),
+  );
   return name;
 }
 
@@ -37,23 +61,40 @@ export async function registerPod(kc: KubeConfig, lab: PacketLab, pod: LabPod, n
     metadata: { name: pod.name, namespace, labels: { ...labels, "ndc.gov.vn/packet-lab": lab.tag } },
     spec: {
       nodeName: lab.nodeNetns,
-      containers: [{
-        name: "agent", image: "registry.invalid/packet-agent:1",
-        resources: { requests: size, limits: size },
-        securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
-      }],
+      containers: [
+        {
+          name: "agent",
+          image: "registry.invalid/packet-agent:1",
+          resources: { requests: size, limits: size },
+          securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+        },
+      ],
     },
   };
   await api.createNamespacedPod({ namespace, body });
-  await api.patchNamespacedPodStatus({
-    name: pod.name, namespace, fieldManager, force: true,
-    body: { apiVersion: "v1", kind: "Pod", metadata: { name: pod.name, namespace }, status: { phase: "Running", hostIP: lab.nodeIp, hostIPs: [{ ip: lab.nodeIp }], podIP: pod.ip, podIPs: [{ ip: pod.ip }] } },
-  }, apply());
+  await api.patchNamespacedPodStatus(
+    {
+      name: pod.name,
+      namespace,
+      fieldManager,
+      force: true,
+      body: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: pod.name, namespace },
+        status: { phase: "Running", hostIP: lab.nodeIp, hostIPs: [{ ip: lab.nodeIp }], podIP: pod.ip, podIPs: [{ ip: pod.ip }] },
+      },
+    },
+    apply(),
+  );
 }
 
 /** Deletes the lab's Node object. */
 export async function unregisterNode(kc: KubeConfig, lab: PacketLab): Promise<void> {
-  await kc.makeApiClient(CoreV1Api).deleteNode({ name: lab.nodeNetns }).catch(() => undefined);
+  await kc
+    .makeApiClient(CoreV1Api)
+    .deleteNode({ name: lab.nodeNetns })
+    .catch(() => undefined);
 }
 
 /** A running kube-router firewall. */
@@ -89,24 +130,40 @@ export async function startKubeRouter(kc: KubeConfig, lab: PacketLab, timeoutMs 
 
   let output = "";
   const started = Date.now();
-  const child = lab.startInNode(join(dir, "kube-router"), [
-    `--kubeconfig=${kubeconfig}`,
-    `--hostname-override=${lab.nodeNetns}`,
-    "--run-firewall=true", "--run-router=false", "--run-service-proxy=false", "--run-loadbalancer=false",
-    "--enable-cni=false", "--enable-ipv4=true", "--enable-ipv6=false",
-    // The test cluster's service range (scripts/cluster); kube-router lets node ports and cluster IPs
-    // through its own chains, which no test here relies on.
-    "--service-cluster-ip-range=10.0.0.0/24",
-    "--health-port=0", "--metrics-port=0",
-    // Policy changes are enforced on their watch events; the periodic resync is only a safety net.
-    "--iptables-sync-period=1m",
-    "--v=1",
-  ], (chunk) => { output = (output + chunk).slice(-200_000); });
+  const child = lab.startInNode(
+    join(dir, "kube-router"),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      `--hostname-override=${lab.nodeNetns}`,
+      "--run-firewall=true",
+      "--run-router=false",
+      "--run-service-proxy=false",
+      "--run-loadbalancer=false",
+      "--enable-cni=false",
+      "--enable-ipv4=true",
+      "--enable-ipv6=false",
+      // The test cluster's service range (scripts/cluster); kube-router lets node ports and cluster IPs
+      // through its own chains, which no test here relies on.
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--health-port=0",
+      "--metrics-port=0",
+      // Policy changes are enforced on their watch events; the periodic resync is only a safety net.
+      "--iptables-sync-period=1m",
+      "--v=1",
+    ],
+    (chunk) => {
+      output = (output + chunk).slice(-200_000);
+    },
+  );
   let exited: string | undefined;
-  child.once("exit", (code, signal) => { exited = `kube-router exited (${code ?? signal})`; });
+  child.once("exit", (code, signal) => {
+    exited = `kube-router exited (${code ?? signal})`;
+  });
   await waitUntil("kube-router's chains in the node namespace", timeoutMs, async () => {
     if (exited) throw new Error(`${exited}:\n${output.slice(-4000)}`);
     return (await lab.iptablesSave()).includes(":KUBE-ROUTER-FORWARD");
-  }).catch((err: Error) => { throw new Error(`${err.message}\nkube-router output:\n${output.slice(-4000)}`); });
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\nkube-router output:\n${output.slice(-4000)}`);
+  });
   return { log: () => output, startSeconds: (Date.now() - started) / 1000 };
 }

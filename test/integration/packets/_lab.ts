@@ -33,7 +33,13 @@ export async function missingPrerequisites(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return "the packet tests create network namespaces and need root";
   const missing: string[] = [];
   for (const tool of ["ip", "iptables", "iptables-save", "iptables-restore", "ipset"]) {
-    if (!(await exec("sh", ["-c", `command -v ${tool}`]).then(() => true, () => false))) missing.push(tool);
+    if (
+      !(await exec("sh", ["-c", `command -v ${tool}`]).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing.push(tool);
   }
   return missing.length > 0 ? `missing ${missing.join(", ")}: apt-get install iproute2 iptables ipset (.ci/run does)` : undefined;
 }
@@ -84,11 +90,19 @@ export class LabPod {
 async function startIn(netns: string, command: string, args: readonly string[], what: string, timeoutMs = 15_000): Promise<ChildProcess> {
   const child = spawn("ip", ["netns", "exec", netns, command, ...args], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stderr!.on("data", (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before it was ready: ${stderr}`)); });
-    createInterface({ input: child.stdout! }).once("line", () => { clearTimeout(timer); resolve(); });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) before it was ready: ${stderr}`));
+    });
+    createInterface({ input: child.stdout! }).once("line", () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
   child.removeAllListeners("exit");
   return child;
@@ -108,7 +122,10 @@ export class PacketLab {
   private relaySocket?: string;
   private readonly files: string[] = [];
 
-  private constructor(readonly tag: string, private readonly octet: number) {
+  private constructor(
+    readonly tag: string,
+    private readonly octet: number,
+  ) {
     this.nodeNetns = `ndc-pk-${tag}-node`;
     this.nodeIp = `10.${octet}.0.1`;
   }
@@ -160,13 +177,21 @@ export class PacketLab {
     const relay = createServer((client) => {
       const upstream = createConnection({ host: apiHost, port: apiPort });
       client.pipe(upstream).pipe(client);
-      const close = () => { client.destroy(); upstream.destroy(); };
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
       client.on("error", close);
       upstream.on("error", close);
     });
-    await new Promise<void>((resolve, reject) => { relay.once("error", reject); relay.listen(this.relaySocket, resolve); });
+    await new Promise<void>((resolve, reject) => {
+      relay.once("error", reject);
+      relay.listen(this.relaySocket, resolve);
+    });
     this.relay = relay;
-    this.processes.push(await startIn(this.nodeNetns, process.execPath, [join(here, "api-relay.mjs"), String(localPort), this.relaySocket], "API server relay"));
+    this.processes.push(
+      await startIn(this.nodeNetns, process.execPath, [join(here, "api-relay.mjs"), String(localPort), this.relaySocket], "API server relay"),
+    );
   }
 
   /** A file the lab deletes on destroy (kube-router's kubeconfig). */
@@ -202,10 +227,22 @@ export class PacketLab {
       p.stdin?.end();
       if (p.exitCode === null) p.kill("SIGTERM");
     }
-    await Promise.all(this.processes.map((p) => (p.exitCode !== null || p.signalCode !== null) ? undefined : new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { p.kill("SIGKILL"); resolve(); }, 5000);
-      p.once("exit", () => { clearTimeout(timer); resolve(); });
-    })));
+    await Promise.all(
+      this.processes.map((p) =>
+        p.exitCode !== null || p.signalCode !== null
+          ? undefined
+          : new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                p.kill("SIGKILL");
+                resolve();
+              }, 5000);
+              p.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+      ),
+    );
     this.relay?.close();
     if (this.relaySocket) await rm(this.relaySocket, { force: true });
     for (const file of this.files) await rm(file, { force: true });
@@ -216,6 +253,9 @@ export class PacketLab {
   /** This lab's namespaces and files still present (empty after destroy). */
   async leftovers(): Promise<string[]> {
     const names = [this.nodeNetns, ...this.pods.map((p) => p.netns)];
-    return [...names.filter((n) => existsSync(`/run/netns/${n}`)), ...[this.relaySocket, ...this.files].filter((f): f is string => f !== undefined && existsSync(f))];
+    return [
+      ...names.filter((n) => existsSync(`/run/netns/${n}`)),
+      ...[this.relaySocket, ...this.files].filter((f): f is string => f !== undefined && existsSync(f)),
+    ];
   }
 }

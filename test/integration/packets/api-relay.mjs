@@ -8,7 +8,10 @@ const [port, socketPath] = process.argv.slice(2);
 const server = createServer((client) => {
   const upstream = connect(socketPath);
   client.pipe(upstream).pipe(client);
-  const close = () => { client.destroy(); upstream.destroy(); };
+  const close = () => {
+    client.destroy();
+    upstream.destroy();
+  };
   client.on("error", close);
   upstream.on("error", close);
 });

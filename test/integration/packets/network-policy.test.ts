@@ -6,7 +6,14 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { admitEnvironment, assemblePlatform, buildEnvironmentObjects, type EnvironmentSpec, type KubernetesObject, type SharingAgreement } from "../../../model/index.ts";
+import {
+  admitEnvironment,
+  assemblePlatform,
+  buildEnvironmentObjects,
+  type EnvironmentSpec,
+  type KubernetesObject,
+  type SharingAgreement,
+} from "../../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
 import { hasDrifted, kubeCredentialsFrom, objectPath, putBack, SiteConnection } from "../../../control-plane/provisioner/index.ts";
 import { adminKubeConfig, createNamespace, uniqueNamespacePrefix, waitUntil } from "../_cluster.ts";
@@ -16,7 +23,9 @@ import { registerNode, registerPod, startKubeRouter, unregisterNode, type KubeRo
 /** Every pod listens on these: app traffic, admin (ssh), DNS, syslog, the shared database port. */
 const PORTS = [8080, 22, 53, 514, 5432];
 
-const run = uniqueNamespacePrefix("pk").replace(/[^a-z0-9]/g, "").slice(-6);
+const run = uniqueNamespacePrefix("pk")
+  .replace(/[^a-z0-9]/g, "")
+  .slice(-6);
 const orgA = testOrganization({ slug: `pka${run}`, name: { vi: "Tổ chức A", en: "Organization A" }, ownerGroups: [`pka${run}-owners`] });
 const orgB = testOrganization({ slug: `pkb${run}`, name: { vi: "Tổ chức B", en: "Organization B" }, ownerGroups: [`pkb${run}-owners`] });
 const platform = assemblePlatform([testSiteStack({}, [orgA, orgB])]);
@@ -47,7 +56,12 @@ let lab: PacketLab | undefined;
 let router: KubeRouterHandle;
 const pods: Record<string, LabPod> = {};
 const namespaces: string[] = [];
-const extraNamespaces = { mgmt: `${uniqueNamespacePrefix("pk")}mgmt`, secops: `${uniqueNamespacePrefix("pk")}secops`, gateway: `${uniqueNamespacePrefix("pk")}gateway`, outside: `${uniqueNamespacePrefix("pk")}outside` };
+const extraNamespaces = {
+  mgmt: `${uniqueNamespacePrefix("pk")}mgmt`,
+  secops: `${uniqueNamespacePrefix("pk")}secops`,
+  gateway: `${uniqueNamespacePrefix("pk")}gateway`,
+  outside: `${uniqueNamespacePrefix("pk")}outside`,
+};
 const registered: { name: string; namespace: string }[] = [];
 let hostFirewallBefore = "";
 
@@ -80,8 +94,13 @@ async function wrong(flows: readonly Flow[], expectOpen: boolean): Promise<strin
 async function eventually(flows: readonly Flow[], expectOpen: boolean, timeoutMs = 15_000): Promise<number> {
   const started = Date.now();
   let last: string[] = [];
-  await waitUntil(`${flows.length} flow(s) ${expectOpen ? "open" : "refused"}`, timeoutMs, async () => (last = await wrong(flows, expectOpen)).length === 0)
-    .catch((err: Error) => { throw new Error(`${err.message}; still wrong: ${last.join("; ")}`); });
+  await waitUntil(
+    `${flows.length} flow(s) ${expectOpen ? "open" : "refused"}`,
+    timeoutMs,
+    async () => (last = await wrong(flows, expectOpen)).length === 0,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; still wrong: ${last.join("; ")}`);
+  });
   return (Date.now() - started) / 1000;
 }
 
@@ -168,7 +187,11 @@ beforeAll(async () => {
 /** The host's own rules and sets (without counters), which the lab must never touch. */
 async function hostFirewall(): Promise<string> {
   const { execFileSync } = await import("node:child_process");
-  const rules = execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((l) => !l.startsWith("#")).map((l) => l.replace(/\[\d+:\d+\]/, "")).join("\n");
+  const rules = execFileSync("iptables-save", { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => !l.startsWith("#"))
+    .map((l) => l.replace(/\[\d+:\d+\]/, ""))
+    .join("\n");
   return rules + execFileSync("ipset", ["list", "-n"], { encoding: "utf8" });
 }
 
@@ -188,7 +211,14 @@ afterAll(cleanUp, 120_000);
 
 describe("without a firewall", () => {
   test("every flow the tests try connects, so a refusal below is the firewall's", async () => {
-    const everything: Flow[] = [...ALLOWED_ZONE_FLOWS, ...REFUSED_ZONE_FLOWS, ["bweb", "web", 8080], ["web", "bweb", 8080], ["outside", "web", 8080], ["web", "dns", 8080]];
+    const everything: Flow[] = [
+      ...ALLOWED_ZONE_FLOWS,
+      ...REFUSED_ZONE_FLOWS,
+      ["bweb", "web", 8080],
+      ["web", "bweb", 8080],
+      ["outside", "web", 8080],
+      ["web", "dns", 8080],
+    ];
     expect(await wrong(everything, true)).toEqual([]);
   });
 });
@@ -202,21 +232,65 @@ describe("with kube-router enforcing the environments' NetworkPolicies", () => {
 
   test("two organizations cannot reach each other, in either direction, on any port", async () => {
     const aPods = ["gw", "web", "web2", "app4", "db", "vault", "bak"];
-    const flows: Flow[] = aPods.flatMap((a) => PORTS.flatMap((port): Flow[] => [["bweb", a, port], [a, "bweb", port]]));
+    const flows: Flow[] = aPods.flatMap((a) =>
+      PORTS.flatMap((port): Flow[] => [
+        ["bweb", a, port],
+        [a, "bweb", port],
+      ]),
+    );
     expect(await wrong(flows, false)).toEqual([]);
   });
 
   test("default deny holds both ways against a namespace without policies", async () => {
-    expect(await wrong([["outside", "web", 8080], ["outside", "vault", 22], ["outside", "gw", 8080], ["web", "outside", 8080], ["db", "outside", 53]], false)).toEqual([]);
+    expect(
+      await wrong(
+        [
+          ["outside", "web", 8080],
+          ["outside", "vault", 22],
+          ["outside", "gw", 8080],
+          ["web", "outside", 8080],
+          ["db", "outside", 53],
+        ],
+        false,
+      ),
+    ).toEqual([]);
   });
 
   test("DNS to kube-dns in kube-system is allowed, over UDP and TCP, and nothing else there", async () => {
-    expect(await wrong([["web", "dns", 53, "UDP"], ["web", "dns", 53, "TCP"], ["vault", "dns", 53, "UDP"], ["bweb", "dns", 53, "UDP"]], true)).toEqual([]);
-    expect(await wrong([["web", "dns", 8080], ["web", "dns", 22], ["web", "dns", 514, "UDP"]], false)).toEqual([]);
+    expect(
+      await wrong(
+        [
+          ["web", "dns", 53, "UDP"],
+          ["web", "dns", 53, "TCP"],
+          ["vault", "dns", 53, "UDP"],
+          ["bweb", "dns", 53, "UDP"],
+        ],
+        true,
+      ),
+    ).toEqual([]);
+    expect(
+      await wrong(
+        [
+          ["web", "dns", 8080],
+          ["web", "dns", 22],
+          ["web", "dns", 514, "UDP"],
+        ],
+        false,
+      ),
+    ).toEqual([]);
   });
 
   test("pods of one environment reach each other", async () => {
-    expect(await wrong([["web", "web2", 8080], ["web2", "web", 8080], ["web", "web2", 5432]], true)).toEqual([]);
+    expect(
+      await wrong(
+        [
+          ["web", "web2", 8080],
+          ["web2", "web", 8080],
+          ["web", "web2", 5432],
+        ],
+        true,
+      ),
+    ).toEqual([]);
   });
 
   test("every allowed zone flow connects", async () => {
@@ -240,7 +314,17 @@ describe("with kube-router enforcing the environments' NetworkPolicies", () => {
     expect(shares.map((o) => o.metadata.namespace)).toEqual([build("db").namespace, build("bweb").namespace]);
     for (const o of shares) await admin.apply(o);
     const opened = await eventually([["bweb", "db", 5432]], true);
-    expect(await wrong([["bweb", "db", 8080], ["db", "bweb", 5432], ["bweb", "web", 5432], ["bweb", "vault", 5432]], false)).toEqual([]);
+    expect(
+      await wrong(
+        [
+          ["bweb", "db", 8080],
+          ["db", "bweb", 5432],
+          ["bweb", "web", 5432],
+          ["bweb", "vault", 5432],
+        ],
+        false,
+      ),
+    ).toEqual([]);
 
     // Revoked (an approval withdrawn): the builder no longer makes the policies, the provisioner prunes them.
     const revoked = { ...agreement, approvedBy: { ...agreement.approvedBy, operator: false } };
@@ -255,10 +339,21 @@ describe("drift", () => {
   test("opening ndc-default-deny by hand lets traffic in until drift repair puts it back", async () => {
     const { objects } = build("web");
     const deny = objects.find((o) => o.metadata.name === "ndc-default-deny")!;
-    const flows: Flow[] = [["outside", "web", 8080], ["web", "outside", 8080]];
+    const flows: Flow[] = [
+      ["outside", "web", 8080],
+      ["web", "outside", 8080],
+    ];
     expect(await wrong(flows, false)).toEqual([]);
     // Someone with write access to NetworkPolicies (not a tenant: their role only reads them).
-    await admin.request("PATCH", objectPath(deny), [{ op: "add", path: "/spec/ingress", value: [{}] }, { op: "add", path: "/spec/egress", value: [{}] }], "application/json-patch+json");
+    await admin.request(
+      "PATCH",
+      objectPath(deny),
+      [
+        { op: "add", path: "/spec/ingress", value: [{}] },
+        { op: "add", path: "/spec/egress", value: [{}] },
+      ],
+      "application/json-patch+json",
+    );
     const opened = await eventually(flows, true);
     const live = (await admin.get(deny))!;
     expect(hasDrifted(deny, live), "the comparator sees the added rules").toBe(true);

@@ -31,19 +31,41 @@ function probeTcp({ host, port, timeoutMs }) {
   return new Promise((resolve) => {
     let data = "";
     const socket = connect({ host, port });
-    const timer = setTimeout(() => { socket.destroy(); resolve({ ok: false, error: "timeout" }); }, timeoutMs);
-    socket.on("data", (chunk) => { data += chunk; });
-    socket.on("end", () => { clearTimeout(timer); resolve({ ok: true, answeredBy: data }); });
-    socket.on("error", (err) => { clearTimeout(timer); resolve({ ok: false, error: err.code ?? err.message }); });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ ok: false, error: "timeout" });
+    }, timeoutMs);
+    socket.on("data", (chunk) => {
+      data += chunk;
+    });
+    socket.on("end", () => {
+      clearTimeout(timer);
+      resolve({ ok: true, answeredBy: data });
+    });
+    socket.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, error: err.code ?? err.message });
+    });
   });
 }
 
 function probeUdp({ host, port, timeoutMs }) {
   return new Promise((resolve) => {
     const socket = createSocket("udp4");
-    const timer = setTimeout(() => { socket.close(); resolve({ ok: false, error: "timeout" }); }, timeoutMs);
-    socket.on("message", (msg) => { clearTimeout(timer); socket.close(); resolve({ ok: true, answeredBy: msg.toString() }); });
-    socket.on("error", (err) => { clearTimeout(timer); socket.close(); resolve({ ok: false, error: err.code ?? err.message }); });
+    const timer = setTimeout(() => {
+      socket.close();
+      resolve({ ok: false, error: "timeout" });
+    }, timeoutMs);
+    socket.on("message", (msg) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve({ ok: true, answeredBy: msg.toString() });
+    });
+    socket.on("error", (err) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve({ ok: false, error: err.code ?? err.message });
+    });
     socket.send("probe", port, host);
   });
 }

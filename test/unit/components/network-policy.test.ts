@@ -7,12 +7,22 @@ const DENY = { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
 const DNS = {
   podSelector: {},
   policyTypes: ["Egress"],
-  egress: [{
-    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-  }],
+  egress: [
+    {
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+      ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+      ],
+    },
+  ],
 };
-const SAME_NAMESPACE = { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{ from: [{ podSelector: {} }] }], egress: [{ to: [{ podSelector: {} }] }] };
+const SAME_NAMESPACE = {
+  podSelector: {},
+  policyTypes: ["Ingress", "Egress"],
+  ingress: [{ from: [{ podSelector: {} }] }],
+  egress: [{ to: [{ podSelector: {} }] }],
+};
 
 const policy = (objects: readonly KubernetesObject[], name: string) => objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === name)?.spec;
 

@@ -17,7 +17,12 @@ describe("ERRORS", () => {
 
 describe("problem", () => {
   test("renders RFC 9457 fields from the catalogue", () => {
-    expect(problem("NDC_ERR_PRECONDITION_FAILED", "stale", [{ field: "header.if-match", rule: "version-match", message: "must be 3" }], { instance: "/v1/x", requestId: "r1" })).toEqual({
+    expect(
+      problem("NDC_ERR_PRECONDITION_FAILED", "stale", [{ field: "header.if-match", rule: "version-match", message: "must be 3" }], {
+        instance: "/v1/x",
+        requestId: "r1",
+      }),
+    ).toEqual({
       type: `${PROBLEM_BASE}precondition-failed`,
       title: "If-Match does not match the current version",
       status: 412,
@@ -33,7 +38,11 @@ describe("problem", () => {
 describe("toNdcError", () => {
   test.each([
     [Object.assign(new Error("Body is too large"), { code: "FST_ERR_CTP_BODY_TOO_LARGE", statusCode: 413 }), "NDC_ERR_PAYLOAD_TOO_LARGE", "body-size"],
-    [Object.assign(new Error("Unsupported Media Type"), { code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 }), "NDC_ERR_UNSUPPORTED_MEDIA_TYPE", "media-type"],
+    [
+      Object.assign(new Error("Unsupported Media Type"), { code: "FST_ERR_CTP_INVALID_MEDIA_TYPE", statusCode: 415 }),
+      "NDC_ERR_UNSUPPORTED_MEDIA_TYPE",
+      "media-type",
+    ],
     [Object.assign(new SyntaxError("Unexpected end of JSON input"), { statusCode: 400 }), "NDC_ERR_MALFORMED_JSON", "json-syntax"],
   ])("maps %s", (error, code, rule) => {
     const mapped = toNdcError(error);
@@ -70,7 +79,9 @@ describe("parseIfMatch", () => {
     try {
       parseIfMatch('"a","b"');
     } catch (error) {
-      expect((error as NdcError).errors).toEqual([{ field: "header.if-match", rule: "etag-format", message: 'must be the version from the ETag, e.g. "3"', value: '"a","b"' }]);
+      expect((error as NdcError).errors).toEqual([
+        { field: "header.if-match", rule: "etag-format", message: 'must be the version from the ETag, e.g. "3"', value: '"a","b"' },
+      ]);
     }
     expect.assertions(3);
   });

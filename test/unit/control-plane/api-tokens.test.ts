@@ -37,7 +37,10 @@ describe("parseDuration", () => {
 
 describe("rolesFromClaims", () => {
   test("reads ndc-prefixed roles and groups only, ignores bare and unknown names (issue 10 item 9)", () => {
-    expect(rolesFromClaims({ roles: ["requester", "ndc:requester", "admin"], groups: ["ndc:auditor", "operator", "platform-admin", "staff", 42] })).toEqual(["requester", "auditor"]);
+    expect(rolesFromClaims({ roles: ["requester", "ndc:requester", "admin"], groups: ["ndc:auditor", "operator", "platform-admin", "staff", 42] })).toEqual([
+      "requester",
+      "auditor",
+    ]);
     expect(rolesFromClaims({ groups: ["ndc:operator", "gov/operator"] }, "gov/")).toEqual(["operator"]);
   });
 });

@@ -16,7 +16,12 @@ describe("auditText (issue 10 item 7)", () => {
 });
 
 describe("auditSlug", () => {
-  test.each([["byt", "byt"], ["\u0000byt", null], ["BYT", null], [42, null]])("%j -> %j", (input, expected) => {
+  test.each([
+    ["byt", "byt"],
+    ["\u0000byt", null],
+    ["BYT", null],
+    [42, null],
+  ])("%j -> %j", (input, expected) => {
     expect(auditSlug(input)).toBe(expected);
   });
 });

@@ -28,7 +28,9 @@ describe("exitCodeOfStatus", () => {
 
 describe("EXIT_CODES_HELP", () => {
   test("lists every code once, in order", () => {
-    const codes = EXIT_CODES_HELP.split("\n").slice(1).map((l) => Number(/^ {2}(\d) /.exec(l)![1]));
+    const codes = EXIT_CODES_HELP.split("\n")
+      .slice(1)
+      .map((l) => Number(/^ {2}(\d) /.exec(l)![1]));
     expect(codes).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(Object.values(EXIT).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
@@ -36,30 +38,40 @@ describe("EXIT_CODES_HELP", () => {
 
 describe("progressLines", () => {
   const env = (phase: string, sites: Record<string, { phase: string; message: string | null }>) =>
-    ({ org: "byt", name: "his", phase, sites: Object.fromEntries(Object.entries(sites).map(([k, v]) => [k, { ...v, namespace: "byt-his", pool: null }])) }) as unknown as EnvironmentResource;
+    ({
+      org: "byt",
+      name: "his",
+      phase,
+      sites: Object.fromEntries(Object.entries(sites).map(([k, v]) => [k, { ...v, namespace: "byt-his", pool: null }])),
+    }) as unknown as EnvironmentResource;
 
   test("the first poll prints the phase and a line per site", () => {
-    expect(progressLines(undefined, env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }), 2400)).toEqual([
-      "[2s] byt/his Provisioning",
-      "[2s] byt/his ndc1: Applying",
-      "[2s] byt/his ndc2: Degraded (unreachable)",
-    ]);
+    expect(
+      progressLines(undefined, env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }), 2400),
+    ).toEqual(["[2s] byt/his Provisioning", "[2s] byt/his ndc1: Applying", "[2s] byt/his ndc2: Degraded (unreachable)"]);
   });
 
   test("later polls print only what changed", () => {
     const before = progressState(env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }));
-    expect(progressLines(before, env("Provisioning", { ndc1: { phase: "Ready", message: "applied" }, ndc2: { phase: "Degraded", message: "unreachable" } }), 5000)).toEqual(["[5s] byt/his ndc1: Ready"]);
-    expect(progressLines(before, env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }), 6000)).toEqual([]);
+    expect(
+      progressLines(before, env("Provisioning", { ndc1: { phase: "Ready", message: "applied" }, ndc2: { phase: "Degraded", message: "unreachable" } }), 5000),
+    ).toEqual(["[5s] byt/his ndc1: Ready"]);
+    expect(
+      progressLines(before, env("Provisioning", { ndc1: { phase: "Applying", message: null }, ndc2: { phase: "Degraded", message: "unreachable" } }), 6000),
+    ).toEqual([]);
   });
 });
 
 describe("the exit codes in the docs", () => {
   const root = join(import.meta.dirname, "../../..");
   /** `| 3 | meaning |` rows of a markdown table whose first column is the exit code. */
-  const rows = (file: string) => [...readFileSync(join(root, file), "utf8").matchAll(/^\| (\d) \| ([^|]+) \|/gm)].map((m) => [Number(m[1]), m[2]!.trim().replace(/`/g, "")] as const);
+  const rows = (file: string) =>
+    [...readFileSync(join(root, file), "utf8").matchAll(/^\| (\d) \| ([^|]+) \|/gm)].map((m) => [Number(m[1]), m[2]!.trim().replace(/`/g, "")] as const);
 
   test("runbooks/README.md lists the codes of --help, word for word", () => {
-    const help = EXIT_CODES_HELP.split("\n").slice(1).map((l) => [Number(l.trim()[0]), l.trim().slice(3)] as const);
+    const help = EXIT_CODES_HELP.split("\n")
+      .slice(1)
+      .map((l) => [Number(l.trim()[0]), l.trim().slice(3)] as const);
     expect(rows("runbooks/README.md")).toEqual(help);
   });
 

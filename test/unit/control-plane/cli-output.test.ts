@@ -37,7 +37,15 @@ describe("renderTable", () => {
   });
 
   test("a null cell is a dash and long text is cut with an ellipsis", () => {
-    expect(renderTable([{ a: null, b: "Hệ thống thông tin bệnh viện" }], [{ header: "a", value: (r) => r.a }, { header: "b", value: (r) => r.b, max: 10 }])).toBe("A  B\n-  Hệ thống…");
+    expect(
+      renderTable(
+        [{ a: null, b: "Hệ thống thông tin bệnh viện" }],
+        [
+          { header: "a", value: (r) => r.a },
+          { header: "b", value: (r) => r.b, max: 10 },
+        ],
+      ),
+    ).toBe("A  B\n-  Hệ thống…");
   });
 
   test("padEndDisplay and truncateDisplay count columns, not UTF-16 units", () => {
@@ -63,8 +71,13 @@ describe("the login file", () => {
   });
 
   test("NDC_API and NDC_TOKEN win over the file; without either, the error says how to log in", () => {
-    expect(resolveConnection(1000, { NDC_API: "http://a:1", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({ token: "x", api: new URL("http://a:1") });
-    expect(() => resolveConnection(1000, { NDC_CONFIG: join(dir, "none.json") })).toThrow("no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>");
+    expect(resolveConnection(1000, { NDC_API: "http://a:1", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({
+      token: "x",
+      api: new URL("http://a:1"),
+    });
+    expect(() => resolveConnection(1000, { NDC_CONFIG: join(dir, "none.json") })).toThrow(
+      "no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>",
+    );
     expect(configPath({ XDG_CONFIG_HOME: "/x" })).toBe("/x/ndc/config.json");
   });
 });

@@ -5,7 +5,23 @@ function chain(n: number): AuditRecord[] {
   const records: AuditRecord[] = [];
   let prevHash = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const body = { seq, id: `id-${seq}`, at: `2026-11-27T08:00:0${seq}.000Z`, actor: "alice", actorRole: "requester", action: "environment.submit", outcome: "allowed" as const, status: null, org: "byt", target: `environment byt/e${seq}`, requestId: null, before: null, after: { phase: "Submitted", n: seq }, detail: null, prevHash };
+    const body = {
+      seq,
+      id: `id-${seq}`,
+      at: `2026-11-27T08:00:0${seq}.000Z`,
+      actor: "alice",
+      actorRole: "requester",
+      action: "environment.submit",
+      outcome: "allowed" as const,
+      status: null,
+      org: "byt",
+      target: `environment byt/e${seq}`,
+      requestId: null,
+      before: null,
+      after: { phase: "Submitted", n: seq },
+      detail: null,
+      prevHash,
+    };
     const record = { ...body, hash: recordHash(body) };
     records.push(record);
     prevHash = record.hash;
@@ -38,7 +54,12 @@ describe("verifyChain", () => {
     const head = headOf(records);
     records[2] = { ...records[2]!, actor: "mallory" };
     expect(verifyChain(records, head).problems).toEqual([
-      { seq: 3, id: "id-3", problem: "edited", message: "record 3 (id-3, environment.submit by mallory) was changed after it was written: its content does not match its hash" },
+      {
+        seq: 3,
+        id: "id-3",
+        problem: "edited",
+        message: "record 3 (id-3, environment.submit by mallory) was changed after it was written: its content does not match its hash",
+      },
     ]);
   });
 

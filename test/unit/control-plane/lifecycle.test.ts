@@ -1,5 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { allowedEvents, EVENTS, eventBetween, HOLDING_PHASES, nextPhase, PHASES, transition, TransitionError, TRANSITIONS } from "../../../control-plane/workflow/lifecycle.ts";
+import {
+  allowedEvents,
+  EVENTS,
+  eventBetween,
+  HOLDING_PHASES,
+  nextPhase,
+  PHASES,
+  transition,
+  TransitionError,
+  TRANSITIONS,
+} from "../../../control-plane/workflow/lifecycle.ts";
 
 describe("TRANSITIONS", () => {
   // DESIGN.md section 5, edge by edge.
@@ -45,7 +55,9 @@ describe("TRANSITIONS", () => {
   });
 
   test("fails with a message that says what is allowed", () => {
-    expect(() => transition("Approved", "approve")).toThrow("cannot approve an environment in phase Approved; allowed from Approved: update, request-change, approve-change, reject-change, start-provisioning, decommission");
+    expect(() => transition("Approved", "approve")).toThrow(
+      "cannot approve an environment in phase Approved; allowed from Approved: update, request-change, approve-change, reject-change, start-provisioning, decommission",
+    );
     expect(() => transition("Deleted", "approve")).toThrow("cannot approve an environment in phase Deleted; allowed from Deleted: nothing (terminal)");
   });
 

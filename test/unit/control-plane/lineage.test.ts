@@ -9,9 +9,24 @@ describe("lineageOfMinted", () => {
   test.each<[string, Parameters<typeof lineageOfMinted>[0], string, Lineage]>([
     ["the bootstrap's first admin is a root", { subject: BOOT, via: "bootstrap" }, "admin", { root: "admin", minters: [BOOT] }],
     ["a hand-out of the first admin is a root", { subject: "admin", via: "token", lineage: admin }, "alice", { root: "alice", minters: [BOOT, "admin"] }],
-    ["a token's token carries its root", { subject: "pam", via: "token", lineage: { root: "pam", minters: [BOOT, "admin"] } }, "pam-ci", { root: "pam", minters: [BOOT, "admin", "pam"] }],
-    ["down the chain the root stays", { subject: "pam-ci", via: "token", lineage: { root: "pam", minters: [BOOT, "admin", "pam"] } }, "x", { root: "pam", minters: [BOOT, "admin", "pam", "pam-ci"] }],
-    ["an OIDC user's token is theirs", { subject: "https://idp#olivia", via: "oidc" }, "olivia-bot", { root: "https://idp#olivia", minters: ["https://idp#olivia"] }],
+    [
+      "a token's token carries its root",
+      { subject: "pam", via: "token", lineage: { root: "pam", minters: [BOOT, "admin"] } },
+      "pam-ci",
+      { root: "pam", minters: [BOOT, "admin", "pam"] },
+    ],
+    [
+      "down the chain the root stays",
+      { subject: "pam-ci", via: "token", lineage: { root: "pam", minters: [BOOT, "admin", "pam"] } },
+      "x",
+      { root: "pam", minters: [BOOT, "admin", "pam", "pam-ci"] },
+    ],
+    [
+      "an OIDC user's token is theirs",
+      { subject: "https://idp#olivia", via: "oidc" },
+      "olivia-bot",
+      { root: "https://idp#olivia", minters: ["https://idp#olivia"] },
+    ],
   ])("%s", (_, minter, subject, expected) => {
     expect(lineageOfMinted(minter, subject)).toEqual(expected);
   });
@@ -31,7 +46,12 @@ describe("sharedPerson", () => {
   test.each([
     ["same subject", who("pam", "pam", []), who("pam", "pam", []), "same-subject"],
     ["the approver minted the author's token", who("pam", "pam", [BOOT, "admin"]), who("pam-ci", "pam", [BOOT, "admin", "pam"]), "holds-author-token"],
-    ["the author minted the approver's token, two steps up", who("pam-ops", "pam", [BOOT, "admin", "pam", "pam-deputy"]), who("pam", "pam", [BOOT, "admin"]), "author-holds-token"],
+    [
+      "the author minted the approver's token, two steps up",
+      who("pam-ops", "pam", [BOOT, "admin", "pam", "pam-deputy"]),
+      who("pam", "pam", [BOOT, "admin"]),
+      "author-holds-token",
+    ],
     ["siblings of one root", who("pam-ops", "pam", [BOOT, "admin", "pam"]), who("pam-ci", "pam", [BOOT, "admin", "pam"]), "same-root"],
     ["the first admin's hand-outs are people of their own", who("oscar", "oscar", [BOOT, "admin"]), who("alice", "alice", [BOOT, "admin"]), undefined],
     ["the first admin approving a hand-out's request", who("admin", "admin", [BOOT]), who("alice", "alice", [BOOT, "admin"]), "holds-author-token"],

@@ -5,7 +5,11 @@ import { applySpecPatch } from "../../../control-plane/workflow/index.ts";
 describe("applySpecPatch", () => {
   test("merges resources field by field and storage tier by tier", () => {
     const spec = testSpec({ resources: { cpu: "4", memory: "16Gi", storage: { standard: "100Gi" } } });
-    expect(applySpecPatch(spec, { resources: { cpu: "8", storage: { fast: "10Gi" } } }).resources).toEqual({ cpu: "8", memory: "16Gi", storage: { standard: "100Gi", fast: "10Gi" } });
+    expect(applySpecPatch(spec, { resources: { cpu: "8", storage: { fast: "10Gi" } } }).resources).toEqual({
+      cpu: "8",
+      memory: "16Gi",
+      storage: { standard: "100Gi", fast: "10Gi" },
+    });
   });
 
   test("replaces other fields and keeps the name", () => {

@@ -18,7 +18,9 @@ describe("typeboxValidatorCompiler", () => {
   });
 
   test("fails when a body has an unknown field: nothing is silently dropped", () => {
-    expect(body({ level: 3, name: "a", admin: true }).error?.errors).toEqual([{ field: "admin", rule: "unknown-field", message: "unknown field; remove it or check its spelling", value: true }]);
+    expect(body({ level: 3, name: "a", admin: true }).error?.errors).toEqual([
+      { field: "admin", rule: "unknown-field", message: "unknown field; remove it or check its spelling", value: true },
+    ]);
   });
 
   test("fails when the body is missing", () => {
@@ -37,7 +39,10 @@ describe("typeboxValidatorCompiler", () => {
   });
 
   test("names the field of an optional body sent as an object", () => {
-    const optional = compile(Type.Union([Type.Object({ reason: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }), Type.Null()]), "body");
+    const optional = compile(
+      Type.Union([Type.Object({ reason: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }), Type.Null()]),
+      "body",
+    );
     expect(optional(null)).toEqual({ value: null });
     expect(optional({ reason: "" }).error?.errors).toEqual([{ field: "reason", rule: "min-length", message: "must be at least 1 characters", value: "" }]);
   });

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "vitest";
-import { admitEnvironment, EnvironmentSpecSchema, NAMESPACE_MAX_LENGTH, OrganizationSchema, type AdmissionContext, assemblePlatform, commitmentsOf, ValidationError, type EnvironmentSpec, type Platform } from "../../../model/index.ts";
+import {
+  admitEnvironment,
+  EnvironmentSpecSchema,
+  NAMESPACE_MAX_LENGTH,
+  OrganizationSchema,
+  type AdmissionContext,
+  assemblePlatform,
+  commitmentsOf,
+  ValidationError,
+  type EnvironmentSpec,
+  type Platform,
+} from "../../../model/index.ts";
 import { testEnvironment, testOrganization, testPlatform, testSiteStack, testSpec } from "../../../model/testing.ts";
 
 const platform = testPlatform();
@@ -7,11 +18,23 @@ const twoSites = testPlatform({ secondSite: true });
 const plannedOnly = assemblePlatform([
   testSiteStack(),
   testSiteStack({ id: "ndc3", status: "planned", name: { vi: "Trung tâm Dữ liệu quốc gia số 3", en: "NDC No. 3" } }),
-  testSiteStack({ id: "ndc2", status: "commissioning", name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "NDC No. 2" }, location: { name: "Đà Nẵng", latitude: 16.05, longitude: 108.2 } }),
+  testSiteStack({
+    id: "ndc2",
+    status: "commissioning",
+    name: { vi: "Trung tâm Dữ liệu quốc gia số 2", en: "NDC No. 2" },
+    location: { name: "Đà Nẵng", latitude: 16.05, longitude: 108.2 },
+  }),
 ]);
-const small = assemblePlatform([testSiteStack({ computePools: [{ name: "general", zones: ["app"], nodes: 1, nodeCpu: "8", nodeMemory: "32Gi" }], overcommit: { cpu: 1, memory: 1 } })]);
+const small = assemblePlatform([
+  testSiteStack({ computePools: [{ name: "general", zones: ["app"], nodes: 1, nodeCpu: "8", nodeMemory: "32Gi" }], overcommit: { cpu: 1, memory: 1 } }),
+]);
 
-function rejection(spec: Partial<EnvironmentSpec> | Record<string, unknown>, on: Platform = platform, ctx: AdmissionContext = {}, org = "byt"): ValidationError {
+function rejection(
+  spec: Partial<EnvironmentSpec> | Record<string, unknown>,
+  on: Platform = platform,
+  ctx: AdmissionContext = {},
+  org = "byt",
+): ValidationError {
   try {
     admitEnvironment({ org, spec: { ...testSpec(), ...spec } as EnvironmentSpec }, on, ctx);
   } catch (error) {
@@ -35,13 +58,19 @@ describe("admitEnvironment", () => {
   });
 
   test("admits core data on one active site with a visible compliance exception", () => {
-    const plan = admitEnvironment(testEnvironment({ zone: "restricted", dataClass: "core", securityLevel: 4, resources: { cpu: "4", memory: "8Gi" } }), platform);
+    const plan = admitEnvironment(
+      testEnvironment({ zone: "restricted", dataClass: "core", securityLevel: 4, resources: { cpu: "4", memory: "8Gi" } }),
+      platform,
+    );
     expect(plan.complianceExceptions).toHaveLength(1);
     expect(plan.complianceExceptions[0]!.rule).toBe("multi-site");
   });
 
   test("core data on two active sites far apart needs no exception", () => {
-    const plan = admitEnvironment(testEnvironment({ zone: "restricted", dataClass: "core", securityLevel: 4, sites: ["ndc1", "ndc2"], resources: { cpu: "4", memory: "8Gi" } }), twoSites);
+    const plan = admitEnvironment(
+      testEnvironment({ zone: "restricted", dataClass: "core", securityLevel: 4, sites: ["ndc1", "ndc2"], resources: { cpu: "4", memory: "8Gi" } }),
+      twoSites,
+    );
     expect(plan.complianceExceptions).toEqual([]);
     expect(plan.placements.map((p) => p.site)).toEqual(["ndc1", "ndc2"]);
   });
@@ -81,27 +110,63 @@ const BAD: [string, Record<string, unknown>, Platform, string, string][] = [
   ["important data in app", { dataClass: "important", securityLevel: 3, zone: "app" }, platform, "zone", "zone-for-data-class"],
   ["level below data class minimum", { dataClass: "important", zone: "data", securityLevel: 2 }, platform, "securityLevel", "minimum-security-level"],
   ["level below personal data minimum", { personalData: "sensitive", securityLevel: 2 }, platform, "securityLevel", "minimum-security-level"],
-  ["personal data volume raises class", { personalData: "basic", personalDataSubjects: 2_000_000, securityLevel: 2 }, platform, "dataClass", "personal-data-volume"],
+  [
+    "personal data volume raises class",
+    { personalData: "basic", personalDataSubjects: 2_000_000, securityLevel: 2 },
+    platform,
+    "dataClass",
+    "personal-data-volume",
+  ],
   ["unknown site", { sites: ["ndc9"] }, platform, "sites[0]", "site-known"],
   ["planned site", { sites: ["ndc3"] }, plannedOnly, "sites[0]", "site-accepts"],
   ["prod on a commissioning site", { stage: "prod", sites: ["ndc2"] }, plannedOnly, "sites[0]", "site-accepts"],
   ["duplicate sites", { sites: ["ndc1", "ndc1"] }, platform, "sites", "unique-items"],
   ["no sites", { sites: [] }, platform, "sites", "min-items"],
-  ["core data on one site when two are active", { dataClass: "core", zone: "restricted", securityLevel: 4, resources: { cpu: "1", memory: "1Gi" } }, twoSites, "sites", "multi-site"],
+  [
+    "core data on one site when two are active",
+    { dataClass: "core", zone: "restricted", securityLevel: 4, resources: { cpu: "1", memory: "1Gi" } },
+    twoSites,
+    "sites",
+    "multi-site",
+  ],
   ["negative cpu", { resources: { cpu: "-2", memory: "1Gi" } }, platform, "resources.cpu", "quantity-format"],
   ["malformed memory", { resources: { cpu: "2", memory: "lots" } }, platform, "resources.memory", "quantity-format"],
   ["zero cpu", { resources: { cpu: "0", memory: "1Gi" } }, platform, "resources.cpu", "quantity-format"],
-  ["storage in a lowercase unit", { resources: { cpu: "2", memory: "1Gi", storage: { standard: "10gi" } } }, platform, "resources.storage.standard", "quantity-format"],
+  [
+    "storage in a lowercase unit",
+    { resources: { cpu: "2", memory: "1Gi", storage: { standard: "10gi" } } },
+    platform,
+    "resources.storage.standard",
+    "quantity-format",
+  ],
   ["unknown storage tier", { resources: { cpu: "2", memory: "1Gi", storage: { gold: "10Gi" } } }, platform, "resources.storage.gold", "storage-tier-known"],
   ["fractional gpu", { resources: { cpu: "2", memory: "1Gi", gpu: 0.5 } }, platform, "resources.gpu", "type"],
   ["unknown resource field", { resources: { cpu: "2", memory: "1Gi", disk: "1Ti" } }, platform, "resources.disk", "unknown-field"],
   ["unknown top-level field", { colour: "blue" }, platform, "colour", "unknown-field"],
   ["no owners", { owners: [] }, platform, "owners", "min-items"],
-  ["over site capacity", { resources: { cpu: "2000", memory: "1Gi" } }, assemblePlatform([testSiteStack({}, [testOrganization({ entitlements: { app: { cpu: "100000", memory: "1Pi" } } })])]), "resources.cpu", "site-capacity"],
+  [
+    "over site capacity",
+    { resources: { cpu: "2000", memory: "1Gi" } },
+    assemblePlatform([testSiteStack({}, [testOrganization({ entitlements: { app: { cpu: "100000", memory: "1Pi" } } })])]),
+    "resources.cpu",
+    "site-capacity",
+  ],
   ["over entitlement", { resources: { cpu: "65", memory: "1Gi" } }, platform, "resources.cpu", "entitlement"],
-  ["no entitlement in the zone", { zone: "dmz", resources: { cpu: "1", memory: "1Gi", storage: { standard: "1Gi" } } }, platform, "resources.storage.standard", "entitlement"],
+  [
+    "no entitlement in the zone",
+    { zone: "dmz", resources: { cpu: "1", memory: "1Gi", storage: { standard: "1Gi" } } },
+    platform,
+    "resources.storage.standard",
+    "entitlement",
+  ],
   ["load balancer without entitlement", { allowLoadBalancer: true }, platform, "allowLoadBalancer", "load-balancer-entitlement"],
-  ["level above the organization's maximum", { securityLevel: 5, zone: "data", dataClass: "important" }, assemblePlatform([testSiteStack({}, [testOrganization({ maxSecurityLevel: 4 })])]), "securityLevel", "organization-max-security-level"],
+  [
+    "level above the organization's maximum",
+    { securityLevel: 5, zone: "data", dataClass: "important" },
+    assemblePlatform([testSiteStack({}, [testOrganization({ maxSecurityLevel: 4 })])]),
+    "securityLevel",
+    "organization-max-security-level",
+  ],
 ];
 
 describe("admitEnvironment bad input", () => {

@@ -1,5 +1,17 @@
 import { describe, expect, test } from "vitest";
-import { admitEnvironment, assemblePlatform, capacityNotYetOnline, growthPerMonth, observedGrowthByPool, roadmapIssues, runOutMonth, siteRoadmap, type ValidationError, type ResourceAmounts, type RoadmapEntry } from "../../../model/index.ts";
+import {
+  admitEnvironment,
+  assemblePlatform,
+  capacityNotYetOnline,
+  growthPerMonth,
+  observedGrowthByPool,
+  roadmapIssues,
+  runOutMonth,
+  siteRoadmap,
+  type ValidationError,
+  type ResourceAmounts,
+  type RoadmapEntry,
+} from "../../../model/index.ts";
 import { testEnvironment, testSiteStack } from "../../../model/testing.ts";
 
 const GI = 2 ** 30;
@@ -8,7 +20,12 @@ const ROADMAP: RoadmapEntry[] = [
   { phase: 2, from: 2026, to: 2028, racks: 2000, cpu: "1000", memory: "4Ti" },
   { phase: 3, from: 2029, to: 2030, racks: 2600, cpu: "2000", memory: "8Ti", onlineFrom: "2029-07-01" },
 ];
-const amounts = (cores: number, memoryGi: number, storage: Record<string, number> = {}): ResourceAmounts => ({ cpuMillis: cores * 1000, memoryBytes: memoryGi * GI, gpu: 0, storageBytes: storage });
+const amounts = (cores: number, memoryGi: number, storage: Record<string, number> = {}): ResourceAmounts => ({
+  cpuMillis: cores * 1000,
+  memoryBytes: memoryGi * GI,
+  gpu: 0,
+  storageBytes: storage,
+});
 
 describe("capacityNotYetOnline", () => {
   const site = testSiteStack({ id: "ndc3", roadmap: [{ phase: 3, from: 2029, to: 2030, racks: 2600, cpu: "320000", memory: "3Pi" }] }).site;
@@ -34,7 +51,12 @@ describe("admission before the phase that brings a site online", () => {
       error = e as ValidationError;
     }
     expect(error?.issues).toEqual([
-      { field: "sites[0]", value: "ndc1", rule: "capacity-online", message: "ndc1's capacity comes online with phase 3 on 2029-01-01; request this site from that date" },
+      {
+        field: "sites[0]",
+        value: "ndc1",
+        rule: "capacity-online",
+        message: "ndc1's capacity comes online with phase 3 on 2029-01-01; request this site from that date",
+      },
     ]);
   });
   test("admits the same request once the phase is online", () => {
@@ -72,7 +94,10 @@ describe("siteRoadmap", () => {
   test("phases with headroom at today's commitments and run-out months per site, pool and tier", () => {
     const roadmap = siteRoadmap({
       site,
-      committedByPool: new Map([["general", amounts(400, 1024, { standard: TI })], ["secure", amounts(100, 512)]]),
+      committedByPool: new Map([
+        ["general", amounts(400, 1024, { standard: TI })],
+        ["secure", amounts(100, 512)],
+      ]),
       growthByPool: new Map([["general", amounts(50, 0, { standard: 100 * TI })]]),
       now: new Date("2026-12-02T00:00:00Z"),
     });
@@ -110,7 +135,14 @@ describe("roadmapIssues", () => {
 });
 
 describe("observedGrowthByPool", () => {
-  const interval = (environment: string, from: string, to: string | null, cores: number, site = "ndc1") => ({ org: "byt", environment, site, from, to, amounts: amounts(cores, cores * 4) });
+  const interval = (environment: string, from: string, to: string | null, cores: number, site = "ndc1") => ({
+    org: "byt",
+    environment,
+    site,
+    from,
+    to,
+    amounts: amounts(cores, cores * 4),
+  });
   test("what each pool held now minus 90 days ago, per month of 30 days; shrinking pools do not grow; other sites and unknown pools are left out", () => {
     const now = new Date("2026-12-01T00:00:00.000Z");
     // 90 days before: 2026-09-02T00:00Z.

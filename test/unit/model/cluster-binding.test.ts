@@ -21,7 +21,12 @@ function issuesOf(call: () => unknown) {
 
 describe("resolveClusterBinding", () => {
   test("a bound stack gives its kubeconfig, context, server and uid", () => {
-    const binding = resolveClusterBinding({ kubeconfig: "~/.kube/ndc1", context: "ndc1", server: "https://10.0.0.1:6443", uid: UID_A }, "ndc1-hoalac", true, FILE);
+    const binding = resolveClusterBinding(
+      { kubeconfig: "~/.kube/ndc1", context: "ndc1", server: "https://10.0.0.1:6443", uid: UID_A },
+      "ndc1-hoalac",
+      true,
+      FILE,
+    );
     expect(binding).toEqual({ kind: "bound", kubeconfig: "~/.kube/ndc1", context: "ndc1", server: "https://10.0.0.1:6443", uid: UID_A });
   });
 
@@ -46,11 +51,15 @@ describe("resolveClusterBinding", () => {
   });
 
   test("fails when a site stack names a local cluster", () => {
-    expect(issuesOf(() => resolveClusterBinding({ localCluster: "local" }, "ndc1-hoalac", true, FILE))).toEqual([{ field: "ndc:cluster.localCluster", rule: "local-cluster-local-stack-only" }]);
+    expect(issuesOf(() => resolveClusterBinding({ localCluster: "local" }, "ndc1-hoalac", true, FILE))).toEqual([
+      { field: "ndc:cluster.localCluster", rule: "local-cluster-local-stack-only" },
+    ]);
   });
 
   test("fails when a binding mixes a local cluster and a bound one", () => {
-    expect(issuesOf(() => resolveClusterBinding({ localCluster: "local", uid: UID_A }, "local", true, FILE))).toEqual([{ field: "ndc:cluster", rule: "cluster-binding-kind" }]);
+    expect(issuesOf(() => resolveClusterBinding({ localCluster: "local", uid: UID_A }, "local", true, FILE))).toEqual([
+      { field: "ndc:cluster", rule: "cluster-binding-kind" },
+    ]);
   });
 });
 

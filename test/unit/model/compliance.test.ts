@@ -1,5 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { admitEnvironment, evaluateCompliance, POLICY, summarizeCompliance, type ComplianceSubject, type EnvironmentSpec, type Platform } from "../../../model/index.ts";
+import {
+  admitEnvironment,
+  evaluateCompliance,
+  POLICY,
+  summarizeCompliance,
+  type ComplianceSubject,
+  type EnvironmentSpec,
+  type Platform,
+} from "../../../model/index.ts";
 import { testEnvironment, testPlatform } from "../../../model/testing.ts";
 
 const oneSite = testPlatform();
@@ -72,7 +80,10 @@ describe("evaluateCompliance", () => {
   test("a placement on a site the platform does not know breaks residency", () => {
     const s = subject({});
     const c = evaluateCompliance({ ...s, placements: [{ ...s.placements[0]!, site: "offshore" }] }, oneSite);
-    expect(c.findings.find((f) => f.rule === "residency")).toMatchObject({ status: "violation", message: "placed at offshore, not a configured site in Vietnam" });
+    expect(c.findings.find((f) => f.rule === "residency")).toMatchObject({
+      status: "violation",
+      message: "placed at offshore, not a configured site in Vietnam",
+    });
   });
 
   test("a Retained environment reports its retention deadline", () => {

@@ -1,5 +1,16 @@
 import { describe, expect, test } from "vitest";
-import { agreementStatus, builderAgreement, enforcementSites, evaluateProviderOffer, evaluateSharingOffer, nextValidityChange, nextAgreementState, ValidationError, type SharingOffer, type SharingParty } from "../../../model/index.ts";
+import {
+  agreementStatus,
+  builderAgreement,
+  enforcementSites,
+  evaluateProviderOffer,
+  evaluateSharingOffer,
+  nextValidityChange,
+  nextAgreementState,
+  ValidationError,
+  type SharingOffer,
+  type SharingParty,
+} from "../../../model/index.ts";
 
 const NOW = new Date("2026-12-02T00:00:00Z");
 const offer = (o: Partial<SharingOffer> = {}): SharingOffer => ({
@@ -14,7 +25,16 @@ const offer = (o: Partial<SharingOffer> = {}): SharingOffer => ({
   validUntil: "2027-12-01T00:00:00+07:00",
   ...o,
 });
-const party = (p: Partial<SharingParty> = {}): SharingParty => ({ org: "bca", environment: "dancu-api", phase: "Ready", dataClass: "other", personalData: "none", securityLevel: 2, sites: ["ndc1", "ndc2"], ...p });
+const party = (p: Partial<SharingParty> = {}): SharingParty => ({
+  org: "bca",
+  environment: "dancu-api",
+  phase: "Ready",
+  dataClass: "other",
+  personalData: "none",
+  securityLevel: 2,
+  sites: ["ndc1", "ndc2"],
+  ...p,
+});
 const provider = party();
 const consumer = party({ org: "byt", environment: "his-app", sites: ["ndc1"] });
 
@@ -34,34 +54,57 @@ describe("evaluateSharingOffer", () => {
   });
 
   test("important data needs an operator's approval, and so does a level-3 system", () => {
-    const d = evaluateSharingOffer("bca", offer(), party({ dataClass: "important", securityLevel: 3 }), party({ org: "byt", environment: "his-app", securityLevel: 3 }), NOW);
+    const d = evaluateSharingOffer(
+      "bca",
+      offer(),
+      party({ dataClass: "important", securityLevel: 3 }),
+      party({ org: "byt", environment: "his-app", securityLevel: 3 }),
+      NOW,
+    );
     expect(d.operatorApprovalRequired).toBe(true);
     expect(d.approvalReasons).toEqual(["important data", "a level 3 system (operator approval from level 3)"]);
   });
 
   test("fails when no site holds both environments", () => {
     expect(refusal(offer(), provider, party({ org: "byt", environment: "his-app", sites: ["ndc3"] }))).toEqual([
-      ["sites", "sites-in-common", "no site holds both environments: bca/dancu-api is at ndc1, ndc2, byt/his-app at ndc3; traffic is never opened between sites (platform policy (DOMAIN.md: residency and flows between sites))"],
+      [
+        "sites",
+        "sites-in-common",
+        "no site holds both environments: bca/dancu-api is at ndc1, ndc2, byt/his-app at ndc3; traffic is never opened between sites (platform policy (DOMAIN.md: residency and flows between sites))",
+      ],
     ]);
   });
 
   test("fails when a named site does not hold both environments", () => {
-    expect(refusal(offer({ sites: ["ndc2"] }))).toEqual([["sites[0]", "sites-in-common", "does not hold both environments: bca/dancu-api is at ndc1, ndc2, byt/his-app at ndc1"]]);
+    expect(refusal(offer({ sites: ["ndc2"] }))).toEqual([
+      ["sites[0]", "sites-in-common", "does not hold both environments: bca/dancu-api is at ndc1, ndc2, byt/his-app at ndc1"],
+    ]);
   });
 
   test("fails when the consumer is below the level the provider's data needs", () => {
     const rows = refusal(offer(), party({ dataClass: "core", securityLevel: 4 }), consumer);
     expect(rows).toEqual([
-      ["consumer.environment", "consumer-security-level", "is at security level 2; receiving core data with none personal data needs at least level 4 (Decree 85/2016/NĐ-CP (level of the receiving system); platform policy (DOMAIN.md))"],
+      [
+        "consumer.environment",
+        "consumer-security-level",
+        "is at security level 2; receiving core data with none personal data needs at least level 4 (Decree 85/2016/NĐ-CP (level of the receiving system); platform policy (DOMAIN.md))",
+      ],
     ]);
   });
 
   test("fails when provider and consumer are one organization", () => {
-    expect(refusal(offer({ consumer: { org: "bca", environment: "other-app" } }), provider, party({ environment: "other-app" })).map((r) => r[1])).toEqual(["different-organizations"]);
+    expect(refusal(offer({ consumer: { org: "bca", environment: "other-app" } }), provider, party({ environment: "other-app" })).map((r) => r[1])).toEqual([
+      "different-organizations",
+    ]);
   });
 
   test("fails when either environment is not live", () => {
-    expect(refusal(offer(), party({ phase: "Retained" }), party({ org: "byt", environment: "his-app", phase: "AwaitingApproval", sites: ["ndc1"] })).map((r) => [r[0], r[1]])).toEqual([
+    expect(
+      refusal(offer(), party({ phase: "Retained" }), party({ org: "byt", environment: "his-app", phase: "AwaitingApproval", sites: ["ndc1"] })).map((r) => [
+        r[0],
+        r[1],
+      ]),
+    ).toEqual([
       ["providerEnvironment", "provider-environment-live"],
       ["consumer.environment", "consumer-environment-live"],
     ]);
@@ -160,7 +203,11 @@ describe("SHARING_LIVE_PHASES", () => {
 
 describe("evaluateProviderOffer", () => {
   test("checks only the provider's side: the consumer's environment is not looked at (another organization's)", () => {
-    expect(evaluateProviderOffer("bca", offer(), party({ dataClass: "core", securityLevel: 4 }), NOW)).toEqual({ sites: ["ndc1", "ndc2"], operatorApprovalRequired: true, approvalReasons: ["core data", "a level 4 system (operator approval from level 3)"] });
+    expect(evaluateProviderOffer("bca", offer(), party({ dataClass: "core", securityLevel: 4 }), NOW)).toEqual({
+      sites: ["ndc1", "ndc2"],
+      operatorApprovalRequired: true,
+      approvalReasons: ["core data", "a level 4 system (operator approval from level 3)"],
+    });
   });
 
   test("fails when a named site does not hold the provider's environment, or the provider does not run, naming field and rule", () => {
@@ -173,6 +220,8 @@ describe("evaluateProviderOffer", () => {
       throw new Error("expected a refusal");
     };
     expect(refused(offer({ sites: ["ndc3"] }), provider)).toEqual([["sites[0]", "sites-in-common", "bca/dancu-api is not at ndc3; it is at ndc1, ndc2"]]);
-    expect(refused(offer(), party({ phase: "Retained" }))).toEqual([["providerEnvironment", "provider-environment-live", "bca has no environment dancu-api that is approved or running (it is Retained)"]]);
+    expect(refused(offer(), party({ phase: "Retained" }))).toEqual([
+      ["providerEnvironment", "provider-environment-live", "bca has no environment dancu-api that is approved or running (it is Retained)"],
+    ]);
   });
 });

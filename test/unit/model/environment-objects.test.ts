@@ -71,10 +71,19 @@ function planFor(r: Request): EnvironmentPlan {
   const tier = r.zone === "restricted" ? "fast" : "standard";
   const spec = testSpec({
     name: "gen",
-    zone: r.zone, dataClass: r.dataClass, personalData: r.personalData, securityLevel: r.securityLevel, stage: r.stage,
+    zone: r.zone,
+    dataClass: r.dataClass,
+    personalData: r.personalData,
+    securityLevel: r.securityLevel,
+    stage: r.stage,
     // Core data and level 5 must be on two sites; others may be.
     sites: r.twoSites || r.dataClass === "core" || r.securityLevel === 5 ? ["ndc1", "ndc2"] : ["ndc1"],
-    resources: { cpu: String(r.cpuCores), memory: `${r.memoryGi}Gi`, ...(r.storageGi > 0 ? { storage: { [tier]: `${r.storageGi}Gi` } } : {}), gpu: r.zone === "app" ? r.gpu : 0 },
+    resources: {
+      cpu: String(r.cpuCores),
+      memory: `${r.memoryGi}Gi`,
+      ...(r.storageGi > 0 ? { storage: { [tier]: `${r.storageGi}Gi` } } : {}),
+      gpu: r.zone === "app" ? r.gpu : 0,
+    },
     ...(r.viewers ? { viewers: ["byt-auditors"] } : {}),
     ...(r.allowLoadBalancer ? { allowLoadBalancer: true } : {}),
   });
@@ -111,7 +120,23 @@ function expectInvariants(objects: KubernetesObject[], c: Case, site: string): v
   const namespace = kind(objects, "Namespace")[0]!;
   expect(namespace.metadata.labels!["pod-security.kubernetes.io/enforce"]).toBe("restricted");
   const hard = hardOf(objects);
-  for (const key of ["requests.cpu", "limits.cpu", "requests.memory", "limits.memory", "requests.storage", "requests.ephemeral-storage", "limits.ephemeral-storage", "requests.nvidia.com/gpu", "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "services.loadbalancers", "services.nodeports"]) {
+  for (const key of [
+    "requests.cpu",
+    "limits.cpu",
+    "requests.memory",
+    "limits.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.ephemeral-storage",
+    "requests.nvidia.com/gpu",
+    "pods",
+    "services",
+    "secrets",
+    "configmaps",
+    "persistentvolumeclaims",
+    "services.loadbalancers",
+    "services.nodeports",
+  ]) {
     expect(hard[key], key).toBeDefined();
   }
   expect(hard["services.nodeports"]).toBe("0");
@@ -120,7 +145,11 @@ function expectInvariants(objects: KubernetesObject[], c: Case, site: string): v
   }
   expect(namespace.metadata.labels![LABELS.site]).toBe(site);
   for (const o of objects) {
-    expect(o.metadata.labels).toMatchObject({ [LABELS.org]: c.plan.environment.org, [LABELS.environment]: c.plan.environment.spec.name, [LABELS.managedBy]: "ndc-control-plane" });
+    expect(o.metadata.labels).toMatchObject({
+      [LABELS.org]: c.plan.environment.org,
+      [LABELS.environment]: c.plan.environment.spec.name,
+      [LABELS.managedBy]: "ndc-control-plane",
+    });
     if (o.kind !== "Namespace") expect(o.metadata.namespace).toBe(c.plan.namespace);
     expect(o.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
   }
@@ -164,7 +193,9 @@ describe("buildEnvironmentObjects", () => {
       }),
       { numRuns: 2_000, seed: 19 },
     );
-    console.log(`environment objects property: ${covered.runs} requests, ${covered.admitted} admitted (${covered.combinations.size} distinct zone/class/personal-data/level/stage combinations), ${covered.refused} refused, ${covered.placements} placements checked`);
+    console.log(
+      `environment objects property: ${covered.runs} requests, ${covered.admitted} admitted (${covered.combinations.size} distinct zone/class/personal-data/level/stage combinations), ${covered.refused} refused, ${covered.placements} placements checked`,
+    );
     // The generator reaches both outcomes and a wide spread of admitted combinations.
     expect(covered.admitted).toBeGreaterThan(150);
     expect(covered.refused).toBeGreaterThan(100);
@@ -199,19 +230,28 @@ describe("buildEnvironmentObjects", () => {
   });
 
   test("a sharing agreement in force becomes one policy each side; one not approved becomes none", () => {
-    const platform = testPlatform({ organizations: [testOrganization(), testOrganization({ slug: "bca", name: { vi: "Bộ Công an", en: "Ministry of Public Security" } })] });
+    const platform = testPlatform({
+      organizations: [testOrganization(), testOrganization({ slug: "bca", name: { vi: "Bộ Công an", en: "Ministry of Public Security" } })],
+    });
     const provider = admitEnvironment({ org: "byt", spec: testSpec({ name: "his-db", zone: "data", dataClass: "important", securityLevel: 3 }) }, platform);
     const agreement: SharingAgreement = {
-      id: "byt-bca-1", provider: { org: "byt", environment: "his-db" }, consumer: { org: "bca", environment: "csdl" }, port: 5432, protocol: "TCP",
+      id: "byt-bca-1",
+      provider: { org: "byt", environment: "his-db" },
+      consumer: { org: "bca", environment: "csdl" },
+      port: 5432,
+      protocol: "TCP",
       approvedBy: { provider: true, consumer: true, operator: true },
     };
     const withAgreement = build({ label: "p", plan: provider, platform }, "ndc1", [agreement]);
     const share = withAgreement.find((o) => o.metadata.name === "ndc-share-byt-bca-1")!;
     expect(share.spec).toEqual({
-      podSelector: {}, policyTypes: ["Ingress"],
+      podSelector: {},
+      policyTypes: ["Ingress"],
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "bca-csdl" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
     });
-    const pending = build({ label: "p", plan: provider, platform }, "ndc1", [{ ...agreement, approvedBy: { provider: true, consumer: true, operator: false } }]);
+    const pending = build({ label: "p", plan: provider, platform }, "ndc1", [
+      { ...agreement, approvedBy: { provider: true, consumer: true, operator: false } },
+    ]);
     expect(pending.some((o) => o.metadata.name.startsWith("ndc-share-"))).toBe(false);
   });
 
@@ -221,7 +261,9 @@ describe("buildEnvironmentObjects", () => {
     const high = admitEnvironment({ org: "byt", spec: testSpec({ securityLevel: 4 }) }, platform);
     const egressZones = (plan: EnvironmentPlan) => {
       const p = build({ label: "", plan, platform }, "ndc1").find((o) => o.metadata.name === "ndc-zone-egress")!;
-      return (p.spec as { egress: { to: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] }).egress[0]!.to.map((t) => t.namespaceSelector.matchLabels[LABELS.zone]);
+      return (p.spec as { egress: { to: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] }).egress[0]!.to.map(
+        (t) => t.namespaceSelector.matchLabels[LABELS.zone],
+      );
     };
     expect(egressZones(low)).toEqual(["data", "backup"]);
     expect(egressZones(high)).toEqual(["data", "restricted", "backup"]);

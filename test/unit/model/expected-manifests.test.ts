@@ -7,7 +7,13 @@ import { bytHisAppManifests } from "../../expected/manifests.ts";
 describe("the builder against hand-written manifests", () => {
   const platform = testPlatform();
   const plan = admitEnvironment({ org: "byt", spec: testSpec({ name: "his-app", viewers: ["byt-auditors"] }) }, platform);
-  const build = (managedBy?: "pulumi") => buildEnvironmentObjects({ plan, site: platform.sites.get("ndc1")!.config!, organization: platform.organizations.get("byt")!, ...(managedBy ? { managedBy } : {}) });
+  const build = (managedBy?: "pulumi") =>
+    buildEnvironmentObjects({
+      plan,
+      site: platform.sites.get("ndc1")!.config!,
+      organization: platform.organizations.get("byt")!,
+      ...(managedBy ? { managedBy } : {}),
+    });
 
   test("byt/his-app at ndc1 is exactly the 14 objects of byt-his-app.ndc1.yaml, in that order", () => {
     const expected = bytHisAppManifests();

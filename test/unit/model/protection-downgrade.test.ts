@@ -20,11 +20,22 @@ describe("downgradeReasons", () => {
   const staging: Protections = { stage: "staging", securityLevel: 3, dataClass: "important" };
   const core: Protections = { stage: "test", securityLevel: 3, dataClass: "core" };
   test("a prod, a core or an operator-approved environment lowered waits; a policy-approved one does not", () => {
-    expect(downgradeReasons(prodCore, { ...prodCore, stage: "dev" }, false)).toEqual(["lowers stage prod -> dev of an environment an operator approved (policy downgradeApproval)"]);
-    expect(downgradeReasons(core, { ...core, dataClass: "important" }, false)).toEqual(["lowers dataClass core -> important of an environment an operator approved (policy downgradeApproval)"]);
-    expect(downgradeReasons(staging, { ...staging, securityLevel: 2 }, true)).toEqual(["lowers securityLevel 3 -> 2 of an environment an operator approved (policy downgradeApproval)"]);
+    expect(downgradeReasons(prodCore, { ...prodCore, stage: "dev" }, false)).toEqual([
+      "lowers stage prod -> dev of an environment an operator approved (policy downgradeApproval)",
+    ]);
+    expect(downgradeReasons(core, { ...core, dataClass: "important" }, false)).toEqual([
+      "lowers dataClass core -> important of an environment an operator approved (policy downgradeApproval)",
+    ]);
+    expect(downgradeReasons(staging, { ...staging, securityLevel: 2 }, true)).toEqual([
+      "lowers securityLevel 3 -> 2 of an environment an operator approved (policy downgradeApproval)",
+    ]);
     expect(downgradeReasons(staging, { ...staging, securityLevel: 2 }, false)).toEqual([]);
-    expect(downgradeReasons(staging, { ...staging, securityLevel: 2 }, true, { ...POLICY, downgradeApproval: { ...POLICY.downgradeApproval, whenLiveNeedsOperator: false } })).toEqual([]);
+    expect(
+      downgradeReasons(staging, { ...staging, securityLevel: 2 }, true, {
+        ...POLICY,
+        downgradeApproval: { ...POLICY.downgradeApproval, whenLiveNeedsOperator: false },
+      }),
+    ).toEqual([]);
   });
 
   test("the rule is policy data with its source", () => {

@@ -4,7 +4,15 @@ import { testSiteStack } from "../../../model/testing.ts";
 
 describe("ControlPlaneConfigSchema", () => {
   test("accepts waitForReady: false (clusters where no kubelet runs pods)", () => {
-    const config = { ...testSiteStack(), controlPlane: { image: `registry.ndc1.ndc.gov.vn/ndc/control-plane@sha256:${"12".repeat(32)}`, replicas: 1, apiServers: [{ cidr: "10.10.0.10/32", port: 6443 }], waitForReady: false } };
+    const config = {
+      ...testSiteStack(),
+      controlPlane: {
+        image: `registry.ndc1.ndc.gov.vn/ndc/control-plane@sha256:${"12".repeat(32)}`,
+        replicas: 1,
+        apiServers: [{ cidr: "10.10.0.10/32", port: 6443 }],
+        waitForReady: false,
+      },
+    };
     expect(parseSiteStack(config, "stacks/Pulumi.test.yaml").controlPlane?.waitForReady).toBe(false);
   });
   test("fails when waitForReady is not a boolean", () => {

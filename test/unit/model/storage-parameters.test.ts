@@ -44,7 +44,9 @@ describe("storageParameterIssues", () => {
   });
 
   test("fails when the no-provisioner class is given parameters; another driver's are its own business", () => {
-    expect(rules(storageParameterIssues("kubernetes.io/no-provisioner", { pool: "x" }, at))).toEqual([["ndc:site.storageTiers[1].parameters", "csi-no-parameters"]]);
+    expect(rules(storageParameterIssues("kubernetes.io/no-provisioner", { pool: "x" }, at))).toEqual([
+      ["ndc:site.storageTiers[1].parameters", "csi-no-parameters"],
+    ]);
     expect(storageParameterIssues("csi.example.com", { anything: "goes" }, at)).toEqual([]);
   });
 });

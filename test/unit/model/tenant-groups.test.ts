@@ -18,8 +18,18 @@ describe("refuseTenantGroup (issue 10 item 2)", () => {
   });
 
   test.each([
-    ["system:authenticated", "byt", "group-reserved", 'names a group with the reserved prefix "system:" (Kubernetes\' own groups, e.g. system:authenticated); name a group of byt'],
-    ["SYSTEM:masters", "byt", "group-reserved", 'names a group with the reserved prefix "system:" (Kubernetes\' own groups, e.g. system:authenticated); name a group of byt'],
+    [
+      "system:authenticated",
+      "byt",
+      "group-reserved",
+      'names a group with the reserved prefix "system:" (Kubernetes\' own groups, e.g. system:authenticated); name a group of byt',
+    ],
+    [
+      "SYSTEM:masters",
+      "byt",
+      "group-reserved",
+      'names a group with the reserved prefix "system:" (Kubernetes\' own groups, e.g. system:authenticated); name a group of byt',
+    ],
     ["byt-his-team", "byt", "group-of-organization", "belongs to organization byt-his; owners and viewers must be byt's own groups: byt-admins, byt-<team>"],
     ["his-admins", "byt", "group-of-organization", "belongs to organization byt-his; owners and viewers must be byt's own groups: byt-admins, byt-<team>"],
     ["bytx-team", "byt", "group-of-organization", "is not a group of any organization; owners and viewers must be byt's own groups: byt-admins, byt-<team>"],

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { holdingChanges, holdingIntervals, heldAt, priceListIssues, totalCost, usageForMonth, type HoldingChange, type PriceListVersion, type ResourceAmounts } from "../../../model/index.ts";
+import {
+  holdingChanges,
+  holdingIntervals,
+  heldAt,
+  priceListIssues,
+  totalCost,
+  usageForMonth,
+  type HoldingChange,
+  type PriceListVersion,
+  type ResourceAmounts,
+} from "../../../model/index.ts";
 import { testSiteStack } from "../../../model/testing.ts";
 
 const GI = 2 ** 30;
@@ -9,8 +19,18 @@ const large: ResourceAmounts = { cpuMillis: 8000, memoryBytes: 32 * GI, gpu: 1, 
 
 /** Prices chosen so a hand calculation is exact: 30-day November, halves and thirds of it. */
 const PRICES: PriceListVersion[] = [
-  { version: "2026.1", effectiveFrom: "2026-01-01", currency: "VND", perMonth: { cpuCore: 300_000, memoryGiB: 60_000, gpu: 9_000_000, storageTiB: { standard: 1_200_000, fast: 3_000_000 } } },
-  { version: "2026.2", effectiveFrom: "2026-11-16", currency: "VND", perMonth: { cpuCore: 360_000, memoryGiB: 60_000, gpu: 9_000_000, storageTiB: { standard: 1_200_000, fast: 3_000_000 } } },
+  {
+    version: "2026.1",
+    effectiveFrom: "2026-01-01",
+    currency: "VND",
+    perMonth: { cpuCore: 300_000, memoryGiB: 60_000, gpu: 9_000_000, storageTiB: { standard: 1_200_000, fast: 3_000_000 } },
+  },
+  {
+    version: "2026.2",
+    effectiveFrom: "2026-11-16",
+    currency: "VND",
+    perMonth: { cpuCore: 360_000, memoryGiB: 60_000, gpu: 9_000_000, storageTiB: { standard: 1_200_000, fast: 3_000_000 } },
+  },
 ];
 const LISTS = new Map([["ndc1", PRICES]]);
 const END_OF_YEAR = new Date("2027-01-01T00:00:00Z");
@@ -33,7 +53,10 @@ describe("holdingIntervals", () => {
 
   test("an environment on two sites holds its amounts at each", () => {
     const intervals = holdingIntervals([change("2026-11-01T00:00:00.000Z", { sites: ["ndc1", "ndc2"], amounts: small })]);
-    expect(intervals.map((i) => [i.site, i.to])).toEqual([["ndc1", null], ["ndc2", null]]);
+    expect(intervals.map((i) => [i.site, i.to])).toEqual([
+      ["ndc1", null],
+      ["ndc2", null],
+    ]);
   });
 });
 
@@ -60,7 +83,10 @@ describe("usageForMonth", () => {
   });
 
   test("a resize on 11 November charges the small size for 10 days and the large one until the end", () => {
-    const intervals = holdingIntervals([change("2026-10-31T17:00:00.000Z", { sites: ["ndc1"], amounts: small }), change("2026-11-10T17:00:00.000Z", { sites: ["ndc1"], amounts: large })]);
+    const intervals = holdingIntervals([
+      change("2026-10-31T17:00:00.000Z", { sites: ["ndc1"], amounts: small }),
+      change("2026-11-10T17:00:00.000Z", { sites: ["ndc1"], amounts: large }),
+    ]);
     const lines = usageForMonth(intervals, LISTS, "2026-11", END_OF_YEAR);
     // small 10 days (1/3 month) at 2026.1: cpu 400,000, memory 320,000, storage 200,000
     // large 5 days (1/6) at 2026.1: cpu 400,000, memory 320,000, gpu 1,500,000, storage 200,000
@@ -89,7 +115,10 @@ describe("usageForMonth", () => {
 
 describe("heldAt", () => {
   test("sums what every environment holds at an instant, per site", () => {
-    const intervals = holdingIntervals([change("2026-11-01T00:00:00.000Z", { sites: ["ndc1"], amounts: small }), change("2026-11-02T00:00:00.000Z", { sites: ["ndc1"], amounts: large }, "his-db")]);
+    const intervals = holdingIntervals([
+      change("2026-11-01T00:00:00.000Z", { sites: ["ndc1"], amounts: small }),
+      change("2026-11-02T00:00:00.000Z", { sites: ["ndc1"], amounts: large }, "his-db"),
+    ]);
     expect(heldAt(intervals, new Date("2026-11-03T00:00:00Z")).get("ndc1")?.cpuMillis).toBe(12_000);
     expect(heldAt(intervals, new Date("2026-11-01T12:00:00Z")).get("ndc1")?.cpuMillis).toBe(4000);
   });
@@ -117,7 +146,13 @@ describe("priceListIssues", () => {
 });
 
 describe("holdingChanges", () => {
-  const step = (at: string, phase: string, cpu: string | null, sites = ["ndc1"]) => ({ at, org: "byt", environment: "his-app", phase, spec: cpu === null ? null : { sites, resources: { cpu, memory: "16Gi", storage: { standard: "512Gi" } } } });
+  const step = (at: string, phase: string, cpu: string | null, sites = ["ndc1"]) => ({
+    at,
+    org: "byt",
+    environment: "his-app",
+    phase,
+    spec: cpu === null ? null : { sites, resources: { cpu, memory: "16Gi", storage: { standard: "512Gi" } } },
+  });
   test("Ready opens a holding, a resize that is Ready changes it, Deleted ends it; other phases and repeats change nothing", () => {
     const changes = holdingChanges([
       step("2026-11-01T00:00:00.000Z", "Approved", "4"),

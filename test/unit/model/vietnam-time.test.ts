@@ -21,7 +21,10 @@ describe("vietnamMonthOf", () => {
 });
 
 describe("vietnamDayStart", () => {
-  test.each([["2029-01-01", "2028-12-31T17:00:00.000Z"], ["2024-02-29", "2024-02-28T17:00:00.000Z"]])("%s starts at %s", (day, instant) => {
+  test.each([
+    ["2029-01-01", "2028-12-31T17:00:00.000Z"],
+    ["2024-02-29", "2024-02-28T17:00:00.000Z"],
+  ])("%s starts at %s", (day, instant) => {
     expect(vietnamDayStart(day)?.toISOString()).toBe(instant);
   });
   test.each(["2026-02-30", "2025-02-29", "2026-1-1", "tomorrow"])("%s is not a calendar date", (day) => {

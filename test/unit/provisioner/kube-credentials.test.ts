@@ -10,20 +10,27 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 function kubeconfig(name: string, cluster: object, user: object, current = "ctx"): string {
   const path = join(dir, name);
-  writeFileSync(path, stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    "current-context": current,
-    contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
-    clusters: [{ name: "c", cluster }],
-    users: [{ name: "u", user }],
-  }));
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": current,
+      contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+      clusters: [{ name: "c", cluster }],
+      users: [{ name: "u", user }],
+    }),
+  );
   return path;
 }
 
 describe("readKubeconfigFile", () => {
   test("reads inline certificate data", () => {
-    const path = kubeconfig("inline", { server: "https://127.0.0.1:6443", "certificate-authority-data": b64("CA") }, { "client-certificate-data": b64("CERT"), "client-key-data": b64("KEY") });
+    const path = kubeconfig(
+      "inline",
+      { server: "https://127.0.0.1:6443", "certificate-authority-data": b64("CA") },
+      { "client-certificate-data": b64("CERT"), "client-key-data": b64("KEY") },
+    );
     expect(readKubeconfigFile(path)).toEqual({ server: "https://127.0.0.1:6443", ca: "CA", cert: "CERT", key: "KEY", insecureSkipTlsVerify: false });
   });
 
@@ -40,7 +47,9 @@ describe("readKubeconfigFile", () => {
 
   test("fails when the user runs an exec plugin, saying what to use instead", () => {
     const path = kubeconfig("exec", { server: "https://x" }, { exec: { command: "aws" } });
-    expect(() => readKubeconfigFile(path)).toThrow(`${path}: user u uses an exec or auth-provider plugin, which the control plane does not run; give it a client certificate or a token`);
+    expect(() => readKubeconfigFile(path)).toThrow(
+      `${path}: user u uses an exec or auth-provider plugin, which the control plane does not run; give it a client certificate or a token`,
+    );
   });
 
   test("fails when the current context does not exist", () => {
@@ -53,7 +62,11 @@ describe("inClusterCredentials", () => {
   test("uses the pod's ServiceAccount: service host and port, CA, token file", () => {
     const sa = mkdtempSync(join(tmpdir(), "ndc-sa-"));
     writeFileSync(join(sa, "ca.crt"), "POD-CA");
-    expect(inClusterCredentials({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" }, sa)).toEqual({ server: "https://10.0.0.1:443", ca: "POD-CA", tokenFile: join(sa, "token") });
+    expect(inClusterCredentials({ KUBERNETES_SERVICE_HOST: "10.0.0.1", KUBERNETES_SERVICE_PORT: "443" }, sa)).toEqual({
+      server: "https://10.0.0.1:443",
+      ca: "POD-CA",
+      tokenFile: join(sa, "token"),
+    });
   });
 
   test("fails outside a pod, saying what to use instead", () => {

@@ -3,7 +3,8 @@
 import { describe, expect, test } from "vitest";
 import { addFingerprint, objectFingerprint } from "../../../control-plane/provisioner/live-digest.ts";
 
-const digest = (objects: [string, string | undefined, string, string][]) => objects.reduce<number | undefined>((d, o) => addFingerprint(d, objectFingerprint(...o)), undefined);
+const digest = (objects: [string, string | undefined, string, string][]) =>
+  objects.reduce<number | undefined>((d, o) => addFingerprint(d, objectFingerprint(...o)), undefined);
 const quota: [string, string, string, string] = ["ResourceQuota", "byt-his", "ndc-quota", "101"];
 const deny: [string, string, string, string] = ["NetworkPolicy", "byt-his", "ndc-default-deny", "102"];
 const ns: [string, undefined, string, string] = ["Namespace", undefined, "byt-his", "100"];

@@ -40,21 +40,38 @@ describe("hasDrifted", () => {
 describe("what others added", () => {
   // Live objects as the API server returns them: our apply owns what we set; another manager's
   // update owns what it added (fieldsV1 written by hand, as `kubectl get -o yaml --show-managed-fields` shows).
-  const ours = { manager: "ndc-control-plane", operation: "Apply", fieldsV1: { "f:metadata": { "f:labels": { "f:app.kubernetes.io/managed-by": {} } }, "f:spec": { "f:podSelector": {}, "f:policyTypes": {} } } };
+  const ours = {
+    manager: "ndc-control-plane",
+    operation: "Apply",
+    fieldsV1: { "f:metadata": { "f:labels": { "f:app.kubernetes.io/managed-by": {} } }, "f:spec": { "f:podSelector": {}, "f:policyTypes": {} } },
+  };
   const opened = {
     ...policy("ndc-default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] }),
-    metadata: { ...policy("x").metadata, name: "ndc-default-deny", managedFields: [ours, { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:ingress": {}, "f:egress": {} } } }] },
+    metadata: {
+      ...policy("x").metadata,
+      name: "ndc-default-deny",
+      managedFields: [ours, { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:ingress": {}, "f:egress": {} } } }],
+    },
   } as KubernetesObject;
 
   test("rules added to a default deny by another manager are drift, though every field we set is there", () => {
     expect(isSubset(policy("ndc-default-deny").spec, opened.spec)).toBe(true);
-    expect(foreignFields(policy("ndc-default-deny"), opened)).toEqual([["f:spec", "f:ingress"], ["f:spec", "f:egress"]]);
+    expect(foreignFields(policy("ndc-default-deny"), opened)).toEqual([
+      ["f:spec", "f:ingress"],
+      ["f:spec", "f:egress"],
+    ]);
     expect(hasDrifted(policy("ndc-default-deny"), opened)).toBe(true);
     expect(removalPatch(policy("ndc-default-deny"), opened)).toEqual({ spec: { ingress: null, egress: null } });
   });
 
   test("our own manager writing by update counts as someone else", () => {
-    const spoofed = { ...opened, metadata: { ...opened.metadata, managedFields: [ours, { manager: "ndc-control-plane", operation: "Update", fieldsV1: { "f:spec": { "f:ingress": {} } } }] } } as KubernetesObject;
+    const spoofed = {
+      ...opened,
+      metadata: {
+        ...opened.metadata,
+        managedFields: [ours, { manager: "ndc-control-plane", operation: "Update", fieldsV1: { "f:spec": { "f:ingress": {} } } }],
+      },
+    } as KubernetesObject;
     expect(removalPatch(policy("ndc-default-deny"), spoofed)).toEqual({ spec: { ingress: null } });
   });
 
@@ -64,9 +81,11 @@ describe("what others added", () => {
       metadata: {
         ...policy("p").metadata,
         labels: { "app.kubernetes.io/managed-by": "ndc-control-plane", team: "x", "ndc.gov.vn/role": "ingress-gateway" },
-        managedFields: [ours,
+        managedFields: [
+          ours,
           { manager: "kube-controller-manager", operation: "Update", subresource: "status", fieldsV1: { "f:status": { "f:used": {} } } },
-          { manager: "kubectl-label", operation: "Update", fieldsV1: { "f:metadata": { "f:labels": { "f:team": {}, "f:ndc.gov.vn/role": {} } } } }],
+          { manager: "kubectl-label", operation: "Update", fieldsV1: { "f:metadata": { "f:labels": { "f:team": {}, "f:ndc.gov.vn/role": {} } } } },
+        ],
       },
     } as KubernetesObject;
     expect(foreignFields(policy("p"), live)).toEqual([["f:metadata", "f:labels", "f:ndc.gov.vn/role"]]);
@@ -74,7 +93,14 @@ describe("what others added", () => {
   });
 
   test("a subject added to an atomic list we set is drift by value; a field we set, co-owned at the same value, is not", () => {
-    const binding = (subjects: unknown[], managedFields: unknown[]) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "ndc-owners", namespace: "byt-his", managedFields }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ndc-tenant-admin" }, subjects }) as unknown as KubernetesObject;
+    const binding = (subjects: unknown[], managedFields: unknown[]) =>
+      ({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "ndc-owners", namespace: "byt-his", managedFields },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ndc-tenant-admin" },
+        subjects,
+      }) as unknown as KubernetesObject;
     const team = { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "byt-his-team" };
     const desired = binding([team], []);
     const other = { manager: "kubectl", operation: "Update", fieldsV1: { "f:subjects": {} } };

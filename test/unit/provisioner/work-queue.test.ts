@@ -8,10 +8,13 @@ describe("WorkQueue", () => {
     const runs: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue(async (k) => {
-      runs.push(k);
-      if (k === "busy") await gate;
-    }, { concurrency: 1 });
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        if (k === "busy") await gate;
+      },
+      { concurrency: 1 },
+    );
     q.add("busy");
     q.add("a");
     q.add("b");
@@ -41,12 +44,15 @@ describe("WorkQueue", () => {
   test("never runs more than `concurrency` tasks at once", async () => {
     let active = 0;
     let peak = 0;
-    const q = new WorkQueue(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await tick();
-      active--;
-    }, { concurrency: 3 });
+    const q = new WorkQueue(
+      async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await tick();
+        active--;
+      },
+      { concurrency: 3 },
+    );
     for (let i = 0; i < 20; i++) q.add(`k${i}`);
     await q.idle();
     expect(peak).toBe(3);
@@ -100,7 +106,11 @@ describe("WorkQueue", () => {
     q.add({ site: "hcm-1", n: 2 });
     release();
     await q.idle();
-    expect(runs).toEqual([{ site: "busy", n: 0 }, { site: "hcm-1", n: 1 }, { site: "hcm-1", n: 2 }]);
+    expect(runs).toEqual([
+      { site: "busy", n: 0 },
+      { site: "hcm-1", n: 1 },
+      { site: "hcm-1", n: 2 },
+    ]);
   });
 });
 

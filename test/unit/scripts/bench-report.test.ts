@@ -4,7 +4,14 @@ import { describe, expect, test } from "vitest";
 import { benchmarkMarkdown, type RunContext } from "../../../scripts/bench/markdown.ts";
 import { headline, quantile, ratioOf, targetMet, type Figure } from "../../../scripts/bench/report.ts";
 
-const provisioner: Figure = { bench: "provision", name: "ndc provisioner, 1,000 environments", value: 45, unit: "env/s", baseline: { name: "raw server-side apply", value: 50 }, target: { op: ">=", value: 0.9, on: "ratio" } };
+const provisioner: Figure = {
+  bench: "provision",
+  name: "ndc provisioner, 1,000 environments",
+  value: 45,
+  unit: "env/s",
+  baseline: { name: "raw server-side apply", value: 50 },
+  target: { op: ">=", value: 0.9, on: "ratio" },
+};
 const p99: Figure = { bench: "api-sqlite", name: "GET one p99", value: 25, unit: "ms", target: { op: "<=", value: 20 } };
 
 describe("figures", () => {
@@ -24,7 +31,9 @@ describe("figures", () => {
     expect(targetMet({ ...provisioner, baseline: undefined })).toBe(false);
   });
   test("the headline states value, ratio, baseline and the verdict", () => {
-    expect(headline(provisioner)).toBe("provision: ndc provisioner, 1,000 environments 45.0 env/s = 0.90x raw server-side apply (50.0 env/s) (target >= 0.90x: met)");
+    expect(headline(provisioner)).toBe(
+      "provision: ndc provisioner, 1,000 environments 45.0 env/s = 0.90x raw server-side apply (50.0 env/s) (target >= 0.90x: met)",
+    );
     expect(headline(p99)).toBe("api-sqlite: GET one p99 25.0 ms (target <= 20.0 ms: MISSED)");
   });
   test("quantiles by nearest rank", () => {
@@ -37,11 +46,27 @@ describe("figures", () => {
 });
 
 describe("docs/benchmarks.md", () => {
-  const run: RunContext = { date: "2026-12-02 10:00 UTC", mode: "quick", commit: "abc1234", cpus: 2, cpuModel: "Test CPU", memoryGiB: 24, loadStart: 0.5, loadEnd: 1.25, node: "v24.21.0", failures: [{ bench: "pulumi", reason: "exited with code 1" }], seconds: 300 };
+  const run: RunContext = {
+    date: "2026-12-02 10:00 UTC",
+    mode: "quick",
+    commit: "abc1234",
+    cpus: 2,
+    cpuModel: "Test CPU",
+    memoryGiB: 24,
+    loadStart: 0.5,
+    loadEnd: 1.25,
+    node: "v24.21.0",
+    failures: [{ bench: "pulumi", reason: "exited with code 1" }],
+    seconds: 300,
+  };
   const text = benchmarkMarkdown([provisioner, p99], run);
   test("one table per benchmark with value, baseline, ratio and verdict", () => {
-    expect(text).toContain("## provision\n\n| Figure | Value | Baseline (same run) | Ratio | Target |\n| --- | --- | --- | --- | --- |\n| ndc provisioner, 1,000 environments | 45.0 env/s | raw server-side apply: 50.0 env/s | 0.90x | >= 0.90x — met |\n");
-    expect(text).toContain("## api-sqlite\n\n| Figure | Value | Baseline (same run) | Ratio | Target |\n| --- | --- | --- | --- | --- |\n| GET one p99 | 25.0 ms |  |  | <= 20.0 ms — **missed** |\n");
+    expect(text).toContain(
+      "## provision\n\n| Figure | Value | Baseline (same run) | Ratio | Target |\n| --- | --- | --- | --- | --- |\n| ndc provisioner, 1,000 environments | 45.0 env/s | raw server-side apply: 50.0 env/s | 0.90x | >= 0.90x — met |\n",
+    );
+    expect(text).toContain(
+      "## api-sqlite\n\n| Figure | Value | Baseline (same run) | Ratio | Target |\n| --- | --- | --- | --- | --- |\n| GET one p99 | 25.0 ms |  |  | <= 20.0 ms — **missed** |\n",
+    );
   });
   test("the machine, its load and the failures are in the report", () => {
     expect(text).toContain("`npm run bench -- --quick` on 2026-12-02 10:00 UTC (commit abc1234)");

@@ -19,6 +19,8 @@ describe("validateSubjectPart", () => {
 
   // A '/' or '=' or '+' would change the certificate subject openssl builds from `-subj`.
   test.each(["", "a/b", "O=x", "a+b", "with space", "-lead"])("fails when the value is %j", (value) => {
-    expect(() => validateSubjectPart("user", value)).toThrow(`user "${value}" is invalid: use 1-128 characters from letters, digits and ':._@-', starting with a letter or digit`);
+    expect(() => validateSubjectPart("user", value)).toThrow(
+      `user "${value}" is invalid: use 1-128 characters from letters, digits and ':._@-', starting with a letter or digit`,
+    );
   });
 });

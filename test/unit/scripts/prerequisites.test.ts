@@ -22,7 +22,9 @@ describe("testPrerequisites", () => {
     const report = prerequisitesReport(testPrerequisites(bare));
     expect(report.ok).toBe(false);
     expect(report.text).toContain("npm test cannot run: PostgreSQL (initdb), openssl, git are missing. Install:");
-    expect(report.text).toContain("  PostgreSQL (initdb): apt-get install -y postgresql (Debian), or set DATABASE_URL_NDC_TEST to a server where you may CREATE DATABASE");
+    expect(report.text).toContain(
+      "  PostgreSQL (initdb): apt-get install -y postgresql (Debian), or set DATABASE_URL_NDC_TEST to a server where you may CREATE DATABASE",
+    );
     expect(report.text).toContain("  openssl: apt-get install -y openssl");
     expect(report.text).toContain("  git: apt-get install -y git");
   });
@@ -35,7 +37,9 @@ describe("testPrerequisites", () => {
   test("fails without Chromium, saying how to install it; NDC_CHROMIUM names another binary", () => {
     const report = prerequisitesReport(testPrerequisites({ ...everything, exists: () => false }));
     expect(report.ok).toBe(false);
-    expect(report.text).toContain("npm test cannot run: Chromium is missing. Install:\n  Chromium: apt-get install -y chromium (Debian), or set NDC_CHROMIUM to a Chromium binary");
+    expect(report.text).toContain(
+      "npm test cannot run: Chromium is missing. Install:\n  Chromium: apt-get install -y chromium (Debian), or set NDC_CHROMIUM to a Chromium binary",
+    );
     const items = testPrerequisites({ ...everything, exists: (p) => p === "/opt/chrome/chrome", env: { NDC_CHROMIUM: "/opt/chrome/chrome" } });
     expect(items.find((i) => i.name === "Chromium")?.found).toBe("/opt/chrome/chrome");
     expect(testPrerequisites(everything).find((i) => i.name === "Chromium")?.found).toBe("/usr/lib/chromium/chromium");

@@ -1,29 +1,56 @@
 import { describe, expect, test } from "vitest";
 import { resolveStateSettings, type StateEnvironment } from "../../../scripts/pulumi/state-settings.ts";
 
-const machine = (env: Record<string, string> = {}, extra: Partial<StateEnvironment> = {}): StateEnvironment => ({ env, defaultStateDir: "/cache/pulumi-state", ...extra });
+const machine = (env: Record<string, string> = {}, extra: Partial<StateEnvironment> = {}): StateEnvironment => ({
+  env,
+  defaultStateDir: "/cache/pulumi-state",
+  ...extra,
+});
 
 describe("resolveStateSettings", () => {
   test("the local stack defaults to a file backend on this machine and the built-in passphrase", () => {
-    expect(resolveStateSettings("local", {}, machine())).toEqual({ backend: "file:///cache/pulumi-state", backendFrom: "local default", secretsProvider: "passphrase", builtInPassphrase: true });
+    expect(resolveStateSettings("local", {}, machine())).toEqual({
+      backend: "file:///cache/pulumi-state",
+      backendFrom: "local default",
+      secretsProvider: "passphrase",
+      builtInPassphrase: true,
+    });
     expect(resolveStateSettings("local", {}, machine({ NDC_PULUMI_STATE_DIR: "/elsewhere" })).backend).toBe("file:///elsewhere");
   });
 
   test("PULUMI_BACKEND_URL wins over the stack's backend, which wins over pulumi login", () => {
     const declared = { backend: "s3://ndc-state/ndc1", secretsProvider: "passphrase" };
     const env = { PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secrets/ndc1" };
-    expect(resolveStateSettings("ndc1-hoalac", declared, machine({ ...env, PULUMI_BACKEND_URL: "azblob://team" }, { loggedIn: "gs://x" }))).toMatchObject({ backend: "azblob://team", backendFrom: "PULUMI_BACKEND_URL" });
-    expect(resolveStateSettings("ndc1-hoalac", declared, machine(env, { loggedIn: "gs://x" }))).toMatchObject({ backend: "s3://ndc-state/ndc1", backendFrom: "ndc:state.backend" });
-    expect(resolveStateSettings("ndc1-hoalac", {}, machine(env, { loggedIn: "gs://x" }))).toEqual({ backendFrom: "pulumi login", secretsProvider: "passphrase", builtInPassphrase: false });
+    expect(resolveStateSettings("ndc1-hoalac", declared, machine({ ...env, PULUMI_BACKEND_URL: "azblob://team" }, { loggedIn: "gs://x" }))).toMatchObject({
+      backend: "azblob://team",
+      backendFrom: "PULUMI_BACKEND_URL",
+    });
+    expect(resolveStateSettings("ndc1-hoalac", declared, machine(env, { loggedIn: "gs://x" }))).toMatchObject({
+      backend: "s3://ndc-state/ndc1",
+      backendFrom: "ndc:state.backend",
+    });
+    expect(resolveStateSettings("ndc1-hoalac", {}, machine(env, { loggedIn: "gs://x" }))).toEqual({
+      backendFrom: "pulumi login",
+      secretsProvider: "passphrase",
+      builtInPassphrase: false,
+    });
   });
 
   test("a site stack takes the user's passphrase, or a KMS without one", () => {
     expect(resolveStateSettings("ndc2", {}, machine({ PULUMI_BACKEND_URL: "s3://b", PULUMI_CONFIG_PASSPHRASE: "operators" })).builtInPassphrase).toBe(false);
-    expect(resolveStateSettings("ndc2", { secretsProvider: "hashivault://ndc2" }, machine({ PULUMI_BACKEND_URL: "s3://b" }))).toEqual({ backend: "s3://b", backendFrom: "PULUMI_BACKEND_URL", secretsProvider: "hashivault://ndc2", builtInPassphrase: false });
+    expect(resolveStateSettings("ndc2", { secretsProvider: "hashivault://ndc2" }, machine({ PULUMI_BACKEND_URL: "s3://b" }))).toEqual({
+      backend: "s3://b",
+      backendFrom: "PULUMI_BACKEND_URL",
+      secretsProvider: "hashivault://ndc2",
+      builtInPassphrase: false,
+    });
   });
 
   test("an explicit state folder (tests, npm start) is used as a file backend", () => {
-    expect(resolveStateSettings("ndc2", {}, machine({ PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_BACKEND_URL: "s3://b" }, { stateDir: "/tmp/s" }))).toMatchObject({ backend: "file:///tmp/s", backendFrom: "stateDir" });
+    expect(resolveStateSettings("ndc2", {}, machine({ PULUMI_CONFIG_PASSPHRASE: "p", PULUMI_BACKEND_URL: "s3://b" }, { stateDir: "/tmp/s" }))).toMatchObject({
+      backend: "file:///tmp/s",
+      backendFrom: "stateDir",
+    });
   });
 
   test("fails when a site stack names no backend and nobody logged in, saying what to set", () => {

@@ -21,7 +21,9 @@ describe("requiredModuleVersion", () => {
 
   test("does not match a module whose path only starts the same", () => {
     const dir = goMod("module x\n\nrequire k8s.io/kubernetes-extra v9.9.9\n");
-    expect(() => requiredModuleVersion(dir, "k8s.io/kubernetes")).toThrow(`${dir}/go.mod does not require k8s.io/kubernetes: add \`require k8s.io/kubernetes vX.Y.Z\``);
+    expect(() => requiredModuleVersion(dir, "k8s.io/kubernetes")).toThrow(
+      `${dir}/go.mod does not require k8s.io/kubernetes: add \`require k8s.io/kubernetes vX.Y.Z\``,
+    );
   });
 });
 

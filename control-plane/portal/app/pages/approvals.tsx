@@ -76,10 +76,13 @@ function Request(props: { env: Environment; onDecided: (message: string) => void
         {t("queue.requestedBy", { subject: env.requestedBy, date: formatDate(lang, env.updatedAt) })} · {t("queue.version", { version: env.version })}
       </p>
       <h3>{t("queue.why")}</h3>
-      <p class="reason" data-testid="reason">{env.reason ? explainReason(lang, env.reason) : "—"}</p>
+      <p class="reason" data-testid="reason">
+        {env.reason ? explainReason(lang, env.reason) : "—"}
+      </p>
       <h3>{t("queue.spec")}</h3>
       <p>
-        {translateValue(lang, "stage", spec.stage)} · {translateValue(lang, "zone", spec.zone)} · {translateValue(lang, "dataClass", spec.dataClass)} · {t("securityLevel.n", { level: spec.securityLevel })} · {spec.sites.join(", ")} · CPU {spec.resources.cpu}, {spec.resources.memory}
+        {translateValue(lang, "stage", spec.stage)} · {translateValue(lang, "zone", spec.zone)} · {translateValue(lang, "dataClass", spec.dataClass)} ·{" "}
+        {t("securityLevel.n", { level: spec.securityLevel })} · {spec.sites.join(", ")} · CPU {spec.resources.cpu}, {spec.resources.memory}
       </p>
       <p>{spec.purpose}</p>
       <Field id={`${id}-comment`} label={t("queue.comment")}>

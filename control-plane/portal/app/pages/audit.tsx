@@ -88,7 +88,11 @@ export function AuditPage() {
           </button>
           {verification && (
             <div class={`notice ${verification.ok ? "ok" : "error"}`} role="status" data-testid="verification">
-              <p>{verification.ok ? t("audit.verifyOk", { checked: verification.checked }) : t("audit.verifyBroken", { count: verification.problems.length, checked: verification.checked })}</p>
+              <p>
+                {verification.ok
+                  ? t("audit.verifyOk", { checked: verification.checked })
+                  : t("audit.verifyBroken", { count: verification.problems.length, checked: verification.checked })}
+              </p>
               {verification.problems.length > 0 && (
                 <ul>
                   {verification.problems.map((p) => (
@@ -96,7 +100,9 @@ export function AuditPage() {
                   ))}
                 </ul>
               )}
-              {verification.checkpoint && <p>{t("audit.checkpoint", { seq: verification.checkpoint.seq, date: formatDate(lang, verification.checkpoint.at) })}</p>}
+              {verification.checkpoint && (
+                <p>{t("audit.checkpoint", { seq: verification.checkpoint.seq, date: formatDate(lang, verification.checkpoint.at) })}</p>
+              )}
             </div>
           )}
         </div>

@@ -144,7 +144,9 @@ export function EnvironmentPage(props: { org: string; name: string }) {
         </>
       )}
       {canWrite && CHANGEABLE.includes(env.phase) && <Resize env={env} path={path} onChanged={setEnv} />}
-      {canWrite && !["Retained", "Deleted", "Rejected", "Decommissioning", "AwaitingDecommission"].includes(env.phase) && <Decommission env={env} path={path} onChanged={(e) => (setEnv(e), setNotice(t("env.decommissioned")))} />}
+      {canWrite && !["Retained", "Deleted", "Rejected", "Decommissioning", "AwaitingDecommission"].includes(env.phase) && (
+        <Decommission env={env} path={path} onChanged={(e) => (setEnv(e), setNotice(t("env.decommissioned")))} />
+      )}
     </section>
   );
 }
@@ -162,7 +164,10 @@ function Resize(props: { env: Environment; path: string; onChanged: (env: Enviro
     setProblem(null);
     setDone(null);
     try {
-      const r = await call<Environment>(token, "PATCH", props.path, { body: { resources: { ...props.env.spec.resources, cpu, memory } }, ifMatch: props.env.version });
+      const r = await call<Environment>(token, "PATCH", props.path, {
+        body: { resources: { ...props.env.spec.resources, cpu, memory } },
+        ifMatch: props.env.version,
+      });
       props.onChanged(r.body);
       setDone(r.body.version);
     } catch (err) {
@@ -179,9 +184,11 @@ function Resize(props: { env: Environment; path: string; onChanged: (env: Enviro
         {(a11y) => <input {...a11y} value={memory} onInput={(e) => setMemory(e.currentTarget.value)} />}
       </Field>
       {errors.get("(form)") && <Notice kind="error">{errors.get("(form)")!.join(" ")}</Notice>}
-      {[...errors.keys()].filter((k) => k !== "cpu" && k !== "memory" && k !== "(form)").map((k) => (
-        <Notice kind="error">{errors.get(k)!.join(" ")}</Notice>
-      ))}
+      {[...errors.keys()]
+        .filter((k) => k !== "cpu" && k !== "memory" && k !== "(form)")
+        .map((k) => (
+          <Notice kind="error">{errors.get(k)!.join(" ")}</Notice>
+        ))}
       {done !== null && <Notice kind="ok">{t("env.resized", { version: done })}</Notice>}
       <button type="submit">{t("env.resizeSubmit")}</button>
     </form>
@@ -224,7 +231,11 @@ function Decommission(props: { env: Environment; path: string; onChanged: (env: 
         <form onSubmit={confirm} noValidate>
           <h2 id="confirm-title">{t("env.confirmTitle", { name })}</h2>
           <p>{t("env.confirmText", { name })}</p>
-          <Field id="confirm-name" label={t("env.confirmName")} errors={mismatch ? [t("env.confirmMismatch", { name })] : problem ? [...fieldErrors(lang, problem).values()].flat() : []}>
+          <Field
+            id="confirm-name"
+            label={t("env.confirmName")}
+            errors={mismatch ? [t("env.confirmMismatch", { name })] : problem ? [...fieldErrors(lang, problem).values()].flat() : []}
+          >
             {(a11y) => <input {...a11y} autocomplete="off" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} />}
           </Field>
           <div class="actions">

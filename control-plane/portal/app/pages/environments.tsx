@@ -13,16 +13,20 @@ export function EnvironmentsPage() {
   const [at, setAt] = useState<string | null>(null);
   const path = me.org ? `/v1/organizations/${encodeURIComponent(me.org)}/environments?limit=200` : "/v1/environments?limit=200";
 
-  usePolling(async () => {
-    try {
-      const r = await call<Page<Environment>>(token, "GET", path);
-      setItems(r.body.items);
-      setFailed(null);
-      setAt(new Date().toISOString());
-    } catch (e) {
-      setFailed(e instanceof ApiError ? e.problem.detail : String(e));
-    }
-  }, 2000, [path, token]);
+  usePolling(
+    async () => {
+      try {
+        const r = await call<Page<Environment>>(token, "GET", path);
+        setItems(r.body.items);
+        setFailed(null);
+        setAt(new Date().toISOString());
+      } catch (e) {
+        setFailed(e instanceof ApiError ? e.problem.detail : String(e));
+      }
+    },
+    2000,
+    [path, token],
+  );
 
   return (
     <section>

@@ -41,7 +41,10 @@ export function specOf(d: Draft): Record<string, unknown> {
     securityLevel: Number(d.securityLevel),
     sites: d.sites,
     resources: { cpu: d.cpu.trim(), memory: d.memory.trim(), ...(d.storageTier ? { storage: { [d.storageTier]: d.storageSize.trim() } } : {}) },
-    owners: d.owners.split(",").map((s) => s.trim()).filter(Boolean),
+    owners: d.owners
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     purpose: d.purpose.trim(),
   };
 }
@@ -148,7 +151,23 @@ export function RequestPage() {
           <p>{t("form.errorsTitle")}</p>
           <ul>
             {allErrors.map(([field, messages]) => (
-              <li>{field === "(form)" ? messages.join(" ") : <a href={`#${field === "storage" ? "storageSize" : field === "sites" ? `site-${draft.sites[0] ?? sites[0]?.id}` : field}`} onClick={(e) => (e.preventDefault(), document.getElementById(field === "storage" ? "storageSize" : field === "sites" ? `site-${draft.sites[0] ?? sites[0]?.id}` : field)?.focus())}>{messages.join(" ")}</a>}</li>
+              <li>
+                {field === "(form)" ? (
+                  messages.join(" ")
+                ) : (
+                  <a
+                    href={`#${field === "storage" ? "storageSize" : field === "sites" ? `site-${draft.sites[0] ?? sites[0]?.id}` : field}`}
+                    onClick={(e) => (
+                      e.preventDefault(),
+                      document
+                        .getElementById(field === "storage" ? "storageSize" : field === "sites" ? `site-${draft.sites[0] ?? sites[0]?.id}` : field)
+                        ?.focus()
+                    )}
+                  >
+                    {messages.join(" ")}
+                  </a>
+                )}
+              </li>
             ))}
           </ul>
         </div>
@@ -165,7 +184,10 @@ export function RequestPage() {
         </Field>
         {select("zone", t("form.zone"), "zone")}
         {select("securityLevel", t("form.securityLevel"), "securityLevel")}
-        <fieldset class={errors.get("sites") ? "invalid" : ""} aria-describedby={[rulesFor("sites").length ? "sites-rules" : "", errors.get("sites") ? "sites-error" : ""].filter(Boolean).join(" ") || undefined}>
+        <fieldset
+          class={errors.get("sites") ? "invalid" : ""}
+          aria-describedby={[rulesFor("sites").length ? "sites-rules" : "", errors.get("sites") ? "sites-error" : ""].filter(Boolean).join(" ") || undefined}
+        >
           <legend>{t("form.sites")}</legend>
           {sites.map((s) => (
             <div class="check">
@@ -175,7 +197,9 @@ export function RequestPage() {
                 checked={draft.sites.includes(s.id)}
                 onChange={(e) => setDraft({ ...draft, sites: e.currentTarget.checked ? [...draft.sites, s.id] : draft.sites.filter((x) => x !== s.id) })}
               />
-              <label for={`site-${s.id}`}>{t("form.siteOption", { id: s.id, location: s.location, status: translateValue(lang, "siteStatus", s.status) })}</label>
+              <label for={`site-${s.id}`}>
+                {t("form.siteOption", { id: s.id, location: s.location, status: translateValue(lang, "siteStatus", s.status) })}
+              </label>
             </div>
           ))}
           {rulesFor("sites").length > 0 && (

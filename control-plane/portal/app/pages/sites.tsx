@@ -24,7 +24,11 @@ export function SitesPage() {
     void (async () => {
       const s = (await call<{ items: SiteSummary[] }>(token, "GET", "/v1/sites")).body.items;
       setSites(s);
-      const entries = await Promise.all(s.filter((x) => x.configured).map(async (x) => [x.id, (await call<Capacity>(token, "GET", `/v1/sites/${encodeURIComponent(x.id)}/capacity`)).body] as const));
+      const entries = await Promise.all(
+        s
+          .filter((x) => x.configured)
+          .map(async (x) => [x.id, (await call<Capacity>(token, "GET", `/v1/sites/${encodeURIComponent(x.id)}/capacity`)).body] as const),
+      );
       setCapacity(Object.fromEntries(entries));
     })().catch(() => undefined);
   }, [token]);

@@ -19,7 +19,9 @@ describe("MESSAGES", () => {
 
   test("both languages use the same placeholders in each message", () => {
     const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-    const differ = Object.keys(MESSAGES.vi).filter((k) => JSON.stringify(names(MESSAGES.vi[k as keyof typeof MESSAGES.vi])) !== JSON.stringify(names(MESSAGES.en[k as keyof typeof MESSAGES.en])));
+    const differ = Object.keys(MESSAGES.vi).filter(
+      (k) => JSON.stringify(names(MESSAGES.vi[k as keyof typeof MESSAGES.vi])) !== JSON.stringify(names(MESSAGES.en[k as keyof typeof MESSAGES.en])),
+    );
     expect(differ).toEqual([]);
   });
 
@@ -52,7 +54,9 @@ describe("explainIssue", () => {
 
   test("the minimum level follows the class raised by the personal-data volume", () => {
     const issue = { field: "securityLevel", rule: "minimum-security-level", message: "must be at least 4", value: 2 };
-    expect(explainIssue("vi", issue, { dataClass: "other", personalData: "basic", personalDataSubjects: 1_000_000 })).toBe("Phải từ cấp độ 4 trở lên với dữ liệu cốt lõi và dữ liệu cá nhân cơ bản.");
+    expect(explainIssue("vi", issue, { dataClass: "other", personalData: "basic", personalDataSubjects: 1_000_000 })).toBe(
+      "Phải từ cấp độ 4 trở lên với dữ liệu cốt lõi và dữ liệu cá nhân cơ bản.",
+    );
   });
 
   test("a rule the portal does not know keeps the server's message", () => {
@@ -72,18 +76,30 @@ describe("explainIssue", () => {
 
 describe("fieldErrors", () => {
   test("groups issues by form field; a problem without issues goes to the form", () => {
-    const problem = { type: "t", title: "x", status: 422, detail: "d", code: "NDC_ERR_RULE", errors: [
-      { field: "sites[0]", rule: "site-accepts", message: "…" },
-      { field: "resources.cpu", rule: "quantity-format", message: "…" },
-    ] };
+    const problem = {
+      type: "t",
+      title: "x",
+      status: 422,
+      detail: "d",
+      code: "NDC_ERR_RULE",
+      errors: [
+        { field: "sites[0]", rule: "site-accepts", message: "…" },
+        { field: "resources.cpu", rule: "quantity-format", message: "…" },
+      ],
+    };
     expect([...fieldErrors("en", problem)]).toEqual([
       ["sites", ["This site does not accept environments of the chosen stage now."]],
       ["cpu", ["Must be a valid quantity, e.g. 8, 500m, 32Gi."]],
     ]);
     expect([...fieldErrors("vi", { ...problem, status: 409, detail: "name taken", errors: [] })]).toEqual([["(form)", ["Máy chủ trả lời 409: name taken"]]]);
-    expect([...fieldErrors("en", { ...problem, status: 412, detail: "version 3 is not 4", errors: [{ field: "header.if-match", rule: "version-match", message: "…" }] })]).toEqual([
-      ["(form)", ["The environment has just changed; the page was refreshed, please review and try again."]],
-    ]);
+    expect([
+      ...fieldErrors("en", {
+        ...problem,
+        status: 412,
+        detail: "version 3 is not 4",
+        errors: [{ field: "header.if-match", rule: "version-match", message: "…" }],
+      }),
+    ]).toEqual([["(form)", ["The environment has just changed; the page was refreshed, please review and try again."]]]);
   });
 });
 
@@ -111,20 +127,47 @@ describe("placementHints", () => {
 
   test("a large volume of personal data raises the class, in English too", () => {
     const hints = placementHints("en", { ...base, personalData: "sensitive", personalDataSubjects: 20_000, securityLevel: 3, zone: "data" }, sites);
-    expect(hints).toEqual([{ field: "dataClass", blocking: true, text: "With 20,000 people's sensitive personal data, the data is classed as important data." }]);
+    expect(hints).toEqual([
+      { field: "dataClass", blocking: true, text: "With 20,000 people's sensitive personal data, the data is classed as important data." },
+    ]);
   });
 });
 
 describe("requestSchemaFrom", () => {
   test("reads the enums of the createEnvironment body from an OpenAPI document", () => {
-    const doc = { paths: { "/v1/organizations/{org}/environments": { post: { requestBody: { content: { "application/json": { schema: {
-      required: ["name"],
-      properties: { name: { type: "string", maxLength: 50 }, stage: { anyOf: [{ const: "dev" }, { const: "prod" }] }, securityLevel: { enum: [1, 2] } },
-    } } } } } } } };
+    const doc = {
+      paths: {
+        "/v1/organizations/{org}/environments": {
+          post: {
+            requestBody: {
+              content: {
+                "application/json": {
+                  schema: {
+                    required: ["name"],
+                    properties: {
+                      name: { type: "string", maxLength: 50 },
+                      stage: { anyOf: [{ const: "dev" }, { const: "prod" }] },
+                      securityLevel: { enum: [1, 2] },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
     expect(requestSchemaFrom(doc)).toEqual({ required: ["name"], choices: { stage: ["dev", "prod"], securityLevel: [1, 2] }, maxLength: { name: 50 } });
     expect(choicesOf({ type: "string" })).toBeUndefined();
     // As GET /openapi.json writes a union of literals.
-    expect(choicesOf({ anyOf: [{ type: "string", enum: ["other"] }, { type: "string", enum: ["core"] }] })).toEqual(["other", "core"]);
+    expect(
+      choicesOf({
+        anyOf: [
+          { type: "string", enum: ["other"] },
+          { type: "string", enum: ["core"] },
+        ],
+      }),
+    ).toEqual(["other", "core"]);
   });
 
   test("fails when the document has no such body", () => {
@@ -134,8 +177,11 @@ describe("requestSchemaFrom", () => {
 
 describe("explainReason", () => {
   test("says each auto-approval limit in Vietnamese; English stays as the workflow wrote it", () => {
-    const reason = "needs approval: security level 3 is above 2; data class important needs a human (auto: other); memory 8589934592 bytes is above 4294967296; something new";
-    expect(explainReason("vi", reason)).toBe("Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác); bộ nhớ 8 GiB vượt mức tự duyệt 4 GiB; something new.");
+    const reason =
+      "needs approval: security level 3 is above 2; data class important needs a human (auto: other); memory 8589934592 bytes is above 4294967296; something new";
+    expect(explainReason("vi", reason)).toBe(
+      "Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác); bộ nhớ 8 GiB vượt mức tự duyệt 4 GiB; something new.",
+    );
     expect(explainReason("en", reason)).toBe(reason);
     expect(explainReason("vi", "change needs approval: cpu 4000m is above 2000m")).toBe("Thay đổi cần phê duyệt: CPU 4 lõi vượt mức tự duyệt 2 lõi.");
     expect(explainReason("vi", "Chưa có đánh giá tác động.")).toBe("Chưa có đánh giá tác động.");
