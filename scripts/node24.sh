@@ -27,8 +27,9 @@ fi
 task="${1:-test}"; [ $# -gt 0 ] && shift
 case "$task" in
   # What the tests need from the machine is checked first, so a missing package stops the run at once.
-  # eslint (eslint.config.js) before the tests: a lint error stops the run in seconds, not after the suite.
-  test)  npx tsx scripts/check-prerequisites.ts && npx tsc --noEmit -p . && npx eslint . && npx vitest run "$@" ;;
+  # Prettier (.prettierrc.json) and eslint (eslint.config.js) before the tests: a format or lint error stops
+  # the run in seconds, not after the suite (npm run format fixes the first).
+  test)  npx tsx scripts/check-prerequisites.ts && npx tsc --noEmit -p . && npx prettier --check . && npx eslint . && npx vitest run "$@" ;;
   start) exec npx tsx scripts/start.ts "$@" ;;
   serve) exec npx tsx control-plane/server.ts "$@" ;;
   *)     exec "$task" "$@" ;;
