@@ -43,7 +43,8 @@ const pulumiNamespaces = async (lease: ClusterLease) =>
   );
 /** The stack's resources in its state: URN -> outputs. */
 const stateResources = async () => {
-  const out = await runPulumi(["stack", "export"], opts);
+  // Secrets in plain text: their ciphertext gets a new nonce whenever the state is written again.
+  const out = await runPulumi(["stack", "export", "--show-secrets"], opts);
   const resources = (JSON.parse(out.stdout).deployment.resources ?? []) as { urn: string; outputs?: unknown }[];
   return Object.fromEntries(resources.map((r) => [r.urn, r.outputs]));
 };

@@ -87,7 +87,7 @@ describe("runPulumi", () => {
   });
 
   test("fails when the program throws, with the program's message", async () => {
-    const result = await runPulumi(["preview"], { ...opts, env: { NDC_SMOKE_FAIL: "smoke program asked to fail" }, nothrow: true });
+    const result = await runPulumi(["preview"], { ...opts, env: { ...opts.env, NDC_SMOKE_FAIL: "smoke program asked to fail" }, nothrow: true });
     expect(result.exitCode).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("smoke program asked to fail");
   });

@@ -199,7 +199,7 @@ describe("a method the document does not list on a known path", () => {
     ["QUERY", "/healthz", "GET, HEAD"],
     ["DELETE", "/v1/organizations/byt", "GET, HEAD"],
     ["PUT", "/v1/organizations/byt/environments/existing", "DELETE, GET, HEAD, PATCH"],
-    ["GET", "/v1/tokens", "POST"],
+    ["PUT", "/v1/tokens", "GET, HEAD, POST"],
   ])("%s %s -> 405 with Allow: %s", async (method, url, allow) => {
     const res = await t.app.inject({ method: method as "GET", url, headers: { authorization: `Bearer ${t.tokens.admin}` } });
     expect(res.statusCode).toBe(405);
