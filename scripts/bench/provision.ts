@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { $ } from "zx";
 import { stringify } from "yaml";
@@ -22,6 +22,7 @@ import { EnvironmentRequests } from "../../control-plane/workflow/index.ts";
 import { acquireCluster } from "../cluster/index.ts";
 import { ensureTool, kubernetesTool } from "../toolchain/index.ts";
 import { progress, publish, quantile } from "./report.ts";
+import { countNamespaces } from "./server-counts.ts";
 
 const { values } = parseArgs({
   options: {
@@ -184,17 +185,4 @@ try {
 } finally {
   conn.close();
   await cluster.release();
-}
-
-/** Namespaces on the API server, counted page by page. */
-async function countNamespaces(kc: KubeConfig): Promise<number> {
-  const core = kc.makeApiClient(CoreV1Api);
-  let total = 0;
-  let _continue: string | undefined;
-  do {
-    const page = await core.listNamespace({ limit: 500, _continue });
-    total += page.items.length;
-    _continue = page.metadata?._continue || undefined;
-  } while (_continue);
-  return total;
 }

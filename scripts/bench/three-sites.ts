@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { admitEnvironment, assemblePlatform, type Platform } from "../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../model/testing.ts";
@@ -17,6 +17,7 @@ import { openStore, type Store } from "../../control-plane/store/index.ts";
 import { applyTransition } from "../../control-plane/workflow/index.ts";
 import { acquireCluster, type ClusterLease } from "../cluster/index.ts";
 import { progress, publish } from "./report.ts";
+import { countNamespaces } from "./server-counts.ts";
 
 const { values } = parseArgs({ options: { environments: { type: "string", default: "50000" }, help: { type: "boolean", default: false } } });
 if (values.help) {
@@ -73,33 +74,13 @@ async function seed(store: Store, names: (i: number) => string, n: number, site:
   }
 }
 
-async function countNamespaces(kubeconfig: string, selector: string): Promise<number> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-  let total = 0;
-  let _continue: string | undefined;
-  do {
-    const page = await core.listNamespace({ labelSelector: selector, limit: 1000, _continue });
-    total += page.items.length;
-    _continue = page.metadata?._continue || undefined;
-  } while (_continue);
-  return total;
-}
-
 /** Provisions every approved environment of `store` on `sites`; returns seconds until each site was done. */
 async function provision(
   store: Store,
   clusters: Map<string, ClusterLease>,
   perSite: Map<string, number>,
 ): Promise<{ provisioner: Provisioner; seconds: Map<string, number>; total: number }> {
-  const sites = new Map(
-    [...clusters].map(([id, c]) => {
-      const kc = new KubeConfig();
-      kc.loadFromFile(c.kubeconfig);
-      return [id, kubeCredentialsFrom(kc)] as const;
-    }),
-  );
+  const sites = new Map([...clusters].map(([id, c]) => [id, kubeCredentialsFrom(kubeConfigOf(c))] as const));
   const provisioner = new Provisioner({ store, platform, sites, log: pino({ level: "silent" }), idleCheckMs: 50, resyncIntervalMs: 0, repairDrift: false });
   const seconds = new Map<string, number>();
   const started = performance.now();
@@ -118,6 +99,12 @@ async function provision(
   const total = [...perSite.values()].reduce((a, b) => a + b, 0);
   while (((await store.countByPhase()).Ready ?? 0) < total) await sleep(100);
   return { provisioner, seconds, total: (performance.now() - started) / 1000 };
+}
+
+function kubeConfigOf(cluster: ClusterLease): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  return kc;
 }
 
 const clusters = new Map<string, ClusterLease>();
@@ -156,7 +143,7 @@ try {
   const applies = new Map((await three.provisioner.metrics.applies.get()).values.map((v) => [String(v.labels.site), v.value]));
   const problems: string[] = [];
   for (const [site, n] of perSite) {
-    const namespaces = await countNamespaces(clusters.get(site)!.kubeconfig, OWNED_SELECTOR);
+    const namespaces = await countNamespaces(kubeConfigOf(clusters.get(site)!), OWNED_SELECTOR);
     const ours = namespaces - (site === "ndc1" ? third : 0);
     if (ours !== n) problems.push(`${site}: ${ours} namespaces for ${n} environments`);
     if (applies.get(site) !== n * OBJECTS_PER_ENVIRONMENT) problems.push(`${site}: ${applies.get(site)} applies for ${n * OBJECTS_PER_ENVIRONMENT} objects`);
