@@ -117,20 +117,25 @@ describe("replicas", () => {
   });
 });
 
+/** A provisioner on a fresh SQLite store with no watches and no timer: only a resync called by the test can notice drift. */
+async function resyncOnlyProvisioner(dirPrefix: string): Promise<{ store: Store; provisioner: Provisioner }> {
+  const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), dirPrefix)), "ndc.sqlite") });
+  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+  const provisioner = new Provisioner({
+    store,
+    platform,
+    sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
+    log: pino({ level: "silent" }),
+    idleCheckMs: 50,
+    repairDrift: false,
+    resyncIntervalMs: 0,
+  });
+  return { store, provisioner };
+}
+
 describe("resync", () => {
   test("drift no watch saw (the process was not watching) is put back by the periodic resync", async () => {
-    const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-")), "ndc.sqlite") });
-    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-    // No watches: only the resync can notice.
-    const provisioner = new Provisioner({
-      store,
-      platform,
-      sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
-      log: pino({ level: "silent" }),
-      idleCheckMs: 50,
-      repairDrift: false,
-      resyncIntervalMs: 0,
-    });
+    const { store, provisioner } = await resyncOnlyProvisioner("ndc-resync-");
     try {
       await provisioner.start();
       const [env] = await approveMany(store, uniqueNamespacePrefix("rs").replace(/-$/, ""), 1);
@@ -158,17 +163,7 @@ describe("resync", () => {
 
 describe("resync by metadata-only lists", () => {
   test("a pass after a clean one reads no object: one list per owned kind, and only an environment that changed is read again", async () => {
-    const store = await openStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), "ndc-resync-meta-")), "ndc.sqlite") });
-    const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-    const provisioner = new Provisioner({
-      store,
-      platform,
-      sites: new Map([["ndc1", kubeCredentialsFrom(kc)]]),
-      log: pino({ level: "silent" }),
-      idleCheckMs: 50,
-      repairDrift: false,
-      resyncIntervalMs: 0,
-    });
+    const { store, provisioner } = await resyncOnlyProvisioner("ndc-resync-meta-");
     const pass = async () => {
       await provisioner.resync();
       await provisioner.repairsIdle();
