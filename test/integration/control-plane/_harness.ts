@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import pg from "pg";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { assemblePlatform, type EnvironmentSpec, type Organization, type Platform } from "../../../model/index.ts";
 import { testOrganization, testSiteStack, testSpec } from "../../../model/testing.ts";
 import { buildApp, type AppOptions } from "../../../control-plane/api/index.ts";
@@ -195,4 +195,20 @@ export async function snapshot(raw: SqlDriver): Promise<Record<string, unknown>>
     audit: await count("audit_records"),
     versions: versions.map((v) => `${String(v.id)}:${String(v.phase)}:${String(v.version)}`),
   };
+}
+
+/**
+ * Sends a request that must be refused with `status`, naming `field` and `rule`, and checks that it
+ * changed nothing in the store but its own audit record (a 401 or 403 is audited; nothing else is).
+ */
+export async function expectRefused(t: TestApp, status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) {
+  const before = await snapshot(t.raw);
+  const res = await send();
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers["content-type"]).toContain("application/problem+json");
+  expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
+  const after = await snapshot(t.raw);
+  const audited = status === 401 || status === 403 ? 1 : 0;
+  expect({ ...after, audit: (after.audit as number) - audited }).toEqual(before);
+  return res.json() as { detail: string; errors: { field: string; rule: string; message: string }[] };
 }

@@ -12,7 +12,7 @@ import { testSpec } from "../../../model/testing.ts";
 import { buildApp } from "../../../control-plane/api/index.ts";
 import { recordHash, signCheckpoint, type AuditRecord } from "../../../control-plane/audit/index.ts";
 import { bootstrapSubject } from "../../../control-plane/auth/index.ts";
-import { BACKENDS, BOOTSTRAP, openTestStore, prodSpec, snapshot, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
+import { BACKENDS, expectRefused, BOOTSTRAP, openTestStore, prodSpec, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
 
@@ -25,19 +25,7 @@ describe.each(BACKENDS)("security review (%s)", (backend) => {
     await t?.cleanup();
   });
 
-  /** Sends a request that must be refused with `status`, naming `field` and `rule`, and changes nothing. */
-  const refused = async (status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) => {
-    const before = await snapshot(t.raw);
-    const res = await send();
-    expect(res.statusCode, res.body).toBe(status);
-    expect(res.headers["content-type"]).toContain("application/problem+json");
-    expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
-    // A 401 or 403 is itself audited (one record); nothing else may change.
-    const after = await snapshot(t.raw);
-    const audited = status === 401 || status === 403 ? 1 : 0;
-    expect({ ...after, audit: (after.audit as number) - audited }).toEqual(before);
-    return res.json() as { detail: string; errors: { field: string; rule: string; message: string }[] };
-  };
+  const refused = (status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) => expectRefused(t, status, field, rule, send);
 
   describe("item 2: owners and viewers come only from the organization's own groups", () => {
     test.each([

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testSpec } from "../../../model/testing.ts";
 import { applyTransition } from "../../../control-plane/workflow/index.ts";
 import type { LifecycleEvent } from "../../../control-plane/workflow/index.ts";
-import { BACKENDS, prodSpec, snapshot, startTestApp, type TestApp } from "./_harness.ts";
+import { BACKENDS, expectRefused, prodSpec, snapshot, startTestApp, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
 
@@ -18,18 +18,7 @@ describe.each(BACKENDS)("security, second review (%s)", (backend) => {
     await t?.cleanup();
   });
 
-  /** Sends a request that must be refused with `status`, naming `field` and `rule`, and changes nothing but its audit record. */
-  const refused = async (status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) => {
-    const before = await snapshot(t.raw);
-    const res = await send();
-    expect(res.statusCode, res.body).toBe(status);
-    expect(res.headers["content-type"]).toContain("application/problem+json");
-    expect(res.json().errors).toContainEqual(expect.objectContaining({ field, rule }));
-    const after = await snapshot(t.raw);
-    const audited = status === 401 || status === 403 ? 1 : 0;
-    expect({ ...after, audit: (after.audit as number) - audited }).toEqual(before);
-    return res.json() as { detail: string; errors: { field: string; rule: string; message: string }[] };
-  };
+  const refused = (status: number, field: string, rule: string, send: () => ReturnType<TestApp["call"]>) => expectRefused(t, status, field, rule, send);
   const mint = async (by: string, body: Record<string, unknown>) => {
     const res = await t.call("POST", "/v1/tokens", by, body);
     expect(res.statusCode, res.body).toBe(201);
