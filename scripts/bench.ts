@@ -9,57 +9,25 @@ import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { benchmarkMarkdown } from "./bench/markdown.ts";
 import { headline, type Figure } from "./bench/report.ts";
+import { capped, plan } from "./bench/plan.ts";
 import { repoRoot } from "./toolchain/index.ts";
 
-const usage = `usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--out FILE] [--json]
+const usage = `usage: npm run bench [-- --quick] [--only NAME[,NAME]] [--cap N] [--out FILE] [--json]
 
 Runs every benchmark with its baseline in the same run and writes docs/benchmarks.md.
   --quick        a small version of each (under 10 minutes on 2 idle cores); prints each headline
   --only NAMES   only these benchmarks (comma-separated): ${"{names}"}
+  --cap N        the full run with no benchmark above N environments (the full sizes take hours on 2
+                 cores); the report says it was capped
   --out FILE     where to write the report (default docs/benchmarks.md; "-" for none)
   --json         print the figures as JSON at the end (for scripts)
 Exit code: 0 when every benchmark ran (missed targets are reported, not failures), 1 otherwise.`;
-
-/** One run of one benchmark script with its arguments. */
-interface BenchRun {
-  readonly name: string;
-  readonly script: string;
-  readonly args: readonly string[];
-}
-
-/** The benchmarks and their sizes: quick for a check in minutes, full for the report. */
-function plan(quick: boolean, postgres: boolean): BenchRun[] {
-  const runs: BenchRun[] = quick
-    ? [
-        { name: "provision", script: "provision.ts", args: ["--environments", "200", "--kubectl-environments", "50", "--drift-samples", "5"] },
-        { name: "api-reads", script: "api-reads.ts", args: ["--environments", "2000", "--seconds", "3"] },
-        ...(postgres ? [{ name: "api-reads", script: "api-reads.ts", args: ["--environments", "2000", "--seconds", "3", "--postgres"] }] : []),
-        { name: "service-memory", script: "service-memory.ts", args: ["--environments", "300"] },
-        { name: "three-sites", script: "three-sites.ts", args: ["--environments", "300"] },
-        { name: "pulumi", script: "pulumi.ts", args: [] },
-      ]
-    : [
-        { name: "provision", script: "provision.ts", args: ["--environments", "1000", "--kubectl-environments", "200", "--drift-samples", "20"] },
-        { name: "provision", script: "provision.ts", args: ["--environments", "3000", "--kubectl-environments", "300", "--drift-samples", "20"] },
-        { name: "api-reads", script: "api-reads.ts", args: ["--environments", "10000", "--seconds", "10"] },
-        ...(postgres
-          ? [
-              { name: "api-reads", script: "api-reads.ts", args: ["--environments", "10000", "--seconds", "10", "--postgres"] },
-              { name: "api-reads", script: "api-reads.ts", args: ["--environments", "50000", "--seconds", "10", "--postgres"] },
-            ]
-          : []),
-        { name: "service-memory", script: "service-memory.ts", args: ["--environments", "10000"] },
-        { name: "service-memory", script: "service-memory.ts", args: ["--environments", "50000"] },
-        { name: "three-sites", script: "three-sites.ts", args: ["--environments", "50000"] },
-        { name: "pulumi", script: "pulumi.ts", args: [] },
-      ];
-  return runs;
-}
 
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
+    cap: { type: "string" },
     out: { type: "string", default: join(repoRoot, "docs/benchmarks.md") },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -79,8 +47,16 @@ if (unknown.length > 0) {
   console.error(`bench: --only names unknown benchmarks: ${unknown.join(", ")} (known: ${names.join(", ")})`);
   process.exit(1);
 }
+const cap = values.cap === undefined ? undefined : Number(values.cap);
+if (cap !== undefined && (!Number.isInteger(cap) || cap < 1)) {
+  console.error(`bench: --cap takes a whole number of environments, got ${JSON.stringify(values.cap)}`);
+  process.exit(1);
+}
 const postgres = existsSync("/usr/lib/postgresql") || Boolean(process.env.NDC_BENCH_DATABASE_URL);
-const runs = plan(values.quick, postgres).filter((r) => !only || only.includes(r.name));
+const runs = capped(
+  plan(values.quick, postgres).filter((r) => !only || only.includes(r.name)),
+  cap,
+);
 
 const figuresFile = join(mkdtempSync(join(tmpdir(), "ndc-bench-")), "figures.jsonl");
 writeFileSync(figuresFile, "");
@@ -123,6 +99,7 @@ if (values.out !== "-") {
     benchmarkMarkdown(figures, {
       date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
       mode: values.quick ? "quick" : "full",
+      ...(cap !== undefined ? { cap } : {}),
       commit,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? "unknown",

@@ -6,6 +6,8 @@ import { formatNumber, ratioOf, targetMet, type Figure } from "./report.ts";
 export interface RunContext {
   readonly date: string;
   readonly mode: "quick" | "full";
+  /** The full run with no benchmark above this many environments (--cap). */
+  readonly cap?: number;
   readonly commit: string;
   readonly cpus: number;
   readonly cpuModel: string;
@@ -32,7 +34,7 @@ export function benchmarkMarkdown(figures: readonly Figure[], run: RunContext): 
   const lines = [
     "# Benchmarks",
     "",
-    `Written by \`npm run bench${run.mode === "quick" ? " -- --quick" : ""}\` on ${run.date} (commit ${run.commit}); do not edit by hand.`,
+    `Written by \`npm run bench${run.mode === "quick" ? " -- --quick" : run.cap !== undefined ? ` -- --cap ${run.cap}` : ""}\` on ${run.date} (commit ${run.commit}); do not edit by hand.`,
     "Every figure is measured beside its baseline in the same run on the same machine, so the ratio is",
     "what to compare between runs; absolute figures move with the machine and its load.",
     "",
@@ -42,7 +44,7 @@ export function benchmarkMarkdown(figures: readonly Figure[], run: RunContext): 
     `| Memory | ${formatNumber(run.memoryGiB)} GiB |`,
     `| Load average (1 min) | ${formatNumber(run.loadStart)} at start, ${formatNumber(run.loadEnd)} at end |`,
     `| Node.js | ${run.node} |`,
-    `| Run | ${run.mode}, ${formatNumber(run.seconds / 60)} min |`,
+    `| Run | ${run.mode}${run.cap !== undefined ? `, capped at ${formatNumber(run.cap)} environments per benchmark` : ""}, ${formatNumber(run.seconds / 60)} min |`,
     "",
   ];
   const benches = [...new Set(figures.map((f) => f.bench))];

@@ -2,6 +2,7 @@
 // hand (a wrong ratio direction, a target compared the wrong way or a lost failure turns these red).
 import { describe, expect, test } from "vitest";
 import { benchmarkMarkdown, type RunContext } from "../../../scripts/bench/markdown.ts";
+import { capped } from "../../../scripts/bench/plan.ts";
 import { headline, quantile, ratioOf, targetMet, type Figure } from "../../../scripts/bench/report.ts";
 
 const provisioner: Figure = {
@@ -73,5 +74,52 @@ describe("docs/benchmarks.md", () => {
     expect(text).toContain("| CPU | 2 × Test CPU |");
     expect(text).toContain("| Load average (1 min) | 0.50 at start, 1.25 at end |");
     expect(text).toContain("## Benchmarks that did not finish\n\n- pulumi: exited with code 1\n");
+  });
+});
+
+describe("bench plan --cap", () => {
+  const runs = [
+    { name: "provision", script: "provision.ts", args: ["--environments", "1000", "--kubectl-environments", "200"] },
+    { name: "provision", script: "provision.ts", args: ["--environments", "3000", "--kubectl-environments", "300"] },
+    { name: "pulumi", script: "pulumi.ts", args: [] },
+  ];
+  test("lowers every environment count above the cap, and only those", () => {
+    expect(capped(runs, 1000)).toEqual([
+      { name: "provision", script: "provision.ts", args: ["--environments", "1000", "--kubectl-environments", "200"] },
+      { name: "provision", script: "provision.ts", args: ["--environments", "1000", "--kubectl-environments", "300"] },
+      { name: "pulumi", script: "pulumi.ts", args: [] },
+    ]);
+    expect(capped(runs, 250).map((r) => r.args)).toEqual([
+      ["--environments", "250", "--kubectl-environments", "200"],
+      ["--environments", "250", "--kubectl-environments", "250"],
+      [],
+    ]);
+  });
+  test("two runs that the cap makes the same run once", () => {
+    expect(capped(runs, 100)).toEqual([
+      { name: "provision", script: "provision.ts", args: ["--environments", "100", "--kubectl-environments", "100"] },
+      { name: "pulumi", script: "pulumi.ts", args: [] },
+    ]);
+  });
+  test("without a cap the plan is unchanged", () => {
+    expect(capped(runs, undefined)).toEqual(runs);
+  });
+  test("the report names the cap", () => {
+    const text = benchmarkMarkdown([], {
+      date: "d",
+      mode: "full",
+      cap: 10000,
+      commit: "c",
+      cpus: 2,
+      cpuModel: "x",
+      memoryGiB: 1,
+      loadStart: 0,
+      loadEnd: 0,
+      node: "v24",
+      failures: [],
+      seconds: 60,
+    });
+    expect(text).toContain("`npm run bench -- --cap 10000`");
+    expect(text).toContain("| Run | full, capped at 10,000 environments per benchmark, 1.00 min |");
   });
 });
