@@ -10,7 +10,8 @@ import { isToolBuilt, tools } from "./toolchain/index.ts";
 const usage = `usage: tsx scripts/check-prerequisites.ts [--json]
 
 Checks what npm test needs beyond Node: PostgreSQL's initdb (or DATABASE_URL_NDC_TEST), openssl,
-git, Chromium, and Go while a Go-built tool is missing from the cache. Exits 1, saying how to install what is
+git, Chromium, python3 with venv and ensurepip (Schemathesis), and Go while a Go-built tool is
+missing from the cache. Exits 1, saying how to install what is
 missing. --json prints the checks as JSON.`;
 
 function which(command: string): string | undefined {
@@ -27,6 +28,12 @@ function initdb(): string | undefined {
   return newest ? join(root, newest, "bin", "initdb") : which("initdb");
 }
 
+/** `python3 -m venv` works when venv and ensurepip import and ensurepip finds its pip wheel. */
+function pythonVenv(python: string): string | undefined {
+  const out = spawnSync(python, ["-c", "import venv, ensurepip; print('ensurepip pip ' + ensurepip.version())"], { encoding: "utf8", timeout: 30_000 });
+  return out.status === 0 ? out.stdout.trim() || undefined : undefined;
+}
+
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
   console.log(usage);
@@ -38,6 +45,7 @@ const probe: MachineProbe = {
   exists: existsSync,
   env: process.env,
   unbuiltTools: tools.filter((t) => !isToolBuilt(t)).map((t) => `${t.name} ${t.version}`),
+  pythonVenv,
 };
 const items = testPrerequisites(probe);
 const report = prerequisitesReport(items);

@@ -22,6 +22,12 @@ export interface MachineProbe {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Go-built tools missing from the cache, by name (`kubernetes v1.37.2`). */
   readonly unbuiltTools: readonly string[];
+  /**
+   * Whether `python3` (at this path) can make a venv with pip: `venv` and `ensurepip` import and
+   * ensurepip has its pip wheel (Debian ships them in python3-venv, apart from python3). What it
+   * found, e.g. `ensurepip pip 23.2.1`, or undefined.
+   */
+  pythonVenv(python: string): string | undefined;
 }
 
 /**
@@ -32,6 +38,7 @@ export interface MachineProbe {
 export function testPrerequisites(probe: MachineProbe): Prerequisite[] {
   const database = probe.env.DATABASE_URL_NDC_TEST;
   const go = probe.which("go");
+  const python = probe.which("python3");
   return [
     {
       name: "PostgreSQL (initdb)",
@@ -56,6 +63,18 @@ export function testPrerequisites(probe: MachineProbe): Prerequisite[] {
       neededBy: "the portal's browser tests (playwright-core drives Debian's chromium)",
       found: chromiumBinary(probe),
       howTo: "apt-get install -y chromium (Debian), or set NDC_CHROMIUM to a Chromium binary",
+    },
+    {
+      name: "python3",
+      neededBy: "the OpenAPI contract test (Schemathesis runs from a venv that scripts/schemathesis/venv.sh makes)",
+      found: python,
+      howTo: "apt-get install -y python3 python3-venv (Debian)",
+    },
+    {
+      name: "python3 -m venv",
+      neededBy: "making Schemathesis' venv (python3 -m venv needs the venv and ensurepip modules)",
+      found: python === undefined ? undefined : probe.pythonVenv(python),
+      howTo: "apt-get install -y python3-venv (Debian ships venv and ensurepip apart from python3)",
     },
     {
       name: "Go >= 1.26",
