@@ -5,6 +5,7 @@ import {
   CONTROL_PLANE_NAME,
   CONTROL_PLANE_NAMESPACE,
   CONTROL_PLANE_ROLE,
+  CONTROL_PLANE_USER,
   DEFAULT_CONTROL_PLANE_REPLICAS,
   defaultDenyPolicy,
   dnsEgressPolicy,
@@ -113,7 +114,13 @@ export function controlPlaneObjects(input: ControlPlaneObjectsInput): Kubernetes
           metadata: { labels: { ...selector, [LABELS.zone]: "mgmt" } },
           spec: {
             serviceAccountName: CONTROL_PLANE_NAME,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: CONTROL_PLANE_USER.uid,
+              runAsGroup: CONTROL_PLANE_USER.gid,
+              fsGroup: CONTROL_PLANE_USER.gid,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
             // Spread replicas over nodes so a drained node never takes the whole service down.
             topologySpreadConstraints: [
               { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },

@@ -28,6 +28,8 @@ export interface ServerConfig {
   readonly auditCheckpoint?: { readonly file: string; readonly privateKey: KeyObject; readonly intervalMs: number };
   /** The portal's OIDC sign-in: NDC_OIDC_AUTHORIZATION_ENDPOINT and NDC_OIDC_TOKEN_ENDPOINT with NDC_OIDC_ISSUER (client id: NDC_OIDC_AUDIENCE). @default token sign-in only */
   readonly portalOidc?: PortalOidc;
+  /** A portal built ahead (NDC_PORTAL_DIR: index.html, app.js, app.css), served instead of bundling the source at start. @default none */
+  readonly portalDir?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.NDC_METRICS_TOKEN ? { metricsToken: metricsToken(env.NDC_METRICS_TOKEN) } : {}),
     ...auditCheckpointFromEnv(env),
     ...portalOidcFromEnv(env),
+    ...(env.NDC_PORTAL_DIR ? { portalDir: env.NDC_PORTAL_DIR } : {}),
     trustProxy:
       env.NDC_TRUST_PROXY === "true"
         ? true

@@ -2,7 +2,7 @@
 // that have a kubeconfig (NDC_KUBECONFIG_<SITE>). Everything else is buildApp and Provisioner.
 import { buildApp, LOGGER_OPTIONS } from "./api/index.ts";
 import { configFromEnv } from "./config.ts";
-import { buildPortal } from "./portal/index.ts";
+import { buildPortal, readPortal } from "./portal/index.ts";
 import { kubeconfigVariable, Provisioner, siteKubeConfigsFromEnv } from "./provisioner/index.ts";
 import { openStore } from "./store/index.ts";
 
@@ -25,6 +25,8 @@ configured by environment variables:
   NDC_RATE_LIMIT_PER_MINUTE (1200)
   NDC_AUTH_FAILURES_PER_MINUTE (60)  failed authentications per address per minute before 429
   NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
+  NDC_PORTAL_DIR                 serve the portal built ahead there (index.html, app.js, app.css;
+                                 the image sets it) instead of bundling its source at start
   NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
                                  sign the audit head into a file outside the database every
                                  NDC_AUDIT_CHECKPOINT_INTERVAL_SECONDS (60); verify checks it`);
@@ -43,8 +45,9 @@ const app = await buildApp({
   authFailuresPerMinute: config.authFailuresPerMinute,
   ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   ...(config.auditCheckpoint ? { auditCheckpoint: config.auditCheckpoint } : {}),
-  // The web portal at `/`, bundled from source now: nothing to build beforehand, nothing from a CDN.
-  portal: { assets: await buildPortal(), ...(config.portalOidc ? { oidc: config.portalOidc } : {}) },
+  // The web portal at `/`, bundled from source now (nothing to build beforehand, nothing from a CDN),
+  // or read from NDC_PORTAL_DIR where it was built ahead (the image: no esbuild, no source).
+  portal: { assets: config.portalDir ? readPortal(config.portalDir) : await buildPortal(), ...(config.portalOidc ? { oidc: config.portalOidc } : {}) },
 });
 if (!config.auditCheckpoint)
   app.log.warn(

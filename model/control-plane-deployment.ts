@@ -4,6 +4,13 @@ import { IssueCollector } from "./validation-error.ts";
 /** Replicas of the control plane when `ndc:controlPlane.replicas` is not set. */
 export const DEFAULT_CONTROL_PLANE_REPLICAS = 2;
 
+/**
+ * The user and group the service runs as: the Deployment's runAsUser/runAsGroup/fsGroup
+ * (components/_control-plane-objects.ts) and the image's `User` (scripts/image/build.ts), so the
+ * files the image gives that user are the pod's.
+ */
+export const CONTROL_PLANE_USER = { uid: 10001, gid: 10001 } as const;
+
 /** The config key that holds the database URL, as `pulumi config set --path` names it. */
 export const DATABASE_URL_KEY = "ndc:controlPlane.databaseUrl";
 
