@@ -10,3 +10,4 @@ export { kubeRouterTool } from "./kube-router.ts";
 export { pulumiTool, pulumiVersion } from "./pulumi.ts";
 export { pulumiKubernetesTool, pulumiKubernetesVersion } from "./pulumi-kubernetes.ts";
 export { promtoolTool } from "./promtool.ts";
+export { goContainerregistryVersion, ociImageTool } from "./oci-image.ts";

@@ -39,3 +39,12 @@ describe("tools", () => {
     expect(() => findTool("kind")).toThrow(`unknown tool "kind": expected one of ${tools.map((t) => t.name).join(", ")}`);
   });
 });
+
+describe("the image builder in the toolchain", () => {
+  test("toolchain build all builds oci-image from go-containerregistry v0.22.1 (red when it leaves the registry or go.mod moves the library)", () => {
+    expect(tools.map((t) => t.name)).toContain("oci-image");
+    const tool = findTool("oci-image");
+    expect(tool.binaries).toEqual(["oci-image"]);
+    expect(tool.version).toMatch(/^v0\.22\.1\+main\.[0-9a-f]{8}$/);
+  });
+});

@@ -1,0 +1,14 @@
+// Wrapper module of the control plane's image builder (main.go): an OCI image layout from staged
+// folders with go-containerregistry, pinned here (scripts/image.ts, docs/platform-engineers.md).
+module github.com/ndc-platform/tools/oci-image
+
+go 1.26.0
+
+require github.com/google/go-containerregistry v0.22.1
+
+require (
+	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+)
