@@ -121,6 +121,19 @@ export interface Policy {
   };
   /** How long an API token lives: without `expiresIn` the default, and never more than the maximum. */
   readonly apiTokenLifetime: { readonly source: Source; readonly defaultSeconds: number; readonly maxSeconds: number };
+  /**
+   * Whom an API token may be minted for: a subject names one identity. Subjects with a reserved
+   * prefix are the service's own or another authority's; a subject's first token binds it, and a
+   * later token for it must carry the same of each `bound` attribute (renewal, never another person,
+   * role or organization under a name already in use).
+   */
+  readonly apiTokenSubjects: {
+    readonly source: Source;
+    /** Compared case-insensitively. OIDC callers are `<issuer>#<sub>`, which the subject format already refuses (`#`). */
+    readonly reservedPrefixes: readonly string[];
+    /** root: the person accountable for the token (its lineage's root); role; org: the organization it is confined to. */
+    readonly bound: readonly ("root" | "role" | "org")[];
+  };
   /** Where data may be kept: every site, replica, log sink and key store inside Vietnam. */
   readonly residency: {
     readonly source: Source;
@@ -257,6 +270,15 @@ export const POLICY: Policy = {
     source: { law: "platform policy: credentials are reviewed at least yearly", confirmed: false },
     defaultSeconds: 30 * 86_400,
     maxSeconds: 365 * 86_400,
+  },
+  apiTokenSubjects: {
+    // Every action is audited under its subject and four eyes compare subjects: a token minted for
+    // a name someone already acts under (alice of byt as a bct requester or an operator; pam minting
+    // "alice") would act as that person, and "policy:auto-approval" or "system:provisioner" as the
+    // service itself. A name is one identity; renewing its token is the only reason to mint it again.
+    source: { law: "platform policy: every action is attributable to one identity (no impersonation through minted tokens)", confirmed: false },
+    reservedPrefixes: ["bootstrap:", "system:", "oidc:", "policy:"],
+    bound: ["root", "role", "org"],
   },
   residency: {
     source: {

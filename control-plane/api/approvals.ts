@@ -113,10 +113,11 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       schema: {
         operationId: "restoreEnvironment",
         tags: TAGS,
-        summary: "Bring a Retained environment back before its retention ends (operator); If-Match names the version",
+        summary:
+          "Bring a Retained environment back before its retention ends (operator); If-Match names the version; its spec is admitted again as a new request (422 when it no longer is)",
         params: EnvironmentParamsSchema,
         headers,
-        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 422, 428, 429) },
       },
     },
     async (request, reply) => {

@@ -2,7 +2,17 @@ import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import { POLICY, type Platform, type Policy } from "../../model/index.ts";
-import { actionsBeyond, bootstrapRetired, durationPattern, generateToken, ORG_ROLES, parseDuration, RoleSchema } from "../auth/index.ts";
+import {
+  actionsBeyond,
+  bootstrapRetired,
+  durationPattern,
+  generateToken,
+  ORG_ROLES,
+  parseDuration,
+  reservedSubjectPrefix,
+  RoleSchema,
+  subjectBindingIssues,
+} from "../auth/index.ts";
 import { lineageOfMinted } from "../domain/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
@@ -108,11 +118,11 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const admin = requirePermission(request, "tokens:create");
       const { subject, role, org, expiresIn } = request.body;
       const issues: ProblemIssue[] = [];
-      if (/^(bootstrap|system|oidc)[:]/i.test(subject)) {
+      if (reservedSubjectPrefix(subject, policy) !== undefined) {
         issues.push({
           field: "subject",
           rule: "subject-reserved",
-          message: "must not start with bootstrap:, system: or oidc: (names the service gives itself or Kubernetes reserves)",
+          message: `must not start with ${policy.apiTokenSubjects.reservedPrefixes.join(", ")} (names the service gives itself, Kubernetes or the identity provider; policy apiTokenSubjects)`,
           value: subject,
         });
       }
@@ -182,14 +192,25 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         expiresAt: new Date(at.getTime() + ms!).toISOString(),
         revokedAt: null,
       };
-      // The bootstrap lock makes "only the first admin" hold when two requests race.
-      await store.transaction(admin.via === "bootstrap" ? ["bootstrap"] : [], async (tx) => {
+      // The bootstrap lock makes "only the first admin" hold when two requests race; the subject's
+      // lock, that two first tokens for one new subject cannot bind it two ways.
+      await store.transaction([...(admin.via === "bootstrap" ? ["bootstrap"] : []), `token-subject:${subject}`], async (tx) => {
         if (admin.via === "bootstrap" && (await bootstrapRetired(tx, admin.subject))) {
           throw new NdcError(
             "NDC_ERR_UNAUTHENTICATED",
             "the bootstrap token has already minted the first platform admin",
             [{ field: "header.authorization", rule: "bootstrap-retired", message: "use the platform-admin token it minted" }],
             { denied: { target: "tokens", reason: "bootstrap-retired" } },
+          );
+        }
+        // A subject is one identity: its first token (revoked or expired too) binds it.
+        const [first] = await tx.listTokens({ subject, limit: 1 });
+        const bound = subjectBindingIssues(subject, { root: lineage.root, role, org: record.org }, first, policy);
+        if (bound.length > 0) {
+          throw new NdcError(
+            "NDC_ERR_RULE",
+            `the token was not created: ${subject} is bound by its first token to ${first!.role}, ${first!.org ?? "platform-wide"}, for ${first!.lineage.root}; a token for it can only renew that (policy apiTokenSubjects): ${bound.map((i) => `${i.field} (${i.rule})`).join(", ")}`,
+            bound,
           );
         }
         await tx.insertToken(record);

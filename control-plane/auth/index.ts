@@ -5,3 +5,4 @@ export * from "./api-tokens.ts";
 export * from "./oidc.ts";
 export * from "./authenticator.ts";
 export * from "./duration-pattern.ts";
+export * from "./token-subjects.ts";

@@ -1,11 +1,11 @@
 import { HOLDING_ENDS_IN, HOLDING_STARTS_IN, type EnvironmentSpec, type LifecycleStep } from "../../model/index.ts";
 import type { Phase } from "../domain/index.ts";
 import type { EnvironmentRecord, Store } from "../store/index.ts";
-import { EVENTS, TRANSITIONS, transitionAction } from "../workflow/index.ts";
+import { edgeTargets, EVENTS, TRANSITIONS, transitionAction } from "../workflow/index.ts";
 
 /** The audit actions of every transition that can arrive where a holding starts or ends (from the lifecycle table). */
 export const HOLDING_ACTIONS: readonly string[] = EVENTS.filter((e) =>
-  Object.values(TRANSITIONS[e]).some((to) => to === HOLDING_STARTS_IN || to === HOLDING_ENDS_IN),
+  Object.values(TRANSITIONS[e]).some((edge) => edgeTargets(edge).some((to) => to === HOLDING_STARTS_IN || to === HOLDING_ENDS_IN)),
 ).map(transitionAction);
 
 /**

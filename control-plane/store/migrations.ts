@@ -184,6 +184,13 @@ CREATE INDEX sharing_agreements_consumer ON sharing_agreements (consumer_org, na
 CREATE INDEX sharing_agreements_state ON sharing_agreements (state);
 `,
   },
+  {
+    version: 7,
+    name: "the phase an environment returns to when the decision it waits for says no (a rejected decommission)",
+    sql: `
+ALTER TABLE environments ADD COLUMN resume_phase TEXT;
+`,
+  },
 ];
 
 /**

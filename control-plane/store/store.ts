@@ -57,6 +57,11 @@ export interface EnvironmentRecord {
   readonly updatedAt: string;
   /** Set on entering Retained: when the provisioner may delete it. */
   readonly retainUntil: string | null;
+  /**
+   * The phase it held before it began waiting for a decision that may say no (AwaitingDecommission):
+   * rejecting returns it there. Null otherwise.
+   */
+  readonly resumePhase: Phase | null;
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: string | null;
   readonly attempts: number;
@@ -99,6 +104,7 @@ export interface TransitionWrite {
   readonly modifiedLineage: Lineage;
   readonly pendingChange: PendingChange | null;
   readonly retainUntil: string | null;
+  readonly resumePhase: Phase | null;
   readonly observedGeneration: number;
   /** Release the lease as part of the transition (provisioner). */
   readonly releaseLease: boolean;

@@ -319,17 +319,41 @@ export class EnvironmentRequests {
 
   /**
    * Brings a Retained environment back (operator) before its retention ends: access, network and
-   * the workloads' replica counts as they were.
-   * @throws NdcError NDC_ERR_INVALID_TRANSITION when it is not Retained or its retention has ended
+   * the workloads' replica counts as they were. Its spec is admitted again like a new request —
+   * against today's capacity, policy, sites and organization catalog — and holds the new plan; where
+   * the policy would not approve it on its own, the restoring operator is its approver, so four eyes
+   * apply (neither the requester nor the last modifier).
+   * @throws NdcError NDC_ERR_INVALID_TRANSITION when it is not Retained or its retention has ended;
+   *   NDC_ERR_ADMISSION (422) when the spec is no longer admitted; NDC_ERR_SELF_APPROVAL (403)
    */
   async restore(ctx: RequestContext, org: string, name: string, ifMatch: number): Promise<EnvironmentRecord> {
-    const env = await this.get(org, name);
-    checkVersion(env, ifMatch);
-    if (env.phase === "Retained" && env.retainUntil !== null && Date.parse(env.retainUntil) <= ctx.now.getTime()) {
-      const message = `the retention of ${org}/${name} ended at ${env.retainUntil}; it is being deleted and cannot be restored`;
-      throw new NdcError("NDC_ERR_INVALID_TRANSITION", message, [{ field: "phase", rule: "retention-running", message, value: env.phase }]);
-    }
-    return this.move(ctx, env, "restore", { reason: null });
+    const current = await this.get(org, name);
+    checkVersion(current, ifMatch);
+    const now = ctx.now.toISOString();
+    const restored = await this.store.transaction(locksFor(org, current.spec.sites), async (tx) => {
+      const env = await tx.getEnvironmentById(current.id);
+      if (!env) throw notFound(org, name);
+      checkVersion(env, ifMatch);
+      checkAllowed(env, "restore");
+      if (env.retainUntil !== null && Date.parse(env.retainUntil) <= ctx.now.getTime()) {
+        const message = `the retention of ${org}/${name} ended at ${env.retainUntil}; it is being deleted and cannot be restored`;
+        throw new NdcError("NDC_ERR_INVALID_TRANSITION", message, [{ field: "phase", rule: "retention-running", message, value: env.phase }]);
+      }
+      const plan = await this.admit(tx, org, env.spec, ctx.now, "restored");
+      const decision = autoApprovalDecision(plan, this.policy);
+      if (!decision.approve) checkNotRequester(ctx, env);
+      // Where policy needs an operator, this operator approved it again; otherwise the approval stands.
+      const next = await applyTransition(tx, env.id, env.version, "restore", actorOf(ctx), now, {
+        plan: storedPlan(plan),
+        reason: null,
+        ...(decision.approve ? {} : { approvedBy: ctx.principal.subject }),
+      });
+      if (!next) throw versionConflict(env);
+      await tx.replaceCommitments(env.id, commitmentsOf(plan), plan.namespace, now);
+      return (await tx.getEnvironmentById(env.id))!;
+    });
+    this.announceIfWork(restored, ctx.now);
+    return restored;
   }
 
   /**
@@ -379,7 +403,7 @@ export class EnvironmentRequests {
     throw versionConflict(latest ?? env);
   }
 
-  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec, now: Date): Promise<EnvironmentPlan> {
+  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec, now: Date, outcome: "admitted" | "restored" = "admitted"): Promise<EnvironmentPlan> {
     const committed = await tx.commitments(spec.sites);
     const existing = await tx.getEnvironment(org, spec.name);
     const live = await tx.countLiveEnvironments(org);
@@ -397,7 +421,9 @@ export class EnvironmentRequests {
       const rules = [...new Set(error.issues.map((i) => i.rule))].join(", ");
       throw new NdcError(
         "NDC_ERR_ADMISSION",
-        `environment ${org}/${spec.name} was not admitted (${rules}); nothing was recorded`,
+        outcome === "admitted"
+          ? `environment ${org}/${spec.name} was not admitted (${rules}); nothing was recorded`
+          : `environment ${org}/${spec.name} cannot be restored: its spec is not admitted today (${rules}), as a new request would not be; it stays Retained and nothing changed`,
         error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })),
       );
     }

@@ -28,13 +28,27 @@ export const EVENTS = [
 ] as const;
 export type LifecycleEvent = (typeof EVENTS)[number];
 
+/**
+ * An edge back to the phase the environment held before it entered the phase the edge leaves (kept
+ * as the record's `resumePhase` on the way in), one of `resume`: a decision that says no leaves the
+ * environment as it was. A record without one (written before migration 7) goes to `resume[0]`.
+ */
+export interface ResumeEdge {
+  readonly resume: readonly Phase[];
+}
+
+/** Where an event leads from one phase: a fixed phase, or back to where it came from. */
+export type Edge = Phase | ResumeEdge;
+
 /** `TRANSITIONS[event][from] = to`; anything missing is not allowed. */
-export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, Phase>>>> = {
+export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, Edge>>>> = {
   "require-approval": { Submitted: "AwaitingApproval" },
   "auto-approve": { Submitted: "Approved" },
   // An operator decides on a request, or on the decommission of a prod or core environment.
   approve: { AwaitingApproval: "Approved", AwaitingDecommission: "Decommissioning" },
-  reject: { AwaitingApproval: "Rejected", AwaitingDecommission: "Ready" },
+  // A rejected decommission leaves the environment as it was: Ready, still Updating (its work queued
+  // again) or still Failed (the failure not hidden).
+  reject: { AwaitingApproval: "Rejected", AwaitingDecommission: { resume: ["Ready", "Updating", "Failed"] } },
   // Nothing was built yet, so a pending request is simply withdrawn.
   withdraw: { AwaitingApproval: "Deleted" },
   // A change before provisioning keeps its phase (the provisioner sees the new generation); a change
@@ -79,9 +93,23 @@ export const HOLDING_PHASES: readonly Phase[] = PHASES.filter(holdsCapacity);
 /** Phases with nothing more to do. */
 export const TERMINAL_PHASES: readonly Phase[] = GONE_PHASES;
 
-/** The phase an event leads to from `from`, or undefined when the transition is not allowed. */
-export function nextPhase(from: Phase, event: LifecycleEvent): Phase | undefined {
-  return TRANSITIONS[event][from];
+/** Every phase an edge may lead to. */
+export function edgeTargets(edge: Edge | undefined): readonly Phase[] {
+  if (edge === undefined) return [];
+  return typeof edge === "string" ? [edge] : edge.resume;
+}
+
+/** Phases that some event leaves by a resume edge: entering one records the phase it came from. */
+export const RESUMABLE_PHASES: readonly Phase[] = PHASES.filter((p) => EVENTS.some((e) => typeof TRANSITIONS[e][p] === "object"));
+
+/**
+ * The phase an event leads to from `from`, or undefined when the transition is not allowed. A resume
+ * edge leads to `resumePhase` (the phase held before `from`) when the edge allows it.
+ */
+export function nextPhase(from: Phase, event: LifecycleEvent, resumePhase: Phase | null = null): Phase | undefined {
+  const edge = TRANSITIONS[event][from];
+  if (edge === undefined || typeof edge === "string") return edge;
+  return resumePhase !== null && edge.resume.includes(resumePhase) ? resumePhase : edge.resume[0];
 }
 
 /** Events allowed from a phase, in table order (for error messages). */
@@ -91,7 +119,7 @@ export function allowedEvents(from: Phase): LifecycleEvent[] {
 
 /** The event that leads from one phase to another, if the table has one. */
 export function eventBetween(from: Phase, to: Phase): LifecycleEvent | undefined {
-  return EVENTS.find((e) => TRANSITIONS[e][from] === to);
+  return EVENTS.find((e) => edgeTargets(TRANSITIONS[e][from]).includes(to));
 }
 
 /** A transition that the table does not allow, with a message that says what is allowed. */
@@ -112,11 +140,11 @@ export class TransitionError extends Error {
 }
 
 /**
- * The phase an event leads to.
+ * The phase an event leads to (`resumePhase`: the phase held before `from`, for a resume edge).
  * @throws TransitionError when the table does not allow it
  */
-export function transition(from: Phase, event: LifecycleEvent): Phase {
-  const to = nextPhase(from, event);
+export function transition(from: Phase, event: LifecycleEvent, resumePhase: Phase | null = null): Phase {
+  const to = nextPhase(from, event, resumePhase);
   if (to === undefined) throw new TransitionError(from, event);
   return to;
 }

@@ -2,7 +2,7 @@ import { POLICY, type EnvironmentSpec } from "../../model/index.ts";
 import { bringsNewWork, holdsCapacity, ownLineage, type Lineage } from "../domain/index.ts";
 import type { Actor, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
 import { conditionsAfter, type Condition } from "./conditions.ts";
-import { transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
+import { RESUMABLE_PHASES, transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
 
 /** The audit action a lifecycle event is recorded as. */
 export function transitionAction(event: LifecycleEvent): string {
@@ -33,9 +33,9 @@ export interface TransitionOptions {
 }
 
 /**
- * Works out everything a lifecycle event changes: the next phase (from the table), the generation
- * (bumped when there is new work), the conditions, the retention deadline on entering Retained and
- * whether the capacity is released. Pure: the store only writes the result.
+ * Works out everything a lifecycle event changes: the next phase (from the table; back to the phase
+ * held before for a resume edge), the generation (bumped when there is new work), the conditions,
+ * the retention deadline on entering Retained, the phase to resume and whether the capacity is released. Pure: the store only writes the result.
  * @throws TransitionError when the table does not allow the event from the current phase
  */
 export function planTransition(
@@ -46,7 +46,7 @@ export function planTransition(
   changes: TransitionChanges = {},
   options: TransitionOptions = {},
 ): TransitionWrite {
-  const to = nextPhaseOf(current.phase, event);
+  const to = nextPhaseOf(current.phase, event, current.resumePhase);
   const newWork = changes.spec !== undefined || (bringsNewWork(to) && to !== current.phase);
   const retentionDays = options.retentionDays ?? POLICY.retentionDays.days;
   const authored = changes.modifiedBy === undefined && (changes.spec !== undefined || Boolean(changes.pendingChange));
@@ -63,6 +63,8 @@ export function planTransition(
     modifiedLineage: changes.modifiedLineage ?? (authored ? (actor.lineage ?? ownLineage(actor.subject)) : current.modifiedLineage),
     pendingChange: changes.pendingChange === undefined ? current.pendingChange : changes.pendingChange,
     retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
+    // Entering a phase a "no" leads back from remembers where it came from; leaving it forgets.
+    resumePhase: !RESUMABLE_PHASES.includes(to) ? null : to === current.phase ? current.resumePhase : current.phase,
     observedGeneration: changes.observedGeneration ?? current.observedGeneration,
     releaseLease: changes.releaseLease ?? false,
     releaseCommitments: !holdsCapacity(to),

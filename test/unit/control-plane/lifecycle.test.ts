@@ -6,6 +6,7 @@ import {
   HOLDING_PHASES,
   nextPhase,
   PHASES,
+  RESUMABLE_PHASES,
   transition,
   TransitionError,
   TRANSITIONS,
@@ -69,6 +70,18 @@ describe("TRANSITIONS", () => {
 
   test("Rejected and Deleted release capacity; everything else holds it", () => {
     expect(PHASES.filter((p) => !HOLDING_PHASES.includes(p))).toEqual(["Deleted", "Rejected"]);
+  });
+
+  test("a rejected decommission goes back to the phase it came from (red while it always went to Ready)", () => {
+    expect(RESUMABLE_PHASES).toEqual(["AwaitingDecommission"]);
+    for (const from of ["Ready", "Updating", "Failed"] as const) {
+      expect(nextPhase("AwaitingDecommission", "reject", from)).toBe(from);
+      expect(transition("AwaitingDecommission", "reject", from)).toBe(from);
+    }
+    // A phase the edge does not lead back to, or none recorded (a row from before migration 7): Ready.
+    expect(nextPhase("AwaitingDecommission", "reject", "Approved")).toBe("Ready");
+    expect(nextPhase("AwaitingDecommission", "reject")).toBe("Ready");
+    expect(eventBetween("AwaitingDecommission", "Failed")).toBe("reject");
   });
 
   test("eventBetween finds the edge", () => {
