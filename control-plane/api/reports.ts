@@ -1,12 +1,13 @@
 import { Type, type TSchema } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { COMPLIANCE_RULES, COMPLIANCE_STATUSES, vietnamMonthOf, type Platform, type Policy } from "../../model/index.ts";
-import { capacityRoadmap, complianceCsv, complianceReport, usageCsv, usageReport } from "../reports/index.ts";
+import { capacityRoadmap, complianceCsv, compliancePage, complianceReport, usageCsv, usagePage, usageReport } from "../reports/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
+import { decodeCursor } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
-import { OrgParamsSchema, problems, SiteParamsSchema } from "./schemas.ts";
+import { OrgParamsSchema, PageQuerySchema, problems, SiteParamsSchema } from "./schemas.ts";
 
 export interface ReportRoutesOptions {
   readonly store: Store;
@@ -25,12 +26,15 @@ const Counts = Type.Record(Type.String(), Type.Integer(), { description: "per st
 const ComplianceReportSchema = Type.Object({
   scope: Type.Union([Type.Object({ org: Type.String() }), Type.Object({ site: Type.String() })]),
   generatedAt: Type.String({ format: "date-time" }),
-  summary: Type.Object({
-    policyVersion: Type.String(),
-    environments: Type.Integer(),
-    byStatus: Counts,
-    byRule: Type.Record(Type.String(), Counts, { description: `per rule: ${COMPLIANCE_RULES.join(", ")}` }),
-  }),
+  summary: Type.Object(
+    {
+      policyVersion: Type.String(),
+      environments: Type.Integer(),
+      byStatus: Counts,
+      byRule: Type.Record(Type.String(), Counts, { description: `per rule: ${COMPLIANCE_RULES.join(", ")}` }),
+    },
+    { description: "the whole report, every page" },
+  ),
   environments: Type.Array(
     Type.Object({
       org: Type.String(),
@@ -46,6 +50,7 @@ const ComplianceReportSchema = Type.Object({
         Type.Object({ rule: Type.String(), status: Status, message: Type.String(), source: SourceSchema, since: Type.Optional(Type.String()) }),
       ),
     }),
+    { description: "this page's environments, ordered by organization and name" },
   ),
   exceptions: Type.Array(
     Type.Object({
@@ -56,8 +61,9 @@ const ComplianceReportSchema = Type.Object({
       message: Type.String(),
       source: SourceSchema,
     }),
-    { description: "open compliance exceptions: since when and why" },
+    { description: "the open compliance exceptions of this page's environments: since when and why" },
   ),
+  nextCursor: Type.Optional(Type.String({ description: "more environments follow: pass it as cursor for the next page" })),
 });
 
 const AmountsNumbers = Type.Object({
@@ -73,9 +79,10 @@ const UsageReportSchema = Type.Object({
   to: Type.String({ format: "date-time" }),
   generatedAt: Type.String({ format: "date-time" }),
   currency: Type.Literal("VND"),
-  total: Type.Integer({ description: "whole đồng: the sum of every line" }),
+  total: Type.Integer({ description: "whole đồng: the sum of every line of the month (every page)" }),
   organizations: Type.Array(
     Type.Object({ org: Type.String(), total: Type.Integer(), environments: Type.Array(Type.Object({ environment: Type.String(), total: Type.Integer() })) }),
+    { description: "the month's sums per organization and environment (every page)" },
   ),
   lines: Type.Array(
     Type.Object({
@@ -96,7 +103,9 @@ const UsageReportSchema = Type.Object({
         total: Type.Integer(),
       }),
     }),
+    { description: "this page's environments' lines, ordered by organization and environment" },
   ),
+  nextCursor: Type.Optional(Type.String({ description: "more environments follow: pass it as cursor for the next page" })),
 });
 
 const RunOut = Type.Union([Type.String({ description: "YYYY-MM, Vietnam time" }), Type.Null()]);
@@ -134,7 +143,11 @@ const RoadmapSchema = Type.Object({
   ),
 });
 
+/** Pages of a report: environments, like every list (the summary and totals are the whole report's; CSV has every row). */
+const ReportPage = PageQuerySchema("pair");
+const CompliancePageQuery = Type.Object({ ...ReportPage });
 const MonthQuery = Type.Object({
+  ...ReportPage,
   month: Type.Optional(
     Type.String({
       pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$",
@@ -150,6 +163,12 @@ const jsonOrCsv = (schema: TSchema, description: string) => ({
   description,
   content: { "application/json": { schema }, "text/csv": { schema: Type.String({ description: "the same report, one row per line (RFC 4180)" }) } },
 });
+
+/** The page a report's query asks for: at most `limit` environments after the cursor's organization/name. */
+function pageOf(query: { limit?: number | undefined; cursor?: string | undefined }): [number, (readonly [string, string])?] {
+  const after = decodeCursor<readonly [string, string]>(query.cursor, "pair");
+  return after ? [query.limit ?? 50, after] : [query.limit ?? 50];
+}
 
 function wantsCsv(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? "";
@@ -175,8 +194,9 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
         operationId: "getOrganizationCompliance",
         tags: ["reports"],
         summary:
-          "Every approved environment of the organization against every rule, with its legal source and open exceptions (JSON, or CSV with Accept: text/csv)",
+          "Every approved environment of the organization against every rule, with its legal source and open exceptions (JSON in pages of environments, or all of it as CSV with Accept: text/csv)",
         params: OrgParamsSchema,
+        querystring: CompliancePageQuery,
         response: { 200: jsonOrCsv(ComplianceReportSchema, "the compliance report"), ...problems(400, 401, 404, 429) },
       },
     },
@@ -185,7 +205,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       requirePermission(request, "environments:read", org);
       if (!platform.organizations.has(org)) throw new NdcError("NDC_ERR_NOT_FOUND", `no organization ${org} is visible to you`);
       const report = await complianceReport(store, platform, policy, { org }, now());
-      return wantsCsv(request) ? sendCsv(reply, `compliance-${org}.csv`, complianceCsv(report)) : report;
+      return wantsCsv(request) ? sendCsv(reply, `compliance-${org}.csv`, complianceCsv(report)) : compliancePage(report, ...pageOf(request.query));
     },
   );
 
@@ -195,8 +215,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       schema: {
         operationId: "getSiteCompliance",
         tags: ["reports"],
-        summary: "Every approved environment placed on the site (of the caller's organization, or all for platform roles) against every rule (JSON, or CSV)",
+        summary:
+          "Every approved environment placed on the site (of the caller's organization, or all for platform roles) against every rule (JSON in pages of environments, or all of it as CSV)",
         params: SiteParamsSchema,
+        querystring: CompliancePageQuery,
         response: { 200: jsonOrCsv(ComplianceReportSchema, "the compliance report"), ...problems(400, 401, 404, 429) },
       },
     },
@@ -205,7 +227,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       const { site } = request.params;
       if (!platform.sites.has(site)) throw new NdcError("NDC_ERR_NOT_FOUND", `no site ${site}; sites: ${[...platform.sites.keys()].sort().join(", ")}`);
       const report = await complianceReport(store, platform, policy, { site, ...(principal.org !== undefined ? { orgs: [principal.org] } : {}) }, now());
-      return wantsCsv(request) ? sendCsv(reply, `compliance-${site}.csv`, complianceCsv(report)) : report;
+      return wantsCsv(request) ? sendCsv(reply, `compliance-${site}.csv`, complianceCsv(report)) : compliancePage(report, ...pageOf(request.query));
     },
   );
 
@@ -215,7 +237,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       schema: {
         operationId: "getOrganizationUsage",
         tags: ["reports"],
-        summary: "Showback for a month: what each environment held, prorated from Ready to Deleted at the site's prices then (JSON, or CSV)",
+        summary:
+          "Showback for a month: what each environment held, prorated from Ready to Deleted at the site's prices then (JSON in pages of environments, or all of it as CSV)",
         params: OrgParamsSchema,
         querystring: MonthQuery,
         response: { 200: jsonOrCsv(UsageReportSchema, "the usage report"), ...problems(400, 401, 404, 429) },
@@ -228,7 +251,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       const at = now();
       const month = request.query.month ?? vietnamMonthOf(at);
       const report = await usageReport(store, platform, month, at, [org]);
-      return wantsCsv(request) ? sendCsv(reply, `usage-${org}-${month}.csv`, usageCsv(report)) : report;
+      return wantsCsv(request) ? sendCsv(reply, `usage-${org}-${month}.csv`, usageCsv(report)) : usagePage(report, ...pageOf(request.query));
     },
   );
 
@@ -238,7 +261,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       schema: {
         operationId: "getPlatformUsage",
         tags: ["reports"],
-        summary: "Showback for a month across every organization the caller may see (JSON, or CSV)",
+        summary: "Showback for a month across every organization the caller may see (JSON in pages of environments, or all of it as CSV)",
         querystring: MonthQuery,
         response: { 200: jsonOrCsv(UsageReportSchema, "the usage report"), ...problems(400, 401, 403, 429) },
       },
@@ -249,7 +272,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (plai
       const month = request.query.month ?? vietnamMonthOf(at);
       // A caller confined to one organization sees its own figures only.
       const report = await usageReport(store, platform, month, at, principal.org !== undefined ? [principal.org] : undefined);
-      return wantsCsv(request) ? sendCsv(reply, `usage-${month}.csv`, usageCsv(report)) : report;
+      return wantsCsv(request) ? sendCsv(reply, `usage-${month}.csv`, usageCsv(report)) : usagePage(report, ...pageOf(request.query));
     },
   );
 

@@ -4,3 +4,4 @@ export * from "./history.ts";
 export * from "./compliance-report.ts";
 export * from "./usage-report.ts";
 export * from "./roadmap-report.ts";
+export * from "./paging.ts";

@@ -353,6 +353,76 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     });
   });
 
+  describe("paging (limit 1–200 and a cursor, like every list; CSV has every row)", () => {
+    test("a site's compliance by two environments: the summary counts all three, each page has its own environments' exceptions", async () => {
+      const first = (await t.call("GET", "/v1/sites/ndc1/compliance?limit=2", t.tokens.oscar)).json() as {
+        summary: { environments: number; byStatus: Record<string, number> };
+        environments: { org: string; environment: string }[];
+        exceptions: { environment: string }[];
+        nextCursor?: string;
+      };
+      expect(first.environments.map((e) => `${e.org}/${e.environment}`)).toEqual(["bct/crm", "byt/dancu"]);
+      expect(first.nextCursor).toBe("byt/dancu");
+      // crm and his are compliant, dancu (core data on the only active site) is an exception: the whole site.
+      expect(first.summary).toMatchObject({ environments: 3, byStatus: { compliant: 2, exception: 1, violation: 0 } });
+      expect(first.exceptions.map((x) => x.environment)).toEqual(["dancu"]);
+      const second = (await t.call("GET", `/v1/sites/ndc1/compliance?limit=2&cursor=${first.nextCursor}`, t.tokens.oscar)).json() as typeof first;
+      expect(second.environments.map((e) => `${e.org}/${e.environment}`)).toEqual(["byt/his"]);
+      expect(second.exceptions).toEqual([]);
+      expect(second.nextCursor).toBeUndefined();
+      expect(second.summary.environments).toBe(3);
+    });
+
+    test("the platform's November usage by one environment: every line of bct/erp, then of byt/his; the totals are the month's", async () => {
+      const first = (await t.call("GET", "/v1/usage?month=2026-11&limit=1", t.tokens.audrey)).json() as {
+        total: number;
+        organizations: { org: string }[];
+        lines: { org: string; environment: string; site: string }[];
+        nextCursor?: string;
+      };
+      expect(first.lines.map((l) => `${l.org}/${l.environment}@${l.site}`)).toEqual(["bct/erp@ndc1", "bct/erp@ndc1", "bct/erp@ndc2"]);
+      expect(first.nextCursor).toBe("bct/erp");
+      expect(first.total).toBe(3_221_666);
+      expect(first.organizations.map((o) => o.org)).toEqual(["bct", "byt"]);
+      const second = (await t.call("GET", `/v1/usage?month=2026-11&limit=1&cursor=${first.nextCursor}`, t.tokens.audrey)).json() as typeof first;
+      expect(second.lines.map((l) => `${l.org}/${l.environment}@${l.site}`)).toEqual(["byt/his@ndc1", "byt/his@ndc1", "byt/his@ndc1"]);
+      expect(second.nextCursor).toBeUndefined();
+      expect(second.total).toBe(3_221_666);
+    });
+
+    test("the document gives limit 1–200 and the cursor's form on each report", async () => {
+      const doc = (await t.app.inject({ method: "GET", url: "/openapi.json" })).json() as {
+        paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }>;
+      };
+      for (const path of ["/v1/organizations/{org}/compliance", "/v1/sites/{site}/compliance", "/v1/organizations/{org}/usage", "/v1/usage"]) {
+        const params = doc.paths[path]!.get.parameters;
+        expect(params.find((p) => p.name === "limit")?.schema, path).toMatchObject({ type: "integer", minimum: 1, maximum: 200 });
+        expect(params.find((p) => p.name === "cursor")?.schema, path).toMatchObject({
+          pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        });
+      }
+    });
+
+    test.each([
+      ["/v1/organizations/byt/compliance?limit=0", "query.limit", "range"],
+      ["/v1/sites/ndc1/compliance?limit=201", "query.limit", "range"],
+      ["/v1/usage?limit=201", "query.limit", "range"],
+      ["/v1/organizations/byt/usage?cursor=byt", "query.cursor", "cursor-format"],
+      ["/v1/sites/ndc1/compliance?cursor=BYT%2Fhis", "query.cursor", "cursor-format"],
+    ])("fails with 400 for %s, naming %s and %s", async (url, field, rule) => {
+      const res = await t.call("GET", url, t.tokens.oscar);
+      expect(res.statusCode, res.body).toBe(400);
+      expect((res.json() as { errors: { field: string; rule: string }[] }).errors[0]).toMatchObject({ field, rule });
+    });
+
+    test("CSV ignores the page: every row of the site, whatever the limit", async () => {
+      const res = await t.call("GET", "/v1/sites/ndc1/compliance?limit=1", t.tokens.oscar, undefined, { accept: "text/csv" });
+      expect(res.statusCode).toBe(200);
+      // A header and six rules for each of crm, dancu and his.
+      expect(res.body.trimEnd().split("\r\n")).toHaveLength(1 + 3 * 6);
+    });
+  });
+
   describe("capacity roadmap", () => {
     test("ndc1 by phase against what is committed, and when it runs out at the growth of the last 90 days", async () => {
       const res = await t.call("GET", "/v1/capacity/roadmap", t.tokens.bob);
