@@ -47,6 +47,22 @@ function withoutOtherOrganizations(record: AuditRecord, org: string): AuditRecor
   return { ...record, actor: REDACTED_ACTOR, actorRole: null };
 }
 
+/**
+ * The audit targets of the sharing agreements `org` consumes from another organization
+ * (`sharing-agreement <provider>/<name>`): their offer, decisions and policies are recorded under the
+ * provider, and the consumer may read them.
+ */
+export async function consumedAgreementTargets(store: Pick<Store, "listAgreements">, org: string): Promise<string[]> {
+  const targets: string[] = [];
+  let after: readonly [string, string] | undefined;
+  for (;;) {
+    const page = await store.listAgreements({ org, limit: 500, ...(after ? { after } : {}) });
+    for (const a of page) if (a.consumerOrg === org && a.providerOrg !== org) targets.push(`sharing-agreement ${a.providerOrg}/${a.name}`);
+    if (page.length < 500) return targets;
+    after = [page.at(-1)!.providerOrg, page.at(-1)!.name];
+  }
+}
+
 /** The audit trail: filtered pages of records, and verification of the hash chain. */
 export const auditRoutes: FastifyPluginAsync<{
   readonly store: Store;
@@ -62,7 +78,8 @@ export const auditRoutes: FastifyPluginAsync<{
       schema: {
         operationId: "listAudit",
         tags: TAGS,
-        summary: "Audit records in chain order (auditor, operator, platform-admin); an org-scoped caller sees its organization's only",
+        summary:
+          "Audit records in chain order (auditor, operator, platform-admin); an org-scoped caller sees its organization's, and those of the sharing agreements it consumes",
         querystring: Type.Object(
           {
             org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -82,13 +99,16 @@ export const auditRoutes: FastifyPluginAsync<{
     async (request) => {
       const principal = requirePermission(request, "audit:read");
       const q = request.query;
-      // An org-scoped auditor reads its own organization's records, whatever it asks for.
+      // An org-scoped auditor reads its own organization's records, whatever it asks for, and the
+      // records of the sharing agreements it consumes (kept under their provider): nothing else of the provider.
       const org = principal.org ?? q.org;
+      const orTargets = principal.org !== undefined ? await consumedAgreementTargets(store, principal.org) : [];
       const limit = q.limit ?? 50;
       const afterSeq = decodeCursor<number>(q.cursor, "number");
       const rows = await store.listAudit({
         limit: limit + 1,
         ...(org !== undefined ? { org } : {}),
+        ...(orTargets.length > 0 ? { orTargets } : {}),
         ...(q.action ? { action: q.action } : {}),
         ...(q.actor ? { actor: q.actor } : {}),
         ...(q.target ? { target: q.target } : {}),

@@ -255,7 +255,10 @@ class SqlReader {
       where.push(clause);
       params.push(value);
     };
-    add("org = ?", q.org);
+    if (q.org !== undefined && q.orTargets && q.orTargets.length > 0) {
+      where.push(`(org = ? OR target IN (${placeholders(q.orTargets.length)}))`);
+      params.push(q.org, ...q.orTargets);
+    } else add("org = ?", q.org);
     add("action = ?", q.action);
     add("actor = ?", q.actor);
     add("target = ?", q.target);

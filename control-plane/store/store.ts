@@ -146,6 +146,11 @@ export interface ListAllEnvironmentsQuery {
 
 export interface ListAuditQuery {
   readonly org?: string;
+  /**
+   * With `org`: records of these targets too, whatever their organization (the sharing agreements an
+   * organization consumes are recorded under their provider).
+   */
+  readonly orTargets?: readonly string[];
   readonly action?: string;
   readonly actor?: string;
   readonly target?: string;

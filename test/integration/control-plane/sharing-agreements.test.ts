@@ -311,4 +311,43 @@ describe.each(BACKENDS)("sharing agreements (%s)", (backend) => {
     );
     expect((await t.call("GET", `${AGREEMENTS}/dancu-bca`, dave)).json()).toMatchObject({ state: "Approved", status: "Ended" });
   });
+
+  test("the consumer's auditor reads the audit trail of the agreements it consumes, and nothing else of the provider", async () => {
+    const mintAuditor = async (subject: string, org: string) =>
+      ((await t.call("POST", "/v1/tokens", t.tokens.admin, { subject, role: "auditor", org })).json() as { token: string }).token;
+    const kiemBct = await mintAuditor("kiem.bct", "bct");
+    type Record = { org: string; action: string; actor: string; outcome: string; target: string | null };
+    const read = async (token: string, query: string) => {
+      const res = await t.call("GET", `/v1/audit?limit=200${query}`, token);
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { items: Record[] }).items;
+    };
+    // The agreement's own events, recorded under its provider byt.
+    expect((await read(kiemBct, "&outcome=allowed&target=sharing-agreement%20byt%2Fportal-erp")).map((r) => [r.org, r.action, r.actor])).toEqual([
+      ["byt", "sharing.offer", "alice"],
+      ["byt", "sharing.accept", "bob"],
+      ["byt", "sharing.revoke", "alice"],
+    ]);
+    // Everything bct's auditor reads: its own records, and of byt's only those of the six agreements
+    // offered to bct in this suite (not byt's environments, not the agreements byt offered to bca).
+    const all = await read(kiemBct, "");
+    const fromByt = all.filter((r) => r.org !== "bct");
+    expect(new Set(fromByt.map((r) => r.org))).toEqual(new Set(["byt"]));
+    expect(new Set(fromByt.map((r) => r.target))).toEqual(
+      new Set(["portal-erp", "probe", "hisdb-erp", "x1", "x5", "portal-erp-2"].map((n) => `sharing-agreement byt/${n}`)),
+    );
+    expect(all.filter((r) => r.org === "bct").length).toBeGreaterThan(0);
+    // Who of another organization tried and was refused stays hidden: carol (byt) tried to accept portal-erp-2.
+    expect(fromByt.filter((r) => r.target === "sharing-agreement byt/portal-erp-2" && r.outcome === "denied").map((r) => r.actor)).toEqual([
+      "(another organization)",
+      "(another organization)",
+      "(another organization)",
+    ]);
+    // bca consumes dancu-bca and dancu-bca-2, not portal-erp: asking for it gives nothing.
+    const kiemBca = await mintAuditor("kiem.bca", "bca");
+    expect(await read(kiemBca, "&target=sharing-agreement%20byt%2Fportal-erp")).toEqual([]);
+    expect(new Set((await read(kiemBca, "")).filter((r) => r.org === "byt").map((r) => r.target))).toEqual(
+      new Set(["sharing-agreement byt/dancu-bca", "sharing-agreement byt/dancu-bca-2"]),
+    );
+  });
 });
