@@ -73,13 +73,22 @@ async function http(token: string, method: string, path: string, body?: unknown)
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Everything a refused command could have changed, as the API shows it (a refusal is audited as denied, which is the point). */
+/**
+ * Everything a refused command could have changed, as the API shows it (a refusal is audited as denied, which is the point).
+ * Allowed audit records are counted over every page, leaving out the provisioner's own (system:) records: it may still be
+ * finishing an earlier test's environment while a refusal is tried, and a created environment would show in `envs` anyway.
+ */
 async function state(): Promise<unknown> {
   const envs = await http(ADMIN, "GET", "/v1/environments?limit=200");
-  const allowed = await http(ADMIN, "GET", "/v1/audit?outcome=allowed&limit=200");
+  let allowedAudit = 0;
+  for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+    const page = await http(ADMIN, "GET", `/v1/audit?outcome=allowed&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    allowedAudit += (page.body.items as { actor: string }[]).filter((r) => !r.actor.startsWith("system:")).length;
+    cursor = page.body.nextCursor;
+  }
   return {
     envs: (envs.body.items as { org: string; name: string; version: number; phase: string }[]).map((e) => `${e.org}/${e.name}:${e.phase}:${e.version}`),
-    allowedAudit: allowed.body.items.length,
+    allowedAudit,
   };
 }
 
