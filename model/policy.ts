@@ -131,6 +131,8 @@ export interface Policy {
     readonly source: Source;
     /** Compared case-insensitively. OIDC callers are `<issuer>#<sub>`, which the subject format already refuses (`#`). */
     readonly reservedPrefixes: readonly string[];
+    /** Whole subjects no token may carry, compared case-insensitively (`anonymous`: what unauthenticated attempts are recorded as). */
+    readonly reservedNames: readonly string[];
     /** root: the person accountable for the token (its lineage's root); role; org: the organization it is confined to. */
     readonly bound: readonly ("root" | "role" | "org")[];
   };
@@ -278,6 +280,9 @@ export const POLICY: Policy = {
     // service itself. A name is one identity; renewing its token is the only reason to mint it again.
     source: { law: "platform policy: every action is attributable to one identity (no impersonation through minted tokens)", confirmed: false },
     reservedPrefixes: ["bootstrap:", "system:", "oidc:", "policy:"],
+    // Denied attempts without a token are recorded as "anonymous": a token of that name would make
+    // a person's acts read as nobody's.
+    reservedNames: ["anonymous"],
     bound: ["root", "role", "org"],
   },
   residency: {

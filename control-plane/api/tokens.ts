@@ -118,11 +118,15 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       const admin = requirePermission(request, "tokens:create");
       const { subject, role, org, expiresIn } = request.body;
       const issues: ProblemIssue[] = [];
-      if (reservedSubjectPrefix(subject, policy) !== undefined) {
+      const reserved = reservedSubjectPrefix(subject, policy);
+      if (reserved !== undefined) {
+        const names = policy.apiTokenSubjects.reservedNames;
         issues.push({
           field: "subject",
           rule: "subject-reserved",
-          message: `must not start with ${policy.apiTokenSubjects.reservedPrefixes.join(", ")} (names the service gives itself, Kubernetes or the identity provider; policy apiTokenSubjects)`,
+          message: names.includes(reserved)
+            ? `must not be ${names.join(", ")} (what the service records unauthenticated attempts as; policy apiTokenSubjects)`
+            : `must not start with ${policy.apiTokenSubjects.reservedPrefixes.join(", ")} (names the service gives itself, Kubernetes or the identity provider; policy apiTokenSubjects)`,
           value: subject,
         });
       }

@@ -9,10 +9,16 @@ export interface SubjectBinding {
   readonly org: string | null;
 }
 
-/** The reserved prefix (policy `apiTokenSubjects.reservedPrefixes`) `subject` starts with, compared case-insensitively; undefined when none. */
+/**
+ * The reserved prefix (policy `apiTokenSubjects.reservedPrefixes`) `subject` starts with, or the
+ * reserved name (`reservedNames`) it is, compared case-insensitively; undefined when neither.
+ */
 export function reservedSubjectPrefix(subject: string, policy: Policy = POLICY): string | undefined {
   const lower = subject.toLowerCase();
-  return policy.apiTokenSubjects.reservedPrefixes.find((p) => lower.startsWith(p.toLowerCase()));
+  return (
+    policy.apiTokenSubjects.reservedPrefixes.find((p) => lower.startsWith(p.toLowerCase())) ??
+    policy.apiTokenSubjects.reservedNames.find((n) => lower === n.toLowerCase())
+  );
 }
 
 /**

@@ -191,6 +191,15 @@ CREATE INDEX sharing_agreements_state ON sharing_agreements (state);
 ALTER TABLE environments ADD COLUMN resume_phase TEXT;
 `,
   },
+  {
+    version: 8,
+    name: "who stands behind an agreement's offer and acceptance: root person and minters (four eyes across minted tokens)",
+    sql: `
+-- JSON {root, minters}; NULL for rows written before: the subject alone.
+ALTER TABLE sharing_agreements ADD COLUMN offered_lineage TEXT;
+ALTER TABLE sharing_agreements ADD COLUMN accepted_lineage TEXT;
+`,
+  },
 ];
 
 /**

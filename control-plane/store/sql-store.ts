@@ -335,7 +335,10 @@ function agreementFromRow(r: Row): AgreementRecord {
     sites: parse<string[]>(r.sites),
     version: Number(r.version),
     offeredBy: String(r.offered_by),
+    offeredLineage: parse<Lineage | null>(r.offered_lineage ?? null) ?? ownLineage(String(r.offered_by)),
     acceptedBy: str(r.accepted_by),
+    acceptedLineage:
+      parse<Lineage | null>(r.accepted_lineage ?? null) ?? (r.accepted_by === null || r.accepted_by === undefined ? null : ownLineage(String(r.accepted_by))),
     decidedBy: str(r.decided_by),
     revokedBy: str(r.revoked_by),
     reason: str(r.reason),
@@ -605,8 +608,8 @@ class SqlTx extends SqlReader implements StoreTx {
   async insertAgreement(a: NewAgreement, actor: Actor, now: string): Promise<AgreementRecord> {
     const id = randomUUID();
     await this.db.run(
-      `INSERT INTO sharing_agreements (id, provider_org, name, policy_id, consumer_org, offer, state, operator_approval_required, approval_reasons, sites, version, offered_by, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
+      `INSERT INTO sharing_agreements (id, provider_org, name, policy_id, consumer_org, offer, state, operator_approval_required, approval_reasons, sites, version, offered_by, offered_lineage, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
       [
         id,
         a.providerOrg,
@@ -619,6 +622,7 @@ class SqlTx extends SqlReader implements StoreTx {
         json(a.approvalReasons),
         json(a.sites),
         a.offeredBy,
+        json(a.offeredLineage),
         now,
         now,
       ],
@@ -630,7 +634,7 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async writeAgreement(current: AgreementRecord, c: AgreementWrite, actor: Actor, now: string): Promise<AgreementRecord | undefined> {
     const changed = await this.db.run(
-      `UPDATE sharing_agreements SET state = ?, operator_approval_required = ?, approval_reasons = ?, sites = ?, accepted_by = ?, decided_by = ?, revoked_by = ?, reason = ?, version = version + 1, updated_at = ?
+      `UPDATE sharing_agreements SET state = ?, operator_approval_required = ?, approval_reasons = ?, sites = ?, accepted_by = ?, accepted_lineage = ?, decided_by = ?, revoked_by = ?, reason = ?, version = version + 1, updated_at = ?
        WHERE id = ? AND version = ?`,
       [
         c.state,
@@ -638,6 +642,7 @@ class SqlTx extends SqlReader implements StoreTx {
         json(c.approvalReasons),
         json(c.sites),
         c.acceptedBy,
+        c.acceptedLineage === null ? null : json(c.acceptedLineage),
         c.decidedBy,
         c.revokedBy,
         c.reason,

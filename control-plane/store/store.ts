@@ -212,7 +212,11 @@ export interface AgreementRecord {
   /** Bumped on every decision; the ETag. */
   readonly version: number;
   readonly offeredBy: string;
+  /** Who stands behind the offer's subject (four eyes: its minters may not approve). */
+  readonly offeredLineage: Lineage;
   readonly acceptedBy: string | null;
+  /** Who stands behind the acceptance's subject; null until accepted. */
+  readonly acceptedLineage: Lineage | null;
   /** The operator who approved or rejected it. */
   readonly decidedBy: string | null;
   readonly revokedBy: string | null;
@@ -222,7 +226,10 @@ export interface AgreementRecord {
   readonly updatedAt: string;
 }
 
-export type NewAgreement = Omit<AgreementRecord, "id" | "version" | "acceptedBy" | "decidedBy" | "revokedBy" | "reason" | "createdAt" | "updatedAt">;
+export type NewAgreement = Omit<
+  AgreementRecord,
+  "id" | "version" | "acceptedBy" | "acceptedLineage" | "decidedBy" | "revokedBy" | "reason" | "createdAt" | "updatedAt"
+>;
 
 /** A decision the workflow worked out, written under optimistic concurrency with its audit record. */
 export interface AgreementWrite {
@@ -231,6 +238,7 @@ export interface AgreementWrite {
   readonly approvalReasons: readonly string[];
   readonly sites: readonly string[];
   readonly acceptedBy: string | null;
+  readonly acceptedLineage: Lineage | null;
   readonly decidedBy: string | null;
   readonly revokedBy: string | null;
   readonly reason: string | null;

@@ -105,6 +105,7 @@ export class SharingAgreements {
           approvalReasons: decision.approvalReasons,
           sites: decision.sites,
           offeredBy: ctx.principal.subject,
+          offeredLineage: lineageOf(ctx.principal),
         },
         actorOf(ctx),
         ctx.now.toISOString(),
@@ -158,6 +159,7 @@ export class SharingAgreements {
           approvalReasons,
           sites,
           acceptedBy: decision === "accept" ? subject : current.acceptedBy,
+          acceptedLineage: decision === "accept" ? lineageOf(ctx.principal) : current.acceptedLineage,
           decidedBy: decision === "approve" || decision === "reject" ? subject : current.decidedBy,
           revokedBy: decision === "revoke" ? subject : current.revokedBy,
           reason: decision === "decline" || decision === "reject" || decision === "revoke" ? (options.reason ?? null) : current.reason,
@@ -256,12 +258,17 @@ function checkDecider(principal: Principal, a: AgreementRecord, decision: Agreem
     });
   }
   if (decision === "approve" || decision === "reject") {
-    const involved = [a.offeredBy, a.acceptedBy].filter((s): s is string => s !== null);
+    // Compared by person, with who stands behind each (as for environments): the admin who minted the
+    // offering token, or another token of the same root person, is the offerer.
+    const involved = [
+      { subject: a.offeredBy, lineage: a.offeredLineage },
+      ...(a.acceptedBy === null ? [] : [{ subject: a.acceptedBy, lineage: a.acceptedLineage ?? ownLineage(a.acceptedBy) }]),
+    ];
     const approver = { subject: principal.subject, lineage: lineageOf(principal) };
-    if (involved.some((subject) => sharedPerson(approver, { subject, lineage: ownLineage(subject) }) !== undefined)) {
+    if (involved.some((author) => sharedPerson(approver, author) !== undefined)) {
       throw new NdcError(
         "NDC_ERR_SELF_APPROVAL",
-        `${principal.subject} offered or accepted ${a.providerOrg}/${a.name} (or holds a token one of them minted) and cannot also decide on it; another operator must`,
+        `${principal.subject} offered or accepted ${a.providerOrg}/${a.name} (or minted a token of theirs, holds one they minted, or acts for the same person) and cannot also decide on it; an operator of another person must`,
         [
           {
             field: "approver",
