@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { ApiError, UnreachableError } from "./api-client.ts";
 import { resolveConnection, parseTimeout, type Connection } from "./connection.ts";
 import { AuthError, EXIT, exitCodeOfStatus, ExitWith, UsageError, type ExitCode } from "./exit-codes.ts";
-import { OUTPUT_FORMATS, parseOutputFormat, type OutputFormat } from "./output.ts";
+import { OUTPUT_FORMATS, parseOutputFormat, terminalSafe, type OutputFormat } from "./output.ts";
 
 /** What a command's action receives besides its arguments. */
 export interface CommandContext {
@@ -50,7 +50,9 @@ export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A
       process.exitCode = exitCodeOf(error);
       const hint = error instanceof ApiError && error.problem.status === 428 ? "\n  pass --version <n>: the version you reviewed (ndc env get shows it)" : "";
       if (!(error instanceof ExitWith) || error.message !== "")
-        console.error(`ndc ${cmd.parent && cmd.parent.name() !== "ndc" ? `${cmd.parent.name()} ` : ""}${cmd.name()}: ${(error as Error).message}${hint}`);
+        console.error(
+          terminalSafe(`ndc ${cmd.parent && cmd.parent.name() !== "ndc" ? `${cmd.parent.name()} ` : ""}${cmd.name()}: ${(error as Error).message}${hint}`),
+        );
       if (error instanceof ApiError && output !== "table") {
         const problem = { ...error.problem };
         process.stdout.write(output === "json" ? `${JSON.stringify(problem, null, 2)}\n` : (await import("yaml")).stringify(problem));

@@ -93,8 +93,11 @@ export function parseTimeout(raw: string | undefined, flag = "--timeout", fallba
 }
 
 /**
- * The connection: NDC_API and NDC_TOKEN override the login file, each on its own.
- * @throws UsageError saying how to log in when something is missing
+ * The connection: NDC_API and NDC_TOKEN override the login file, each on its own — but the stored
+ * token goes only to the service it was stored for: with NDC_API naming another origin (scheme,
+ * host and port), NDC_TOKEN is needed, so a stray NDC_API (a project's .envrc, a CI variable)
+ * never receives the token of `ndc login`.
+ * @throws UsageError saying how to log in when something is missing; AuthError when the stored token is for another service
  */
 export function resolveConnection(timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Connection {
   const path = configPath(env);
@@ -102,6 +105,14 @@ export function resolveConnection(timeoutMs: number, env: NodeJS.ProcessEnv = pr
   const rawApi = env.NDC_API || stored?.api;
   if (!rawApi) throw new UsageError(`no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>`);
   const api = parseApiUrl(rawApi, env.NDC_API ? "NDC_API" : `"api" in ${path}`);
+  if (!env.NDC_TOKEN && stored && env.NDC_API) {
+    const storedOrigin = URL.canParse(stored.api) ? new URL(stored.api).origin : stored.api;
+    if (storedOrigin !== api.origin) {
+      throw new AuthError(
+        `NDC_API is ${api.origin} but the token in ${path} was stored for ${storedOrigin}; it is never sent elsewhere: set NDC_TOKEN for ${api.origin}, or run ndc login --api ${api.origin}`,
+      );
+    }
+  }
   const token = env.NDC_TOKEN || stored?.token;
   if (!token) throw new AuthError(`no token: run ndc login --api ${api.origin} (it reads the token from stdin), or set NDC_TOKEN`);
   return { api, token, timeoutMs };

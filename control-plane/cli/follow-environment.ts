@@ -6,6 +6,7 @@ import type { Phase } from "../domain/index.ts";
 import { apiPath, callApi } from "./api-client.ts";
 import type { Connection } from "./connection.ts";
 import { EXIT, ExitWith } from "./exit-codes.ts";
+import { terminalSafe } from "./output.ts";
 
 /**
  * Phases where nothing moves without a person: the provisioner has nothing left to do (Ready with
@@ -71,7 +72,7 @@ export async function followEnvironment(
   opts: FollowOptions,
   answered?: EnvironmentResource,
 ): Promise<EnvironmentResource> {
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const log = opts.log ?? ((line: string) => console.error(terminalSafe(line)));
   const started = Date.now();
   let previous: ReturnType<typeof progressState> | undefined;
   // The API's answer to the change is the first state: the phase it moved to is always shown.

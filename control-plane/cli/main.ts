@@ -51,7 +51,7 @@ ${EXIT_CODES_HELP}
 examples:
   ndc env create -f his.yaml --wait
   ndc queue
-  ndc approve byt/his --version 1 --wait
+  ndc approve byt/his --version 2 --wait
   ndc env get byt/his`,
     );
   const add = (cmd: Command) => {

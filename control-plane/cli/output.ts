@@ -22,6 +22,24 @@ export function displayWidth(text: string): number {
   return stringWidth(text.normalize("NFC"));
 }
 
+/**
+ * Control characters (C0 but line feed and tab, DEL, C1) and bidirectional overrides and isolates:
+ * in text a requester wrote (a purpose) they would move the cursor, erase or rewrite lines, set the
+ * clipboard, or reorder what an operator reads before approving.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const UNSAFE_FOR_TERMINAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text as a terminal shows it without obeying it: each unsafe character written as `\u{…}`. */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+}
+
+/** One line of a table cell or field: whitespace runs (line breaks too) become one space, unsafe characters visible. */
+function oneLine(text: string): string {
+  return terminalSafe(text.normalize("NFC").replace(/\s+/g, " "));
+}
+
 /** Pads to `width` terminal columns. */
 export function padEndDisplay(text: string, width: number): string {
   return text + " ".repeat(Math.max(0, width - displayWidth(text)));
@@ -48,16 +66,7 @@ export interface Column<T> {
 
 /** A plain-text table: upper-case headers, columns two spaces apart, aligned by display width. */
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((r) =>
-    columns.map((c) =>
-      truncateDisplay(
-        String(c.value(r) ?? "-")
-          .normalize("NFC")
-          .replace(/\s+/g, " "),
-        c.max ?? 60,
-      ),
-    ),
-  );
+  const cells = rows.map((r) => columns.map((c) => truncateDisplay(oneLine(String(c.value(r) ?? "-")), c.max ?? 60)));
   const headers = columns.map((c) => c.header.toUpperCase());
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i]!))));
   const line = (row: readonly string[]) =>
@@ -71,7 +80,7 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 /** Key: value lines for one object (a `get`), aligned by display width. */
 export function renderFields(fields: readonly (readonly [string, string | number | null | undefined])[]): string {
   const width = Math.max(...fields.map(([k]) => displayWidth(k)));
-  return fields.map(([k, v]) => `${padEndDisplay(`${k}:`, width + 1)} ${v ?? "-"}`).join("\n");
+  return fields.map(([k, v]) => `${padEndDisplay(`${k}:`, width + 1)} ${oneLine(String(v ?? "-"))}`).join("\n");
 }
 
 /** Prints `data` as JSON or YAML, or the table/text that `human` renders. */
@@ -79,7 +88,7 @@ export function emit(format: OutputFormat, data: unknown, human: () => string): 
   if (format === "json") process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   else if (format === "yaml") process.stdout.write(toYaml(data, { lineWidth: 0 }));
   else {
-    const text = human();
+    const text = terminalSafe(human());
     if (text !== "") process.stdout.write(`${text}\n`);
   }
 }

@@ -65,7 +65,7 @@ export function approveCommand(): Command {
       .option("--timeout <seconds>", WAIT_HELP.timeout, "600")
       .addHelpText(
         "after",
-        "\nexamples:\n  ndc approve byt/his-prod --version 1 --comment 'capacity checked' --wait\n  ndc approve byt/his-prod --version 4     # a decommission or a change that awaits an operator",
+        "\nexamples:\n  ndc approve byt/his-prod --version 2 --comment 'capacity checked' --wait\n  ndc approve byt/his-prod --version 4     # a decommission or a change that awaits an operator",
       ),
   ).action(
     action(async (ctx, ref: string, flags: { version: string; comment?: string } & WaitFlags) => {
@@ -88,7 +88,7 @@ export function rejectCommand(): Command {
       .argument("<org/name>", "the request")
       .requiredOption("--reason <text>", "why, and what to change")
       .requiredOption("--version <n>", "the version you reviewed (ndc queue shows it), sent as If-Match")
-      .addHelpText("after", "\nexamples:\n  ndc reject byt/his-prod --version 1 --reason 'dùng ndc2 cho hệ thống này'"),
+      .addHelpText("after", "\nexamples:\n  ndc reject byt/his-prod --version 2 --reason 'dùng ndc2 cho hệ thống này'"),
   ).action(
     action(async (ctx, ref: string, flags: { reason: string; version: string }) => {
       const { org, name } = parseEnvironmentRef(ref);

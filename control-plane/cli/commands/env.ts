@@ -11,7 +11,7 @@ import { parseTimeout } from "../connection.ts";
 import { environmentDetail, environmentTable } from "../environment-view.ts";
 import { UsageError } from "../exit-codes.ts";
 import { failureOf, followEnvironment } from "../follow-environment.ts";
-import { emit } from "../output.ts";
+import { emit, terminalSafe } from "../output.ts";
 import { finishEnvironmentChange, WAIT_HELP, type WaitFlags } from "./_environment-result.ts";
 
 /**
@@ -237,7 +237,7 @@ examples:
       const timeoutMs = parseTimeout(flags.timeout, "--timeout", 600, 86_400);
       const e = await followEnvironment(ctx.connection(), org, name, {
         timeoutMs,
-        log: (line) => (ctx.output === "table" ? console.log(line) : console.error(line)),
+        log: (line) => (ctx.output === "table" ? console.log(terminalSafe(line)) : console.error(terminalSafe(line))),
       });
       if (ctx.output !== "table") emit(ctx.output, e, () => "");
       const failure = failureOf(e);

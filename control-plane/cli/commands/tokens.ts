@@ -41,7 +41,10 @@ export function tokenCommand(): Command {
       .requiredOption("--subject <who>", "who or what uses it, e.g. ci:byt-his or an e-mail")
       .addOption(new Option("--role <role>", "what it may do").choices(ROLES).makeOptionMandatory())
       .option("--org <org>", "required for requester and org-admin; confines any other role to one organization")
-      .option("--expires-in <duration>", "e.g. 30d, 12h, or seconds (default: never; prefer an expiry)")
+      .option(
+        "--expires-in <duration>",
+        "e.g. 30d, 12h, or seconds (default and maximum: the service's policy, 30 and 365 days, and never past your own token's expiry)",
+      )
       .addHelpText(
         "after",
         "\nexamples:\n  NEW=$(ndc token mint --subject ci:byt-his --role requester --org byt --expires-in 90d)\n  ndc token mint --subject olga@ndc.gov.vn --role operator --expires-in 30d -o json",

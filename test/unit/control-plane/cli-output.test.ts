@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { displayWidth, padEndDisplay, renderTable, truncateDisplay } from "../../../control-plane/cli/output.ts";
+import { displayWidth, padEndDisplay, renderFields, renderTable, terminalSafe, truncateDisplay } from "../../../control-plane/cli/output.ts";
 import { configPath, readLogin, resolveConnection } from "../../../control-plane/cli/connection.ts";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,6 +48,17 @@ describe("renderTable", () => {
     ).toBe("A  B\n-  Hệ thống…");
   });
 
+  test("fails when a requester's text reaches the terminal as control sequences (bug: a purpose could erase and rewrite the lines an operator reads before approving)", () => {
+    // Clear the line, go up one, and print a forged stage; then a right-to-left override.
+    const purpose = "Hệ thống\r\u001b[2K\u001b[1Astage: dev\u202eved\u0007";
+    const table = renderTable([{ purpose }], [{ header: "purpose", value: (r) => r.purpose }]);
+    expect(table).toBe("PURPOSE\nHệ thống \\u{1b}[2K\\u{1b}[1Astage: dev\\u{202e}ved\\u{7}");
+    // In `env get` a line break would start a forged field: it is one line there too.
+    expect(renderFields([["purpose", "x\nstage:  dev"]])).toBe("purpose: x stage: dev");
+    expect(terminalSafe("a\u009b31mb\ttab\nline")).toBe("a\\u{9b}31mb\ttab\nline");
+    expect(terminalSafe("Hà Nội 数据 😀")).toBe("Hà Nội 数据 😀");
+  });
+
   test("padEndDisplay and truncateDisplay count columns, not UTF-16 units", () => {
     expect(padEndDisplay("ệ".normalize("NFD"), 3)).toBe(`${"ệ".normalize("NFD")}  `);
     expect(truncateDisplay("Trung tâm Dữ liệu", 5)).toBe("Trun…");
@@ -79,5 +90,18 @@ describe("the login file", () => {
       "no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>",
     );
     expect(configPath({ XDG_CONFIG_HOME: "/x" })).toBe("/x/ndc/config.json");
+  });
+
+  test("fails when NDC_API names another origin and the stored token would be sent there (bug: the login file's token leaked to any NDC_API)", () => {
+    const file = join(dir, "stored.json");
+    writeFileSync(file, JSON.stringify({ api: "https://ndc.example.gov.vn", token: "stored-secret" }), { mode: 0o600 });
+    for (const other of ["https://evil.example", "http://ndc.example.gov.vn", "https://ndc.example.gov.vn:8443"]) {
+      expect(() => resolveConnection(1000, { NDC_API: other, NDC_CONFIG: file })).toThrow(
+        `NDC_API is ${new URL(other).origin} but the token in ${file} was stored for https://ndc.example.gov.vn; it is never sent elsewhere`,
+      );
+    }
+    // The same origin (another path or a trailing slash) keeps the stored token; NDC_TOKEN always wins.
+    expect(resolveConnection(1000, { NDC_API: "https://ndc.example.gov.vn/", NDC_CONFIG: file })).toMatchObject({ token: "stored-secret" });
+    expect(resolveConnection(1000, { NDC_API: "https://evil.example", NDC_TOKEN: "own", NDC_CONFIG: file })).toMatchObject({ token: "own" });
   });
 });
