@@ -11,7 +11,7 @@ import type { ProvisionerLog } from "./provisioner.ts";
 import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import type { SharingIndex } from "./sharing-index.ts";
 import { OWNED_SELECTOR, type SiteConnection } from "./site-connection.ts";
-import { ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
+import { applyOwned, ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** An environment, by organization and name (how watch events name it, through labels). */
@@ -311,7 +311,7 @@ export class DriftRepair {
  */
 export async function putBack(conn: SiteConnection, desired: KubernetesObject, live: KubernetesObject | undefined): Promise<void> {
   if (live) await removeForeignFields(conn, desired, live);
-  await conn.apply(desired);
+  await applyOwned(conn, desired);
 }
 
 /**

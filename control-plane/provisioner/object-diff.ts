@@ -131,6 +131,16 @@ export function removalPatch(desired: KubernetesObject, live: KubernetesObject):
   return patch;
 }
 
+/**
+ * Whether a live RoleBinding binds another role than ours. `roleRef` cannot be changed once the
+ * binding exists (the API server refuses the apply), so someone who deleted ours and created one of
+ * the same name binding, say, `admin` is put right only by deleting theirs and creating ours.
+ */
+export function roleRefChanged(desired: KubernetesObject, live: KubernetesObject): boolean {
+  if (desired.kind !== "RoleBinding") return false;
+  return !(isSubset(desired.roleRef, live.roleRef) && isSubset(live.roleRef, desired.roleRef));
+}
+
 /** Live objects we own that the desired set no longer has: what to prune. */
 export function prunable(desired: readonly KubernetesObject[], live: readonly KubernetesObject[]): KubernetesObject[] {
   const keep = new Set(desired.map(objectKey));

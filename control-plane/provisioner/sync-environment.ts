@@ -1,6 +1,6 @@
 import { LABELS, type KubernetesObject } from "../../model/index.ts";
 import { KubeApiError } from "./kube-transport.ts";
-import { prunable } from "./object-diff.ts";
+import { prunable, roleRefChanged } from "./object-diff.ts";
 import { OWNED_KINDS } from "./owned-kinds.ts";
 import { FIELD_MANAGER, type SiteConnection } from "./site-connection.ts";
 import type { WorkLease } from "./work-lease.ts";
@@ -53,10 +53,27 @@ export async function syncEnvironment(
   lease?.check();
   await conn.apply(namespace, owned);
   lease?.check();
-  await Promise.all(rest.map((o) => conn.apply(o, owned)));
+  await Promise.all(rest.map((o) => applyOwned(conn, o, owned)));
   lease?.check();
   const pruned = options.prune ? await pruneEnvironment(conn, objects) : 0;
   return { applied: objects.length, pruned };
+}
+
+/**
+ * Applies one of our objects (forced). A RoleBinding whose `roleRef` someone changed (by deleting
+ * ours and creating theirs under its name) is refused by the API server — `roleRef` is immutable —
+ * so that one binding is deleted and ours created again; any other refusal is thrown.
+ */
+export async function applyOwned(conn: SiteConnection, o: KubernetesObject, options: { stillOwner?: () => boolean } = {}): Promise<KubernetesObject> {
+  try {
+    return await conn.apply(o, options);
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 422 && o.kind === "RoleBinding")) throw error;
+    const live = await conn.get(o);
+    if (!live || !roleRefChanged(o, live)) throw error;
+    await conn.delete(live);
+    return conn.apply(o, options);
+  }
 }
 
 /** Deletes objects we created in the environment's namespace that `objects` no longer lists. */

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { testPlatform, testSpec } from "../../model/testing.ts";
@@ -154,6 +155,45 @@ describe("resync", () => {
         found: "resync",
         objects: expect.arrayContaining([`NetworkPolicy/${env!.namespace}/ndc-default-deny`, `RoleBinding/${env!.namespace}/ndc-owners`]),
       });
+    } finally {
+      await provisioner.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("drift that replaces", () => {
+  test("fails when a RoleBinding recreated under our name with another role (admin) is left in place (bug: roleRef is immutable, so the forced apply was refused and the repair gave up)", async () => {
+    const { store, provisioner } = await resyncOnlyProvisioner("ndc-roleref-");
+    try {
+      await provisioner.start();
+      const [env] = await approveMany(store, uniqueNamespacePrefix("rr").replace(/-$/, ""), 1);
+      provisioner.notify();
+      await waitUntil("environment Ready", 60_000, async () => (await countReady(store, [env!.id])) === 1);
+      const owners = { kind: "RoleBinding", metadata: { name: "ndc-owners", namespace: env!.namespace } };
+      const ours = (await admin.get(owners))!;
+      // A cluster admin (kubectl delete, then kubectl create) binds the owners to Kubernetes' admin
+      // role, which may write NetworkPolicies and RoleBindings: our labels kept, so it looks like ours.
+      await admin.delete(owners);
+      await adminKubeConfig()
+        .makeApiClient(RbacAuthorizationV1Api)
+        .createNamespacedRoleBinding({
+          namespace: env!.namespace,
+          body: {
+            metadata: { name: "ndc-owners", namespace: env!.namespace, labels: { ...ours.metadata.labels } },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+            subjects: ours.subjects as never,
+          },
+        });
+      expect(await provisioner.resync()).toBeGreaterThanOrEqual(1);
+      await provisioner.repairsIdle();
+      expect((await admin.get(owners))?.roleRef).toEqual({
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "ndc-tenant-admin",
+      });
+      const audit = await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env!.name}`, limit: 5 });
+      expect(audit[0]?.detail).toMatchObject({ found: "resync", objects: expect.arrayContaining([`RoleBinding/${env!.namespace}/ndc-owners`]) });
     } finally {
       await provisioner.stop();
       await store.close();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { foreignFields, hasDrifted, isSubset, prunable, removalPatch } from "../../../control-plane/provisioner/index.ts";
+import { foreignFields, hasDrifted, isSubset, prunable, removalPatch, roleRefChanged } from "../../../control-plane/provisioner/index.ts";
 import type { KubernetesObject } from "../../../model/index.ts";
 
 const policy = (name: string, spec: unknown = { podSelector: {}, policyTypes: ["Ingress", "Egress"] }): KubernetesObject => ({
@@ -118,5 +118,22 @@ describe("what others added", () => {
 describe("prunable", () => {
   test("lists live objects the desired set no longer has", () => {
     expect(prunable([policy("a")], [policy("a"), policy("b")]).map((o) => o.metadata.name)).toEqual(["b"]);
+  });
+});
+
+describe("roleRefChanged", () => {
+  const binding = (role: string): KubernetesObject => ({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "ndc-owners", namespace: "byt-his" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "byt-his-team" }],
+  });
+
+  test("a binding to another role must be recreated (roleRef is immutable); ours, or another kind, need not", () => {
+    expect(roleRefChanged(binding("ndc-tenant-admin"), binding("admin"))).toBe(true);
+    expect(roleRefChanged(binding("ndc-tenant-admin"), { ...binding("ndc-tenant-admin"), roleRef: { kind: "Role", name: "ndc-tenant-admin" } })).toBe(true);
+    expect(roleRefChanged(binding("ndc-tenant-admin"), { ...binding("ndc-tenant-admin"), metadata: { ...binding("x").metadata, uid: "u" } })).toBe(false);
+    expect(roleRefChanged(policy("ndc-default-deny"), policy("ndc-default-deny", { podSelector: {} }))).toBe(false);
   });
 });
