@@ -1,4 +1,4 @@
-import { LABELS } from "../names.ts";
+import { DEDICATED_TAINT_KEY, LABELS } from "../names.ts";
 import type { KubernetesObject, ManagedBy } from "./kubernetes-object.ts";
 import { TENANT_ADMIN_ROLE, VIEWER_ROLE } from "./platform-rbac.ts";
 
@@ -13,6 +13,7 @@ export const ADMISSION_POLICY_NAMES = {
   serviceExternalIps: "ndc-tenant-service-external-ips",
   controlPlaneRoleBindings: "ndc-control-plane-rolebindings",
   controlPlaneNamespaces: "ndc-control-plane-namespaces",
+  tenantPodTolerations: "ndc-tenant-pod-tolerations",
 } as const;
 
 /** Labels a namespace the control plane manages carries (the builder sets both). */
@@ -47,9 +48,21 @@ function policy(name: string, managed: ManagedBy, spec: Record<string, unknown>)
  * - it creates, changes and deletes only namespaces it manages, which stay Pod Security
  *   `restricted`: it cannot relabel kube-system or any other namespace.
  * A compromised control plane is then confined to tenant namespaces.
+ * - in tenant namespaces no pod tolerates a dedicated pool's taint other than its own namespace's
+ *   pool (`ndc.gov.vn/pool`), nor every taint at once (an empty key with Exists): without this a
+ *   pod of a shared pool adds the toleration and a pool `ndc.gov.vn/pool` node selector itself and
+ *   runs beside level-4 systems on their dedicated nodes. PodTolerationRestriction's namespace
+ *   whitelist cannot say it (an empty whitelist allows everything, a full one must list every
+ *   toleration Kubernetes adds).
  */
 export function admissionPolicies(managed: ManagedBy = "pulumi"): KubernetesObject[] {
   const cp = `request.userInfo.username == '${CONTROL_PLANE_SERVICE_ACCOUNT}'`;
+  const pool = LABELS.pool;
+  // A toleration that may stand: another taint's, or its own pool's dedicated taint by value (Equal is the default operator).
+  const tolerationAllowed =
+    `(has(t.key) && t.key != '' && t.key != '${DEDICATED_TAINT_KEY}') || ` +
+    `(has(t.key) && t.key == '${DEDICATED_TAINT_KEY}' && (!has(t.operator) || t.operator == 'Equal') && has(t.value) && ` +
+    `has(namespaceObject.metadata.labels) && '${pool}' in namespaceObject.metadata.labels && t.value == namespaceObject.metadata.labels['${pool}'])`;
   return [
     ...policy(ADMISSION_POLICY_NAMES.serviceExternalIps, managed, {
       matchConstraints: {
@@ -60,6 +73,19 @@ export function admissionPolicies(managed: ManagedBy = "pulumi"): KubernetesObje
         {
           expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
           message: "Services in tenant namespaces may not set spec.externalIPs: an external IP receives the traffic of any address (CVE-2020-8554)",
+          reason: "Forbidden",
+        },
+      ],
+    }),
+    ...policy(ADMISSION_POLICY_NAMES.tenantPodTolerations, managed, {
+      matchConstraints: {
+        resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
+        namespaceSelector: { matchExpressions: [{ key: org, operator: "Exists" }] },
+      },
+      validations: [
+        {
+          expression: `!has(object.spec.tolerations) || object.spec.tolerations.all(t, ${tolerationAllowed})`,
+          message: `pods in tenant namespaces may tolerate the taint ${DEDICATED_TAINT_KEY} only with their own namespace's pool as value (${pool}), and never every taint: dedicated pools hold only the environments placed on them`,
           reason: "Forbidden",
         },
       ],

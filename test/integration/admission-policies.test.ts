@@ -25,6 +25,16 @@ const site = platform.sites.get("ndc1")!.config!;
 const plan = admitEnvironment({ org: org.slug, spec: testSpec({ name: "app", owners: org.ownerGroups, resources: { cpu: "1", memory: "1Gi" } }) }, platform);
 const environment = buildEnvironmentObjects({ plan, site, organization: org });
 const tenantNs = plan.namespace;
+/** A level-4 environment of the same organization, on the dedicated pool "secure" (its namespace tolerates that pool's taint). */
+const securePlan = admitEnvironment(
+  {
+    org: org.slug,
+    spec: testSpec({ name: "secure", zone: "data", dataClass: "important", securityLevel: 4, owners: org.ownerGroups, resources: { cpu: "1", memory: "1Gi" } }),
+  },
+  platform,
+);
+const secureEnvironment = buildEnvironmentObjects({ plan: securePlan, site, organization: org });
+const secureNs = securePlan.namespace;
 /** A namespace the control plane does not manage (as kube-system, but ours to delete). */
 const foreignNs = `${prefix}foreign`;
 
@@ -50,6 +60,23 @@ const roleBinding = (name: string, namespace: string, role = "ndc-tenant-admin")
   subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "attacker" }],
 });
 const externalIpService = (namespace: string) => ({ metadata: { name: "intercept", namespace }, spec: { ports: [{ port: 443 }], externalIPs: ["8.8.8.8"] } });
+/** A pod Pod Security `restricted` admits, with the tolerations and node selector given. */
+const tolerating = (name: string, tolerations: object[], nodeSelector: Record<string, string> = {}) => ({
+  metadata: { name },
+  spec: {
+    nodeSelector,
+    tolerations,
+    containers: [
+      {
+        name: "app",
+        image: "registry.ndc.gov.vn/app:1",
+        securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+      },
+    ],
+  },
+});
+/** What a pod of a shared pool adds to run on the dedicated pool "secure" (its nodes are tainted ndc.gov.vn/dedicated=secure). */
+const intoSecure = [{ key: "ndc.gov.vn/dedicated", operator: "Equal", value: "secure", effect: "NoSchedule" }];
 /** A JSON patch (client-node's default patch type) lowering a namespace to Pod Security privileged. */
 const privileged = [{ op: "add", path: "/metadata/labels/pod-security.kubernetes.io~1enforce", value: "privileged" }];
 
@@ -90,16 +117,21 @@ beforeAll(async () => {
   await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: foreignNs } } });
   const cp = SiteConnection.open("ndc1", kubeCredentialsFrom(controlPlane));
   try {
-    for (const o of environment) await cp.apply(o);
+    for (const o of [...environment, ...secureEnvironment]) await cp.apply(o);
   } finally {
     cp.close();
   }
+  // Pods need the namespaces' default ServiceAccount, which the controller manager creates.
+  await waitUntil("default ServiceAccounts", 30_000, async () => {
+    for (const namespace of [tenantNs, secureNs]) await admin.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: "default", namespace });
+    return true;
+  });
 }, 120_000);
 
 afterAll(async () => {
   await removePolicies();
   const core = admin.makeApiClient(CoreV1Api);
-  for (const name of [tenantNs, foreignNs]) await core.deleteNamespace({ name }).catch(() => undefined);
+  for (const name of [tenantNs, secureNs, foreignNs]) await core.deleteNamespace({ name }).catch(() => undefined);
   await admin
     .makeApiClient(RbacAuthorizationV1Api)
     .deleteClusterRoleBinding({ name: cpBinding })
@@ -110,6 +142,15 @@ describe("without the policies, RBAC alone", () => {
   test("lets a tenant owner create a Service with spec.externalIPs (CVE-2020-8554)", async () => {
     expect(await canI(tenant, "create", "services", "", tenantNs)).toBe(true);
     await tenant.makeApiClient(CoreV1Api).createNamespacedService({ namespace: tenantNs, body: externalIpService(tenantNs), dryRun });
+  });
+
+  test("lets a tenant owner's pod on a shared pool tolerate the dedicated pool's taint and select its nodes", async () => {
+    expect(await canI(tenant, "create", "pods", "", tenantNs)).toBe(true);
+    const created = await tenant
+      .makeApiClient(CoreV1Api)
+      .createNamespacedPod({ namespace: tenantNs, body: tolerating("squatter", intoSecure, { "ndc.gov.vn/pool": "secure" }), dryRun });
+    expect(created.spec!.nodeSelector).toEqual({ "ndc.gov.vn/zone": "app", "ndc.gov.vn/pool": "secure" });
+    expect(created.spec!.tolerations).toContainEqual(intoSecure[0]);
   });
 
   test("lets the control plane bind ndc-tenant-admin in kube-system and relabel its Pod Security", async () => {
@@ -151,6 +192,51 @@ describe("with the builder's ValidatingAdmissionPolicies", () => {
     await tenant
       .makeApiClient(CoreV1Api)
       .createNamespacedService({ namespace: tenantNs, body: { metadata: { name: "plain" }, spec: { ports: [{ port: 443 }] } }, dryRun });
+  });
+
+  test("fails when a pod of a shared pool may tolerate a dedicated pool's taint (bug: any tenant pod could run on the nodes dedicated to level-4 systems)", async () => {
+    const core = tenant.makeApiClient(CoreV1Api);
+    const refusal =
+      "pods in tenant namespaces may tolerate the taint ndc.gov.vn/dedicated only with their own namespace's pool as value (ndc.gov.vn/pool), and never every taint";
+    await waitUntil("the toleration guard rail in force", 30_000, async () => {
+      const error = await apiError(() => core.createNamespacedPod({ namespace: tenantNs, body: tolerating("probe", intoSecure), dryRun })).catch(
+        () => undefined,
+      );
+      return error?.code === 403;
+    });
+    for (const [what, tolerations] of [
+      ["the secure pool's taint", intoSecure],
+      ["every dedicated pool's taint", [{ key: "ndc.gov.vn/dedicated", operator: "Exists", effect: "NoSchedule" }]],
+      ["every taint", [{ operator: "Exists" }]],
+    ] as const) {
+      const error = await apiError(() =>
+        core.createNamespacedPod({ namespace: tenantNs, body: tolerating("squatter", [...tolerations], { "ndc.gov.vn/pool": "secure" }), dryRun }),
+      );
+      expect(error.code, what).toBe(403);
+      expect(error.message, what).toContain(refusal);
+    }
+    // Tolerations of other taints, and none at all, are the tenant's own business.
+    await core.createNamespacedPod({
+      namespace: tenantNs,
+      body: tolerating("patient", [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 600 }]),
+      dryRun,
+    });
+    await core.createNamespacedPod({ namespace: tenantNs, body: tolerating("plain", []), dryRun });
+  });
+
+  test("fails when a level-4 environment's pod may tolerate another dedicated pool (bug: dedicated pools were open to any pod that tolerated them); its own pool's toleration, the namespace's default, stands", async () => {
+    const core = tenant.makeApiClient(CoreV1Api);
+    const created = await core.createNamespacedPod({ namespace: secureNs, body: tolerating("dedicated", []), dryRun });
+    expect(created.spec!.nodeSelector).toEqual({ "ndc.gov.vn/zone": "data", "ndc.gov.vn/pool": "secure" });
+    expect(created.spec!.tolerations).toContainEqual({ key: "ndc.gov.vn/dedicated", operator: "Equal", value: "secure", effect: "NoSchedule" });
+    const other = await apiError(() =>
+      core.createNamespacedPod({
+        namespace: secureNs,
+        body: tolerating("elsewhere", [{ key: "ndc.gov.vn/dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }]),
+        dryRun,
+      }),
+    );
+    expect(other.code).toBe(403);
   });
 
   test("adding externalIPs to an existing tenant Service is refused too", async () => {
