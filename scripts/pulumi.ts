@@ -19,13 +19,14 @@ examples:
   tsx scripts/pulumi.ts bind --stack ndc1-hoalac --kubeconfig ~/.kube/ndc/ndc1-hoalac.kubeconfig --context ndc1-hoalac
 
 options (taken out; everything else goes to pulumi unchanged):
-  --stack <name>       stack to select, created when missing (default local)
+  --stack <name>       stack to select, created when missing (default local; -s <name> too)
   --cwd <dir>          project folder with Pulumi.yaml (default the repository root)
   --kubeconfig <path>  KUBECONFIG for programs on Pulumi's default provider (not the site program:
                        it applies only through its stack's ndc:cluster binding; $KUBECONFIG is ignored)
 
 environment:
-  PULUMI_CONFIG_PASSPHRASE  secrets passphrase (default: a fixed local-development value)
+  PULUMI_CONFIG_PASSPHRASE  secrets passphrase (or PULUMI_CONFIG_PASSPHRASE_FILE); only the local stack
+                            falls back to a fixed local-development value
   NDC_PULUMI_STATE_DIR      file backend folder (default ${pulumiStateDir()})
   PULUMI_HOME               plugins and settings (default ${pulumiHome()})
   NDC_CACHE_DIR             cache root for the built engine (default ~/.cache/ndc-platform)`;
@@ -48,6 +49,21 @@ function takeOption(args: string[], name: string): string | undefined {
   return undefined;
 }
 
+/** Takes pulumi's `-s <name>` (or `-s=<name>`, `-s<name>`) out of args. */
+function takeShortStack(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === "-s" || a.startsWith("-s=") || /^-s[^-]/.test(a));
+  if (i < 0) return undefined;
+  const arg = args[i]!;
+  if (arg === "-s") {
+    const value = args[i + 1];
+    if (value === undefined) throw new Error("-s needs a value");
+    args.splice(i, 2);
+    return value;
+  }
+  args.splice(i, 1);
+  return arg.startsWith("-s=") ? arg.slice(3) : arg.slice(2);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
@@ -58,7 +74,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await ensurePulumiEngine(), null, 2));
     return;
   }
-  const stack = takeOption(args, "stack") ?? "local";
+  // -s is pulumi's own short form: taken out too, so the stack's backend and secrets are the ones resolved
+  // (a second one left in the arguments is refused by runPulumi when it names another stack).
+  const stack = takeOption(args, "stack") ?? takeShortStack(args) ?? "local";
   const cwd = takeOption(args, "cwd");
   const kubeconfig = takeOption(args, "kubeconfig");
   if (args[0] === "bind") {

@@ -3,4 +3,4 @@ export { localDevPassphrase, pulumiEnv, pulumiHome, pulumiStateDir, type PulumiE
 export { runPulumi, type PulumiResult, type RunPulumiOptions } from "./run-pulumi.ts";
 export { bindStack, stackFilePath, type BindOptions, type BindResult } from "./bind.ts";
 export { copyProgram, prepareStack, type PrepareStackOptions } from "./project-copy.ts";
-export { resolveStateSettings, type DeclaredState, type StateEnvironment, type StateSettings } from "./state-settings.ts";
+export { resolveStateSettings, stackNamedIn, type DeclaredState, type StateEnvironment, type StateSettings } from "./state-settings.ts";

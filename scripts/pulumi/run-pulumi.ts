@@ -7,7 +7,7 @@ import { repoRoot } from "../toolchain/index.ts";
 import { stackFilePath } from "./bind.ts";
 import { ensurePulumiEngine, type PulumiEngine } from "./engine.ts";
 import { pulumiEnv, pulumiHome, pulumiStateDir } from "./environment.ts";
-import { resolveStateSettings, type DeclaredState, type StateSettings } from "./state-settings.ts";
+import { resolveStateSettings, stackNamedIn, type DeclaredState, type StateSettings } from "./state-settings.ts";
 
 /** How to run one `pulumi` command. */
 export interface RunPulumiOptions {
@@ -79,6 +79,12 @@ const stackCommands = new Set([
  */
 export async function runPulumi(args: readonly string[], opts: RunPulumiOptions): Promise<PulumiResult> {
   const cwd = opts.cwd ?? repoRoot;
+  const named = stackNamedIn(args);
+  if (named !== undefined && named !== opts.stack) {
+    throw new Error(
+      `pulumi ${args.join(" ")}: the arguments name stack ${named}, but its backend and secrets were resolved for stack ${opts.stack}: name the stack once, to the wrapper (--stack ${named})`,
+    );
+  }
   const command = args.find((a) => !a.startsWith("-"));
   const isStackCommand = command !== undefined && stackCommands.has(command);
   // Refused before anything runs: a site stack without its backend or passphrase.
@@ -104,7 +110,7 @@ export async function runPulumi(args: readonly string[], opts: RunPulumiOptions)
     !args.some((a) => a === "--policy-pack" || a.startsWith("--policy-pack="));
 
   const extra = [
-    ...(isStackCommand && !args.some((a) => a === "--stack" || a === "-s" || a.startsWith("--stack=")) ? ["--stack", opts.stack] : []),
+    ...(isStackCommand && named === undefined ? ["--stack", opts.stack] : []),
     ...(withPolicy ? ["--policy-pack", policyPack] : []),
     ...(opts.interactive ? [] : ["--non-interactive"]),
   ];

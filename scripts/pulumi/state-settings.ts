@@ -63,3 +63,20 @@ export function resolveStateSettings(stack: string, declared: DeclaredState, mac
   }
   return { ...(backend ? { backend } : {}), backendFrom, secretsProvider, builtInPassphrase: secretsProvider === "passphrase" && !hasPassphrase };
 }
+
+/**
+ * The stack that pulumi arguments name themselves (`--stack X`, `--stack=X`, `-s X`, `-s=X`, `-sX`),
+ * if any. The wrapper resolves a backend and secrets for one stack; pulumi must not be pointed at
+ * another one behind its back (a site stack run with the local stack's built-in passphrase).
+ */
+export function stackNamedIn(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return undefined;
+    if (arg === "--stack" || arg === "-s") return args[i + 1];
+    if (arg.startsWith("--stack=")) return arg.slice("--stack=".length);
+    if (arg.startsWith("-s=")) return arg.slice(3);
+    if (/^-s[^-]/.test(arg)) return arg.slice(2);
+  }
+  return undefined;
+}

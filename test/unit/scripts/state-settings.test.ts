@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { resolveStateSettings, type StateEnvironment } from "../../../scripts/pulumi/state-settings.ts";
+import { runPulumi } from "../../../scripts/pulumi/run-pulumi.ts";
+import { resolveStateSettings, stackNamedIn, type StateEnvironment } from "../../../scripts/pulumi/state-settings.ts";
 
 const machine = (env: Record<string, string> = {}, extra: Partial<StateEnvironment> = {}): StateEnvironment => ({
   env,
@@ -63,5 +64,26 @@ describe("resolveStateSettings", () => {
     expect(() => resolveStateSettings("ndc2", { secretsProvider: "passphrase" }, machine({ PULUMI_BACKEND_URL: "s3://b" }))).toThrow(
       "stack ndc2 encrypts its secrets with a passphrase and none is given: set PULUMI_CONFIG_PASSPHRASE_FILE (or PULUMI_CONFIG_PASSPHRASE), or a KMS in ndc:state.secretsProvider; the built-in passphrase is for the local stack only",
     );
+  });
+});
+
+describe("stackNamedIn", () => {
+  test.each([
+    [["up", "--yes"], undefined],
+    [["up", "--stack", "ndc1-hoalac"], "ndc1-hoalac"],
+    [["up", "--stack=ndc2"], "ndc2"],
+    [["up", "-s", "ndc2", "--yes"], "ndc2"],
+    [["up", "-s=ndc2"], "ndc2"],
+    [["up", "-sndc2"], "ndc2"],
+    [["config", "get", "x", "--", "-s", "not-a-flag"], undefined],
+  ])("%j names %s", (args, stack) => expect(stackNamedIn(args)).toBe(stack));
+});
+
+describe("runPulumi", () => {
+  test("fails when pulumi's own -s points a command at another stack than the one whose backend and secrets were resolved (bug: a site stack created with the local stack's built-in passphrase)", async () => {
+    await expect(runPulumi(["up", "-s", "ndc1-hoalac", "--yes"], { stack: "local" })).rejects.toThrow(
+      "pulumi up -s ndc1-hoalac --yes: the arguments name stack ndc1-hoalac, but its backend and secrets were resolved for stack local: name the stack once, to the wrapper (--stack ndc1-hoalac)",
+    );
+    await expect(runPulumi(["preview", "--stack=ndc2"], { stack: "local" })).rejects.toThrow("the arguments name stack ndc2");
   });
 });
