@@ -80,6 +80,7 @@ function describe(error: ValueError): { rule: string; message: string } {
       return { rule: String(s["x-rule"] ?? "min-properties"), message: String(s["x-message"] ?? `needs at least ${String(s.minProperties)} field(s)`) };
     case ValueErrorType.Kind:
       if ((s as { [Kind]?: string })[Kind] === CHARACTERS_KIND && typeof error.value === "string") {
+        if (error.value.includes("\u0000")) return { rule: "no-nul", message: "must not contain the NUL character (U+0000)" };
         const issue = characterLengthIssue(s, error.value);
         if (issue === "max-length") return { rule: issue, message: `must be at most ${String(s.maxLength)} characters` };
         if (issue === "min-length") return { rule: issue, message: `must be at least ${String(s.minLength)} characters` };

@@ -2,7 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { AuditRecordSchema, AuditVerificationSchema, checkpointSignatureValid, readCheckpoint, type AuditRecord } from "../audit/index.ts";
 import type { KeyObject } from "node:crypto";
-import { inCharacters } from "../../model/index.ts";
+import { inCharacters, SlugSchema } from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError } from "./errors.ts";
@@ -82,8 +82,10 @@ export const auditRoutes: FastifyPluginAsync<{
           "Audit records in chain order (auditor, operator, platform-admin); an org-scoped caller sees its organization's, and those of the sharing agreements it consumes",
         querystring: Type.Object(
           {
-            org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            action: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "e.g. environment.approve, request.denied" })),
+            org: Type.Optional(SlugSchema("organization slug", 64)),
+            action: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, pattern: "^[a-z][a-z0-9.-]*$", description: "e.g. environment.approve, request.denied" }),
+            ),
             actor: Type.Optional(inCharacters({ minLength: 1, maxLength: 200 })),
             target: Type.Optional(inCharacters({ minLength: 1, maxLength: 300, description: "e.g. environment byt/his-app" })),
             outcome: Type.Optional(Type.Union([Type.Literal("allowed"), Type.Literal("denied")])),

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { ResourceRequestSchema, type Platform } from "../../model/index.ts";
+import { ResourceRequestSchema, SlugSchema, type Platform } from "../../model/index.ts";
 import type { Store } from "../store/index.ts";
 import { EnvironmentPatchSchema, PhaseSchema, type EnvironmentRequests, type RequestContext } from "../workflow/index.ts";
 import { requirePermission } from "./authentication.ts";
@@ -127,7 +127,7 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         tags: TAGS,
         summary: "Environments of every organization the caller may see; ?awaitingDecision=true is the approval queue",
         querystring: Type.Object({
-          org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          org: Type.Optional(SlugSchema("organization slug", 64)),
           phase: Type.Optional(PhaseSchema),
           awaitingDecision: Type.Optional(
             Type.Boolean({ description: "only what an operator must decide: AwaitingApproval, AwaitingDecommission, or a pendingChange" }),

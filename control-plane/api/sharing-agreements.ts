@@ -5,6 +5,7 @@ import {
   AGREEMENT_STATES,
   AGREEMENT_STATUSES,
   agreementPolicyId,
+  inCharacters,
   SharingOfferSchema,
   SlugSchema,
   type AgreementDecision,
@@ -60,7 +61,7 @@ const AgreementResourceSchema = Type.Object({
 
 const DecisionBodySchema = Type.Union([
   Type.Object(
-    { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "why (declined, rejected, revoked); shown to both organizations" })) },
+    { reason: Type.Optional(inCharacters({ minLength: 1, maxLength: 1000, description: "why (declined, rejected, revoked); shown to both organizations" })) },
     { additionalProperties: false },
   ),
   Type.Null(),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
-import { POLICY, type Platform, type Policy } from "../../model/index.ts";
+import { POLICY, SlugSchema, type Platform, type Policy } from "../../model/index.ts";
 import {
   actionsBeyond,
   bootstrapRetired,
@@ -21,6 +21,9 @@ import { NdcError, type ProblemIssue } from "./errors.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
 import { Page, PageQuerySchema, problems } from "./schemas.ts";
 
+/** What an API token's subject may look like (no `#`: OIDC subjects are `<issuer>#<sub>`). */
+const SUBJECT_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$";
+
 /** The body of POST /v1/tokens; `expiresIn` says the policy's maximum in both of its forms. */
 export const tokenRequestSchema = (maxSeconds: number) =>
   Type.Object(
@@ -28,7 +31,7 @@ export const tokenRequestSchema = (maxSeconds: number) =>
       subject: Type.String({
         minLength: 1,
         maxLength: 200,
-        pattern: "^[A-Za-z0-9][A-Za-z0-9._:@/-]*$",
+        pattern: SUBJECT_PATTERN,
         description: "who or what uses the token, e.g. ci:byt-his or an e-mail",
       }),
       role: RoleSchema,
@@ -247,8 +250,8 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
         tags: ["tokens"],
         summary: "API tokens' metadata (platform-admin): subject, role, organization, created, expires, revoked — never the secret; oldest first",
         querystring: Type.Object({
-          subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: SUBJECT_PATTERN, description: "a token subject, as minted" })),
+          org: Type.Optional(SlugSchema("organization slug", 64)),
           include: Type.Optional(
             Type.Union([Type.Literal("active"), Type.Literal("all")], {
               description: "active (default): neither revoked nor expired; all: every token ever minted",

@@ -78,6 +78,34 @@ describe.each(BACKENDS)("attack review (%s)", (backend) => {
     },
   );
 
+  test.each([
+    ["the audit trail's actor filter", "/v1/audit?actor=ali%00ce", "query.actor", "no-nul"],
+    ["the audit trail's target filter", "/v1/audit?target=environment%20byt%2F%00", "query.target", "no-nul"],
+    ["the audit trail's action filter", "/v1/audit?action=environment.%00", "query.action", "format"],
+    ["the audit trail's organization filter", "/v1/audit?org=byt%00", "query.org", "slug-format"],
+    ["the token list's subject filter", "/v1/tokens?subject=ali%00ce", "query.subject", "format"],
+    ["the token list's organization filter", "/v1/tokens?org=byt%00", "query.org", "slug-format"],
+    ["the environment list's organization filter", "/v1/environments?org=byt%00", "query.org", "slug-format"],
+  ])(
+    "fails when a NUL in %s is not refused naming the field (bug: PostgreSQL cannot take U+0000, the query failed with 500)",
+    async (_what, url, field, rule) => {
+      await expectRefused(t, 400, field, rule, () => t.call("GET", url, t.tokens.admin));
+    },
+  );
+
+  test("fails when a NUL in a decision's reason or comment, or in a purpose, is not refused naming the field (bug: PostgreSQL cannot store U+0000, the decision failed with 500)", async () => {
+    const created = await t.call("POST", "/v1/organizations/byt/environments", t.tokens.alice, prodSpec({ name: "nul-probe" }));
+    expect(created.statusCode, created.body).toBe(201);
+    const env = "/v1/organizations/byt/environments/nul-probe";
+    const version = { "if-match": created.headers.etag as string };
+    await expectRefused(t, 400, "reason", "no-nul", () => t.call("POST", `${env}/reject`, t.tokens.olga, { reason: "không\u0000phù hợp" }, version));
+    await expectRefused(t, 400, "comment", "no-nul", () => t.call("POST", `${env}/approve`, t.tokens.olga, { comment: "ok\u0000" }, version));
+    await expectRefused(t, 400, "purpose", "no-nul", () => t.call("PATCH", env, t.tokens.alice, { purpose: "Hệ thống\u0000" }, version));
+    expect((await t.call("POST", AGREEMENTS, t.tokens.alice, coreOffer("nul-probe"))).statusCode).toBe(201);
+    await expectRefused(t, 400, "reason", "no-nul", () => t.call("POST", `${AGREEMENTS}/nul-probe/decline`, dave, { reason: "không\u0000" }));
+    expect((await t.call("GET", `${AGREEMENTS}/nul-probe`, t.tokens.admin)).json()).toMatchObject({ state: "Offered", reason: null });
+  });
+
   test("fails when the admin who minted the offering token approves the sharing agreement (bug: sharing four eyes compared subjects only, not who minted the token)", async () => {
     expect((await t.call("POST", AGREEMENTS, adminByt, coreOffer("dancu-bca"))).json()).toMatchObject({ state: "Offered", offeredBy: "admin-byt" });
     expect((await t.call("POST", `${AGREEMENTS}/dancu-bca/accept`, dave)).json()).toMatchObject({ state: "AwaitingApproval", version: 2 });
