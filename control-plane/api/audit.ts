@@ -2,16 +2,41 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { AuditRecordSchema, AuditVerificationSchema, checkpointSignatureValid, readCheckpoint, type AuditRecord } from "../audit/index.ts";
 import type { KeyObject } from "node:crypto";
+import { Readable } from "node:stream";
 import { inCharacters, SlugSchema } from "../../model/index.ts";
-import type { Store } from "../store/index.ts";
+import type { Store, VerifyAuditOptions } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
-import { NdcError } from "./errors.ts";
+import { NdcError, problem, ProblemSchema } from "./errors.ts";
+import { toNdcError } from "./problem-handler.ts";
 import { toStoredInstant } from "./_formats.ts";
 import { decodeCursor, encodeCursor } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
 import { Page, PageQuerySchema, problems } from "./schemas.ts";
 
 const TAGS = ["audit"];
+
+/** A progress line of the NDJSON stream every this many records (about one a second on a slow disk). */
+export const PROGRESS_EVERY = 10_000;
+
+/** One line of `GET /v1/audit/verify` as `application/x-ndjson`. */
+const VerifyStreamLineSchema = Type.Union(
+  [
+    Type.Object({
+      progress: Type.Object({
+        checked: Type.Integer({ description: "records checked so far" }),
+        total: Type.Integer({ description: "records the chain had when the walk began (its head's seq); more may be appended meanwhile" }),
+      }),
+    }),
+    Type.Object({ result: AuditVerificationSchema }),
+    Type.Object({ error: ProblemSchema }),
+  ],
+  { description: "one JSON object per line: progress lines, then one result line (or one error line)" },
+);
+
+/** `Accept` names NDJSON (the stream with progress); anything else gets the single JSON answer. */
+function wantsNdjson(request: FastifyRequest): boolean {
+  return /(^|,)\s*application\/x-ndjson\b/i.test(request.headers.accept ?? "");
+}
 
 /** An RFC 3339 time with its offset; compared as an instant (a +07:00 time is converted to UTC). */
 const DateTime = (bound: string) =>
@@ -131,18 +156,98 @@ export const auditRoutes: FastifyPluginAsync<{
         operationId: "verifyAudit",
         tags: TAGS,
         summary: "Walk the hash chain; names each record that was edited, deleted or reordered",
-        response: { 200: AuditVerificationSchema, ...problems(401, 403, 429) },
+        description:
+          "Walks the whole chain page by page in the service (its memory does not grow with the chain). " +
+          "`Accept: application/json` (the default) answers the result when the walk is done. " +
+          "`Accept: application/x-ndjson` streams one JSON object per line while it walks: " +
+          '`{"progress":{"checked":n,"total":m}}` at once (checked 0) and every ' +
+          `${PROGRESS_EVERY.toLocaleString("en")} records, then ` +
+          '`{"result":{…}}` (exactly the JSON answer), or `{"error":{…}}` (a problem) when the walk fails after the answer began. ' +
+          "`ndc audit verify` uses the stream to print progress.",
+        response: {
+          200: {
+            description: "the verification (JSON), or its progress then its result (NDJSON)",
+            content: {
+              "application/json": { schema: AuditVerificationSchema },
+              "application/x-ndjson": { schema: VerifyStreamLineSchema },
+            },
+          },
+          ...problems(401, 403, 429),
+        },
       },
     },
-    async (request) => {
-      const result = await verifyChain(request);
-      onVerified?.(result.ok);
-      return result;
+    async (request, reply) => {
+      authorizeChainVerify(request);
+      if (!wantsNdjson(request)) {
+        const result = await verifyChain();
+        onVerified?.(result.ok);
+        return result;
+      }
+      // A stream is sent as it is (the response schema describes its lines, not a stream object).
+      return reply.type("application/x-ndjson; charset=utf-8").send(Readable.from(verifyLines(request), { objectMode: false }) as never);
     },
   );
 
-  /** The chain checked against the signed checkpoint (when configured). */
-  async function verifyChain(request: FastifyRequest): Promise<Static<typeof AuditVerificationSchema>> {
+  /** The stream's lines: progress as the walk goes, then the result (or the error that stopped it). */
+  async function* verifyLines(request: FastifyRequest): AsyncGenerator<string> {
+    // A one-line channel from the walk to the reader: the walk waits until its progress line was
+    // read (backpressure: a slow client slows the walk, nothing piles up in memory), and stops
+    // when the client goes away.
+    let line: string | undefined;
+    let read: (() => void) | undefined;
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let gone = false;
+    let lastShown = 0;
+    const walk = verifyChain(async (p) => {
+      if (gone) throw new Error("the client went away");
+      // The first line at once (the headers go with it, and the client learns the total), then every PROGRESS_EVERY records.
+      if (p.checked !== 0 && p.checked - lastShown < PROGRESS_EVERY) return;
+      lastShown = p.checked;
+      await new Promise<void>((resolve) => {
+        line = `${JSON.stringify({ progress: { checked: p.checked, total: p.total } })}\n`;
+        read = resolve;
+        wake?.();
+      });
+    }).then(
+      (result) => {
+        onVerified?.(result.ok);
+        return `${JSON.stringify({ result })}\n`;
+      },
+      (error: unknown) => {
+        if (!gone) request.log.error({ err: error }, "audit verification failed after the answer began");
+        const ndc = toNdcError(error as Error);
+        const shown = ndc.status >= 500 ? new NdcError("NDC_ERR_UNAVAILABLE", "the audit chain could not be read to the end; retry shortly") : ndc;
+        return `${JSON.stringify({ error: problem(shown.code, shown.message, shown.errors, { instance: "/v1/audit/verify", requestId: request.id }) })}\n`;
+      },
+    );
+    void walk.finally(() => {
+      finished = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        if (line !== undefined) {
+          const next = line;
+          line = undefined;
+          yield next;
+          read?.();
+          continue;
+        }
+        if (finished) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      yield await walk;
+    } finally {
+      // Closed early (the client left): let the walk see it at its next page and stop.
+      gone = true;
+      read?.();
+    }
+  }
+
+  /** The chain is the whole platform's: an organization-scoped role may not walk it. */
+  function authorizeChainVerify(request: FastifyRequest): void {
     const principal = requirePermission(request, "audit:read");
     if (principal.org !== undefined) {
       // The chain spans every organization; its length alone would tell one about the others.
@@ -151,22 +256,27 @@ export const auditRoutes: FastifyPluginAsync<{
         denied: { org: principal.org, target: "audit chain", reason: "platform-wide-role" },
       });
     }
-    if (!checkpoint) return { ...(await store.verifyAudit()), checkpoint: null };
+  }
+
+  /** The chain checked against the signed checkpoint (when configured). */
+  async function verifyChain(onProgress?: VerifyAuditOptions["onProgress"]): Promise<Static<typeof AuditVerificationSchema>> {
+    const options = onProgress ? { onProgress } : {};
+    if (!checkpoint) return { ...(await store.verifyAudit(undefined, options)), checkpoint: null };
     const anchored = readCheckpoint(checkpoint.file);
-    if (anchored === undefined) return { ...(await store.verifyAudit()), checkpoint: null };
+    if (anchored === undefined) return { ...(await store.verifyAudit(undefined, options)), checkpoint: null };
     const valid = anchored !== "unreadable" && checkpointSignatureValid(anchored, checkpoint.privateKey);
-    const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined);
+    const result = await store.verifyAudit(valid ? { seq: anchored.seq, hash: anchored.hash } : undefined, options);
     const shown =
       anchored === "unreadable"
         ? null
         : { seq: anchored.seq, hash: anchored.hash, at: anchored.at, keyId: anchored.keyId, signature: valid ? ("valid" as const) : ("invalid" as const) };
     if (valid) return { ...result, checkpoint: shown };
-    const problem = {
+    const broken = {
       seq: shown?.seq ?? 0,
       id: null,
       problem: "checkpoint-invalid" as const,
       message: `the checkpoint ${checkpoint.file} is not a checkpoint signed by this service's key: the anchor outside the database was replaced or damaged`,
     };
-    return { ...result, ok: false, problems: [...result.problems, problem], checkpoint: shown };
+    return { ...result, ok: false, problems: [...result.problems, broken], checkpoint: shown };
   }
 };

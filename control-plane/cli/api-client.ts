@@ -95,6 +95,90 @@ export async function callApi<T>(conn: Connection, method: Method, path: string,
   return parsed as T;
 }
 
+/**
+ * A GET answered as NDJSON (`Accept: application/x-ndjson`): `onLine` gets each line, parsed, as it
+ * arrives, so a long answer (the audit chain's verification) shows progress and the client holds
+ * one line at a time. `timeoutMs` is how long the service may stay silent, not how long the whole
+ * answer may take. A service that answers plain JSON instead gives one line: its body.
+ * @throws ApiError on 4xx/5xx; UnreachableError when unreachable or silent for too long
+ */
+export async function streamNdjson(conn: Connection, path: string, onLine: (line: unknown) => void): Promise<void> {
+  const base = conn.api.href.endsWith("/") ? conn.api : new URL(`${conn.api.href}/`);
+  const url = new URL(path.replace(/^\//, ""), base);
+  const shown = `${url.origin}${url.pathname}${url.search}`;
+  const silence = new AbortController();
+  let timer = setTimeout(() => silence.abort(), conn.timeoutMs);
+  const heard = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => silence.abort(), conn.timeoutMs);
+  };
+  const quiet = () => new UnreachableError(`GET ${shown} said nothing for ${conn.timeoutMs / 1000} s: check the service, or raise --request-timeout`);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { authorization: `Bearer ${conn.token}`, accept: "application/x-ndjson, application/json;q=0.5, application/problem+json" },
+        signal: silence.signal,
+      });
+    } catch (error) {
+      if (silence.signal.aborted) throw quiet();
+      const e = error as Error & { cause?: { code?: string; message?: string } };
+      throw new UnreachableError(
+        `cannot reach ${url.origin} (${e.cause?.code ?? e.cause?.message ?? e.message}): check NDC_API or ndc login, and that the service runs (GET ${url.origin}/readyz)`,
+      );
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (!res.ok || !type.startsWith("application/x-ndjson")) {
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (!res.ok)
+        throw new ApiError(
+          "GET",
+          shown,
+          parsed && typeof parsed === "object" && "status" in parsed
+            ? (parsed as Problem)
+            : { status: res.status, title: res.statusText, detail: text.slice(0, 300) },
+        );
+      if (parsed === undefined) throw new Error(`GET ${shown} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      onLine(parsed);
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffered = "";
+    const emit = (raw: string) => {
+      if (raw.trim() === "") return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch (error) {
+        throw new Error(`GET ${shown} sent a line that is not JSON: ${raw.slice(0, 200)}`, { cause: error });
+      }
+      onLine(parsed);
+    };
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        heard();
+        buffered += decoder.decode(chunk, { stream: true });
+        for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+          emit(buffered.slice(0, nl));
+          buffered = buffered.slice(nl + 1);
+        }
+      }
+    } catch (error) {
+      if (silence.signal.aborted) throw quiet();
+      throw error;
+    }
+    emit(buffered + decoder.decode());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Every item of a paged list (`{items, nextCursor}`), following cursors, up to `max` items. */
 export async function listAll<T>(conn: Connection, path: string, query: Record<string, string | undefined> = {}, max = Infinity): Promise<T[]> {
   const items: T[] = [];

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { AgreementState, EnvironmentSpec, SharingOffer, Zone } from "../../model/index.ts";
 import { ChainVerifier, GENESIS_HASH, recordHash, type AuditEntry, type AuditRecord, type AuditVerification } from "../audit/index.ts";
 import { DECISION_PHASES, GONE_PHASES, legacyLineage, ownLineage, phaseInSql, WORK_PHASES, type Condition, type Lineage, type Phase } from "../domain/index.ts";
@@ -16,6 +17,7 @@ import type {
   IdempotencyRecord,
   ListAllEnvironmentsQuery,
   ListAuditQuery,
+  VerifyAuditOptions,
   ListTokensQuery,
   ListEnvironmentsQuery,
   NewEnvironment,
@@ -738,16 +740,32 @@ export class SqlStore extends SqlReader implements Store {
     return this.transaction([], (tx) => tx.appendAudit(entry, new Date().toISOString()));
   }
 
-  async verifyAudit(anchor?: { seq: number; hash: string }): Promise<AuditVerification> {
+  async verifyAudit(anchor?: { seq: number; hash: string }, options: VerifyAuditOptions = {}): Promise<AuditVerification> {
     // One page in memory at a time: the verifier keeps only the previous record's seq and hash.
+    const pageSize = options.pageSize ?? 1000;
     const verifier = new ChainVerifier(anchor);
-    for (let after = 0; ;) {
-      const page = (await this.driver.all("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1000", [after])).map(auditFromRow);
+    const start = await this.auditHead();
+    const total = start?.seq ?? Number((await this.driver.get("SELECT COUNT(*) AS n FROM audit_records"))?.n ?? 0);
+    let checked = 0;
+    let after = 0;
+    await options.onProgress?.({ checked: 0, total });
+    for (;;) {
+      const page = (await this.driver.all("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?", [after, pageSize])).map(auditFromRow);
       for (const record of page) verifier.add(record);
-      if (page.length < 1000) break;
-      after = page[page.length - 1]!.seq;
+      checked += page.length;
+      if (page.length > 0) after = page[page.length - 1]!.seq;
+      if (page.length > 0 && options.onProgress) await options.onProgress({ checked, total: Math.max(total, checked) });
+      // node:sqlite answers synchronously, so without this the walk would be one chain of
+      // microtasks: no other request answered, not even this one's progress sent, until it ends.
+      await yieldToEventLoop();
+      if (page.length === pageSize) continue;
+      // The end of the table. The head is read now, not before the walk: records appended while
+      // it ran are walked too (one more query finds them), so a busy service is not reported
+      // truncated; an empty query means the records the head names beyond this one are gone.
+      const head = await this.auditHead();
+      if (page.length > 0 && head && head.seq > after) continue;
+      return verifier.finish(head);
     }
-    return verifier.finish(await this.auditHead());
   }
 
   async auditHead(): Promise<{ seq: number; hash: string } | undefined> {

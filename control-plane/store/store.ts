@@ -144,6 +144,21 @@ export interface ListAllEnvironmentsQuery {
   readonly after?: readonly [string, string];
 }
 
+/** How far a verification of the audit chain has got. */
+export interface AuditVerifyProgress {
+  /** Records checked so far. */
+  readonly checked: number;
+  /** Records the chain had when the walk started (the head's seq, or the row count without a head); more may be appended meanwhile. */
+  readonly total: number;
+}
+
+export interface VerifyAuditOptions {
+  /** Told after every page. */
+  readonly onProgress?: (progress: AuditVerifyProgress) => void | Promise<void>;
+  /** Records read per query. @default 1000 */
+  readonly pageSize?: number;
+}
+
 export interface ListAuditQuery {
   readonly org?: string;
   /**
@@ -349,10 +364,12 @@ export interface Store extends StoreReader {
   /** Appends one audit record in its own transaction (denied attempts). */
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
   /**
-   * Walks the chain page by page (constant memory); `anchor` is a signed checkpoint kept outside
-   * the database, whose record must still be there with its hash.
+   * Walks the chain page by page (constant memory: one page of records at a time); `anchor` is a
+   * signed checkpoint kept outside the database, whose record must still be there with its hash.
+   * `onProgress` is awaited once before the first page (checked 0: the total) and after every page
+   * (so a slow reader of the progress slows the walk rather than piling pages up in memory).
    */
-  verifyAudit(anchor?: { seq: number; hash: string }): Promise<AuditVerification>;
+  verifyAudit(anchor?: { seq: number; hash: string }, options?: VerifyAuditOptions): Promise<AuditVerification>;
   /** The chain's head as the database records it. */
   auditHead(): Promise<{ seq: number; hash: string } | undefined>;
   /** The hash of record `seq`, or undefined when there is none. */

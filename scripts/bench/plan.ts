@@ -17,6 +17,7 @@ export function plan(quick: boolean, postgres: boolean): BenchRun[] {
         { name: "service-memory", script: "service-memory.ts", args: ["--environments", "300"] },
         { name: "three-sites", script: "three-sites.ts", args: ["--environments", "300"] },
         { name: "pulumi", script: "pulumi.ts", args: [] },
+        { name: "audit-verify", script: "audit-verify.ts", args: ["--records", "100000"] },
       ]
     : [
         { name: "provision", script: "provision.ts", args: ["--environments", "1000", "--kubectl-environments", "200", "--drift-samples", "20"] },
@@ -32,6 +33,7 @@ export function plan(quick: boolean, postgres: boolean): BenchRun[] {
         { name: "service-memory", script: "service-memory.ts", args: ["--environments", "50000"] },
         { name: "three-sites", script: "three-sites.ts", args: ["--environments", "50000"] },
         { name: "pulumi", script: "pulumi.ts", args: [] },
+        { name: "audit-verify", script: "audit-verify.ts", args: ["--records", "1000000"] },
       ];
   return runs;
 }

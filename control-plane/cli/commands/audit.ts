@@ -1,6 +1,6 @@
 // `ndc audit list|verify`: the hash-chained audit trail. Runbook: runbooks/audit-chain-verify.md
 import { Command, Option } from "commander";
-import { callApi, listAll } from "../api-client.ts";
+import { ApiError, listAll, streamNdjson, UnreachableError, type Problem } from "../api-client.ts";
 import { action, parsePositiveInt, withCommonOptions } from "../command-kit.ts";
 import { EXIT, ExitWith } from "../exit-codes.ts";
 import { emit, renderTable } from "../output.ts";
@@ -25,6 +25,13 @@ interface AuditVerification {
   readonly headSeq: number | null;
   readonly problems: readonly { readonly seq: number; readonly id: string | null; readonly problem: string; readonly message: string }[];
 }
+
+/** A line of the verification's NDJSON stream (or, from a service that does not stream, its whole answer). */
+type VerifyLine =
+  | { readonly progress: { readonly checked: number; readonly total: number } }
+  | { readonly result: AuditVerification }
+  | { readonly error: Problem }
+  | AuditVerification;
 
 export function auditCommand(): Command {
   const audit = new Command("audit").description("read and verify the tamper-evident audit trail (auditor, operator, platform-admin)");
@@ -77,24 +84,40 @@ export function auditCommand(): Command {
   withCommonOptions(
     audit
       .command("verify")
-      .description("walk the hash chain on the service and report every record that breaks it (edited, deleted, reordered, truncated); exit 6 when broken")
+      .description(
+        "walk the hash chain on the service and report every record that breaks it (edited, deleted, reordered, truncated); progress on stderr; exit 6 when broken",
+      )
       .addHelpText(
         "after",
-        "\nneeds a platform-wide auditor, operator or platform-admin token (the chain spans every organization).\n\nexamples:\n  ndc audit verify\n  ndc audit verify -o json",
+        "\nneeds a platform-wide auditor, operator or platform-admin token (the chain spans every organization).\n" +
+          "The service walks the chain page by page and streams its progress (GET /v1/audit/verify, Accept: application/x-ndjson);\n" +
+          'a line "checked N / TOTAL records" goes to stderr every 10,000 records, the result to stdout.\n' +
+          "--request-timeout is how long the service may stay silent, not how long the walk may take.\n\n" +
+          "examples:\n  ndc audit verify\n  ndc audit verify -o json 2>progress.log",
       ),
   ).action(
     action(async (ctx) => {
-      const result = await callApi<AuditVerification>(ctx.connection(), "GET", "/v1/audit/verify");
-      emit(ctx.output, result, () =>
-        result.ok
-          ? `audit chain ok: ${result.checked} records checked, head seq ${result.headSeq ?? "none (empty trail)"}`
+      let result: AuditVerification | undefined;
+      await streamNdjson(ctx.connection(), "/v1/audit/verify", (line) => {
+        const l = line as VerifyLine;
+        if ("progress" in l) {
+          const { checked, total } = l.progress;
+          process.stderr.write(`ndc audit verify: checked ${checked} / ${total} records${total > 0 ? ` (${Math.floor((100 * checked) / total)}%)` : ""}\n`);
+        } else if ("error" in l) throw new ApiError("GET", "/v1/audit/verify (while walking)", l.error);
+        else result = "result" in l ? l.result : l;
+      });
+      if (!result) throw new UnreachableError("GET /v1/audit/verify ended without a result: the service stopped while walking the chain; retry");
+      const r = result;
+      emit(ctx.output, r, () =>
+        r.ok
+          ? `audit chain ok: ${r.checked} records checked, head seq ${r.headSeq ?? "none (empty trail)"}`
           : [
-              `audit chain BROKEN: ${result.problems.length} problem(s) in ${result.checked} records read (head seq ${result.headSeq ?? "none"})`,
-              ...result.problems.map((p) => `  seq ${p.seq}  ${p.problem.padEnd(9)}  id ${p.id ?? "-"}  ${p.message}`),
+              `audit chain BROKEN: ${r.problems.length} problem(s) in ${r.checked} records read (head seq ${r.headSeq ?? "none"})`,
+              ...r.problems.map((p) => `  seq ${p.seq}  ${p.problem.padEnd(9)}  id ${p.id ?? "-"}  ${p.message}`),
               "do not repair the database by hand: follow runbooks/audit-chain-verify.md",
             ].join("\n"),
       );
-      if (!result.ok) throw new ExitWith(EXIT.failed, "");
+      if (!r.ok) throw new ExitWith(EXIT.failed, "");
     }),
   );
   return audit;
