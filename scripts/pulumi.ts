@@ -29,7 +29,9 @@ environment:
                             falls back to a fixed local-development value
   NDC_PULUMI_STATE_DIR      file backend folder (default ${pulumiStateDir()})
   PULUMI_HOME               plugins and settings (default ${pulumiHome()})
-  NDC_CACHE_DIR             cache root for the built engine (default ~/.cache/ndc-platform)`;
+  NDC_CACHE_DIR             cache root for the built engine (default ~/.cache/ndc-platform)
+  NDC_PULUMI_METRICS_DIR    node_exporter's textfile directory: up/destroy/refresh/import and lock
+                            refusals are written there per stack for the alerts (default: not written)`;
 
 /** Takes `--name value` / `--name=value` out of args; returns the value and the rest. */
 function takeOption(args: string[], name: string): string | undefined {

@@ -8,6 +8,7 @@ import { stackFilePath } from "./bind.ts";
 import { ensurePulumiEngine, type PulumiEngine } from "./engine.ts";
 import { pulumiEnv, pulumiHome, pulumiStateDir } from "./environment.ts";
 import { resolveStateSettings, stackNamedIn, type DeclaredState, type StateSettings } from "./state-settings.ts";
+import { UpdateMetrics } from "./update-metrics.ts";
 
 /** How to run one `pulumi` command. */
 export interface RunPulumiOptions {
@@ -38,6 +39,11 @@ export interface RunPulumiOptions {
   readonly nothrow?: boolean;
   /** Kill pulumi after this long (zx duration). @default `"30m"` */
   readonly timeout?: Duration;
+  /**
+   * node_exporter's textfile-collector directory: updates, their last output and lock refusals are
+   * written there for the alerts (update-metrics.ts). @default `$NDC_PULUMI_METRICS_DIR`; unset: none
+   */
+  readonly metricsDir?: string;
 }
 
 /** What a `pulumi` command printed and how it exited. */
@@ -114,6 +120,9 @@ export async function runPulumi(args: readonly string[], opts: RunPulumiOptions)
     ...(withPolicy ? ["--policy-pack", policyPack] : []),
     ...(opts.interactive ? [] : ["--non-interactive"]),
   ];
+  const metricsDir = opts.metricsDir ?? opts.env?.NDC_PULUMI_METRICS_DIR ?? process.env.NDC_PULUMI_METRICS_DIR;
+  const metrics = metricsDir && isStackCommand ? new UpdateMetrics(metricsDir, opts.stack, command) : undefined;
+  metrics?.start();
   const proc = $({
     cwd,
     env,
@@ -125,8 +134,10 @@ export async function runPulumi(args: readonly string[], opts: RunPulumiOptions)
     proc.stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
     proc.stderr.on("data", (chunk: Buffer) => process.stderr.write(chunk));
   }
+  if (metrics) for (const stream of [proc.stdout, proc.stderr]) stream.on("data", () => metrics.output());
   const out: ProcessOutput = await proc;
   const result = { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
+  metrics?.end(result.exitCode, result.stdout + result.stderr);
   if (result.exitCode !== 0 && !opts.nothrow) {
     throw new Error(`pulumi ${[...args, ...extra].join(" ")} exited ${result.exitCode} in ${cwd}:\n${tail(result.stdout + result.stderr)}`);
   }

@@ -380,7 +380,7 @@ describe("siteProgram: a config change changes exactly the resources it should",
     expect(rule.parentType).toBe(T.controlPlane);
     expect(rule.inputs.metadata).toMatchObject({ name: "ndc-control-plane", namespace: "ndc-control-plane" });
     const alerts = (rule.inputs.spec.groups as { rules: { alert: string; annotations: { runbook_url: string } }[] }[]).flatMap((g) => g.rules);
-    expect(alerts).toHaveLength(12);
+    expect(alerts).toHaveLength(14);
     expect(alerts.find((a) => a.alert === "NdcSiteDegraded")!.annotations.runbook_url).toBe(
       "https://docs.example.gov.vn/ndc-platform/runbooks/site-degraded.md",
     );

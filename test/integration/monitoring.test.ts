@@ -25,11 +25,11 @@ const rules = (parseYaml(readFileSync(join(monitoring, "alerts.yaml"), "utf8")) 
 const tests = (parseYaml(readFileSync(join(monitoring, "alerts.test.yaml"), "utf8")) as { tests: RuleTest[] }).tests.flatMap((t) => t.alert_rule_test ?? []);
 
 describe("monitoring/alerts.yaml", () => {
-  test("promtool check rules: valid, 12 rules", () => {
+  test("promtool check rules: valid, 14 rules", () => {
     const out = run("check", "rules", "alerts.yaml");
     expect(out.status, out.stderr + out.stdout).toBe(0);
-    expect(out.stdout).toContain("SUCCESS: 12 rules found");
-    expect(rules).toHaveLength(12);
+    expect(out.stdout).toContain("SUCCESS: 14 rules found");
+    expect(rules).toHaveLength(14);
   });
 
   test("promtool test rules: every unit test passes", () => {
@@ -60,6 +60,19 @@ describe("monitoring/alerts.yaml", () => {
       const out = spawnSync(promtool, ["test", "rules", "alerts.test.yaml"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
       expect(out.status).not.toBe(0);
       expect(out.stdout + out.stderr).toContain("alertname: NdcDriftStorm");
+    });
+
+    test("a Pulumi update allowed 60 minutes of silence instead of 15 fails the test that expects it stuck", () => {
+      const original = readFileSync(join(monitoring, "alerts.yaml"), "utf8");
+      const changed = original.replace(
+        "ndc_pulumi_update_last_output_timestamp_seconds > 15 * 60",
+        "ndc_pulumi_update_last_output_timestamp_seconds > 60 * 60",
+      );
+      expect(changed).not.toBe(original);
+      writeFileSync(join(dir, "alerts.yaml"), changed);
+      const out = spawnSync(promtool, ["test", "rules", "alerts.test.yaml"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+      expect(out.status).not.toBe(0);
+      expect(out.stdout + out.stderr).toContain("alertname: NdcPulumiUpdateStuck");
     });
   });
 });

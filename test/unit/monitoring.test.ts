@@ -9,6 +9,7 @@ import { createMetrics } from "../../control-plane/metrics/index.ts";
 import { ProvisionerMetrics } from "../../control-plane/provisioner/index.ts";
 import type { Store } from "../../control-plane/store/index.ts";
 import { testPlatform } from "../../model/testing.ts";
+import { updateMetricsText } from "../../scripts/pulumi/index.ts";
 import { repoRoot } from "../../scripts/toolchain/index.ts";
 
 /** Every series name the service exposes on /metrics (histograms with their _bucket/_sum/_count). */
@@ -23,6 +24,15 @@ function exportedSeries(): Set<string> {
     if (String(m.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(`${m.name}${suffix}`);
   }
   return names;
+}
+
+/**
+ * Every series name the Pulumi wrapper writes for node_exporter's textfile collector (the alerts on
+ * site updates), read from the text it really writes.
+ */
+function pulumiWrapperSeries(): Set<string> {
+  const text = updateMetricsText({ stack: "s", command: "up", running: true, startedAt: 1, lastOutputAt: 1, locked: false });
+  return new Set([...text.matchAll(/^(ndc_[a-z0-9_]+)\{/gm)].map((m) => m[1]!));
 }
 
 /** The metric names a PromQL expression reads (ours are all ndc_*; `up` comes from Prometheus). */
@@ -103,10 +113,21 @@ describe("alerts", () => {
     parseYaml(readFileSync(join(repoRoot, "monitoring/alerts.yaml"), "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }
   ).groups.flatMap((g) => g.rules);
 
-  test("every alert reads metrics the service exports (and `up`, which Prometheus adds)", () => {
+  const written = pulumiWrapperSeries();
+
+  test("the Pulumi wrapper writes the four series its alerts read", () => {
+    expect([...written].sort()).toEqual([
+      "ndc_pulumi_stack_locked",
+      "ndc_pulumi_update_last_output_timestamp_seconds",
+      "ndc_pulumi_update_running",
+      "ndc_pulumi_update_started_timestamp_seconds",
+    ]);
+  });
+
+  test("every alert reads metrics the service or the Pulumi wrapper exports (and `up`, which Prometheus adds)", () => {
     const unknown = rules.flatMap((r) =>
       metricNames(r.expr)
-        .filter((n) => n !== "up" && !exported.has(n))
+        .filter((n) => n !== "up" && !exported.has(n) && !written.has(n))
         .map((n) => `${r.alert}: ${n}`),
     );
     expect(unknown).toEqual([]);
