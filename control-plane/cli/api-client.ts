@@ -52,6 +52,27 @@ export interface RequestOptions {
  * @throws ApiError on 4xx/5xx; UnreachableError naming the URL when unreachable or timed out
  */
 export async function callApi<T>(conn: Connection, method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
+  const { text, shown, status } = await send(conn, method, path, opts);
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined && text !== "") throw new Error(`${method} ${shown} answered ${status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  return parsed as T;
+}
+
+/**
+ * A GET whose answer is text of another type (a report as CSV, `Accept: text/csv`), returned as it came.
+ * @throws ApiError on 4xx/5xx (its problem+json); UnreachableError as callApi
+ */
+export async function callApiText(conn: Connection, path: string, accept: string, opts: Pick<RequestOptions, "query"> = {}): Promise<string> {
+  return (await send(conn, "GET", path, { ...opts, headers: { accept: `${accept}, application/problem+json` } })).text;
+}
+
+/** Sends one request; resolves the body of a 2xx answer as text. */
+async function send(conn: Connection, method: Method, path: string, opts: RequestOptions): Promise<{ text: string; shown: string; status: number }> {
   const base = conn.api.href.endsWith("/") ? conn.api : new URL(`${conn.api.href}/`);
   const url = new URL(path.replace(/^\//, ""), base);
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
@@ -78,21 +99,20 @@ export async function callApi<T>(conn: Connection, method: Method, path: string,
     );
   }
   const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
   if (!res.ok) {
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
     const problem =
       parsed && typeof parsed === "object" && "status" in parsed
         ? (parsed as Problem)
         : { status: res.status, title: res.statusText, detail: text.slice(0, 300) };
     throw new ApiError(method, shown, problem);
   }
-  if (parsed === undefined && text !== "") throw new Error(`${method} ${shown} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
-  return parsed as T;
+  return { text, shown, status: res.status };
 }
 
 /**

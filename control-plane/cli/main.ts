@@ -1,5 +1,6 @@
 // `ndc`: one command line for requesters, approvers, operators and auditors of the control plane.
 import { Command, CommanderError } from "commander";
+import { agreementCommand } from "./commands/agreements.ts";
 import { approveCommand, queueCommand, rejectCommand } from "./commands/approvals.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { completionCommand } from "./commands/completion.ts";
@@ -7,6 +8,7 @@ import { envCommand } from "./commands/env.ts";
 import { healthCommand } from "./commands/health.ts";
 import { loginCommand, logoutCommand } from "./commands/login.ts";
 import { capacityCommand, orgsCommand, sitesCommand } from "./commands/platform.ts";
+import { reportCommand, roadmapCommand } from "./commands/reports.ts";
 import { tokenCommand } from "./commands/tokens.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
@@ -24,6 +26,9 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   sites: "the sites: status, location, zones, storage tiers",
   capacity: "capacity committed and available per pool and storage tier",
   orgs: "onboarded organizations, with their Vietnamese names",
+  agreement: "offer, accept, approve and revoke data-sharing agreements between organizations",
+  report: "compliance per organization or site, and showback per month (JSON, table or CSV)",
+  roadmap: "capacity per site and roadmap phase against commitments; when it runs out",
   health: "environments not Ready at a site; a site API server's /readyz",
   audit: "list and verify the tamper-evident audit trail",
   token: "mint, list and revoke API tokens (platform-admin)",
@@ -52,7 +57,9 @@ examples:
   ndc env create -f his.yaml --wait
   ndc queue
   ndc approve byt/his --version 2 --wait
-  ndc env get byt/his`,
+  ndc env get byt/his
+  ndc agreement list
+  ndc report usage --org byt --month 2026-11`,
     );
   const add = (cmd: Command) => {
     // The one-line summary `ndc --help` lists; `ndc <command> --help` shows the whole description.
@@ -68,6 +75,9 @@ examples:
     sitesCommand(),
     capacityCommand(),
     orgsCommand(),
+    agreementCommand(),
+    reportCommand(),
+    roadmapCommand(),
     healthCommand(),
     auditCommand(),
     tokenCommand(),

@@ -156,7 +156,23 @@ describe("ndc --help", () => {
   test("lists every command of the issue", async () => {
     const run = await ndc(["--help"]);
     expect(run.code).toBe(0);
-    for (const cmd of ["env", "approve", "reject", "queue", "sites", "capacity", "orgs", "health", "audit", "token", "login", "completion"])
+    for (const cmd of [
+      "env",
+      "approve",
+      "reject",
+      "queue",
+      "sites",
+      "capacity",
+      "orgs",
+      "agreement",
+      "report",
+      "roadmap",
+      "health",
+      "audit",
+      "token",
+      "login",
+      "completion",
+    ])
       expect(run.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, "m"));
     // The exit-code table, written out by hand: scripts rely on it.
     for (const line of [
@@ -199,6 +215,17 @@ describe("ndc --help", () => {
         "token mint",
         "token list",
         "token revoke",
+        "agreement list",
+        "agreement get",
+        "agreement offer",
+        "agreement accept",
+        "agreement decline",
+        "agreement approve",
+        "agreement reject",
+        "agreement revoke",
+        "report compliance",
+        "report usage",
+        "roadmap",
       ]),
     );
   });
@@ -648,9 +675,11 @@ describe("health against a site's API server", () => {
 });
 
 describe("completion", () => {
+  /** The script `ndc completion bash` prints (asked once: every ndc process costs a start). */
+  let bashScript: string | undefined;
   /** What bash completes after `line` with the script `ndc completion bash` prints. */
   async function complete(line: string): Promise<string[]> {
-    const script = (await ndc(["completion", "bash"])).stdout;
+    const script = (bashScript ??= (await ndc(["completion", "bash"])).stdout);
     const words = line.split(" ");
     const file = join(dir, "completion.bash");
     writeFileSync(
@@ -667,10 +696,333 @@ describe("completion", () => {
     expect(await complete("ndc audit v")).toEqual(["verify"]);
   });
 
+  test("bash completes the agreement, report and roadmap commands and their flags", async () => {
+    expect(await complete("ndc ")).toEqual(expect.arrayContaining(["agreement", "report", "roadmap"]));
+    expect(await complete("ndc agreement ")).toEqual(expect.arrayContaining(["list", "get", "offer", "accept", "decline", "approve", "reject", "revoke"]));
+    expect(await complete("ndc report ")).toEqual(expect.arrayContaining(["compliance", "usage"]));
+    expect(await complete("ndc report usage --m")).toEqual(["--month"]);
+  });
+
   test("the zsh script carries the same table as the bash one", async () => {
     const zsh = (await ndc(["completion", "zsh"])).stdout;
     expect(zsh.startsWith("#compdef ndc")).toBe(true);
     for (const [path, words] of completionWords(buildProgram())) expect(zsh).toContain(`${JSON.stringify(path)}) echo ${JSON.stringify(words.join(" "))} ;;`);
+  });
+});
+
+describe("sharing agreements, reports and the roadmap", () => {
+  // byt offers kho (dev, other data) to bca's tra, and hs (prod, important data, level 3) to bca's pt.
+  const kho = envName("kho");
+  const tra = envName("tra");
+  const hs = envName("hs");
+  const pt = envName("pt");
+  const a1 = `${prefix}kho-tra`;
+  const a2 = `${prefix}hs-pt`;
+  const a3 = `${prefix}kho-tra-2`;
+  const a4 = `${prefix}hs-pt-2`;
+  let hoa = ""; // requester of hanoi, party to nothing
+  /** The current month in Vietnam time (what --month names). */
+  const month = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit" }).format(new Date()).slice(0, 7);
+
+  /** An offer file from byt's `provider` to bca's `consumer`, valid from an hour ago for 180 days. */
+  function offerFile(name: string, provider: string, consumer: { org: string; environment: string }): string {
+    const file = join(dir, `${name}.yaml`);
+    const now = Date.now();
+    writeFileSync(
+      file,
+      toYaml({
+        org: "byt",
+        name,
+        providerEnvironment: provider,
+        consumer,
+        port: 5432,
+        protocol: "TCP",
+        purpose: "Tra cứu hồ sơ khám chữa bệnh",
+        legalBasis: "Nghị định 194/2025/NĐ-CP",
+        validFrom: new Date(now - 3_600_000).toISOString(),
+        validUntil: new Date(now + 180 * 86_400_000).toISOString(),
+      }),
+    );
+    return file;
+  }
+  /** Every agreement with its state and version, as the API shows them. */
+  async function agreements(): Promise<string[]> {
+    const r = await http(ADMIN, "GET", "/v1/sharing-agreements?limit=200");
+    return (r.body.items as { provider: { org: string }; name: string; state: string; version: number }[]).map(
+      (a) => `${a.provider.org}/${a.name}:${a.state}:${a.version}`,
+    );
+  }
+  async function csv(token: string, path: string): Promise<string> {
+    return (await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}`, accept: "text/csv" } })).text();
+  }
+
+  beforeAll(async () => {
+    hoa = (await http(ADMIN, "POST", "/v1/tokens", { subject: "hoa", role: "requester", org: "hanoi" })).body.token as string;
+    const create = async (token: string, org: string, name: string, extra: Record<string, unknown>) => {
+      const res = await http(token, "POST", `/v1/organizations/${org}/environments`, {
+        name,
+        stage: "dev",
+        zone: "app",
+        dataClass: "other",
+        personalData: "none",
+        securityLevel: 2,
+        sites: ["local"],
+        resources: { cpu: "1", memory: "1Gi" },
+        owners: [`${org}-${name}`.slice(0, 60)],
+        purpose: "Thử nghiệm chia sẻ dữ liệu",
+        ...extra,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      if (res.body.phase === "AwaitingApproval") {
+        const approved = await fetch(`${api}/v1/organizations/${org}/environments/${name}/approve`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${tokens.olga}`, "content-type": "application/json", "if-match": `"${res.body.version}"` },
+          body: "{}",
+        });
+        expect(approved.status).toBe(200);
+      }
+    };
+    const important = { stage: "prod", zone: "data", dataClass: "important", securityLevel: 3 };
+    await create(tokens.alice, "byt", kho, {});
+    await create(tokens.bob, "bca", tra, {});
+    await create(tokens.alice, "byt", hs, important);
+    await create(tokens.bob, "bca", pt, important);
+    // Each holds resources from Ready on: the month's usage has a line for it.
+    for (const [org, name] of [
+      ["byt", kho],
+      ["bca", tra],
+      ["byt", hs],
+      ["bca", pt],
+    ] as const)
+      await waitUntil(
+        `${org}/${name} Ready`,
+        90_000,
+        async () => (await http(ADMIN, "GET", `/v1/organizations/${org}/environments/${name}`)).body.phase === "Ready",
+      );
+  });
+
+  test("agreement offer -f FILE: the provider offers; the terms come back, waiting for the consumer", async () => {
+    const run = await ndc(["agreement", "offer", "-f", offerFile(a1, kho, { org: "bca", environment: tra }), "-o", "json"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({
+      name: a1,
+      provider: { org: "byt", environment: kho },
+      consumer: { org: "bca", environment: tra },
+      port: 5432,
+      protocol: "TCP",
+      purpose: "Tra cứu hồ sơ khám chữa bệnh",
+      state: "Offered",
+      status: "Offered",
+      operatorApprovalRequired: false,
+      networkPolicy: `ndc-share-byt-${a1}`,
+      offeredBy: "alice",
+      version: 1,
+    });
+    const table = await ndc(["agreement", "offer", "-f", offerFile(a2, hs, { org: "bca", environment: pt })], as(tokens.alice));
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toBe(`offered byt/${a2}: status Offered (state Offered), version 1\nthe consumer bca accepts it: ndc agreement accept byt/${a2}\n`);
+  });
+
+  test("agreement offer fails with exit 1 for an offer the rules refuse (naming field and rule) or a missing file; nothing is recorded", async () => {
+    const before = await agreements();
+    const self = await ndc(["agreement", "offer", "-f", offerFile(`${prefix}self`, kho, { org: "byt", environment: hs })], as(tokens.alice));
+    expect(self.code).toBe(1);
+    expect(self.stderr).toContain("answered 422");
+    expect(self.stderr).toContain("consumer.org (different-organizations)");
+    const missing = await ndc(["agreement", "offer", "-f", join(dir, "no-offer.yaml")], as(tokens.alice));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no-offer.yaml: no such file");
+    expect(await agreements()).toEqual(before);
+  });
+
+  test("agreement list and get: the consumer sees it, the purpose aligned in Vietnamese; -o json is the API's answer", async () => {
+    const table = await ndc(["agreement", "list"], as(tokens.bob));
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.split("\n");
+    const row = lines.find((l) => l.startsWith(`byt/${a1} `))!;
+    expect(row).toMatch(new RegExp(`^byt/${a1} +byt/${kho} +bca/${tra} +5432/TCP +Offered +1 +local `));
+    // PURPOSE is the last column: it starts at the same column in the header and the row.
+    expect([...row.normalize("NFC")].slice(lines[0]!.indexOf("PURPOSE")).join("")).toBe("Tra cứu hồ sơ khám chữa bệnh");
+    const json = await ndc(["agreement", "list", "--org", "bca", "--role", "consumer", "-o", "json"], as(tokens.bob));
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.json()).toEqual({ items: (await http(tokens.bob, "GET", "/v1/organizations/bca/sharing-agreements?role=consumer&limit=200")).body.items });
+    const get = await ndc(["agreement", "get", `byt/${a1}`, "-o", "json"], as(tokens.alice));
+    expect(get.json()).toEqual((await http(tokens.alice, "GET", `/v1/organizations/byt/sharing-agreements/${a1}`)).body);
+    const fields = await ndc(["agreement", "get", `byt/${a1}`], as(tokens.bob));
+    expect(fields.stdout).toMatch(/^status: +Offered \(state Offered\)$/m);
+    expect(fields.stdout).toMatch(/^purpose: +Tra cứu hồ sơ khám chữa bệnh$/m);
+  });
+
+  test("another organization sees none of it: an empty list, and get exits 3; --role without --org exits 1", async () => {
+    const list = await ndc(["agreement", "list"], as(hoa));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toBe("no sharing agreements\n");
+    const get = await ndc(["agreement", "get", `byt/${a1}`], as(hoa));
+    expect(get.code).toBe(3);
+    expect(get.stderr).toContain("answered 404");
+    const role = await ndc(["agreement", "list", "--role", "consumer"], as(tokens.bob));
+    expect(role.code).toBe(1);
+    expect(role.stderr).toContain("--role needs --org");
+  });
+
+  test("agreement accept: the provider may not (exit 2, still Offered); the consumer's acceptance puts it in force", async () => {
+    const byProvider = await ndc(["agreement", "accept", `byt/${a1}`], as(tokens.alice));
+    expect(byProvider.code).toBe(2);
+    expect(byProvider.stderr).toContain("answered 403");
+    expect(await agreements()).toContain(`byt/${a1}:Offered:1`);
+    const run = await ndc(["agreement", "accept", `byt/${a1}`], as(tokens.bob));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`accepted byt/${a1}: status InForce (state Approved), version 2\n`);
+  });
+
+  test("agreement approve: important data waits for an operator; the consumer may not approve (exit 2); the queue lists it; an operator approves", async () => {
+    const accepted = await ndc(["agreement", "accept", `byt/${a2}`, "-o", "json"], as(tokens.bob));
+    expect(accepted.json()).toMatchObject({ state: "AwaitingApproval", operatorApprovalRequired: true, version: 2 });
+    const byConsumer = await ndc(["agreement", "approve", `byt/${a2}`], as(tokens.bob));
+    expect(byConsumer.code).toBe(2);
+    expect(byConsumer.stderr).toContain("answered 403 NDC_ERR_FORBIDDEN: approve is taken by an operator");
+    const queue = await ndc(["agreement", "list", "--state", "AwaitingApproval"], as(tokens.oscar));
+    expect(queue.stdout.split("\n").find((l) => l.startsWith(`byt/${a2} `))).toMatch(/ AwaitingApproval +2 /);
+    const run = await ndc(["agreement", "approve", `byt/${a2}`, "--version", "2"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`approved byt/${a2}: status InForce (state Approved), version 3\n`);
+  });
+
+  test("agreement decline and reject are final: declining twice exits 4; a requester may not reject (exit 2), an operator may", async () => {
+    expect((await ndc(["agreement", "offer", "-f", offerFile(a3, kho, { org: "bca", environment: tra })], as(tokens.alice))).code).toBe(0);
+    const declined = await ndc(["agreement", "decline", `byt/${a3}`, "--reason", "không cần nữa"], as(tokens.bob));
+    expect(declined.code, declined.stderr).toBe(0);
+    expect(declined.stdout).toBe(`declined byt/${a3}: status Declined (state Declined), version 2\n`);
+    const again = await ndc(["agreement", "decline", `byt/${a3}`], as(tokens.bob));
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain("answered 409");
+
+    expect((await ndc(["agreement", "offer", "-f", offerFile(a4, hs, { org: "bca", environment: pt })], as(tokens.alice))).code).toBe(0);
+    expect((await ndc(["agreement", "accept", `byt/${a4}`], as(tokens.bob))).code).toBe(0);
+    const byRequester = await ndc(["agreement", "reject", `byt/${a4}`, "--reason", "x"], as(tokens.alice));
+    expect(byRequester.code).toBe(2);
+    const rejected = await ndc(["agreement", "reject", `byt/${a4}`, "--reason", "chưa có đánh giá tác động", "-o", "json"], as(tokens.oscar));
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.json()).toMatchObject({ state: "Rejected", status: "Rejected", decidedBy: "oscar", reason: "chưa có đánh giá tác động" });
+  });
+
+  test("agreement revoke needs --yes (exit 1) and a current --version (exit 4); then it is Revoked", async () => {
+    const before = await agreements();
+    const unconfirmed = await ndc(["agreement", "revoke", `byt/${a1}`], as(tokens.bob));
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain("confirm with --yes");
+    const stale = await ndc(["agreement", "revoke", `byt/${a1}`, "--yes", "--version", "1"], as(tokens.alice));
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toContain("answered 412");
+    expect(await agreements()).toEqual(before);
+    const run = await ndc(["agreement", "revoke", `byt/${a1}`, "--yes", "--version", "2", "--reason", "hết nhu cầu"], as(tokens.alice));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`revoked byt/${a1}: status Revoked (state Revoked), version 3\n`);
+  });
+
+  test("the consumer's auditor reads the agreement's audit trail (kept under the provider) with ndc audit list", async () => {
+    const bcaAuditor = (await http(ADMIN, "POST", "/v1/tokens", { subject: "kiem.bca", role: "auditor", org: "bca" })).body.token as string;
+    const run = await ndc(["audit", "list", "--target", `sharing-agreement byt/${a1}`, "--outcome", "allowed", "-o", "json"], as(bcaAuditor));
+    expect(run.code, run.stderr).toBe(0);
+    const items = run.json().items as { org: string; action: string; actor: string }[];
+    // The provisioner's policy records come and go with the agreement; the decisions are these three.
+    expect(items.filter((r) => !r.action.startsWith("sharing.policy-")).map((r) => [r.org, r.action, r.actor])).toEqual([
+      ["byt", "sharing.offer", "alice"],
+      ["byt", "sharing.accept", "bob"],
+      ["byt", "sharing.revoke", "alice"],
+    ]);
+    // Nothing else of byt's: its environments' records are not listed.
+    const mine = await ndc(["audit", "list", "--limit", "500", "-o", "json"], as(bcaAuditor));
+    expect(
+      (mine.json().items as { org: string; target: string | null }[]).filter((r) => r.org === "byt" && !(r.target ?? "").startsWith("sharing-agreement byt/")),
+    ).toEqual([]);
+  });
+
+  test("report compliance --org: a row per environment against every rule; -o json is the API's report; another organization's exits 3", async () => {
+    const table = await ndc(["report", "compliance", "--org", "byt"], as(tokens.alice));
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.split("\n");
+    expect(lines[0]).toMatch(/^compliance of organization byt \(policy \S+\): \d+ environment\(s\): compliant \d+, exception \d+, violation \d+$/);
+    expect(lines.find((l) => l.startsWith(`byt/${kho} `))).toMatch(new RegExp(`^byt/${kho} +Ready +local +app +other/2 +compliant +-$`));
+    expect(lines.find((l) => l.startsWith(`byt/${hs} `))).toMatch(new RegExp(`^byt/${hs} +Ready +local +data +important/3 +compliant +-$`));
+    const json = await ndc(["report", "compliance", "--org", "byt", "-o", "json"], as(tokens.alice));
+    const report = (await http(tokens.alice, "GET", "/v1/organizations/byt/compliance?limit=200")).body;
+    expect({ ...json.json(), generatedAt: "-" }).toEqual({ ...report, generatedAt: "-" });
+    const other = await ndc(["report", "compliance", "--org", "byt"], as(tokens.bob));
+    expect(other.code).toBe(3);
+    expect(other.stderr).toContain("answered 404");
+    const both = await ndc(["report", "compliance", "--org", "byt", "--site", "local"], as(tokens.alice));
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("name one of --org <org> or --site <site>");
+  });
+
+  test("report compliance --site --csv prints the service's CSV: a row per environment and rule", async () => {
+    const run = await ndc(["report", "compliance", "--site", "local", "--csv"], as(tokens.olga));
+    expect(run.code, run.stderr).toBe(0);
+    const rows = run.stdout.split("\r\n");
+    expect(rows[0]).toBe("org,environment,namespace,phase,sites,zone,dataClass,securityLevel,rule,status,since,message,source,sourceConfirmed");
+    expect(rows.filter((r) => r.startsWith(`byt,${kho},`))).toHaveLength(6);
+    expect(rows.filter((r) => r.startsWith(`bca,${tra},`))).toHaveLength(6);
+    expect(run.stdout.split("\r\n")[0]).toBe((await csv(tokens.olga, "/v1/sites/local/compliance")).split("\r\n")[0]);
+    const withJson = await ndc(["report", "compliance", "--site", "local", "--csv", "-o", "json"], as(tokens.olga));
+    expect(withJson.code).toBe(1);
+    expect(withJson.stderr).toContain("--csv prints CSV; drop -o json");
+  });
+
+  test("report usage --org --month: the organization's lines at the site's prices, none of another organization's; a bad month exits 1", async () => {
+    const json = await ndc(["report", "usage", "--org", "byt", "--month", month, "-o", "json"], as(tokens.alice));
+    expect(json.code, json.stderr).toBe(0);
+    const report = json.json() as {
+      month: string;
+      total: number;
+      organizations: { org: string }[];
+      lines: { org: string; environment: string; site: string; priceVersion: string; cost: { total: number } }[];
+    };
+    expect(report.month).toBe(month);
+    expect(new Set(report.lines.map((l) => l.org))).toEqual(new Set(["byt"]));
+    expect(report.organizations.map((o) => o.org)).toEqual(["byt"]);
+    // stacks/Pulumi.local.yaml: one price list, 2026.1.
+    expect(report.lines.find((l) => l.environment === kho)).toMatchObject({ site: "local", priceVersion: "2026.1" });
+    expect(report.total).toBe(report.lines.reduce((sum, l) => sum + l.cost.total, 0));
+    const table = await ndc(["report", "usage", "--org", "byt", "--month", month], as(tokens.alice));
+    expect(table.stdout.split("\n")[0]).toMatch(new RegExp(`^usage ${month} \\(\\S+ \\.\\. \\S+\\): total [0-9.]+ VND$`));
+    expect(table.stdout).toMatch(new RegExp(`^byt/${kho} +local +\\S+ +\\S+ +1 +1Gi +2026\\.1 +[0-9.]+ VND$`, "m"));
+    expect(table.stdout).not.toContain(`bca/${tra}`);
+    const other = await ndc(["report", "usage", "--org", "byt", "--month", month], as(tokens.bob));
+    expect(other.code).toBe(3);
+    const bad = await ndc(["report", "usage", "--org", "byt", "--month", "2026-13"], as(tokens.alice));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("query.month (month-format)");
+  });
+
+  test("report usage without --org: the platform's for an auditor, the own organization's only for a requester; --csv has the header", async () => {
+    const platform = await ndc(["report", "usage", "--month", month, "-o", "json"], as(tokens.audrey));
+    expect(platform.code, platform.stderr).toBe(0);
+    const orgs = (platform.json().organizations as { org: string }[]).map((o) => o.org);
+    expect(orgs).toEqual(expect.arrayContaining(["bca", "byt"]));
+    const bob = await ndc(["report", "usage", "--month", month, "-o", "json"], as(tokens.bob));
+    expect(new Set((bob.json().lines as { org: string }[]).map((l) => l.org))).toEqual(new Set(["bca"]));
+    const csvRun = await ndc(["report", "usage", "--org", "byt", "--month", month, "--csv"], as(tokens.alice));
+    expect(csvRun.code, csvRun.stderr).toBe(0);
+    expect(csvRun.stdout.split("\r\n")[0]).toBe(
+      "month,org,environment,site,from,to,seconds,cpuMillis,memoryBytes,gpu,priceVersion,currency,cpuCost,memoryCost,gpuCost,total",
+    );
+    expect(csvRun.stdout.split("\r\n").some((r) => r.startsWith(`${month},byt,${kho},local,`))).toBe(true);
+  });
+
+  test("roadmap: each configured site by phase; one site's -o json is the API's; an unknown site exits 3", async () => {
+    const table = await ndc(["roadmap"], as(tokens.bob));
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^site local \(active\): committed [0-9.]+ cores, [0-9.]+Gi; /m);
+    // stacks/Pulumi.ndc1-hoalac.yaml (site ndc1): phase 1 (2023–2025) 160,000 cores and 1280Ti; phase 2 (2026–2028) 240,000 cores and 2Pi.
+    expect(table.stdout).toMatch(/^1 +2023–2025 +\S+ +\w+ +1300 +160000 +1280Ti /m);
+    expect(table.stdout).toMatch(/^2 +2026–2028 +\S+ +\w+ +2000 +240000 +2048Ti /m);
+    const json = await ndc(["roadmap", "ndc1", "-o", "json"], as(tokens.bob));
+    const roadmap = (await http(tokens.bob, "GET", "/v1/capacity/roadmap")).body as { sites: { site: string }[] };
+    expect({ ...json.json(), generatedAt: "-" }).toEqual({ generatedAt: "-", sites: roadmap.sites.filter((s) => s.site === "ndc1") });
+    const unknown = await ndc(["roadmap", "nowhere"], as(tokens.bob));
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe("ndc roadmap: no configured site nowhere in the roadmap; sites: local, ndc1\n");
   });
 });
 

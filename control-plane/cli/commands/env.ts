@@ -1,8 +1,5 @@
 // `ndc env …`: request, list, read, resize, decommission, retry and watch environments.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import { parse as parseYaml } from "yaml";
 import type { EnvironmentResource } from "../../api/index.ts";
 import { PHASES } from "../../domain/index.ts";
 import { apiPath, callApi, listAll } from "../api-client.ts";
@@ -12,6 +9,7 @@ import { environmentDetail, environmentTable } from "../environment-view.ts";
 import { UsageError } from "../exit-codes.ts";
 import { failureOf, followEnvironment } from "../follow-environment.ts";
 import { emit, terminalSafe } from "../output.ts";
+import { readRequestFile } from "../request-file.ts";
 import { finishEnvironmentChange, WAIT_HELP, type WaitFlags } from "./_environment-result.ts";
 
 /**
@@ -20,30 +18,7 @@ import { finishEnvironmentChange, WAIT_HELP, type WaitFlags } from "./_environme
  * @throws UsageError naming the file and what is wrong with it
  */
 export function readEnvironmentFile(file: string): { org: string | undefined; body: Record<string, unknown> } {
-  let text: string;
-  try {
-    // `npm run ndc` runs in the repository root; a relative path means the caller's folder (INIT_CWD).
-    text = readFileSync(file === "-" ? 0 : resolve(process.env.INIT_CWD ?? ".", file), "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`-f ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder, not a file" : (error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    // YAML is a superset of JSON: one parser reads both, with line numbers in its errors.
-    parsed = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (error) {
-    throw new UsageError(`-f ${file} is neither YAML nor JSON: ${(error as Error).message.split("\n")[0]!.replace(/:$/, "")}`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new UsageError(
-      `-f ${file} must hold one environment (a mapping with name, stage, zone, …), got ${Array.isArray(parsed) ? "a list" : JSON.stringify(parsed)}`,
-    );
-  }
-  const { org, ...body } = parsed as Record<string, unknown>;
-  if (org !== undefined && typeof org !== "string")
-    throw new UsageError(`-f ${file}: "org" must be an organization slug such as byt, got ${JSON.stringify(org)}`);
-  return { org, body };
+  return readRequestFile(file, "one environment (a mapping with name, stage, zone, …)");
 }
 
 /** --storage tier=size, repeatable. */
