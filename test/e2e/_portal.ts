@@ -23,7 +23,7 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** control-plane/server.ts on a fresh SQLite file, site `local`; `env` adds e.g. NDC_KUBECONFIG_LOCAL (or a PORT chosen beforehand). */
+/** control-plane/server.ts on a fresh SQLite file, site `local` (or NDC_SITES); `env` adds e.g. NDC_KUBECONFIG_LOCAL (or a PORT chosen beforehand). */
 export async function startService(env: Record<string, string> = {}): Promise<Service> {
   const port = env.PORT ? Number(env.PORT) : await freeLoopbackPort();
   const dataDir = env.NDC_DATA_DIR ?? mkdtempSync(join(tmpdir(), "ndc-portal-"));
@@ -36,7 +36,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
       PORT: String(port),
       HOST: "127.0.0.1",
       NDC_BOOTSTRAP_TOKEN: BOOTSTRAP,
-      NDC_SITES: "local",
+      NDC_SITES: env.NDC_SITES ?? "local",
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "ignore", "inherit"],

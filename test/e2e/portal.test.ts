@@ -193,11 +193,15 @@ describe("portal: sign-in and the requester's list", () => {
     const { page } = await tab();
     await signIn(page, service.url, tokens.an);
     await page.getByRole("heading", { name: "Môi trường của tổ chức" }).waitFor();
-    await expect(page.getByRole("navigation").textContent()).resolves.toBe("Môi trườngYêu cầu môi trườngTrung tâm và năng lực");
+    await expect(page.getByRole("navigation").textContent()).resolves.toBe(
+      "Môi trườngYêu cầu môi trườngChia sẻ dữ liệuTuân thủChi phí sử dụngTrung tâm và năng lựcLộ trình năng lực",
+    );
     await page.getByTestId("language").click();
     await page.getByRole("heading", { name: "Your organization's environments" }).waitFor();
     await expect.poll(() => page.getAttribute("html", "lang")).toBe("en");
-    await expect(page.getByRole("navigation").textContent()).resolves.toBe("EnvironmentsRequest an environmentSites and capacity");
+    await expect(page.getByRole("navigation").textContent()).resolves.toBe(
+      "EnvironmentsRequest an environmentData sharingComplianceUsageSites and capacityCapacity roadmap",
+    );
     await expect(page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).first().textContent()).resolves.toBe("Development (dev)");
     // Dates as each language writes them, in Vietnam's time: "2 Dec 2026, 16:22:05" / "16:22:05 2 thg 12, 2026".
     const updated = page.locator(`[data-environment="byt/ho-so-suc-khoe-${RUN}"] td`).last();

@@ -65,3 +65,19 @@ export interface Identity {
 export const isOperator = (me: Identity) => me.roles.some((r) => r === "operator" || r === "platform-admin");
 export const isAuditor = (me: Identity) => me.roles.some((r) => r === "auditor" || r === "operator" || r === "platform-admin");
 export const canRequest = (me: Identity) => me.org !== null && me.roles.some((r) => r === "requester" || r === "org-admin" || r === "platform-admin");
+
+/** Every item of a paged list at `path` (which may carry a query), following the cursors. */
+export async function callAll<T>(token: string, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page: string = cursor === undefined ? path : `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
+    const r = await call<{ items: T[]; nextCursor?: string }>(token, "GET", page);
+    items.push(...r.body.items);
+    cursor = r.body.nextCursor;
+  } while (cursor !== undefined);
+  return items;
+}
+
+/** Whoever decides for an organization on an agreement (accept, decline, revoke): a requester or org admin of it. */
+export const actsFor = (me: Identity, org: string) => me.org === org && me.roles.some((r) => r === "requester" || r === "org-admin");

@@ -3,23 +3,33 @@ import { ApiError, call, canRequest, isAuditor, isOperator, whenUnauthenticated,
 import { Portal } from "./context.ts";
 import { LANGS, translate, translateValue, type Lang, type MessageKey } from "./i18n.ts";
 import { beginSignIn, completeSignIn, type OidcConfig } from "./oidc.ts";
+import { AgreementPage, AgreementsPage, OfferPage } from "./pages/agreements.tsx";
 import { ApprovalsPage } from "./pages/approvals.tsx";
 import { AuditPage } from "./pages/audit.tsx";
+import { CompliancePage } from "./pages/compliance.tsx";
 import { EnvironmentPage } from "./pages/environment.tsx";
 import { EnvironmentsPage } from "./pages/environments.tsx";
 import { RequestPage } from "./pages/request.tsx";
+import { RoadmapPage } from "./pages/roadmap.tsx";
 import { SitesPage } from "./pages/sites.tsx";
+import { UsagePage } from "./pages/usage.tsx";
 import { languagePreference, session } from "./session.ts";
 import { Field, Notice } from "./ui.tsx";
 
-type Route = { page: "environments" | "request" | "approvals" | "sites" | "audit" | "home" | "unknown" } | { page: "environment"; org: string; name: string };
+const PAGES = ["environments", "request", "approvals", "agreements", "compliance", "usage", "sites", "roadmap", "audit"] as const;
+type PageName = (typeof PAGES)[number];
+
+type Route =
+  { page: PageName | "home" | "unknown" | "offer" } | { page: "environment"; org: string; name: string } | { page: "agreement"; org: string; name: string };
 
 /** `#/environments/byt/his-app` -> the environment page; the hash never carries a token. */
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: "home" };
   if (parts[0] === "environments" && parts.length === 3) return { page: "environment", org: parts[1]!, name: parts[2]! };
-  const known = ["environments", "request", "approvals", "sites", "audit"] as const;
+  if (parts[0] === "agreements" && parts.length === 2 && parts[1] === "new") return { page: "offer" };
+  if (parts[0] === "agreements" && parts.length === 3) return { page: "agreement", org: parts[1]!, name: parts[2]! };
+  const known = PAGES;
   return parts.length === 1 && (known as readonly string[]).includes(parts[0]!) ? { page: parts[0] as (typeof known)[number] } : { page: "unknown" };
 }
 
@@ -39,7 +49,7 @@ function initialLang(): Lang {
 }
 
 interface NavItem {
-  readonly page: "environments" | "request" | "approvals" | "sites" | "audit";
+  readonly page: PageName;
   readonly key: MessageKey;
 }
 
@@ -53,7 +63,13 @@ function navFor(me: Identity): NavItem[] {
   if (isOperator(me)) items.push({ page: "approvals", key: "nav.approvals" });
   items.push({ page: "environments", key: "nav.environments" });
   if (canRequest(me)) items.push({ page: "request", key: "nav.request" });
-  items.push({ page: "sites", key: "nav.sites" });
+  items.push(
+    { page: "agreements", key: "nav.agreements" },
+    { page: "compliance", key: "nav.compliance" },
+    { page: "usage", key: "nav.usage" },
+    { page: "sites", key: "nav.sites" },
+    { page: "roadmap", key: "nav.roadmap" },
+  );
   if (isAuditor(me)) items.push({ page: "audit", key: "nav.audit" });
   return items;
 }
@@ -123,6 +139,18 @@ export function App() {
     content =
       route.page === "environment" ? (
         <EnvironmentPage org={route.org} name={route.name} key={`${route.org}/${route.name}`} />
+      ) : route.page === "agreement" ? (
+        <AgreementPage org={route.org} name={route.name} key={`agreement ${route.org}/${route.name}`} />
+      ) : page === "offer" && canRequest(me) ? (
+        <OfferPage />
+      ) : page === "agreements" ? (
+        <AgreementsPage />
+      ) : page === "compliance" ? (
+        <CompliancePage />
+      ) : page === "usage" ? (
+        <UsagePage />
+      ) : page === "roadmap" ? (
+        <RoadmapPage />
       ) : page === "environments" ? (
         <EnvironmentsPage />
       ) : page === "request" ? (
@@ -137,7 +165,14 @@ export function App() {
         <h1 tabIndex={-1}>{t("app.notFound")}</h1>
       );
   }
-  const current = route.page === "home" && me ? homeOf(me) : route.page === "environment" ? "environments" : route.page;
+  const current =
+    route.page === "home" && me
+      ? homeOf(me)
+      : route.page === "environment"
+        ? "environments"
+        : route.page === "agreement" || route.page === "offer"
+          ? "agreements"
+          : route.page;
 
   return (
     <>

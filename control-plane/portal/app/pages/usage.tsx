@@ -1,0 +1,167 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, call } from "../api.ts";
+import { usePortal } from "../context.ts";
+import { formatCores, formatMoney, formatSize, vietnamMonth } from "../format.ts";
+import { formatDate, translate } from "../i18n.ts";
+import type { Problem } from "../problems.ts";
+import type { Organization } from "../types.ts";
+import { Field, Notice } from "../ui.tsx";
+
+interface UsageLine {
+  readonly org: string;
+  readonly environment: string;
+  readonly site: string;
+  readonly from: string;
+  readonly to: string;
+  readonly amounts: { readonly cpuMillis: number; readonly memoryBytes: number };
+  readonly priceVersion: string | null;
+  readonly cost: { readonly total: number };
+}
+interface UsageReport {
+  readonly month: string;
+  readonly total: number;
+  readonly organizations: readonly { readonly org: string; readonly total: number }[];
+  readonly lines: readonly UsageLine[];
+  readonly nextCursor?: string;
+}
+
+/** Showback for a month: the caller's organization, or the platform (or one organization) for platform roles. */
+export function UsagePage() {
+  const { lang, token, me, t } = usePortal();
+  const platformWide = me.org === null;
+  const [orgs, setOrgs] = useState<readonly Organization[]>([]);
+  const [draft, setDraft] = useState({ month: vietnamMonth(), org: me.org ?? "" });
+  const [applied, setApplied] = useState(draft);
+  const [report, setReport] = useState<UsageReport | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+
+  useEffect(() => {
+    if (platformWide)
+      void call<{ items: Organization[] }>(token, "GET", "/v1/organizations")
+        .then((r) => setOrgs(r.body.items))
+        .catch(() => undefined);
+  }, [token]);
+
+  const pathOf = (q: typeof applied, cursor?: string) => {
+    const query = new URLSearchParams({ month: q.month, limit: "50" });
+    if (cursor) query.set("cursor", cursor);
+    return q.org ? `/v1/organizations/${encodeURIComponent(q.org)}/usage?${query.toString()}` : `/v1/usage?${query.toString()}`;
+  };
+  const load = async (q: typeof applied, cursor?: string) => {
+    try {
+      const r = await call<UsageReport>(token, "GET", pathOf(q, cursor));
+      setReport((prev) => (cursor && prev ? { ...r.body, lines: [...prev.lines, ...r.body.lines] } : r.body));
+      setProblem(null);
+    } catch (e) {
+      if (e instanceof ApiError) {
+        setProblem(e.problem);
+        setReport(null);
+      }
+    }
+  };
+  useEffect(() => void load(applied), [applied.month, applied.org, token]);
+
+  const monthError = problem?.errors.some((i) => i.field === "query.month") ? [translate(lang, "error.monthFormat")] : [];
+  const otherError = problem && monthError.length === 0 ? translate(lang, "error.status", { status: problem.status, detail: problem.detail }) : null;
+  return (
+    <section>
+      <h1 tabIndex={-1}>{t("usage.title")}</h1>
+      <p>{t("usage.intro")}</p>
+      <form class="filters" aria-labelledby="usage-filters" onSubmit={(e) => (e.preventDefault(), setApplied({ ...draft }))}>
+        <h2 id="usage-filters" class="visually-hidden">
+          {t("usage.show")}
+        </h2>
+        <Field id="usage-month" label={t("usage.month")} errors={monthError}>
+          {(a11y) => <input {...a11y} type="month" value={draft.month} onInput={(e) => setDraft({ ...draft, month: e.currentTarget.value })} />}
+        </Field>
+        {platformWide && (
+          <Field id="usage-org" label={t("usage.org")}>
+            {(a11y) => (
+              <select {...a11y} value={draft.org} onChange={(e) => setDraft({ ...draft, org: e.currentTarget.value })}>
+                <option value="">{t("usage.platform")}</option>
+                {orgs.map((o) => (
+                  <option value={o.slug}>
+                    {o.slug} — {o.name[lang]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <button type="submit" class="primary">
+          {t("usage.show")}
+        </button>
+      </form>
+      {otherError && <Notice kind="error">{otherError}</Notice>}
+      {!report && !problem && <p role="status">{t("app.loading")}</p>}
+      {report && (
+        <section aria-labelledby="usage-total" data-testid="usage-report">
+          <h2 id="usage-total" data-testid="usage-total">
+            {t("usage.total", { month: report.month, total: formatMoney(lang, report.total) })}
+          </h2>
+          {report.lines.length === 0 ? (
+            <p>{t("usage.empty")}</p>
+          ) : (
+            <>
+              {platformWide && (
+                <table class="usage-orgs">
+                  <caption>{t("usage.byOrg")}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("usage.org")}</th>
+                      <th scope="col">{t("usage.cost")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {report.organizations.map((o) => (
+                      <tr data-org={o.org}>
+                        <th scope="row">{o.org}</th>
+                        <td>{formatMoney(lang, o.total)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              <table class="usage-lines">
+                <caption>{t("usage.lines")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("usage.environment")}</th>
+                    <th scope="col">{t("usage.site")}</th>
+                    <th scope="col">{t("usage.from")}</th>
+                    <th scope="col">{t("usage.to")}</th>
+                    <th scope="col">{t("usage.cpu")}</th>
+                    <th scope="col">{t("usage.memory")}</th>
+                    <th scope="col">{t("usage.prices")}</th>
+                    <th scope="col">{t("usage.cost")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.lines.map((l) => (
+                    <tr data-line={`${l.org}/${l.environment}@${l.site}`}>
+                      <th scope="row">
+                        {l.org}/{l.environment}
+                      </th>
+                      <td>{l.site}</td>
+                      <td>{formatDate(lang, l.from)}</td>
+                      <td>{formatDate(lang, l.to)}</td>
+                      <td>{formatCores(lang, l.amounts.cpuMillis)}</td>
+                      <td>{formatSize(lang, l.amounts.memoryBytes)}</td>
+                      <td>{l.priceVersion ?? t("usage.noPrice")}</td>
+                      <td>{formatMoney(lang, l.cost.total)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+          {report.nextCursor && (
+            <button type="button" onClick={() => void load(applied, report.nextCursor)}>
+              {t("report.more")}
+            </button>
+          )}
+        </section>
+      )}
+    </section>
+  );
+}
