@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./schemas.ts";
 export { environmentResource, etag } from "./_presenters.ts";
 export { TokenRequestSchema, TokenResponseSchema } from "./tokens.ts";
+export type { AgreementResource } from "./sharing-agreements.ts";

@@ -1,4 +1,4 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import {
   AGREEMENT_DECISIONS,
@@ -58,6 +58,9 @@ const AgreementResourceSchema = Type.Object({
   updatedAt: Type.String({ format: "date-time" }),
   version: Type.Integer({ description: "also the ETag" }),
 });
+
+/** An agreement as the API returns it: the one type the `ndc` command line and the portal read it as. */
+export type AgreementResource = Static<typeof AgreementResourceSchema>;
 
 const DecisionBodySchema = Type.Union([
   Type.Object(

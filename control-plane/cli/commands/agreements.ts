@@ -8,33 +8,10 @@ import { action, parsePositiveInt, withCommonOptions } from "../command-kit.ts";
 import { UsageError } from "../exit-codes.ts";
 import { emit, renderFields, renderTable } from "../output.ts";
 import { readRequestFile } from "../request-file.ts";
+import type { AgreementResource } from "../../api/index.ts";
 
-/** An agreement as the API returns it. */
-export interface AgreementResource {
-  readonly name: string;
-  readonly provider: { readonly org: string; readonly environment: string };
-  readonly consumer: { readonly org: string; readonly environment: string };
-  readonly port: number;
-  readonly protocol: string;
-  readonly purpose: string;
-  readonly legalBasis: string;
-  readonly validFrom: string;
-  readonly validUntil: string;
-  readonly sites: readonly string[];
-  readonly state: string;
-  readonly status: string;
-  readonly operatorApprovalRequired: boolean;
-  readonly approvalReasons: readonly string[];
-  readonly networkPolicy: string;
-  readonly offeredBy: string;
-  readonly acceptedBy: string | null;
-  readonly decidedBy: string | null;
-  readonly revokedBy: string | null;
-  readonly reason: string | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly version: number;
-}
+/** An agreement as the API returns it (the API's own schema type). */
+export type { AgreementResource } from "../../api/index.ts";
 
 /** `provider/name` as typed on the command line. */
 export function parseAgreementRef(value: string): { org: string; name: string } {

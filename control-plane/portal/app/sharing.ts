@@ -4,32 +4,10 @@
 import { POLICY } from "../../../model/index.ts";
 import { translate, translateValue, type Lang } from "./i18n.ts";
 import { explainIssue, type Problem, type ProblemIssue } from "./problems.ts";
+import type { AgreementResource } from "../../api/index.ts";
 
-/** An agreement as the API returns it. */
-export interface Agreement {
-  readonly name: string;
-  readonly provider: { readonly org: string; readonly environment: string };
-  readonly consumer: { readonly org: string; readonly environment: string };
-  readonly port: number;
-  readonly protocol: string;
-  readonly purpose: string;
-  readonly legalBasis: string;
-  readonly validFrom: string;
-  readonly validUntil: string;
-  readonly sites: readonly string[];
-  readonly state: string;
-  readonly status: string;
-  readonly operatorApprovalRequired: boolean;
-  readonly approvalReasons: readonly string[];
-  readonly networkPolicy: string;
-  readonly offeredBy: string;
-  readonly acceptedBy: string | null;
-  readonly decidedBy: string | null;
-  readonly revokedBy: string | null;
-  readonly reason: string | null;
-  readonly updatedAt: string;
-  readonly version: number;
-}
+/** An agreement as the API returns it (the API's own schema type). */
+export type Agreement = AgreementResource;
 
 /** What the offer form holds, as typed. */
 export interface OfferDraft {
