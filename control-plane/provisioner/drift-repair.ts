@@ -3,7 +3,7 @@ import { SETTLED_PHASES } from "../domain/index.ts";
 import type { EnvironmentRecord, Store } from "../store/index.ts";
 import { PROVISIONER_ACTOR } from "./_provisioner-actor.ts";
 import { desiredObjects } from "./desired-objects.ts";
-import { addFingerprint, objectFingerprint } from "./live-digest.ts";
+import { addFingerprint, objectFingerprint, objectVersion } from "./live-digest.ts";
 import { hasDrifted, removalPatch } from "./object-diff.ts";
 import { objectPath, OWNED_KINDS } from "./owned-kinds.ts";
 import { OwnedObjectWatcher, type OwnedObjectEvent } from "./owned-object-watcher.ts";
@@ -151,7 +151,7 @@ export class DriftRepair {
           stats.listCalls += await conn.listMetadata(kind.kind, OWNED_SELECTOR, (items) => {
             for (const m of items) {
               const envKey = `${m.labels?.[LABELS.org] ?? ""}|${m.labels?.[LABELS.environment] ?? ""}`;
-              live.set(envKey, addFingerprint(live.get(envKey), objectFingerprint(kind.kind, m.namespace, m.name, m.resourceVersion)));
+              live.set(envKey, addFingerprint(live.get(envKey), objectFingerprint(kind.kind, m.namespace, m.name, objectVersion(kind.kind, m))));
             }
           });
         }

@@ -14,8 +14,21 @@ export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 export interface ObjectMetadata {
   readonly name: string;
   readonly namespace?: string;
+  readonly uid?: string;
   readonly resourceVersion: string;
   readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly deletionTimestamp?: string;
+  readonly managedFields?: readonly ManagedFieldsEntry[];
+}
+
+/** Who last set which fields of an object, as the API server records it (server-side apply). */
+export interface ManagedFieldsEntry {
+  readonly manager?: string;
+  readonly operation?: string;
+  readonly subresource?: string;
+  readonly time?: string;
+  readonly fieldsV1?: unknown;
 }
 
 /**
@@ -97,7 +110,7 @@ export class SiteConnection {
   }
 
   /**
-   * Lists only the metadata (name, namespace, labels, resourceVersion) of every object of a kind
+   * Lists only the metadata (name, namespace, labels, resourceVersion, managedFields) of every object of a kind
    * that carries the selector, across namespaces, page by page: what the resync compares, without
    * the objects' bodies. Calls `onPage` per page; returns the number of API calls made.
    */

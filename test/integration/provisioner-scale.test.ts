@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { testPlatform, testSpec } from "../../model/testing.ts";
@@ -202,7 +202,7 @@ describe("drift that replaces", () => {
 });
 
 describe("resync by metadata-only lists", () => {
-  test("a pass after a clean one reads no object: one list per owned kind, and only an environment that changed is read again", async () => {
+  test("a pass after a clean one reads no object: one list per owned kind, only an environment that changed is read again, and a tenant's own work (a quota's status rewritten) is no change", async () => {
     const { store, provisioner } = await resyncOnlyProvisioner("ndc-resync-meta-");
     const pass = async () => {
       await provisioner.resync();
@@ -226,7 +226,22 @@ describe("resync by metadata-only lists", () => {
       const first = await pass();
       expect(first.queued).toBe(3); // this store's environments; other tests' live in other stores
       expect(first.getCalls).toBe(3 * OBJECTS_PER_ENVIRONMENT);
-      // Nothing changed: only the lists. The builder's kinds: Namespace, ServiceAccount, ResourceQuota,
+      // A tenant at work is not drift: a ConfigMap created in two namespaces makes the quota admission
+      // and controller write each quota's status (a new resourceVersion), and the quotas are still ours.
+      for (const e of [envs[0]!, envs[2]!]) {
+        await adminKubeConfig()
+          .makeApiClient(CoreV1Api)
+          .createNamespacedConfigMap({ namespace: e.namespace, body: { metadata: { name: "tenant-settings" }, data: { a: "b" } } });
+      }
+      await waitUntil("quota status counts the ConfigMaps", 60_000, async () => {
+        for (const e of [envs[0]!, envs[2]!]) {
+          const quota = await liveQuota(e.namespace);
+          // kube-root-ca.crt, published in every namespace, and ours
+          if (quota?.status?.used?.configmaps !== "2") return false;
+        }
+        return true;
+      });
+      // Nothing of ours changed: only the lists. The builder's kinds: Namespace, ServiceAccount, ResourceQuota,
       // LimitRange, NetworkPolicy, RoleBinding — at least one page each, and no GET at all.
       const quiet = await pass();
       expect(quiet.queued).toBe(0);
@@ -244,6 +259,16 @@ describe("resync by metadata-only lists", () => {
       const deleted = await pass();
       expect(deleted.queued).toBe(1);
       expect(await admin.get(deny)).toBeDefined();
+      // The repair itself changed that environment's objects: the next pass reads it once more, finds it
+      // clean, and the one after that reads nothing.
+      expect((await pass()).queued).toBe(1);
+      expect((await pass()).queued).toBe(0);
+      // An edit of a quota's spec by someone else (a merge patch: a new managedFields entry) is seen too.
+      await admin.request("PATCH", `/api/v1/namespaces/${envs[0]!.namespace}/resourcequotas/ndc-quota`, { spec: { hard: { pods: "1000" } } });
+      const spec = await pass();
+      expect(spec.queued).toBe(1);
+      expect(spec.getCalls).toBe(OBJECTS_PER_ENVIRONMENT);
+      expect((await liveQuota(envs[0]!.namespace))?.spec?.hard?.pods).not.toBe("1000");
     } finally {
       await provisioner.stop();
       await store.close();
@@ -257,6 +282,10 @@ describe("resync by metadata-only lists", () => {
  * test/unit/model/fixtures/environment-byt-his-app-ndc1.yaml. Written here, not counted from the builder.
  */
 const OBJECTS_PER_ENVIRONMENT = 13;
+
+type LiveQuota = { spec?: { hard?: Record<string, string> }; status?: { used?: Record<string, string> } };
+const liveQuota = async (namespace: string): Promise<LiveQuota | undefined> =>
+  (await admin.get({ kind: "ResourceQuota", metadata: { name: "ndc-quota", namespace } })) as LiveQuota | undefined;
 
 describe("crash", () => {
   test("a provisioner killed with SIGKILL mid-work: the next one completes it, nothing lost or applied twice", async () => {
