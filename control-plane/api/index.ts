@@ -5,3 +5,4 @@ export * from "./schemas.ts";
 export { environmentResource, etag } from "./_presenters.ts";
 export { TokenRequestSchema, TokenResponseSchema } from "./tokens.ts";
 export type { AgreementResource } from "./sharing-agreements.ts";
+export type { ComplianceReportResource, RoadmapResource, UsageReportResource } from "./reports.ts";

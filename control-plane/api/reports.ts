@@ -1,4 +1,4 @@
-import { Type, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { COMPLIANCE_RULES, COMPLIANCE_STATUSES, vietnamMonthOf, type Platform, type Policy } from "../../model/index.ts";
 import { capacityRoadmap, complianceCsv, compliancePage, complianceReport, usageCsv, usagePage, usageReport } from "../reports/index.ts";
@@ -142,6 +142,13 @@ const RoadmapSchema = Type.Object({
     }),
   ),
 });
+
+/** A page of a compliance report as the API returns it: the one type the `ndc` command line and the portal read it as. */
+export type ComplianceReportResource = Static<typeof ComplianceReportSchema>;
+/** A page of a usage report as the API returns it: the one type the `ndc` command line and the portal read it as. */
+export type UsageReportResource = Static<typeof UsageReportSchema>;
+/** The capacity roadmap as the API returns it: the one type the `ndc` command line and the portal read it as. */
+export type RoadmapResource = Static<typeof RoadmapSchema>;
 
 /** Pages of a report: environments, like every list (the summary and totals are the whole report's; CSV has every row). */
 const ReportPage = PageQuerySchema("pair");

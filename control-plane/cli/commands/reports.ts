@@ -7,99 +7,16 @@ import { action, withCommonOptions, type CommandContext } from "../command-kit.t
 import type { Connection } from "../connection.ts";
 import { EXIT, ExitWith, UsageError } from "../exit-codes.ts";
 import { emit, renderTable } from "../output.ts";
+import type { ComplianceReportResource, RoadmapResource, UsageReportResource } from "../../api/index.ts";
 
-interface Source {
-  readonly law: string;
-  readonly confirmed: boolean;
-}
+/** A page of a compliance report as the API returns it (the API's own schema type). */
+export type ComplianceReport = ComplianceReportResource;
 
-export interface ComplianceReport {
-  readonly scope: { readonly org: string } | { readonly site: string };
-  readonly generatedAt: string;
-  readonly summary: { readonly policyVersion: string; readonly environments: number; readonly byStatus: Readonly<Record<string, number>> };
-  readonly environments: readonly {
-    readonly org: string;
-    readonly environment: string;
-    readonly phase: string;
-    readonly sites: readonly string[];
-    readonly zone: string;
-    readonly dataClass: string;
-    readonly securityLevel: number;
-    readonly status: string;
-    readonly findings: readonly { readonly rule: string; readonly status: string; readonly message: string; readonly source: Source }[];
-  }[];
-  readonly exceptions: readonly {
-    readonly org: string;
-    readonly environment: string;
-    readonly rule: string;
-    readonly since: string | null;
-    readonly message: string;
-    readonly source: Source;
-  }[];
-  readonly nextCursor?: string;
-}
+/** A page of a usage report as the API returns it (the API's own schema type). */
+export type UsageReport = UsageReportResource;
 
-interface Amounts {
-  readonly cpuMillis: number;
-  readonly memoryBytes: number;
-  readonly gpu: number;
-  readonly storageBytes: Readonly<Record<string, number>>;
-}
-
-export interface UsageReport {
-  readonly month: string;
-  readonly from: string;
-  readonly to: string;
-  readonly currency: string;
-  readonly total: number;
-  readonly organizations: readonly { readonly org: string; readonly total: number }[];
-  readonly lines: readonly {
-    readonly org: string;
-    readonly environment: string;
-    readonly site: string;
-    readonly from: string;
-    readonly to: string;
-    readonly amounts: Amounts;
-    readonly priceVersion: string | null;
-    readonly cost: {
-      readonly cpu: number;
-      readonly memory: number;
-      readonly gpu: number;
-      readonly storage: Readonly<Record<string, number>>;
-      readonly total: number;
-    };
-  }[];
-  readonly nextCursor?: string;
-}
-
-type RunOut = string | null;
-interface Roadmap {
-  readonly generatedAt: string;
-  readonly sites: readonly {
-    readonly site: string;
-    readonly status: string;
-    readonly committed: Amounts;
-    readonly growthPerMonth: Amounts;
-    readonly phases: readonly {
-      readonly phase: number;
-      readonly from: number;
-      readonly to: number;
-      readonly onlineFrom: string;
-      readonly racks: number;
-      readonly status: string;
-      readonly capacity: Amounts;
-      readonly headroom: { readonly cpuMillis: number; readonly memoryBytes: number };
-    }[];
-    readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut };
-    readonly pools: readonly {
-      readonly name: string;
-      readonly capacity: Amounts;
-      readonly committed: Amounts;
-      readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut };
-    }[];
-    readonly storageTiers: readonly { readonly name: string; readonly capacityBytes: number; readonly committedBytes: number; readonly runOut: RunOut }[];
-  }[];
-}
+/** The capacity roadmap as the API returns it (the API's own schema type). */
+type Roadmap = RoadmapResource;
 
 /**
  * The pages of one report joined into the report: the first page's summary and totals (they cover

@@ -98,11 +98,17 @@ describe("complianceText", () => {
   const report: Omit<ComplianceReport, "nextCursor"> = {
     scope: { site: "ndc1" },
     generatedAt: "2026-12-02T03:00:00.000Z",
-    summary: { policyVersion: "2026.1", environments: 2, byStatus: { compliant: 1, exception: 1, violation: 0, "not-applicable": 0 } },
+    summary: {
+      policyVersion: "2026.1",
+      environments: 2,
+      byStatus: { compliant: 1, exception: 1, violation: 0, "not-applicable": 0 },
+      byRule: { "zone-for-data-class": { compliant: 1 }, "multi-site": { exception: 1 } },
+    },
     environments: [
       {
         org: "byt",
         environment: "dancu",
+        namespace: "byt-dancu",
         phase: "Approved",
         sites: ["ndc1"],
         zone: "restricted",
@@ -114,7 +120,18 @@ describe("complianceText", () => {
           { rule: "multi-site", status: "exception", message: "only 1 site is active", source: { law: "Data Law 60/2024/QH15", confirmed: false } },
         ],
       },
-      { org: "byt", environment: "his", phase: "Ready", sites: ["ndc1"], zone: "app", dataClass: "other", securityLevel: 2, status: "compliant", findings: [] },
+      {
+        org: "byt",
+        environment: "his",
+        namespace: "byt-his",
+        phase: "Ready",
+        sites: ["ndc1"],
+        zone: "app",
+        dataClass: "other",
+        securityLevel: 2,
+        status: "compliant",
+        findings: [],
+      },
     ],
     exceptions: [
       {
@@ -145,9 +162,10 @@ describe("usageText", () => {
       month: "2026-11",
       from: "2026-10-31T17:00:00.000Z",
       to: "2026-11-30T17:00:00.000Z",
+      generatedAt: "2026-12-02T03:00:00.000Z",
       currency: "VND",
       total: 700_000,
-      organizations: [{ org: "byt", total: 700_000 }],
+      organizations: [{ org: "byt", total: 700_000, environments: [{ environment: "his", total: 700_000 }] }],
       lines: [
         {
           org: "byt",
@@ -155,8 +173,10 @@ describe("usageText", () => {
           site: "ndc1",
           from: "2026-11-05T17:00:00.000Z",
           to: "2026-11-15T17:00:00.000Z",
+          seconds: 10 * 24 * 3600,
           amounts: { cpuMillis: 4000, memoryBytes: 16 * 2 ** 30, gpu: 0, storageBytes: {} },
           priceVersion: "2025.1",
+          currency: "VND",
           cost: { cpu: 333_333, memory: 266_667, gpu: 0, storage: { standard: 100_000 }, total: 700_000 },
         },
       ],

@@ -4,35 +4,10 @@ import { usePortal } from "../context.ts";
 import { formatDate, translate, translateValue } from "../i18n.ts";
 import type { Organization, SiteSummary } from "../types.ts";
 import { Field, Notice } from "../ui.tsx";
+import type { ComplianceReportResource } from "../../../api/index.ts";
 
-interface Source {
-  readonly law: string;
-  readonly confirmed: boolean;
-}
-interface EnvironmentCompliance {
-  readonly org: string;
-  readonly environment: string;
-  readonly phase: string;
-  readonly sites: readonly string[];
-  readonly zone: string;
-  readonly dataClass: string;
-  readonly securityLevel: number;
-  readonly status: string;
-  readonly findings: readonly { readonly rule: string; readonly status: string; readonly message: string; readonly source: Source }[];
-}
-interface ComplianceReport {
-  readonly scope: { readonly org: string } | { readonly site: string };
-  readonly summary: { readonly policyVersion: string; readonly environments: number; readonly byStatus: Readonly<Record<string, number>> };
-  readonly environments: readonly EnvironmentCompliance[];
-  readonly exceptions: readonly {
-    readonly org: string;
-    readonly environment: string;
-    readonly rule: string;
-    readonly since: string | null;
-    readonly message: string;
-  }[];
-  readonly nextCursor?: string;
-}
+/** A page of a compliance report as the API returns it (the API's own schema type). */
+type ComplianceReport = ComplianceReportResource;
 
 type Scope = { kind: "org"; id: string } | { kind: "site"; id: string };
 const pathOf = (s: Scope) =>

@@ -4,38 +4,13 @@ import { usePortal } from "../context.ts";
 import { formatCores, formatSize } from "../format.ts";
 import { translate, translateValue } from "../i18n.ts";
 import { Notice } from "../ui.tsx";
+import type { RoadmapResource } from "../../../api/index.ts";
 
-interface Amounts {
-  readonly cpuMillis: number;
-  readonly memoryBytes: number;
-}
-type RunOut = string | null;
-interface Roadmap {
-  readonly sites: readonly {
-    readonly site: string;
-    readonly status: string;
-    readonly committed: Amounts;
-    readonly growthPerMonth: Amounts;
-    readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut };
-    readonly phases: readonly {
-      readonly phase: number;
-      readonly from: number;
-      readonly to: number;
-      readonly onlineFrom: string;
-      readonly racks: number;
-      readonly status: string;
-      readonly capacity: Amounts;
-      readonly headroom: Amounts;
-    }[];
-    readonly pools: readonly {
-      readonly name: string;
-      readonly capacity: Amounts;
-      readonly committed: Amounts;
-      readonly runOut: { readonly cpu: RunOut; readonly memory: RunOut };
-    }[];
-    readonly storageTiers: readonly { readonly name: string; readonly capacityBytes: number; readonly committedBytes: number; readonly runOut: RunOut }[];
-  }[];
-}
+/** The capacity roadmap as the API returns it (the API's own schema type). */
+type Roadmap = RoadmapResource;
+type Site = Roadmap["sites"][number];
+type Amounts = Pick<Site["committed"], "cpuMillis" | "memoryBytes">;
+type RunOut = Site["runOut"]["cpu"];
 
 /** Capacity per site and roadmap phase against commitments, and when each runs out. */
 export function RoadmapPage() {

@@ -6,24 +6,10 @@ import { formatDate, translate } from "../i18n.ts";
 import type { Problem } from "../problems.ts";
 import type { Organization } from "../types.ts";
 import { Field, Notice } from "../ui.tsx";
+import type { UsageReportResource } from "../../../api/index.ts";
 
-interface UsageLine {
-  readonly org: string;
-  readonly environment: string;
-  readonly site: string;
-  readonly from: string;
-  readonly to: string;
-  readonly amounts: { readonly cpuMillis: number; readonly memoryBytes: number };
-  readonly priceVersion: string | null;
-  readonly cost: { readonly total: number };
-}
-interface UsageReport {
-  readonly month: string;
-  readonly total: number;
-  readonly organizations: readonly { readonly org: string; readonly total: number }[];
-  readonly lines: readonly UsageLine[];
-  readonly nextCursor?: string;
-}
+/** A page of a usage report as the API returns it (the API's own schema type). */
+type UsageReport = UsageReportResource;
 
 /** Showback for a month: the caller's organization, or the platform (or one organization) for platform roles. */
 export function UsagePage() {
