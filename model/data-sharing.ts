@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { OneOf } from "./_literals.ts";
 import type { SharingAgreement } from "./builder/index.ts";
+import { inCharacters } from "./characters.ts";
 import { minimumSecurityLevel } from "./data-classification.ts";
 import { SlugSchema } from "./names.ts";
 import { POLICY, type DataClass, type PersonalData, type Policy } from "./policy.ts";
@@ -33,8 +34,8 @@ export const SharingOfferSchema = Type.Object(
     ),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     protocol: OneOf(["TCP", "UDP"] as const),
-    purpose: Type.String({ minLength: 1, maxLength: 500, description: "what the data is used for" }),
-    legalBasis: Type.String({ minLength: 1, maxLength: 500, description: "the legal text that allows the sharing, e.g. Nghị định 194/2025/NĐ-CP" }),
+    purpose: inCharacters({ minLength: 1, maxLength: 500, description: "what the data is used for" }),
+    legalBasis: inCharacters({ minLength: 1, maxLength: 500, description: "the legal text that allows the sharing, e.g. Nghị định 194/2025/NĐ-CP" }),
     validFrom: Instant("start of validity"),
     validUntil: Instant("end of validity (exclusive)"),
     sites: Type.Optional(
