@@ -169,7 +169,7 @@ export function evaluateSharingOffer(
  * the two organizations, validity and legal basis. The consumer's environment (whether it exists,
  * where it runs, its level) belongs to another organization and is checked when the consumer
  * accepts, so an offer never tells the provider anything about it. `sites` are the provider's
- * (those named in the offer) until then.
+ * (those named in the offer) until then. With `organizations`, the consumer must be one of them.
  * @throws ValidationError naming each field, value and rule; nothing is recorded
  */
 export function evaluateProviderOffer(
@@ -178,9 +178,20 @@ export function evaluateProviderOffer(
   provider: SharingParty | undefined,
   now: Date,
   policy: Policy = POLICY,
+  organizations?: { has(org: string): boolean },
 ): SharingDecision {
   const issues = new IssueCollector();
   providerSideIssues(providerOrg, offer, provider, now, policy, issues);
+  // Which organizations the platform has is public (GET /v1/organizations): an offer to one it does
+  // not have could never be accepted.
+  if (organizations && offer.consumer.org !== providerOrg && !organizations.has(offer.consumer.org)) {
+    issues.add(
+      "consumer.org",
+      offer.consumer.org,
+      "organization-exists",
+      `no organization ${offer.consumer.org} on this platform; the organizations are listed by GET /v1/organizations`,
+    );
+  }
   let sites: string[] = [];
   if (provider) {
     sites = offer.sites ? offer.sites.filter((s) => provider.sites.includes(s)) : [...provider.sites];

@@ -91,7 +91,7 @@ export class SharingAgreements {
       // Only the provider's side: the consumer's environment is another organization's, checked when it accepts.
       const provider = await tx.getEnvironment(providerOrg, offer.providerEnvironment);
       const decision = refusedAs(providerOrg, offer, "offered", () =>
-        evaluateProviderOffer(providerOrg, offer, provider && partyOf(provider), ctx.now, this.options.policy),
+        evaluateProviderOffer(providerOrg, offer, provider && partyOf(provider), ctx.now, this.options.policy, this.options.platform.organizations),
       );
       return tx.insertAgreement(
         {

@@ -1,7 +1,7 @@
 // The fourth attack review (issue 14's agreements, reports and the streamed audit verify), through the
 // HTTP API on SQLite and PostgreSQL: each test names the hole that turns it red. Expected values are
-// written from the design (free text never holds U+0000 and counts characters), never computed by
-// the code under test.
+// written from the design (free text never holds U+0000 and counts characters, organizations are
+// public), never computed by the code under test.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EnvironmentSpec } from "../../../model/index.ts";
 import { testOrganization, testSpec } from "../../../model/testing.ts";
@@ -66,5 +66,19 @@ describe.each(BACKENDS)("attack review of sharing agreements (%s)", (backend) =>
     const res = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("emoji-purpose", { purpose: "🏥".repeat(500) }));
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ purpose: "🏥".repeat(500), state: "Offered" });
+  });
+
+  test("fails when an offer to an organization the platform does not have is stored (bug: a typo in consumer.org made an agreement no one could ever accept)", async () => {
+    const before = await agreements();
+    const refused = await expectRefused(t, 422, "consumer.org", "organization-exists", () =>
+      t.call("POST", AGREEMENTS, t.tokens.alice, offer("typo", { consumer: { org: "bctt", environment: "erp" } })),
+    );
+    expect(refused.errors).toContainEqual({
+      field: "consumer.org",
+      rule: "organization-exists",
+      message: "no organization bctt on this platform; the organizations are listed by GET /v1/organizations",
+      value: "bctt",
+    });
+    expect(await agreements()).toBe(before);
   });
 });
