@@ -18,6 +18,13 @@ const TAGS = ["audit"];
 /** A progress line of the NDJSON stream every this many records (about one a second on a slow disk). */
 export const PROGRESS_EVERY = 10_000;
 
+/**
+ * Walks of the chain the service runs at once. Each holds a page of records and a share of the event
+ * loop while it runs; more verify requests meanwhile are refused (429, `Retry-After`), so no caller
+ * can start hundreds of walks that starve every other request.
+ */
+export const MAX_CONCURRENT_VERIFIES = 2;
+
 /** One line of `GET /v1/audit/verify` as `application/x-ndjson`. */
 const VerifyStreamLineSchema = Type.Union(
   [
@@ -96,6 +103,8 @@ export const auditRoutes: FastifyPluginAsync<{
   readonly onVerified?: (ok: boolean) => void;
 }> = async (plain, { store, checkpoint, onVerified }) => {
   const app = plain.withTypeProvider<TypeBoxProvider>();
+  /** Walks running now (MAX_CONCURRENT_VERIFIES at most). */
+  let walking = 0;
 
   app.get(
     "/v1/audit",
@@ -163,7 +172,8 @@ export const auditRoutes: FastifyPluginAsync<{
           '`{"progress":{"checked":n,"total":m}}` at once (checked 0) and every ' +
           `${PROGRESS_EVERY.toLocaleString("en")} records, then ` +
           '`{"result":{…}}` (exactly the JSON answer), or `{"error":{…}}` (a problem) when the walk fails after the answer began. ' +
-          "`ndc audit verify` uses the stream to print progress.",
+          "`ndc audit verify` uses the stream to print progress. " +
+          `At most ${MAX_CONCURRENT_VERIFIES} walks run at once; a verify asked meanwhile is 429 (rule \`verify-concurrency\`, \`Retry-After\`).`,
         response: {
           200: {
             description: "the verification (JSON), or its progress then its result (NDJSON)",
@@ -178,15 +188,38 @@ export const auditRoutes: FastifyPluginAsync<{
     },
     async (request, reply) => {
       authorizeChainVerify(request);
+      const release = claimWalk();
       if (!wantsNdjson(request)) {
-        const result = await verifyChain();
-        onVerified?.(result.ok);
-        return result;
+        try {
+          const result = await verifyChain();
+          onVerified?.(result.ok);
+          return result;
+        } finally {
+          release();
+        }
       }
       // A stream is sent as it is (the response schema describes its lines, not a stream object).
-      return reply.type("application/x-ndjson; charset=utf-8").send(Readable.from(verifyLines(request), { objectMode: false }) as never);
+      // The walk's place is given back when the stream ends, fails or the client leaves.
+      const lines = Readable.from(verifyLines(request), { objectMode: false });
+      lines.once("close", release);
+      return reply.type("application/x-ndjson; charset=utf-8").send(lines as never);
     },
   );
+
+  /** A place for one more walk, or 429 when MAX_CONCURRENT_VERIFIES walk now; the release is idempotent. */
+  function claimWalk(): () => void {
+    if (walking >= MAX_CONCURRENT_VERIFIES) {
+      const message = `${MAX_CONCURRENT_VERIFIES} verifications of the audit chain are walking it now, the most at once; retry when one ends`;
+      throw new NdcError("NDC_ERR_RATE_LIMITED", message, [{ field: "request", rule: "verify-concurrency", message }], { headers: { "retry-after": "5" } });
+    }
+    walking++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      walking--;
+    };
+  }
 
   /** The stream's lines: progress as the walk goes, then the result (or the error that stopped it). */
   async function* verifyLines(request: FastifyRequest): AsyncGenerator<string> {

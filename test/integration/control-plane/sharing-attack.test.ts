@@ -1,11 +1,13 @@
 // The fourth attack review (issue 14's agreements, reports and the streamed audit verify), through the
 // HTTP API on SQLite and PostgreSQL: each test names the hole that turns it red. Expected values are
 // written from the design (free text never holds U+0000 and counts characters, organizations are
-// public), never computed by the code under test.
+// public, a verify is a bounded walk), never computed by the code under test.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EnvironmentSpec } from "../../../model/index.ts";
 import { testOrganization, testSpec } from "../../../model/testing.ts";
-import { BACKENDS, expectRefused, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
+import { buildApp } from "../../../control-plane/api/index.ts";
+import type { Store } from "../../../control-plane/store/index.ts";
+import { BACKENDS, BOOTSTRAP, expectRefused, openTestStore, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
 const AGREEMENTS = "/v1/organizations/byt/sharing-agreements";
 
@@ -80,5 +82,90 @@ describe.each(BACKENDS)("attack review of sharing agreements (%s)", (backend) =>
       value: "bctt",
     });
     expect(await agreements()).toBe(before);
+  });
+});
+
+describe("attack review of the streamed audit verify", () => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let admin = "";
+  /** How many walks began, who waits for that count, and the gate that holds every walk until the test opens it. */
+  let walks = 0;
+  let onWalk: () => void = () => {};
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+
+  beforeAll(async () => {
+    ({ store, cleanup } = await openTestStore("sqlite"));
+    // The real store, whose walks wait at the start until the test lets them go: the test sees how
+    // many walks the service runs at once without timing anything.
+    const held = new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === "verifyAudit") {
+          return async (...args: Parameters<Store["verifyAudit"]>) => {
+            walks++;
+            onWalk();
+            await gate;
+            return target.verifyAudit(...args);
+          };
+        }
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    app = await buildApp({ store: held, platform: testPlatformForApi(), auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false });
+    const minted = await app.inject({
+      method: "POST",
+      url: "/v1/tokens",
+      headers: { authorization: `Bearer ${BOOTSTRAP}` },
+      payload: { subject: "admin", role: "platform-admin" },
+    });
+    admin = (minted.json() as { token: string }).token;
+  });
+  afterAll(async () => {
+    open();
+    await app?.close();
+    await cleanup?.();
+  });
+
+  test("fails when a third verify walks the chain while two are walking (bug: nothing bounded the walks at once; an auditor's script starting hundreds held a page of 1,000 records each and starved every other request)", async () => {
+    const verify = (accept: string) => app.inject({ method: "GET", url: "/v1/audit/verify", headers: { authorization: `Bearer ${admin}`, accept } });
+    const walking = (n: number) =>
+      new Promise<"walk">((resolve) => {
+        onWalk = () => walks >= n && resolve("walk");
+        onWalk();
+      });
+    let two = walking(2);
+    const first = verify("application/x-ndjson");
+    const second = verify("application/json");
+    await two;
+    // A third while two walk: answered at once, no walk begun.
+    two = walking(3);
+    const third = verify("application/x-ndjson");
+    const answered = await Promise.race([third.then(() => "answered" as const), two]);
+    expect(answered).toBe("answered");
+    const res = await third;
+    expect(res.statusCode, res.body).toBe(429);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(res.json()).toMatchObject({
+      code: "NDC_ERR_RATE_LIMITED",
+      errors: [
+        {
+          field: "request",
+          rule: "verify-concurrency",
+          message: "2 verifications of the audit chain are walking it now, the most at once; retry when one ends",
+        },
+      ],
+    });
+    expect(walks).toBe(2);
+    // The two end with their results, and a verify after them walks again.
+    open();
+    expect((await first).statusCode).toBe(200);
+    expect((await first).body).toContain('{"result":');
+    expect((await second).json()).toMatchObject({ ok: true });
+    expect((await verify("application/json")).json()).toMatchObject({ ok: true });
+    expect(walks).toBe(3);
   });
 });
