@@ -74,6 +74,7 @@ export const AGREEMENT_STATUSES = [
   "Scheduled",
   "InForce",
   "Waiting",
+  "Suspended",
   "Expired",
   "Ended",
   "Declined",
@@ -256,7 +257,10 @@ function providerSideIssues(
 }
 
 /** Whether an operator must approve, and why: the provider's data class and level decide. */
-function operatorApproval(provider: SharingParty, policy: Policy): Pick<SharingDecision, "operatorApprovalRequired" | "approvalReasons"> {
+function operatorApproval(
+  provider: Pick<SharingParty, "dataClass" | "securityLevel">,
+  policy: Policy,
+): Pick<SharingDecision, "operatorApprovalRequired" | "approvalReasons"> {
   const rules = policy.sharing.operatorApproval;
   const approvalReasons: string[] = [];
   if (rules.dataClasses.includes(provider.dataClass)) approvalReasons.push(`${provider.dataClass} data`);
@@ -274,20 +278,53 @@ export interface AgreementRecordView {
   readonly sites: readonly string[];
 }
 
+/** What the sharing rules read of an environment as it is now (its approved spec and effective class). */
+export interface SharingRulesParty {
+  readonly dataClass: DataClass;
+  readonly personalData: PersonalData;
+  readonly securityLevel: number;
+}
+
+/** A sharing rule an approved agreement can stop meeting when one of its environments changes. */
+export type BrokenSharingRule = "consumer-security-level" | "operator-approval";
+
+/**
+ * The rules an approved agreement no longer meets with its two environments as they are now: the
+ * consumer below the level the provider's data needs (a level lowered after it accepted), or the
+ * provider's data now needing an operator's approval the agreement never had (a class or level
+ * raised after it was approved without one). Accepting and approving check these once; an agreement
+ * is enforced only while they still hold, so neither organization's later change carries data where
+ * the rules would not have let it go.
+ */
+export function brokenSharingRules(
+  a: Pick<AgreementRecordView, "operatorApprovalRequired">,
+  provider: SharingRulesParty,
+  consumer: SharingRulesParty,
+  policy: Policy = POLICY,
+): BrokenSharingRule[] {
+  const broken: BrokenSharingRule[] = [];
+  if (consumer.securityLevel < minimumSecurityLevel(provider.dataClass, provider.personalData, false, policy)) broken.push("consumer-security-level");
+  if (!a.operatorApprovalRequired && operatorApproval(provider, policy).operatorApprovalRequired) broken.push("operator-approval");
+  return broken;
+}
+
 /**
  * What an agreement is at `now`, given the phases of its two environments: decisions first, then
- * time (Scheduled, InForce, Expired), then whether both environments still exist.
+ * time (Scheduled, InForce, Expired), then whether both environments still exist, and whether the
+ * sharing rules still hold for them (`rulesHold`, from `brokenSharingRules`: Suspended when not).
  */
 export function agreementStatus(
   a: Pick<AgreementRecordView, "state" | "offer">,
   providerPhase: string | undefined,
   consumerPhase: string | undefined,
   now: Date,
+  rulesHold = true,
 ): AgreementStatus {
   if (a.state !== "Approved") return a.state;
   if (now.getTime() >= Date.parse(a.offer.validUntil)) return "Expired";
   const ended = (p: string | undefined) => p === undefined || SHARING_ENDED_PHASES.includes(p);
   if (ended(providerPhase) || ended(consumerPhase)) return "Ended";
+  if (!rulesHold) return "Suspended";
   if (now.getTime() < Date.parse(a.offer.validFrom)) return "Scheduled";
   return SHARING_LIVE_PHASES.includes(providerPhase!) && SHARING_LIVE_PHASES.includes(consumerPhase!) ? "InForce" : "Waiting";
 }
@@ -342,8 +379,11 @@ export const AGREEMENT_DECIDERS: Readonly<Record<AgreementDecision, readonly ("p
   revoke: ["provider", "consumer", "operator"],
 };
 
-/** What enforcing an agreement needs to know of each environment: its phase and the sites it is placed on. */
-export interface SharingPlacement {
+/**
+ * What enforcing an agreement needs to know of each environment: its phase, the sites it is placed
+ * on, and what the sharing rules read of it.
+ */
+export interface SharingPlacement extends SharingRulesParty {
   readonly phase: string;
   readonly sites: readonly string[];
 }
@@ -351,15 +391,18 @@ export interface SharingPlacement {
 /**
  * The sites where an agreement's NetworkPolicies must exist at `now`: those of its sites that hold
  * both environments, while it is in force; none otherwise (offered, awaiting approval, not yet
- * valid, expired, revoked, or either environment decommissioned).
+ * valid, expired, revoked, either environment decommissioned, or a sharing rule no longer met).
  */
 export function enforcementSites(
-  a: Pick<AgreementRecordView, "state" | "offer" | "sites">,
+  a: Pick<AgreementRecordView, "state" | "offer" | "sites" | "operatorApprovalRequired">,
   provider: SharingPlacement | undefined,
   consumer: SharingPlacement | undefined,
   now: Date,
+  policy: Policy = POLICY,
 ): string[] {
-  if (!provider || !consumer || agreementStatus(a, provider.phase, consumer.phase, now) !== "InForce") return [];
+  if (!provider || !consumer) return [];
+  const rulesHold = brokenSharingRules(a, provider, consumer, policy).length === 0;
+  if (agreementStatus(a, provider.phase, consumer.phase, now, rulesHold) !== "InForce") return [];
   return a.sites.filter((s) => provider.sites.includes(s) && consumer.sites.includes(s));
 }
 

@@ -44,7 +44,10 @@ const AgreementResourceSchema = Type.Object({
   ),
   status: Type.Union(
     AGREEMENT_STATUSES.map((s) => Type.Literal(s)),
-    { description: "what it is now: decisions, then validity, then whether both environments still run" },
+    {
+      description:
+        "what it is now: decisions, then validity, then whether both environments still run and the sharing rules still hold for them (Suspended when not)",
+    },
   ),
   operatorApprovalRequired: Type.Boolean(),
   approvalReasons: Type.Array(Type.String()),

@@ -54,7 +54,16 @@ export class SharingIndex {
       if (!environments.has(key)) environments.set(key, await this.store.getEnvironment(org, name));
       return environments.get(key);
     };
-    const placement = (e: EnvironmentRecord | undefined) => (e ? { phase: e.phase, sites: e.plan.placements.map((p) => p.site) } : undefined);
+    const placement = (e: EnvironmentRecord | undefined) =>
+      e
+        ? {
+            phase: e.phase,
+            sites: e.plan.placements.map((p) => p.site),
+            dataClass: e.plan.dataClass,
+            personalData: e.spec.personalData,
+            securityLevel: e.spec.securityLevel,
+          }
+        : undefined;
     const enforced = new Map<string, EnforcedPlacement>();
     let next: number | undefined;
     for (const a of agreements) {

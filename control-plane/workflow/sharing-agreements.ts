@@ -2,6 +2,7 @@ import {
   AGREEMENT_DECIDERS,
   agreementPolicyId,
   agreementStatus,
+  brokenSharingRules,
   evaluateProviderOffer,
   evaluateSharingOffer,
   nextAgreementState,
@@ -183,13 +184,14 @@ export class SharingAgreements {
     return a;
   }
 
-  /** What an agreement is at `now`, from its decisions, its validity and its two environments' phases. */
+  /** What an agreement is at `now`, from its decisions, its validity, its two environments' phases and whether the sharing rules still hold for them. */
   async statusOf(a: AgreementRecord, now: Date, reader: StoreReader = this.options.store): Promise<AgreementStatus> {
     const [provider, consumer] = await Promise.all([
       reader.getEnvironment(a.providerOrg, a.offer.providerEnvironment),
       reader.getEnvironment(a.consumerOrg, a.offer.consumer.environment),
     ]);
-    return agreementStatus(a, provider?.phase, consumer?.phase, now);
+    const rulesHold = !provider || !consumer || brokenSharingRules(a, partyOf(provider), partyOf(consumer), this.options.policy).length === 0;
+    return agreementStatus(a, provider?.phase, consumer?.phase, now, rulesHold);
   }
 
   /** Reads both environments and asks the model (acceptance, approval); a broken rule is a 422 naming each field. */

@@ -1,11 +1,13 @@
 // The fourth attack review (issue 14's agreements, reports and the streamed audit verify), through the
 // HTTP API on SQLite and PostgreSQL: each test names the hole that turns it red. Expected values are
 // written from the design (free text never holds U+0000 and counts characters, organizations are
-// public, a verify is a bounded walk), never computed by the code under test.
+// public, a sharing rule holds for as long as the policy exists, a verify is a bounded walk), never
+// computed by the code under test.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EnvironmentSpec } from "../../../model/index.ts";
 import { testOrganization, testSpec } from "../../../model/testing.ts";
 import { buildApp } from "../../../control-plane/api/index.ts";
+import { SharingIndex } from "../../../control-plane/provisioner/index.ts";
 import type { Store } from "../../../control-plane/store/index.ts";
 import { BACKENDS, BOOTSTRAP, expectRefused, openTestStore, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
@@ -82,6 +84,40 @@ describe.each(BACKENDS)("attack review of sharing agreements (%s)", (backend) =>
       value: "bctt",
     });
     expect(await agreements()).toBe(before);
+  });
+
+  test("fails when an agreement stays in force after the consumer lowered its environment below the level the provider's data needs (bug: the consumer's level was checked only when it accepted; a level lowered by policy afterwards kept the policies open)", async () => {
+    const NOW = new Date("2026-12-02T10:00:00+07:00");
+    /** The environments carrying the agreement's NetworkPolicies, as the provisioner's index has them. */
+    const enforced = async () => {
+      const index = new SharingIndex(t.store);
+      await index.refresh(NOW);
+      return index
+        .placements()
+        .filter((p) => p.agreements.some((a) => a.id === "byt-level-drop"))
+        .map((p) => `${p.site} ${p.environment.org}/${p.environment.name}`)
+        .sort();
+    };
+    const erp = "/v1/organizations/bct/environments/erp";
+    const setLevel = async (securityLevel: number) => {
+      const version = String((await t.call("GET", erp, t.tokens.bob)).json().version);
+      const res = await t.call("PATCH", erp, t.tokens.bob, { securityLevel }, { "if-match": `"${version}"` });
+      expect(res.statusCode, res.body).toBe(200);
+      // dev at level 1 or 2 with other data: the policy approves the change at once.
+      expect(res.json()).toMatchObject({ securityLevel, pendingChange: null });
+    };
+    expect((await t.call("POST", AGREEMENTS, t.tokens.alice, offer("level-drop"))).statusCode).toBe(201);
+    expect((await t.call("POST", `${AGREEMENTS}/level-drop/accept`, t.tokens.bob)).json()).toMatchObject({ state: "Approved", status: "InForce" });
+    expect(await enforced()).toEqual(["ndc1 bct/erp", "ndc1 byt/portal"]);
+    // portal holds basic personal data: a consumer needs level 2 (Decree 85/2016); erp goes to 1.
+    await setLevel(1);
+    expect((await t.call("GET", `${AGREEMENTS}/level-drop`, t.tokens.bob)).json()).toMatchObject({ state: "Approved", status: "Suspended" });
+    expect((await t.call("GET", `${AGREEMENTS}/level-drop`, t.tokens.alice)).json()).toMatchObject({ status: "Suspended" });
+    expect(await enforced()).toEqual([]);
+    // Back at level 2, the rules hold again: in force again, its policies back.
+    await setLevel(2);
+    expect((await t.call("GET", `${AGREEMENTS}/level-drop`, t.tokens.bob)).json()).toMatchObject({ status: "InForce" });
+    expect(await enforced()).toEqual(["ndc1 bct/erp", "ndc1 byt/portal"]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
   agreementStatus,
+  brokenSharingRules,
   builderAgreement,
   enforcementSites,
   evaluateProviderOffer,
@@ -167,9 +168,9 @@ describe("builderAgreement", () => {
 });
 
 describe("enforcementSites", () => {
-  const approved = { state: "Approved" as const, offer: offer(), sites: ["ndc1", "ndc2"] };
+  const approved = { state: "Approved" as const, offer: offer(), sites: ["ndc1", "ndc2"], operatorApprovalRequired: false };
   test("in force: the agreement's sites that still hold both environments", () => {
-    expect(enforcementSites(approved, { phase: "Ready", sites: ["ndc1", "ndc2"] }, { phase: "Ready", sites: ["ndc2"] }, NOW)).toEqual(["ndc2"]);
+    expect(enforcementSites(approved, party({ phase: "Ready", sites: ["ndc1", "ndc2"] }), party({ phase: "Ready", sites: ["ndc2"] }), NOW)).toEqual(["ndc2"]);
   });
   test.each([
     ["awaiting approval", { ...approved, state: "AwaitingApproval" as const }, "Ready", "Ready", NOW],
@@ -178,7 +179,49 @@ describe("enforcementSites", () => {
     ["expired", approved, "Ready", "Ready", new Date("2027-12-01T00:00:00+07:00")],
     ["not yet valid", approved, "Ready", "Ready", new Date("2026-11-30T00:00:00+07:00")],
   ])("none when %s", (_why, a, providerPhase, consumerPhase, now) => {
-    expect(enforcementSites(a, { phase: providerPhase, sites: ["ndc1", "ndc2"] }, { phase: consumerPhase, sites: ["ndc1", "ndc2"] }, now)).toEqual([]);
+    expect(
+      enforcementSites(a, party({ phase: providerPhase, sites: ["ndc1", "ndc2"] }), party({ phase: consumerPhase, sites: ["ndc1", "ndc2"] }), now),
+    ).toEqual([]);
+  });
+  test.each([
+    ["the consumer lowered below the level the provider's data needs", party({ personalData: "basic" }), party({ securityLevel: 1 })],
+    ["the provider raised to a level that needs an operator it never had", party({ securityLevel: 3 }), party({ securityLevel: 3 })],
+    ["the provider's data raised to important, which needs an operator", party({ dataClass: "important", securityLevel: 3 }), party({ securityLevel: 3 })],
+  ])("none when %s (the rules hold for as long as the policies exist)", (_why, p, c) => {
+    expect(enforcementSites(approved, p, c, NOW)).toEqual([]);
+  });
+});
+
+describe("brokenSharingRules", () => {
+  test.each([
+    ["every rule met", false, party({ personalData: "basic" }), party({ securityLevel: 2 }), []],
+    ["the consumer below level 2 for basic personal data", false, party({ personalData: "basic" }), party({ securityLevel: 1 }), ["consumer-security-level"]],
+    [
+      "the consumer below level 4 for core data",
+      true,
+      party({ dataClass: "core", securityLevel: 4 }),
+      party({ securityLevel: 3 }),
+      ["consumer-security-level"],
+    ],
+    ["a level 3 provider approved without an operator", false, party({ securityLevel: 3 }), party({ securityLevel: 3 }), ["operator-approval"]],
+    ["a level 3 provider an operator approved", true, party({ securityLevel: 3 }), party({ securityLevel: 3 }), []],
+    [
+      "both: important data without an operator, the consumer at level 2",
+      false,
+      party({ dataClass: "important", securityLevel: 3 }),
+      party({ securityLevel: 2 }),
+      ["consumer-security-level", "operator-approval"],
+    ],
+  ] as const)("%s", (_name, operatorApprovalRequired, p, c, expected) => {
+    expect(brokenSharingRules({ operatorApprovalRequired }, p, c)).toEqual(expected);
+  });
+  test("an approved agreement whose rules no longer hold is Suspended, after Expired and Ended and before Scheduled", () => {
+    const approved = { state: "Approved" as const, offer: offer() };
+    expect(agreementStatus(approved, "Ready", "Ready", NOW, false)).toBe("Suspended");
+    expect(agreementStatus(approved, "Ready", "Ready", new Date("2026-11-30T00:00:00Z"), false)).toBe("Suspended");
+    expect(agreementStatus(approved, "Ready", "Ready", new Date("2027-11-30T17:00:00Z"), false)).toBe("Expired");
+    expect(agreementStatus(approved, "Ready", "Deleted", NOW, false)).toBe("Ended");
+    expect(agreementStatus({ state: "Revoked", offer: offer() }, "Ready", "Ready", NOW, false)).toBe("Revoked");
   });
 });
 
