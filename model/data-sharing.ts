@@ -238,10 +238,10 @@ function providerSideIssues(
     if (text.trim().length === 0)
       issues.add(field, text, "legal-basis", `must state the ${field === "purpose" ? "purpose" : "legal basis"} in words (${rules.legalBasis.source.law})`);
   }
-  const from = Date.parse(offer.validFrom);
-  const until = Date.parse(offer.validUntil);
-  if (Number.isNaN(from)) issues.add("validFrom", offer.validFrom, "date-time-format", "is not a date-time; e.g. 2026-12-01T00:00:00+07:00");
-  if (Number.isNaN(until)) issues.add("validUntil", offer.validUntil, "date-time-format", "is not a date-time; e.g. 2027-12-01T00:00:00+07:00");
+  const from = calendarInstant(offer.validFrom);
+  const until = calendarInstant(offer.validUntil);
+  if (Number.isNaN(from)) issues.add("validFrom", offer.validFrom, "date-time-format", "is not a date-time on the calendar; e.g. 2026-12-01T00:00:00+07:00");
+  if (Number.isNaN(until)) issues.add("validUntil", offer.validUntil, "date-time-format", "is not a date-time on the calendar; e.g. 2027-12-01T00:00:00+07:00");
   if (!Number.isNaN(from) && !Number.isNaN(until)) {
     if (until <= from) issues.add("validUntil", offer.validUntil, "validity-order", `must be after validFrom (${offer.validFrom})`);
     else if (until - from > rules.maxValidityDays.days * 86_400_000) {
@@ -254,6 +254,33 @@ function providerSideIssues(
     }
     if (until <= now.getTime()) issues.add("validUntil", offer.validUntil, "validity-in-future", `is already past (now ${now.toISOString()})`);
   }
+}
+
+/**
+ * The instant an RFC 3339 date-time names, or NaN when it names none: every part within its range
+ * and the day within its month. `Date.parse` alone rolls 2027-02-30 over to 2 March, so an agreement
+ * both organizations read as ending on 30 February would be enforced into March.
+ */
+function calendarInstant(text: string): number {
+  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(Z|[+-]([0-9]{2}):([0-9]{2}))$/.exec(text);
+  if (!m) return Number.NaN;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [m[1], m[2], m[3], m[4], m[5], m[6], m[8], m[9]].map((v) => Number(v ?? 0));
+  const daysInMonth = new Date(Date.UTC(2000, month!, 0)).getUTCDate() + (month === 2 && !leapYear(year!) ? -1 : 0);
+  const inRange =
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours! <= 23 &&
+    offsetMinutes! <= 59;
+  return inRange ? Date.parse(text) : Number.NaN;
+}
+
+function leapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
 /** Whether an operator must approve, and why: the provider's data class and level decide. */

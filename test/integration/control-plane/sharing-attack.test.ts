@@ -86,6 +86,34 @@ describe.each(BACKENDS)("attack review of sharing agreements (%s)", (backend) =>
     expect(await agreements()).toBe(before);
   });
 
+  test.each([
+    ["validUntil", "2027-02-30T00:00:00+07:00"],
+    ["validUntil", "2027-02-29T00:00:00+07:00"],
+    ["validFrom", "2026-11-31T00:00:00+07:00"],
+    ["validUntil", "2027-06-01T24:00:00+07:00"],
+  ])(
+    "fails when an offer's %s of %s, a day or hour the calendar does not have, is stored (bug: Date.parse rolled it over, so both organizations read an end the provisioner did not enforce)",
+    async (field, value) => {
+      const before = await agreements();
+      const refused = await expectRefused(t, 422, field, "date-time-format", () =>
+        t.call("POST", AGREEMENTS, t.tokens.alice, offer("calendar", { [field]: value })),
+      );
+      expect(refused.errors).toContainEqual({
+        field,
+        rule: "date-time-format",
+        message: `is not a date-time on the calendar; e.g. ${field === "validFrom" ? "2026-12-01T00:00:00+07:00" : "2027-12-01T00:00:00+07:00"}`,
+        value,
+      });
+      expect(await agreements()).toBe(before);
+    },
+  );
+
+  test("a leap day is a day: an offer valid until 29 February 2028 is stored as written", async () => {
+    const res = await t.call("POST", AGREEMENTS, t.tokens.alice, offer("leap-day", { validUntil: "2028-02-29T00:00:00+07:00" }));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ validUntil: "2028-02-29T00:00:00+07:00" });
+  });
+
   test("fails when an agreement stays in force after the consumer lowered its environment below the level the provider's data needs (bug: the consumer's level was checked only when it accepted; a level lowered by policy afterwards kept the policies open)", async () => {
     const NOW = new Date("2026-12-02T10:00:00+07:00");
     /** The environments carrying the agreement's NetworkPolicies, as the provisioner's index has them. */
