@@ -70,15 +70,36 @@ export function removeLogin(path: string): boolean {
   return true;
 }
 
-/** Parses the service URL, naming where it came from in the error. */
-export function parseApiUrl(raw: string, from: string): URL {
+/** The environment variable that lets `ndc` send a token over plain http to another machine. */
+export const ALLOW_INSECURE_HTTP = "NDC_ALLOW_INSECURE_HTTP";
+
+/**
+ * Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or `[::1]`. The URL parser has
+ * already made every spelling of an IPv4 address canonical (`127.1`, `0x7f000001` are `127.0.0.1`).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * Parses the service URL, naming where it came from in the error. Plain http is refused unless it
+ * stays on this machine (loopback): every request carries the bearer token, which would cross the
+ * network in clear. `NDC_ALLOW_INSECURE_HTTP=1` allows it anyway (a lab, a tunnel the caller trusts).
+ * @throws UsageError naming `from` (NDC_API, --api or the login file) and the rule
+ */
+export function parseApiUrl(raw: string, from: string, env: NodeJS.ProcessEnv = process.env): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${from} is not a URL: ${JSON.stringify(raw)}; expected e.g. http://127.0.0.1:8080`);
+    throw new UsageError(`${from} is not a URL: ${JSON.stringify(raw)}; expected e.g. https://ndc.example.gov.vn or http://127.0.0.1:8080`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${from} must be an http or https URL, got ${JSON.stringify(raw)}`);
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && env[ALLOW_INSECURE_HTTP] !== "1") {
+    throw new UsageError(
+      `${from} is ${url.origin}: plain http would send your token in clear over the network; use https://, or http:// only to this machine (127.0.0.1, ::1, localhost); ${ALLOW_INSECURE_HTTP}=1 allows it anyway`,
+    );
+  }
   return url;
 }
 
@@ -104,7 +125,7 @@ export function resolveConnection(timeoutMs: number, env: NodeJS.ProcessEnv = pr
   const stored = env.NDC_API && env.NDC_TOKEN ? undefined : readLogin(path);
   const rawApi = env.NDC_API || stored?.api;
   if (!rawApi) throw new UsageError(`no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>`);
-  const api = parseApiUrl(rawApi, env.NDC_API ? "NDC_API" : `"api" in ${path}`);
+  const api = parseApiUrl(rawApi, env.NDC_API ? "NDC_API" : `"api" in ${path} (ndc login --api)`, env);
   if (!env.NDC_TOKEN && stored && env.NDC_API) {
     const storedOrigin = URL.canParse(stored.api) ? new URL(stored.api).origin : stored.api;
     if (storedOrigin !== api.origin) {

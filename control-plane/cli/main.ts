@@ -13,7 +13,8 @@ import { tokenCommand } from "./commands/tokens.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
 const CONNECTION_HELP = `connection:
-  NDC_API      the control plane's URL, e.g. http://127.0.0.1:8080
+  NDC_API      the control plane's URL, e.g. https://ndc.example.gov.vn; plain http:// only to this
+               machine (127.0.0.1, ::1, localhost) unless NDC_ALLOW_INSECURE_HTTP=1 (the token would cross the network in clear)
   NDC_TOKEN    your API token (tokens are never taken as arguments: they would show in ps and history)
   or ndc login --api <url>, which keeps both in ~/.config/ndc/config.json (mode 0600; $NDC_CONFIG)`;
 

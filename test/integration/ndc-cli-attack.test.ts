@@ -4,7 +4,7 @@
 // variable), records every Authorization header it receives, and answers as the API would.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -128,3 +128,81 @@ test.each([
     expect(run.stdout).toContain("Hệ thống\\u{1b}[2K\\u{1b}[1A");
   },
 );
+
+/**
+ * An HTTP proxy on loopback (Node's fetch goes through it with NODE_USE_ENV_PROXY=1): what a network
+ * between `ndc` and a remote host sees. It records the raw bytes every tunnel carried, then answers
+ * as the API would, so a token sent over plain http shows up here in clear.
+ */
+async function withWiretap<T>(run: (proxyUrl: string, seen: () => string) => Promise<T>): Promise<T> {
+  let bytes = "";
+  const proxy = createServer();
+  proxy.on("connect", (_req, socket) => {
+    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    socket.on("data", (chunk: Buffer) => {
+      bytes += chunk.toString("latin1");
+      if (bytes.includes("\r\n\r\n"))
+        socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{"items":[]}');
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  try {
+    return await run(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, () => bytes);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
+  }
+}
+
+test.each([
+  ["NDC_API", (proxy: string) => ["sites", { NDC_API: "http://ndc.example.gov.vn:8080", NDC_TOKEN: storedToken, HTTP_PROXY: proxy }] as const],
+  ["the login file", (proxy: string) => ["sites", { NDC_CONFIG: loginFile("insecure.json", "http://ndc.example.gov.vn:8080"), HTTP_PROXY: proxy }] as const],
+])(
+  "fails when %s names a plain-http URL on another host and ndc sends the token there (bug: the bearer token crossed the network in clear)",
+  async (from, setup) => {
+    await withWiretap(async (proxy, seen) => {
+      const [command, env] = setup(proxy);
+      const run = await ndc([command], { ...env, NODE_USE_ENV_PROXY: "1" });
+      expect(seen()).not.toContain(storedToken);
+      expect(seen()).toBe("");
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain("is http://ndc.example.gov.vn:8080: plain http would send your token in clear over the network");
+      expect(run.stderr).toContain("use https://, or http:// only to this machine (127.0.0.1, ::1, localhost); NDC_ALLOW_INSECURE_HTTP=1 allows it anyway");
+      expect(run.stderr).toContain(from === "NDC_API" ? "NDC_API is" : "(ndc login --api) is");
+    });
+  },
+);
+
+test("fails when ndc login --api takes a plain-http URL on another host and sends the token to check it (bug: the token crossed the network in clear)", async () => {
+  await withWiretap(async (proxy, seen) => {
+    const config = join(dir, "login-insecure.json");
+    const run = await new Promise<{ code: number; stderr: string }>((done) => {
+      const child = execFile(
+        process.execPath,
+        [join(ROOT, "control-plane/cli/bin/ndc.js"), "login", "--api", "http://ndc.example.gov.vn:8080"],
+        { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NDC_CONFIG: config, HTTP_PROXY: proxy, NODE_USE_ENV_PROXY: "1" }, timeout: 60_000 },
+        (error, _stdout, stderr) => done({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stderr }),
+      );
+      child.stdin!.end(`${storedToken}\n`);
+    });
+    expect(seen()).toBe("");
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain("--api is http://ndc.example.gov.vn:8080: plain http would send your token in clear over the network");
+    expect(existsSync(config)).toBe(false);
+  });
+});
+
+test("with NDC_ALLOW_INSECURE_HTTP=1 the same plain-http URL is used, through the network (the opt-in is explicit)", async () => {
+  await withWiretap(async (proxy, seen) => {
+    const run = await ndc(["sites", "-o", "json"], {
+      NDC_API: "http://ndc.example.gov.vn:8080",
+      NDC_TOKEN: "ndc_token-for-a-lab",
+      HTTP_PROXY: proxy,
+      NODE_USE_ENV_PROXY: "1",
+      NDC_ALLOW_INSECURE_HTTP: "1",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(seen()).toContain("authorization: Bearer ndc_token-for-a-lab");
+  });
+});

@@ -45,7 +45,10 @@ export function loginCommand(): Command {
     .description(
       `store the service URL and your token in ${configPath().replace(process.env.HOME ?? "\0", "~")} (mode 0600; $NDC_CONFIG moves it); the token is read from stdin or typed at a prompt, never taken as an argument`,
     )
-    .requiredOption("--api <url>", "the control plane's URL, e.g. https://ndc.example.gov.vn")
+    .requiredOption(
+      "--api <url>",
+      "the control plane's URL, e.g. https://ndc.example.gov.vn (http:// only to 127.0.0.1, ::1 or localhost, unless NDC_ALLOW_INSECURE_HTTP=1)",
+    )
     .option("--request-timeout <seconds>", "timeout of the check request, in seconds", "10")
     .addHelpText(
       "after",

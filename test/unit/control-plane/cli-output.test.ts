@@ -82,9 +82,9 @@ describe("the login file", () => {
   });
 
   test("NDC_API and NDC_TOKEN win over the file; without either, the error says how to log in", () => {
-    expect(resolveConnection(1000, { NDC_API: "http://a:1", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({
+    expect(resolveConnection(1000, { NDC_API: "https://a:1", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({
       token: "x",
-      api: new URL("http://a:1"),
+      api: new URL("https://a:1"),
     });
     expect(() => resolveConnection(1000, { NDC_CONFIG: join(dir, "none.json") })).toThrow(
       "no service: set NDC_API (e.g. http://127.0.0.1:8080) or run ndc login --api <url>",
@@ -96,12 +96,43 @@ describe("the login file", () => {
     const file = join(dir, "stored.json");
     writeFileSync(file, JSON.stringify({ api: "https://ndc.example.gov.vn", token: "stored-secret" }), { mode: 0o600 });
     for (const other of ["https://evil.example", "http://ndc.example.gov.vn", "https://ndc.example.gov.vn:8443"]) {
-      expect(() => resolveConnection(1000, { NDC_API: other, NDC_CONFIG: file })).toThrow(
+      expect(() => resolveConnection(1000, { NDC_API: other, NDC_CONFIG: file, NDC_ALLOW_INSECURE_HTTP: "1" })).toThrow(
         `NDC_API is ${new URL(other).origin} but the token in ${file} was stored for https://ndc.example.gov.vn; it is never sent elsewhere`,
       );
     }
     // The same origin (another path or a trailing slash) keeps the stored token; NDC_TOKEN always wins.
     expect(resolveConnection(1000, { NDC_API: "https://ndc.example.gov.vn/", NDC_CONFIG: file })).toMatchObject({ token: "stored-secret" });
     expect(resolveConnection(1000, { NDC_API: "https://evil.example", NDC_TOKEN: "own", NDC_CONFIG: file })).toMatchObject({ token: "own" });
+  });
+
+  test.each(["http://ndc.example.gov.vn", "http://10.0.0.5:8080", "http://[fd00::1]:8080", "http://[::ffff:127.0.0.1]", "http://localhost.example.com"])(
+    "fails when NDC_API %s (plain http to another machine) is accepted (bug: the bearer token crossed the network in clear)",
+    (api) => {
+      const origin = new URL(api).origin;
+      expect(() => resolveConnection(1000, { NDC_API: api, NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toThrow(
+        `NDC_API is ${origin}: plain http would send your token in clear over the network; use https://, or http:// only to this machine (127.0.0.1, ::1, localhost); NDC_ALLOW_INSECURE_HTTP=1 allows it anyway`,
+      );
+    },
+  );
+
+  test("fails when a login file's plain-http URL to another machine is used (bug: the stored token crossed the network in clear)", () => {
+    const file = join(dir, "insecure.json");
+    writeFileSync(file, JSON.stringify({ api: "http://ndc.example.gov.vn:8080", token: "stored-secret" }), { mode: 0o600 });
+    expect(() => resolveConnection(1000, { NDC_CONFIG: file })).toThrow(
+      `"api" in ${file} (ndc login --api) is http://ndc.example.gov.vn:8080: plain http would send your token in clear over the network`,
+    );
+  });
+
+  test.each(["http://127.0.0.1:8080", "http://127.0.0.2:8080", "http://localhost:8080", "http://[::1]:8080", "http://LOCALHOST", "https://ndc.example.gov.vn"])(
+    "NDC_API %s (https, or http to this machine) is accepted",
+    (api) => {
+      expect(resolveConnection(1000, { NDC_API: api, NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") })).toMatchObject({ api: new URL(api) });
+    },
+  );
+
+  test("NDC_ALLOW_INSECURE_HTTP=1, and only 1, allows plain http to another machine", () => {
+    const env = { NDC_API: "http://ndc.example.gov.vn", NDC_TOKEN: "x", NDC_CONFIG: join(dir, "none.json") };
+    expect(resolveConnection(1000, { ...env, NDC_ALLOW_INSECURE_HTTP: "1" })).toMatchObject({ api: new URL("http://ndc.example.gov.vn") });
+    for (const value of ["", "0", "true", "yes"]) expect(() => resolveConnection(1000, { ...env, NDC_ALLOW_INSECURE_HTTP: value })).toThrow("plain http");
   });
 });
