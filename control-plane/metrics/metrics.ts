@@ -7,7 +7,14 @@ import { PHASES } from "../workflow/index.ts";
 
 /** The service's Prometheus metrics, on a registry of its own (several apps can live in one process). */
 export interface ControlPlaneMetrics {
+  /** The platform-wide series: served on /metrics, open unless NDC_METRICS_TOKEN is set. */
   readonly registry: Registry;
+  /**
+   * The per-organization series (`ndc_organization_*`: environments by phase, committed capacity):
+   * who runs what, and how much of it, is the organizations' business, so /metrics serves them only
+   * to a scrape that proved the metrics token (never when NDC_METRICS_TOKEN is not set).
+   */
+  readonly organizationRegistry: Registry;
   readonly httpRequests: Counter<"method" | "route" | "status">;
   readonly httpDuration: Histogram<"method" | "route" | "status">;
   /** Denied attempts (401, 403, 404 for isolation), by status. */
@@ -66,6 +73,7 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
     labelNames: ["status"] as const,
     registers: [registry],
   });
+  const organizationRegistry = new Registry();
   const storeReads = new Counter({
     name: "ndc_metrics_store_reads_total",
     help: "times the metrics read their figures from the store (not once per scrape)",
@@ -127,9 +135,9 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   });
   new Gauge({
     name: "ndc_organization_environments",
-    help: "environments by organization and lifecycle phase (the organization dashboard)",
+    help: "environments by organization and lifecycle phase (the organization dashboard; only with the metrics token)",
     labelNames: ["org", "phase"] as const,
-    registers: [registry],
+    registers: [organizationRegistry],
     async collect() {
       this.reset();
       for (const { org, phase, count } of (await current()).orgPhases) this.set({ org, phase }, count);
@@ -167,9 +175,9 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   };
   new Gauge({
     name: "ndc_organization_committed",
-    help: "capacity committed to an organization's environments over all sites (cpu in millicores, memory in bytes, gpu)",
+    help: "capacity committed to an organization's environments over all sites (cpu in millicores, memory in bytes, gpu; only with the metrics token)",
     labelNames: ["org", "resource"] as const,
-    registers: [registry],
+    registers: [organizationRegistry],
     async collect() {
       this.reset();
       for (const [org, a] of await byOrg()) {
@@ -181,9 +189,9 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
   });
   new Gauge({
     name: "ndc_organization_committed_storage_bytes",
-    help: "storage committed to an organization's environments over all sites, per storage tier",
+    help: "storage committed to an organization's environments over all sites, per storage tier (only with the metrics token)",
     labelNames: ["org", "tier"] as const,
-    registers: [registry],
+    registers: [organizationRegistry],
     async collect() {
       this.reset();
       for (const [org, a] of await byOrg()) for (const [tier, bytes] of Object.entries(a.storageBytes)) this.set({ org, tier }, bytes);
@@ -228,10 +236,14 @@ export function createMetrics(options: MetricsOptions): ControlPlaneMetrics {
     auditChainOk.set(ok ? 1 : 0);
     auditVerifiedAt.set(clock() / 1000);
   };
-  return { registry, httpRequests, httpDuration, deniedRequests, invalidate: () => void (dirty = true), auditVerified };
+  return { registry, organizationRegistry, httpRequests, httpDuration, deniedRequests, invalidate: () => void (dirty = true), auditVerified };
 }
 
-/** Counts and times every answered request by route pattern (bounded label values), and serves GET /metrics. */
+/**
+ * Counts and times every answered request by route pattern (bounded label values), and serves GET
+ * /metrics: with `token`, only to a scrape that sends it, and then with the per-organization series;
+ * without, open and platform-wide only (no series with an `org` label).
+ */
 export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetrics, token?: string): void {
   app.addHook("onResponse", async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
@@ -251,8 +263,8 @@ export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetric
         tags: ["operations"],
         summary:
           token === undefined
-            ? "Prometheus metrics (text exposition format); open on this service (NDC_METRICS_TOKEN is not set)"
-            : "Prometheus metrics (text exposition format); needs Bearer NDC_METRICS_TOKEN, not an API token",
+            ? "Prometheus metrics (text exposition format); open on this service (NDC_METRICS_TOKEN is not set), so platform-wide only: the per-organization series (ndc_organization_*) need the metrics token"
+            : "Prometheus metrics (text exposition format), the per-organization series (ndc_organization_*) included; needs Bearer NDC_METRICS_TOKEN, not an API token",
         security: token === undefined ? [] : [{ bearer: [] }],
         response: {
           200: { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } },
@@ -279,7 +291,9 @@ export function installMetrics(app: FastifyInstance, metrics: ControlPlaneMetric
             errors: [{ field: "header.authorization", rule: "metrics-token", message: detail }],
           });
       }
-      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      // Past the check above, a service with a token has seen it: only then the organizations' series.
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(token === undefined ? text : text + (await metrics.organizationRegistry.metrics()));
     },
   );
 }

@@ -19,7 +19,8 @@ function exportedSeries(): Set<string> {
   const provisioner = new Registry();
   new ProvisionerMetrics(provisioner);
   const names = new Set<string>();
-  for (const m of [...metrics.registry.getMetricsAsArray(), ...provisioner.getMetricsAsArray()]) {
+  // The per-organization series are served to a scrape with the metrics token: exported all the same.
+  for (const m of [...metrics.registry.getMetricsAsArray(), ...metrics.organizationRegistry.getMetricsAsArray(), ...provisioner.getMetricsAsArray()]) {
     names.add(m.name);
     if (String(m.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(`${m.name}${suffix}`);
   }

@@ -6,6 +6,9 @@ import { testSpec } from "../../../model/testing.ts";
 import { applyTransition } from "../../../control-plane/workflow/transitions.ts";
 import { BACKENDS, BOOTSTRAP, snapshot, startTestApp, type TestApp } from "./_harness.ts";
 
+/** The scraper's token (NDC_METRICS_TOKEN), not an API token. */
+const METRICS_TOKEN = "metrics-token-0123456789abcdef";
+
 interface TokenInfo {
   id: string;
   subject: string;
@@ -21,7 +24,8 @@ interface TokenInfo {
 describe.each(BACKENDS)("operator API (%s)", (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(backend);
+    // As deployed for the dashboards: a metrics token, which the per-organization series need.
+    t = await startTestApp(backend, { metricsToken: METRICS_TOKEN });
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -163,11 +167,11 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
 
   describe("metrics the alerts watch", () => {
     test("environments by site and phase, and the audit chain's last verification", async () => {
-      const before = await t.call("GET", "/metrics", undefined);
+      const before = await t.call("GET", "/metrics", METRICS_TOKEN);
       // Never verified: the timestamp says so (the alert reads both).
       expect(before.body).toMatch(/^ndc_audit_chain_last_verified_timestamp_seconds 0$/m);
       expect((await t.call("GET", "/v1/audit/verify", t.tokens.audrey)).json()).toMatchObject({ ok: true });
-      const text = (await t.call("GET", "/metrics", undefined)).body;
+      const text = (await t.call("GET", "/metrics", METRICS_TOKEN)).body;
       expect(text).toMatch(/^ndc_audit_chain_ok 1$/m);
       expect(Number(/^ndc_audit_chain_last_verified_timestamp_seconds (\S+)$/m.exec(text)![1])).toBeGreaterThan(Date.now() / 1000 - 60);
       // byt/retried is placed on ndc1; its site row says Pending until a provisioner writes it.
@@ -179,7 +183,7 @@ describe.each(BACKENDS)("operator API (%s)", (backend) => {
     test("a broken chain sets ndc_audit_chain_ok to 0", async () => {
       await t.raw.run("UPDATE audit_records SET actor = ? WHERE seq = (SELECT MIN(seq) FROM audit_records)", ["mallory"]);
       expect((await t.call("GET", "/v1/audit/verify", t.tokens.audrey)).json()).toMatchObject({ ok: false });
-      expect((await t.call("GET", "/metrics", undefined)).body).toMatch(/^ndc_audit_chain_ok 0$/m);
+      expect((await t.call("GET", "/metrics", METRICS_TOKEN)).body).toMatch(/^ndc_audit_chain_ok 0$/m);
     });
   });
 });

@@ -8,6 +8,9 @@ import { testOrganization, testSiteStack, testSpec } from "../../../model/testin
 import { applyTransition, type LifecycleEvent } from "../../../control-plane/workflow/index.ts";
 import { BACKENDS, startTestApp, type TestApp } from "./_harness.ts";
 
+/** The scraper's token (NDC_METRICS_TOKEN): the per-organization series are served only with it. */
+const METRICS_TOKEN = "metrics-token-0123456789abcdef";
+
 const GIB = 2 ** 30;
 
 /**
@@ -94,7 +97,7 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
   let dancuCreatedAt = "";
 
   beforeAll(async () => {
-    t = await startTestApp(backend, { platform: reportPlatform(), now: () => clock });
+    t = await startTestApp(backend, { platform: reportPlatform(), now: () => clock, metricsToken: METRICS_TOKEN });
     const requests = t.app.ndc.requests;
     // bct/erp: dev on ndc1 and ndc2, 2 cores and 8Gi, Ready 2026-10-01 00:00, decommissioned 11-11, deleted 11-26.
     expect(
@@ -485,8 +488,8 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
     });
   });
 
-  test("metrics: committed capacity per organization over all sites", async () => {
-    const text = (await t.call("GET", "/metrics", undefined)).body;
+  test("metrics: committed capacity per organization over all sites (to a scrape with the metrics token)", async () => {
+    const text = (await t.call("GET", "/metrics", METRICS_TOKEN)).body;
     // byt: his 8 cores + dancu 4 = 12 cores; 16Gi + 8Gi; 256Gi standard. bct: crm 1 core, 2Gi (erp released when deleted).
     expect(text).toMatch(/^ndc_organization_committed\{org="byt",resource="cpu_millis"\} 12000$/m);
     expect(text).toMatch(new RegExp(`^ndc_organization_committed\\{org="byt",resource="memory_bytes"\\} ${24 * GIB}$`, "m"));
