@@ -50,7 +50,7 @@ export const tokenRequestSchema = (maxSeconds: number) =>
             }),
           ],
           {
-            description: `lifetime; default and maximum from policy (at most ${maxSeconds} s); never past the expiry of the API token that mints it (the default is shortened to it)`,
+            description: `lifetime; default and maximum from policy (at most ${maxSeconds} s); never past the expiry of the API token that mints it, nor past the exp of the OIDC token of a sign-in that mints it (the default is shortened to it)`,
           },
         ),
       ),
@@ -146,8 +146,10 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
       if (admin.org !== undefined && org !== admin.org)
         issues.push({ field: "org", rule: "same-organization", message: `must be ${admin.org}, the organization you are confined to`, value: org });
       const at = now();
-      // A token minting another: the default lifetime ends no later than the minting token does.
-      const minterLeftMs = admin.via === "token" && admin.expiresAt ? Date.parse(admin.expiresAt) - at.getTime() : Infinity;
+      // A token minting another: the default lifetime ends no later than the minting token does. An
+      // OIDC sign-in is bound the same way by its token's exp: a session that ended (or an identity
+      // the provider disabled, which then gets no new token) leaves no API token behind it.
+      const minterLeftMs = (admin.via === "token" || admin.via === "oidc") && admin.expiresAt ? Date.parse(admin.expiresAt) - at.getTime() : Infinity;
       const ms = expiresIn === undefined ? Math.min(lifetime.defaultSeconds * 1000, minterLeftMs) : parseDuration(expiresIn);
       if (ms === undefined)
         issues.push({ field: "expiresIn", rule: "duration-format", message: "must be seconds or a duration such as 30d or 12h", value: expiresIn });
@@ -168,11 +170,14 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (plain,
           message: `allows ${beyond.join(", ")}, which ${admin.subject} (${admin.roles.join(", ")}) may not; mint at most your own role`,
           value: role,
         });
-      if (ms !== undefined && ms > minterLeftMs) {
+      if (ms !== undefined && (ms > minterLeftMs || minterLeftMs <= 0)) {
         issues.push({
           field: "expiresIn",
           rule: "lifetime-within-minter",
-          message: `must end by ${admin.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`,
+          message:
+            admin.via === "oidc"
+              ? `must end by ${admin.expiresAt}, when the identity provider's token of this sign-in expires (exp); a token may not outlive the sign-in that minted it`
+              : `must end by ${admin.expiresAt}, when the token minting it expires; a token may not outlive the one that minted it`,
           value: expiresIn ?? null,
         });
       }

@@ -95,7 +95,9 @@ export function createOidcVerifier(options: OidcOptions): (jwt: string) => Promi
       throw new OidcError("token-claims", "the token's subject (sub) has control characters or is longer than 255 characters");
     const roles = rolesFromClaims(payload, rolePrefix);
     const org = typeof payload.org === "string" && payload.org !== "" ? payload.org : undefined;
-    return { subject: oidcSubject(options.issuer, payload.sub), roles, ...(org ? { org } : {}), via: "oidc" };
+    // The sign-in ends at exp (required above): what it mints may not outlive it (POST /v1/tokens).
+    const expiresAt = new Date(payload.exp! * 1000).toISOString();
+    return { subject: oidcSubject(options.issuer, payload.sub), roles, ...(org ? { org } : {}), via: "oidc", expiresAt };
   };
 }
 

@@ -21,7 +21,10 @@ export const PrincipalSchema = Type.Object({
   via: Type.Union([Type.Literal("token"), Type.Literal("oidc"), Type.Literal("bootstrap")]),
   /** For an API token: its root person and who minted it (and so has seen it); four eyes compares them. */
   lineage: Type.Optional(LineageSchema),
-  /** For an API token: its id (tokens it mints are revoked with it) and when it expires (they may not outlive it). */
+  /**
+   * For an API token: its id (tokens it mints are revoked with it). For an API token or an OIDC
+   * sign-in: when it expires (the OIDC token's `exp`); what it mints may not outlive it.
+   */
   tokenId: Type.Optional(Type.String()),
   expiresAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
