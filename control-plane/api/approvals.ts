@@ -38,11 +38,12 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       schema: {
         operationId: "approveEnvironment",
         tags: TAGS,
-        summary: "Approve a request (operator; not the requester nor its last modifier); If-Match names the reviewed version",
+        summary:
+          "Approve a request (operator; not the requester nor its last modifier); If-Match names the reviewed version. A change waiting beside a built environment is admitted again first (422 when it no longer is)",
         params: EnvironmentParamsSchema,
         headers,
         body: ApproveBodySchema,
-        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
+        response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 422, 428, 429) },
       },
     },
     async (request, reply) => {

@@ -265,26 +265,51 @@ export class EnvironmentRequests {
       const [changes, held] = dropPendingChange(env);
       return this.move(ctx, env, "approve", { ...changes, reason: comment ?? null, conditions }, held);
     }
-    if (env.phase !== "AwaitingApproval" && env.pendingChange) {
-      const change = env.pendingChange;
-      return this.move(
-        ctx,
-        env,
-        "approve-change",
-        {
-          spec: change.spec,
-          plan: change.plan,
+    if (env.phase !== "AwaitingApproval" && env.pendingChange) return this.approveChange(ctx, env, ifMatch, comment);
+    // The "needs approval" reason no longer applies; an approver's comment takes its place.
+    return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
+  }
+
+  /**
+   * Approves a change waiting beside a built environment. The changed spec is admitted again first,
+   * as the PATCH that asked for it was — against today's capacity, policy, sites and catalog, in one
+   * transaction holding the sites' locks — so a change admitted under an older stack or policy is
+   * never applied without passing what a new one would; the plan applied is the one admitted now.
+   * @throws NdcError NDC_ERR_ADMISSION (422) naming each field and rule, the change still waiting and nothing changed
+   */
+  private async approveChange(ctx: RequestContext, current: EnvironmentRecord, ifMatch: number, comment?: string): Promise<EnvironmentRecord> {
+    const { org, name } = current;
+    const spec = current.pendingChange!.spec;
+    checkAllowed(current, "approve-change");
+    const now = ctx.now.toISOString();
+    let approved: EnvironmentRecord;
+    try {
+      approved = await this.store.transaction(locksFor(org, [...current.spec.sites, ...spec.sites]), async (tx) => {
+        const env = await tx.getEnvironmentById(current.id);
+        if (!env) throw notFound(org, name);
+        checkVersion(env, ifMatch);
+        checkAllowed(env, "approve-change");
+        if (!env.pendingChange) throw invalidTransition(env, "approve-change");
+        const plan = storedPlan(await this.admit(tx, org, env.pendingChange.spec, ctx.now, "change-approved"));
+        const next = await applyTransition(tx, env.id, env.version, "approve-change", actorOf(ctx), now, {
+          spec: env.pendingChange.spec,
+          plan,
           pendingChange: null,
           approvedBy: ctx.principal.subject,
           modifiedBy: env.modifiedBy,
           modifiedLineage: env.modifiedLineage,
           reason: comment ?? null,
-        },
-        commitmentsOfStored(env, change),
-      );
+        });
+        if (!next) throw versionConflict(env);
+        await tx.replaceCommitments(env.id, commitmentsOfStored(env, { spec: env.pendingChange.spec, plan }), env.namespace, now);
+        return (await tx.getEnvironmentById(env.id))!;
+      });
+    } catch (error) {
+      if (error instanceof TransitionError) throw invalidTransition(current, "approve-change");
+      throw error;
     }
-    // The "needs approval" reason no longer applies; an approver's comment takes its place.
-    return this.move(ctx, env, "approve", { approvedBy: ctx.principal.subject, reason: comment ?? null });
+    this.announceIfWork(approved, ctx.now);
+    return approved;
   }
 
   /** Rejects a request, with the reason the requester will read; its capacity is released. */
@@ -403,7 +428,13 @@ export class EnvironmentRequests {
     throw versionConflict(latest ?? env);
   }
 
-  private async admit(tx: StoreTx, org: string, spec: EnvironmentSpec, now: Date, outcome: "admitted" | "restored" = "admitted"): Promise<EnvironmentPlan> {
+  private async admit(
+    tx: StoreTx,
+    org: string,
+    spec: EnvironmentSpec,
+    now: Date,
+    outcome: "admitted" | "restored" | "change-approved" = "admitted",
+  ): Promise<EnvironmentPlan> {
     const committed = await tx.commitments(spec.sites);
     const existing = await tx.getEnvironment(org, spec.name);
     const live = await tx.countLiveEnvironments(org);
@@ -423,7 +454,9 @@ export class EnvironmentRequests {
         "NDC_ERR_ADMISSION",
         outcome === "admitted"
           ? `environment ${org}/${spec.name} was not admitted (${rules}); nothing was recorded`
-          : `environment ${org}/${spec.name} cannot be restored: its spec is not admitted today (${rules}), as a new request would not be; it stays Retained and nothing changed`,
+          : outcome === "restored"
+            ? `environment ${org}/${spec.name} cannot be restored: its spec is not admitted today (${rules}), as a new request would not be; it stays Retained and nothing changed`
+            : `the change to environment ${org}/${spec.name} cannot be approved: it is not admitted today (${rules}), as the same change asked now would not be; it still waits and nothing changed`,
         error.issues.map((i) => ({ field: i.field, rule: i.rule, message: i.message, value: i.value })),
       );
     }

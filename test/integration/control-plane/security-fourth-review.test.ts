@@ -3,13 +3,39 @@
 // Each test names the hole that turns it red; expected values are written from the design, never
 // computed by the code under test. A refused request is problem+json naming the field and the rule,
 // and leaves the store as it was.
+import type { FastifyInstance } from "fastify";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { assemblePlatform, type Platform, type Site } from "../../../model/index.ts";
 import { testSpec } from "../../../model/testing.ts";
-import { BACKENDS, BOOTSTRAP, expectRefused, startTestApp, type TestApp } from "./_harness.ts";
+import { buildApp } from "../../../control-plane/api/index.ts";
+import { applyTransition, type LifecycleEvent } from "../../../control-plane/workflow/index.ts";
+import { BACKENDS, BOOTSTRAP, expectRefused, prodSpec, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
+const ifMatch = (version: number | string) => ({ "if-match": `"${version}"` });
+
+/** The harness's platform with one site's stack edited (what a changed stack file does). */
+function platformWith(siteId: string, edit: (s: Site) => Site): Platform {
+  const base = testPlatformForApi();
+  const organizations = [...base.organizations.values()];
+  return assemblePlatform([...base.sites.values()].map((s) => ({ site: s.id === siteId ? edit(s.config!) : s.config!, organizations, environments: [] })));
+}
+
+/** ndc2's general pool down to one node of 3 cores: 6 with the 2x CPU overcommit. */
+const ndc2Shrunk = () =>
+  platformWith("ndc2", (s) => ({ ...s, computePools: s.computePools.map((p) => (p.name === "general" ? { ...p, nodes: 1, nodeCpu: "3" } : p)) }));
+
+/** The provisioner's part on `t`'s store, through the interface it uses: one lifecycle event. */
+async function provisionerStep(t: TestApp, org: string, name: string, event: LifecycleEvent) {
+  const env = await t.store.getEnvironment(org, name);
+  const next = await t.store.transaction([], (tx) =>
+    applyTransition(tx, env!.id, env!.version, event, { subject: "system:provisioner" }, new Date().toISOString(), { observedGeneration: env!.generation }),
+  );
+  expect(next, `${event} on ${org}/${name} (${env!.phase})`).toBeDefined();
+  return next!;
+}
 
 describe.each(BACKENDS)("security, fourth review (%s)", (backend) => {
   describe("item 2: /metrics shows per-organization series only to a scrape with the metrics token", () => {
@@ -116,6 +142,86 @@ describe.each(BACKENDS)("security, fourth review (%s)", (backend) => {
       expect(listed.items).toEqual([]);
       // Within the sign-in it is granted.
       expect((await o.call("POST", "/v1/tokens", jwt, { subject: "ci-bct", role: "requester", org: "bct", expiresIn: "5m" })).statusCode).toBe(201);
+    });
+  });
+
+  describe("item 4: approving a waiting change admits it again, as the PATCH that asked for it was", () => {
+    let t: TestApp;
+    const apps: FastifyInstance[] = [];
+    beforeAll(async () => {
+      t = await startTestApp(backend);
+    });
+    afterAll(async () => {
+      for (const app of apps) await app.close();
+      await t?.cleanup();
+    });
+    /** The service started again on the same store with a changed stack. */
+    const restarted = async (platform: Platform) => {
+      const app = await buildApp({ store: t.store, platform, auth: { bootstrapToken: BOOTSTRAP }, defaultMetrics: false });
+      apps.push(app);
+      return app;
+    };
+    const held = async (name: string) =>
+      (await t.raw.all("SELECT c.site, c.pool, c.cpu_millis FROM commitments c JOIN environments e ON e.id = c.environment_id WHERE e.name = ?", [name])).map(
+        (r) => `${String(r.site)}:${String(r.pool)}:${Number(r.cpu_millis)}`,
+      );
+
+    test("fails when a change admitted before ndc2's pool shrank is approved and applied (bug: approve-change skipped admission), 422 resources.cpu site-capacity, the change still waiting", async () => {
+      // byt/grow: prod on ndc2 with 4 cores, approved and built.
+      const created = await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "grow", sites: ["ndc2"] }));
+      expect(created.statusCode, created.body).toBe(201);
+      expect((await t.decide("approve", `${ENVS}/grow`, t.tokens.olga)).statusCode).toBe(200);
+      await provisionerStep(t, "byt", "grow", "start-provisioning");
+      const ready = await provisionerStep(t, "byt", "grow", "provisioned");
+      // A dev environment takes 4 cores of ndc2 too.
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "taker", sites: ["ndc2"] }))).statusCode).toBe(201);
+      // The resize to 6 cores waits for an operator (prod), holding 6 cores beside the built 4.
+      const patched = await t.call("PATCH", `${ENVS}/grow`, t.tokens.alice, { resources: { cpu: "6" } }, ifMatch(ready.version));
+      expect(patched.statusCode, patched.body).toBe(200);
+      const waiting = patched.json() as { version: number; pendingChange: { spec: { resources: { cpu: string } } } | null };
+      expect(waiting.pendingChange?.spec.resources.cpu).toBe("6");
+      expect(await held("grow")).toEqual(["ndc2:general:6000"]);
+      // The stack now gives ndc2's general pool 6 cores; taker holds 4 of them.
+      const app = await restarted(ndc2Shrunk());
+      const problem = await expectRefused(t, 422, "resources.cpu", "site-capacity", () =>
+        app.inject({ method: "POST", url: `${ENVS}/grow/approve`, headers: { authorization: `Bearer ${t.tokens.oscar}`, ...ifMatch(waiting.version) } }),
+      );
+      expect(problem.errors).toContainEqual({
+        field: "resources.cpu",
+        rule: "site-capacity",
+        message: "exceeds the capacity of pool general at ndc2: 6 requested, 2 of 6 free",
+        value: "6",
+      });
+      expect(problem.detail).toBe(
+        "the change to environment byt/grow cannot be approved: it is not admitted today (site-capacity), as the same change asked now would not be; it still waits and nothing changed",
+      );
+      const after = (await t.call("GET", `${ENVS}/grow`, t.tokens.admin)).json() as Record<string, unknown>;
+      expect(after).toMatchObject({ phase: "Ready", version: waiting.version, resources: { cpu: "4" }, pendingChange: { spec: { resources: { cpu: "6" } } } });
+      expect(await held("grow")).toEqual(["ndc2:general:6000"]);
+      // Under the stack it was asked under, the same approval goes through.
+      const ok = await t.call("POST", `${ENVS}/grow/approve`, t.tokens.oscar, undefined, ifMatch(waiting.version));
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toMatchObject({ phase: "Updating", resources: { cpu: "6" }, pendingChange: null, approvedBy: "oscar" });
+      expect(await held("grow")).toEqual(["ndc2:general:6000"]);
+    });
+
+    test("fails when a change to a site that stopped accepting prod is approved (bug: approve-change skipped the placement rules), 422 sites[0] site-accepts", async () => {
+      const created = await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "move", sites: ["ndc1"] }));
+      expect(created.statusCode, created.body).toBe(201);
+      expect((await t.decide("approve", `${ENVS}/move`, t.tokens.olga)).statusCode).toBe(200);
+      await provisionerStep(t, "byt", "move", "start-provisioning");
+      const ready = await provisionerStep(t, "byt", "move", "provisioned");
+      const patched = await t.call("PATCH", `${ENVS}/move`, t.tokens.alice, { sites: ["ndc2"] }, ifMatch(ready.version));
+      expect(patched.statusCode, patched.body).toBe(200);
+      const waiting = patched.json() as { version: number; pendingChange: unknown };
+      expect(waiting.pendingChange).not.toBeNull();
+      // ndc2 is draining now: it accepts nothing new.
+      const app = await restarted(platformWith("ndc2", (s) => ({ ...s, status: "draining" })));
+      const problem = await expectRefused(t, 422, "sites[0]", "site-accepts", () =>
+        app.inject({ method: "POST", url: `${ENVS}/move/approve`, headers: { authorization: `Bearer ${t.tokens.oscar}`, ...ifMatch(waiting.version) } }),
+      );
+      expect(problem.detail).toContain("the change to environment byt/move cannot be approved");
+      expect((await t.call("GET", `${ENVS}/move`, t.tokens.admin)).json()).toMatchObject({ phase: "Ready", version: waiting.version, spec: { sites: ["ndc1"] } });
     });
   });
 });
