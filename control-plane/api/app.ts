@@ -20,6 +20,7 @@ import { platformRoutes } from "./platform-info.ts";
 import { reportRoutes } from "./reports.ts";
 import { sharingRoutes } from "./sharing-agreements.ts";
 import { allowedMethods } from "./allowed-methods.ts";
+import type { DenialAuditLimits } from "./denial-audit.ts";
 import { installProblemHandler, sendProblem } from "./problem-handler.ts";
 import { documentGenericResponses } from "./generic-responses.ts";
 import { tokenRoutes } from "./tokens.ts";
@@ -48,6 +49,8 @@ export interface AppOptions {
   readonly defaultMetrics?: boolean;
   /** Sign the audit chain's head into a file outside the database, periodically. @default none (verify cannot detect truncation) */
   readonly auditCheckpoint?: AuditCheckpointOptions;
+  /** Denial records per authenticated subject per minute before they are coalesced. @default 10 per route and organization, 60 in all */
+  readonly deniedAudit?: DenialAuditLimits;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>` (NDC_METRICS_TOKEN). @default open */
   readonly metricsToken?: string;
   /** The web portal served at `/` (built by buildPortal()). @default none: the API only */
@@ -141,7 +144,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const requests = new EnvironmentRequests({ store, platform, policy: options.policy ?? POLICY });
   const agreements = new SharingAgreements({ store, platform, policy: options.policy ?? POLICY, work: requests.work });
 
-  installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }), allowedMethods(routes));
+  installProblemHandler(app, store, (status) => metrics.deniedRequests.inc({ status: String(status) }), allowedMethods(routes), {
+    now,
+    ...(options.deniedAudit ? { deniedAudit: options.deniedAudit } : {}),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

@@ -7,7 +7,7 @@ import { inCharacters, SlugSchema } from "../../model/index.ts";
 import type { Store, VerifyAuditOptions } from "../store/index.ts";
 import { requirePermission } from "./authentication.ts";
 import { NdcError, problem, ProblemSchema } from "./errors.ts";
-import { toNdcError } from "./problem-handler.ts";
+import { DENIALS_COALESCED, toNdcError } from "./problem-handler.ts";
 import { toStoredInstant } from "./_formats.ts";
 import { decodeCursor, encodeCursor } from "./_presenters.ts";
 import type { TypeBoxProvider } from "./_type-provider.ts";
@@ -73,7 +73,7 @@ export const REDACTED_ACTOR = "(another organization)";
  * but not who it was — one organization never learns another's people.
  */
 function withoutOtherOrganizations(record: AuditRecord, org: string): AuditRecord {
-  if (record.action !== "request.denied" || record.actor === "anonymous") return record;
+  if ((record.action !== "request.denied" && record.action !== DENIALS_COALESCED) || record.actor === "anonymous") return record;
   const actorOrg = (record.detail as { actorOrg?: string | null } | null)?.actorOrg;
   if (actorOrg === org) return record;
   return { ...record, actor: REDACTED_ACTOR, actorRole: null };

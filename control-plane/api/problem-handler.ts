@@ -1,24 +1,87 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { auditSlug, auditText } from "../audit/index.ts";
+import { auditSlug, auditText, type AuditEntry } from "../audit/index.ts";
 import type { Store } from "../store/index.ts";
+import { DenialCoalescer, type DenialAuditLimits, type DenialSummary } from "./denial-audit.ts";
 import { NdcError, problem, type ErrorCode } from "./errors.ts";
+
+/** The action of the record that stands for an authenticated caller's denials beyond the limits. */
+export const DENIALS_COALESCED = "request.denied.coalesced";
+
+export interface ProblemHandlerOptions {
+  /** Clock (tests). @default () => new Date() */
+  readonly now?: () => Date;
+  /** How many denials of one authenticated caller are recorded one by one per minute. */
+  readonly deniedAudit?: DenialAuditLimits;
+}
 
 /**
  * Every error becomes RFC 9457 problem+json from the catalogue; denied attempts (401, 403, and a
- * 404 that hides another organization) are appended to the audit trail before answering.
+ * 404 that hides another organization) are appended to the audit trail before answering. An
+ * authenticated caller's denials are recorded one by one up to the limits of `deniedAudit` per minute
+ * (10 per route and organization, 60 in all); the rest are counted and written as one
+ * `request.denied.coalesced` record per route and organization when the minute is over (at the
+ * caller's next denial, at the next minute's sweep, or when the service stops). Unauthenticated
+ * attempts are bounded per address by the authentication hook (429) and are all recorded.
  */
 export function installProblemHandler(
   app: FastifyInstance,
   store: Store,
   onDenied: (status: number) => void = () => {},
   allowed: (path: string) => string[] = () => [],
+  options: ProblemHandlerOptions = {},
 ): void {
+  const now = options.now ?? (() => new Date());
+  const coalescer = new DenialCoalescer(options.deniedAudit);
+  const writeSummaries = async (summaries: DenialSummary[], at: number) => {
+    for (let i = 0; i < summaries.length; i++) {
+      try {
+        await store.appendAudit(summaryEntry(summaries[i]!));
+      } catch (error) {
+        coalescer.restore(summaries.slice(i), at);
+        throw error;
+      }
+    }
+  };
+  const sweep = async (all: boolean) => {
+    const at = now().getTime();
+    try {
+      await writeSummaries(coalescer.drain(at, all), at);
+    } catch (error) {
+      app.log.error({ err: error }, "could not write the summary of coalesced denials; kept for the next sweep");
+    }
+  };
+  const timer = setInterval(() => void sweep(false), 60_000);
+  timer.unref();
+  app.addHook("onClose", async () => {
+    clearInterval(timer);
+    await sweep(true);
+  });
   app.setErrorHandler(async (error: FastifyError | NdcError, request, reply) => {
     const ndc = toNdcError(error);
     if (ndc.status >= 500) request.log.error({ err: error }, "request failed");
     if (ndc.denied || ndc.code === "NDC_ERR_UNAUTHENTICATED" || ndc.code === "NDC_ERR_FORBIDDEN") {
       try {
-        await auditDenied(store, request, ndc);
+        const entry = deniedEntry(request, ndc);
+        let record = true;
+        if (request.principal) {
+          const at = now().getTime();
+          const detail = entry.detail as { reason: string | null; actorOrg: string | null };
+          const decision = coalescer.admit(
+            {
+              subject: entry.actor,
+              role: entry.actorRole ?? null,
+              org: entry.org ?? null,
+              action: `${request.method} ${request.routeOptions.url ?? "(unmatched)"}`,
+              status: ndc.status,
+              reason: detail.reason,
+              actorOrg: detail.actorOrg,
+            },
+            at,
+          );
+          await writeSummaries(decision.summaries, at);
+          record = decision.record;
+        }
+        if (record) await store.appendAudit(entry);
       } catch (auditError) {
         // No answer goes out without its audit record: a denial we cannot record is an outage.
         request.log.error({ err: auditError }, "could not audit a denied attempt");
@@ -97,10 +160,10 @@ export function toNdcError(error: FastifyError | NdcError | Error): NdcError {
  * The denied attempt as an audit record. Nothing from the path is written raw: the organization
  * only when it is a plain slug, the target and path encoded (NUL, CR, LF and the like as %XX).
  */
-async function auditDenied(store: Store, request: FastifyRequest, error: NdcError): Promise<void> {
+function deniedEntry(request: FastifyRequest, error: NdcError): AuditEntry {
   const rawOrg = error.denied?.org ?? (request.params as { org?: string } | undefined)?.org ?? null;
   const target = error.denied?.target ?? null;
-  await store.appendAudit({
+  return {
     actor: request.principal ? auditText(request.principal.subject, 300) : "anonymous",
     actorRole: request.principal?.roles.join(",") ?? null,
     action: "request.denied",
@@ -118,5 +181,31 @@ async function auditDenied(store: Store, request: FastifyRequest, error: NdcErro
       // Whose attempt it was, so an organization's auditor is shown only its own people by name.
       actorOrg: request.principal?.org ?? null,
     },
-  });
+  };
+}
+
+/** The record standing for one caller's denials of one route and organization that were counted, not recorded. */
+function summaryEntry(s: DenialSummary): AuditEntry {
+  const [status] = Object.entries(s.statuses).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+  return {
+    actor: s.subject,
+    actorRole: s.role,
+    action: DENIALS_COALESCED,
+    outcome: "denied",
+    status: status === undefined ? null : Number(status),
+    org: s.org,
+    target: null,
+    requestId: null,
+    detail: {
+      route: auditText(s.action, 300),
+      count: s.count,
+      from: s.from,
+      until: s.until,
+      first: s.first,
+      last: s.last,
+      statuses: s.statuses,
+      reasons: s.reasons,
+      actorOrg: s.actorOrg,
+    },
+  };
 }

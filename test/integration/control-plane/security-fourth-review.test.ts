@@ -62,8 +62,9 @@ describe.each(BACKENDS)("security, fourth review (%s)", (backend) => {
       // The platform-wide series the alerts read are still there: byt/his is the one dev environment.
       expect(res.body).toMatch(/^ndc_environments\{phase="Approved"\} 1$/m);
       // The document says so.
-      const summary = ((await open.call("GET", "/openapi.json", undefined)).json() as { paths: Record<string, { get: { summary: string } }> }).paths["/metrics"]!
-        .get.summary;
+      const summary = ((await open.call("GET", "/openapi.json", undefined)).json() as { paths: Record<string, { get: { summary: string } }> }).paths[
+        "/metrics"
+      ]!.get.summary;
       expect(summary).toContain("the per-organization series (ndc_organization_*) need the metrics token");
     });
 
@@ -101,7 +102,10 @@ describe.each(BACKENDS)("security, fourth review (%s)", (backend) => {
       const pair = await generateKeyPair("RS256");
       key = pair.privateKey;
       const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-      o = await startTestApp(backend, { now: () => clock, auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] } } } });
+      o = await startTestApp(backend, {
+        now: () => clock,
+        auth: { bootstrapToken: BOOTSTRAP, oidc: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [jwk] } } },
+      });
     });
     afterAll(async () => {
       await o?.cleanup();
@@ -221,7 +225,58 @@ describe.each(BACKENDS)("security, fourth review (%s)", (backend) => {
         app.inject({ method: "POST", url: `${ENVS}/move/approve`, headers: { authorization: `Bearer ${t.tokens.oscar}`, ...ifMatch(waiting.version) } }),
       );
       expect(problem.detail).toContain("the change to environment byt/move cannot be approved");
-      expect((await t.call("GET", `${ENVS}/move`, t.tokens.admin)).json()).toMatchObject({ phase: "Ready", version: waiting.version, spec: { sites: ["ndc1"] } });
+      expect((await t.call("GET", `${ENVS}/move`, t.tokens.admin)).json()).toMatchObject({
+        phase: "Ready",
+        version: waiting.version,
+        spec: { sites: ["ndc1"] },
+      });
+    });
+  });
+
+  describe("item 6: one token's denials cannot flood the audit trail, and none goes unaccounted for", () => {
+    let t: TestApp;
+    let clock = new Date("2026-12-02T10:00:00+07:00");
+    beforeAll(async () => {
+      t = await startTestApp(backend, { now: () => clock });
+    });
+    afterAll(async () => {
+      await t?.cleanup();
+    });
+    type AuditItem = { actor: string; action: string; outcome: string; status: number; org: string | null; detail: Record<string, unknown> };
+    const audit = async (query: string) => ((await t.call("GET", `/v1/audit?limit=200&${query}`, t.tokens.audrey)).json() as { items: AuditItem[] }).items;
+
+    test("fails when 25 denials of one token in a minute write 25 records (bug: every 403 was a record, up to the rate limit's 1,200 a minute); 10 are recorded, the other 15 are one summary when the minute is over", async () => {
+      for (let i = 0; i < 25; i++) expect((await t.call("GET", "/v1/tokens", t.tokens.alice)).statusCode).toBe(403);
+      expect(await audit("action=request.denied&actor=alice")).toHaveLength(10);
+      expect(await audit("action=request.denied.coalesced")).toEqual([]);
+      // Another subject's denial is its own: recorded.
+      expect((await t.call("GET", "/v1/tokens", t.tokens.bob)).statusCode).toBe(403);
+      expect(await audit("action=request.denied&actor=bob")).toHaveLength(1);
+      // A minute later, alice's next denial first writes what the last minute counted, then its own record.
+      clock = new Date("2026-12-02T10:01:01+07:00");
+      expect((await t.call("GET", "/v1/tokens", t.tokens.alice)).statusCode).toBe(403);
+      expect(await audit("action=request.denied&actor=alice")).toHaveLength(11);
+      const summaries = await audit("action=request.denied.coalesced");
+      expect(summaries).toEqual([
+        expect.objectContaining({
+          actor: "alice",
+          action: "request.denied.coalesced",
+          outcome: "denied",
+          status: 403,
+          org: null,
+          detail: expect.objectContaining({
+            route: "GET /v1/tokens",
+            count: 15,
+            statuses: { "403": 15 },
+            reasons: { "role-required": 15 },
+            from: "2026-12-02T03:00:00.000Z",
+            until: "2026-12-02T03:01:00.000Z",
+          }),
+        }),
+      ]);
+      // Every denial is still counted where the alerts look: 25 + 1 + 1.
+      expect((await t.call("GET", "/metrics", undefined)).body).toMatch(/^ndc_denied_requests_total\{status="403"\} 27$/m);
+      expect((await t.call("GET", "/v1/audit/verify", t.tokens.audrey)).json()).toMatchObject({ ok: true });
     });
   });
 });
