@@ -1,4 +1,4 @@
-import { LABELS, objectKey, type KubernetesObject, type Platform } from "../../model/index.ts";
+import { LABELS, objectKey, SHARING_AGREEMENT_LABEL, type KubernetesObject, type Platform } from "../../model/index.ts";
 import { SETTLED_PHASES } from "../domain/index.ts";
 import type { EnvironmentRecord, Store } from "../store/index.ts";
 import { PROVISIONER_ACTOR } from "./_provisioner-actor.ts";
@@ -11,7 +11,7 @@ import type { ProvisionerLog } from "./provisioner.ts";
 import type { ProvisionerMetrics } from "./provisioner-metrics.ts";
 import type { SharingIndex } from "./sharing-index.ts";
 import { OWNED_SELECTOR, type SiteConnection } from "./site-connection.ts";
-import { applyOwned, ensureNamespaceIsOurs, isRetryable, syncEnvironment } from "./sync-environment.ts";
+import { applyOwned, ensureNamespaceIsOurs, isRetryable, syncEnvironment, unwantedObjects } from "./sync-environment.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** An environment, by organization and name (how watch events name it, through labels). */
@@ -243,15 +243,28 @@ export class DriftRepair {
       const before = await Promise.all(objects.map((o) => conn.get(o)));
       if (this.lastResyncStats) this.lastResyncStats.getCalls += objects.length;
       const missing = objects.filter((o, i) => !before[i] || hasDrifted(o, before[i]!));
-      if (missing.length === 0) {
+      // Objects labelled as this environment's in its namespace that the builder does not list
+      // (someone added a NetworkPolicy or RoleBinding with our labels): ours to remove. Sharing
+      // policies are the sharing pass's, which decides from the agreements read afresh.
+      const extras = (await unwantedObjects(conn, objects)).filter((o) => !o.metadata.labels?.[SHARING_AGREEMENT_LABEL]);
+      if (this.lastResyncStats) this.lastResyncStats.listCalls += OWNED_KINDS.filter((k) => k.namespaced).length;
+      if (missing.length === 0 && extras.length === 0) {
         // As listed when queued, and clean: the next pass skips it until something changes. (Had
         // it changed since the list, the next pass sees another fingerprint and checks again.)
         if (fingerprint && fingerprint.startsWith(`${env.version}:`)) this.verified.set(verifiedKey, fingerprint);
         return;
       }
-      for (const [i, o] of objects.entries()) if (before[i]) await removeForeignFields(conn, o, before[i]!);
-      await syncEnvironment(conn, objects, { prune: false });
-      await this.recordRepair(env, site, missing, { site, found: "resync", objects: missing.map(objectKey) });
+      if (missing.length > 0) {
+        for (const [i, o] of objects.entries()) if (before[i]) await removeForeignFields(conn, o, before[i]!);
+        await syncEnvironment(conn, objects, { prune: false });
+      }
+      await Promise.all(extras.map((o) => conn.delete(o)));
+      await this.recordRepair(env, site, [...missing, ...extras], {
+        site,
+        found: "resync",
+        objects: missing.map(objectKey),
+        ...(extras.length > 0 ? { pruned: extras.map(objectKey) } : {}),
+      });
       return;
     }
     const { kind, name: objectName } = key.object;

@@ -78,12 +78,21 @@ export async function applyOwned(conn: SiteConnection, o: KubernetesObject, opti
 
 /** Deletes objects we created in the environment's namespace that `objects` no longer lists. */
 export async function pruneEnvironment(conn: SiteConnection, objects: readonly KubernetesObject[]): Promise<number> {
+  const stale = await unwantedObjects(conn, objects);
+  await Promise.all(stale.map((o) => conn.delete(o)));
+  return stale.length;
+}
+
+/**
+ * Objects of the owned kinds in the environment's namespace labelled as ours for it (managed-by and
+ * environment) that `objects` does not list: what we created and no longer want, or what someone
+ * else created with our labels. One list per namespaced owned kind.
+ */
+export async function unwantedObjects(conn: SiteConnection, objects: readonly KubernetesObject[]): Promise<KubernetesObject[]> {
   const namespace = objects[0]!;
   const selector = `${LABELS.managedBy}=${FIELD_MANAGER},${LABELS.environment}=${namespace.metadata.labels?.[LABELS.environment] ?? ""}`;
   const live = (await Promise.all(OWNED_KINDS.filter((k) => k.namespaced).map((k) => conn.list(k.kind, selector, namespace.metadata.name)))).flat();
-  const stale = prunable(objects, live);
-  await Promise.all(stale.map((o) => conn.delete(o)));
-  return stale.length;
+  return prunable(objects, live);
 }
 
 /**

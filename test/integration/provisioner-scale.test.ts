@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { testPlatform, testSpec } from "../../model/testing.ts";
@@ -155,6 +155,51 @@ describe("resync", () => {
         found: "resync",
         objects: expect.arrayContaining([`NetworkPolicy/${env!.namespace}/ndc-default-deny`, `RoleBinding/${env!.namespace}/ndc-owners`]),
       });
+    } finally {
+      await provisioner.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("resync prunes what carries our labels and the builder does not want", () => {
+  test("fails when a NetworkPolicy someone created with our labels (an allow-all ingress) survives the resync (bug: the resync only put back what was missing, never removed extras)", async () => {
+    const { store, provisioner } = await resyncOnlyProvisioner("ndc-resync-extra-");
+    try {
+      await provisioner.start();
+      const [env] = await approveMany(store, uniqueNamespacePrefix("rx").replace(/-$/, ""), 1);
+      provisioner.notify();
+      await waitUntil("environment Ready", 60_000, async () => (await countReady(store, [env!.id])) === 1);
+      const ns = env!.namespace;
+      const ours = (await admin.get({ kind: "NetworkPolicy", metadata: { name: "ndc-default-deny", namespace: ns } }))!;
+      // Someone with write access adds an allow-all ingress policy carrying our labels, and one of their own without them.
+      const intruder = {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "allow-all-ingress", namespace: ns, labels: { ...ours.metadata.labels } },
+        spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] },
+      };
+      const theirs = {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "tenant-own-policy", namespace: ns, labels: { team: "his" } },
+        spec: { podSelector: { matchLabels: { app: "his" } }, policyTypes: ["Ingress"] },
+      };
+      const networking = adminKubeConfig().makeApiClient(NetworkingV1Api);
+      await networking.createNamespacedNetworkPolicy({ namespace: ns, body: intruder as never });
+      await networking.createNamespacedNetworkPolicy({ namespace: ns, body: theirs as never });
+      expect(await provisioner.resync()).toBeGreaterThanOrEqual(1);
+      await provisioner.repairsIdle();
+      expect(await admin.get(intruder)).toBeUndefined();
+      // Not ours (no managed-by label): left alone. Ours: still there.
+      expect(await admin.get(theirs)).toBeDefined();
+      expect(await admin.get(ours)).toBeDefined();
+      const audit = await store.listAudit({ action: "environment.drift-repaired", target: `environment byt/${env!.name}`, limit: 5 });
+      expect(audit[0]?.detail).toMatchObject({ found: "resync", objects: [], pruned: [`NetworkPolicy/${ns}/allow-all-ingress`] });
+      // The environment is clean again: after one more read, the pass after reads nothing.
+      await provisioner.resync();
+      await provisioner.repairsIdle();
+      expect(await provisioner.resync()).toBe(0);
     } finally {
       await provisioner.stop();
       await store.close();
