@@ -200,6 +200,15 @@ ALTER TABLE sharing_agreements ADD COLUMN offered_lineage TEXT;
 ALTER TABLE sharing_agreements ADD COLUMN accepted_lineage TEXT;
 `,
   },
+  {
+    version: 9,
+    name: "everyone who wrote what waits for an environment's next decision, not only the last modifier (four eyes)",
+    sql: `
+-- JSON [{subject, lineage}], emptied by each decision; NULL for rows written before: none known
+-- beyond requested_by and modified_by, which four eyes checks anyway.
+ALTER TABLE environments ADD COLUMN change_authors TEXT;
+`,
+  },
 ];
 
 /**

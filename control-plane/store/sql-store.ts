@@ -8,6 +8,7 @@ import { migrate } from "./migrations.ts";
 import type {
   Actor,
   AgreementRecord,
+  Author,
   AgreementWrite,
   ListAgreementsQuery,
   NewAgreement,
@@ -100,6 +101,7 @@ class SqlReader {
       requestedLineage: parse<Lineage | null>(r.requested_lineage) ?? ownLineage(String(r.requested_by)),
       modifiedBy: String(r.modified_by ?? r.requested_by),
       modifiedLineage: parse<Lineage | null>(r.modified_lineage ?? r.requested_lineage) ?? ownLineage(String(r.modified_by ?? r.requested_by)),
+      authors: parse<Author[] | null>(r.change_authors ?? null) ?? [],
       pendingChange:
         r.pending_spec === null || r.pending_spec === undefined
           ? null
@@ -436,8 +438,8 @@ class SqlTx extends SqlReader implements StoreTx {
     const id = randomUUID();
     const lineage = env.requestedLineage ?? ownLineage(env.requestedBy);
     await this.db.run(
-      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, requested_lineage, modified_lineage, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO environments (id, org, name, namespace, phase, version, generation, observed_generation, spec, plan, conditions, requested_by, modified_by, requested_lineage, modified_lineage, change_authors, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'Submitted', 1, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         id,
         env.org,
@@ -450,6 +452,7 @@ class SqlTx extends SqlReader implements StoreTx {
         env.requestedBy,
         json(lineage),
         json(lineage),
+        json([{ subject: env.requestedBy, lineage }] satisfies Author[]),
         now,
         now,
       ],
@@ -481,7 +484,7 @@ class SqlTx extends SqlReader implements StoreTx {
 
   async writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined> {
     const changed = await this.db.run(
-      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, modified_lineage = ?, pending_spec = ?, pending_plan = ?,
+      `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, modified_lineage = ?, change_authors = ?, pending_spec = ?, pending_plan = ?,
          updated_at = ?, retain_until = ?, resume_phase = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
@@ -494,6 +497,7 @@ class SqlTx extends SqlReader implements StoreTx {
         change.reason,
         change.modifiedBy,
         json(change.modifiedLineage),
+        json(change.authors),
         change.pendingChange ? json(change.pendingChange.spec) : null,
         change.pendingChange ? json(change.pendingChange.plan) : null,
         now,

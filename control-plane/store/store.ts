@@ -46,6 +46,13 @@ export interface EnvironmentRecord {
   readonly modifiedBy: string;
   readonly modifiedLineage: Lineage;
   /**
+   * Everyone who wrote part of what waits for the next decision, since the last one (approve,
+   * reject, a change approved or rejected, auto-approval): the requester of a request not yet
+   * decided, every author of a change, whoever asked to decommission. Four eyes: none of them may
+   * decide. Empty once decided (and for rows written before migration 9).
+   */
+  readonly authors: readonly Author[];
+  /**
    * A change asked for after approval that needs an operator: `spec` and `plan` stay what was
    * approved (and what is built) until it is approved.
    */
@@ -65,6 +72,13 @@ export interface EnvironmentRecord {
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: string | null;
   readonly attempts: number;
+}
+
+/** A person who wrote something an operator decides on, as four eyes compares people. */
+export interface Author {
+  /** The caller's subject (an OIDC caller is `<issuer>#<sub>`). */
+  readonly subject: string;
+  readonly lineage: Lineage;
 }
 
 /** What one environment holds at one site (the model's commitment, keyed by the record); admission counts these. */
@@ -102,6 +116,8 @@ export interface TransitionWrite {
   /** Who last changed the spec, and who stands behind them. */
   readonly modifiedBy: string;
   readonly modifiedLineage: Lineage;
+  /** Who wrote what waits for the next decision, since the last one (`EnvironmentRecord.authors`). */
+  readonly authors: readonly Author[];
   readonly pendingChange: PendingChange | null;
   readonly retainUntil: string | null;
   readonly resumePhase: Phase | null;

@@ -557,9 +557,12 @@ function checkAllowed(env: EnvironmentRecord, event: LifecycleEvent): void {
 }
 
 /**
- * Four eyes, by person: the one who decides is neither the requester nor the last one to change
- * the spec, holds no token in their line of minters, did not mint the approver's own token, and is
- * not under the same root person (`domain/lineage.ts`): a chain of minted tokens is one person.
+ * Four eyes, by person: the one who decides is neither the requester, nor the last one to change
+ * the spec, nor anyone else who wrote part of what waits for this decision since the last one
+ * (`authors`: every author of a change, whoever asked for the decommission) — so an approver cannot
+ * slip a change of their own under someone else's later edit. Nor does the approver hold a token in
+ * such an author's line of minters, nor did an author mint the approver's own token, nor is the
+ * approver under the same root person (`domain/lineage.ts`): a chain of minted tokens is one person.
  * Subjects are identities: API tokens and OIDC users (`<issuer>#<sub>`) never share one.
  */
 function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
@@ -569,40 +572,46 @@ function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
       denied: { org: env.org, target: `environment ${env.org}/${env.name}`, reason: rule },
     });
   };
-  const authors: readonly [string, string, Lineage, "requester" | "modifier"][] = [
-    [env.requestedBy, "requested", env.requestedLineage, "requester"],
-    [env.modifiedBy, "last changed", env.modifiedLineage, "modifier"],
+  type Role = "requester" | "modifier" | "author";
+  const target = `${env.org}/${env.name}`;
+  const authors: readonly [string, Lineage, Role, string][] = [
+    [env.requestedBy, env.requestedLineage, "requester", `requested ${target}`],
+    [env.modifiedBy, env.modifiedLineage, "modifier", `last changed ${target}`],
+    ...env.authors.map((a): [string, Lineage, Role, string] => [a.subject, a.lineage, "author", `changed ${target} since its last decision`]),
   ];
-  for (const [subject, did, lineage, who] of authors) {
+  const whom = "the requester, the last modifier or anyone who changed it since its last decision";
+  for (const [subject, lineage, who, did] of authors) {
     const shared = sharedPerson(approver, { subject, lineage });
     if (shared === "same-subject") {
       deny(
-        `approver-not-${who}`,
-        `${approver.subject} ${did} ${env.org}/${env.name} and cannot also decide on it; another operator must`,
+        who === "requester" ? "approver-not-requester" : "approver-not-modifier",
+        `${approver.subject} ${did} and cannot also decide on it; another operator must`,
         who === "requester"
           ? "the approver must not be the requester (four-eyes rule)"
-          : "the approver must not be the last one to change the request (four-eyes rule)",
+          : who === "modifier"
+            ? "the approver must not be the last one to change the request (four-eyes rule)"
+            : "the approver must not have changed the request since its last decision, even if someone changed it after them (four-eyes rule)",
       );
     }
     if (shared === "author-holds-token") {
       deny(
         "approver-token-minted-by-requester",
-        `${approver.subject}'s token was minted by ${subject} (or a token of theirs), who ${did} ${env.org}/${env.name}; an operator with a token of their own must decide`,
-        "the approver's token must not be minted by the requester or the last modifier, directly or down a chain of minted tokens (four-eyes rule)",
+        `${approver.subject}'s token was minted by ${subject} (or a token of theirs), who ${did}; an operator with a token of their own must decide`,
+        `the approver's token must not be minted by ${whom}, directly or down a chain of minted tokens (four-eyes rule)`,
       );
     }
     if (shared === "holds-author-token") {
       deny(
         "approver-minted-requester-token",
-        `${approver.subject} minted the token of ${subject} (directly or down a chain), who ${did} ${env.org}/${env.name}, so could have acted as them; another operator must decide`,
-        "the approver must not have minted the requester's or the last modifier's token (four-eyes rule)",
+        `${approver.subject} minted the token of ${subject} (directly or down a chain), who ${did}, so could have acted as them; another operator must decide`,
+        `the approver must not have minted the token of ${whom} (four-eyes rule)`,
       );
     }
     if (shared === "same-root") {
       deny(
         "approver-same-root",
-        `${approver.subject} and ${subject}, who ${did} ${env.org}/${env.name}, both act for ${lineage.root} (their tokens trace back to one person); an operator of another person must decide`,
-        "the approver and the requester or last modifier must not trace back to the same person (four-eyes rule)",
+        `${approver.subject} and ${subject}, who ${did}, both act for ${lineage.root} (their tokens trace back to one person); an operator of another person must decide`,
+        `the approver and ${whom} must not trace back to the same person (four-eyes rule)`,
       );
     }
   }

@@ -1,12 +1,25 @@
 import { POLICY, type EnvironmentSpec } from "../../model/index.ts";
 import { bringsNewWork, holdsCapacity, ownLineage, type Lineage } from "../domain/index.ts";
-import type { Actor, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
+import type { Actor, Author, EnvironmentRecord, PendingChange, StoredPlan, StoreTx, TransitionWrite } from "../store/index.ts";
 import { conditionsAfter, type Condition } from "./conditions.ts";
 import { RESUMABLE_PHASES, transition as nextPhaseOf, type LifecycleEvent } from "./lifecycle.ts";
 
 /** The audit action a lifecycle event is recorded as. */
 export function transitionAction(event: LifecycleEvent): string {
   return `environment.${event}`;
+}
+
+/**
+ * Events that decide what waited for a decision (a request, a change, a decommission): the authors
+ * of what they decided on are forgotten, the next decision's are collected afresh. A transition that
+ * records an approver (an auto-approved change, a restore the restorer approves) decides too.
+ */
+export const DECISION_EVENTS: readonly LifecycleEvent[] = ["auto-approve", "approve", "reject", "approve-change", "reject-change"];
+
+/** `authors` with `author` added (one entry per subject and lineage). */
+function withAuthor(authors: readonly Author[], author: Author): Author[] {
+  const same = (a: Author) => a.subject === author.subject && JSON.stringify(a.lineage) === JSON.stringify(author.lineage);
+  return authors.some(same) ? [...authors] : [...authors, author];
 }
 
 /** Changes a transition may carry besides the phase. */
@@ -50,6 +63,11 @@ export function planTransition(
   const newWork = changes.spec !== undefined || (bringsNewWork(to) && to !== current.phase);
   const retentionDays = options.retentionDays ?? POLICY.retentionDays.days;
   const authored = changes.modifiedBy === undefined && (changes.spec !== undefined || Boolean(changes.pendingChange));
+  const decided = DECISION_EVENTS.includes(event) || changes.approvedBy !== undefined;
+  // Four eyes looks at everyone who wrote what the next decision decides on, not only the last one:
+  // every author of a change, and whoever asked for a decommission.
+  const writes = authored || event === "request-decommission";
+  const author: Author = { subject: actor.subject, lineage: actor.lineage ?? ownLineage(actor.subject) };
   return {
     phase: to,
     generation: current.generation + (newWork ? 1 : 0),
@@ -61,6 +79,7 @@ export function planTransition(
     // A spec change makes its author the last modifier, whoever requested it.
     modifiedBy: changes.modifiedBy ?? (authored ? actor.subject : current.modifiedBy),
     modifiedLineage: changes.modifiedLineage ?? (authored ? (actor.lineage ?? ownLineage(actor.subject)) : current.modifiedLineage),
+    authors: decided ? [] : writes ? withAuthor(current.authors, author) : current.authors,
     pendingChange: changes.pendingChange === undefined ? current.pendingChange : changes.pendingChange,
     retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
     // Entering a phase a "no" leads back from remembers where it came from; leaving it forgets.
