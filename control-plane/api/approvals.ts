@@ -93,7 +93,8 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
       schema: {
         operationId: "retryEnvironment",
         tags: TAGS,
-        summary: "Build a Failed environment's approved spec again once its cause is fixed (operator; audited as environment.retry); If-Match is optional",
+        summary:
+          "Build a Failed environment's approved spec again once its cause is fixed (operator; audited as environment.retry), or continue a decommission that failed (environment.retry-decommission); If-Match is optional",
         params: EnvironmentParamsSchema,
         headers,
         response: { 200: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },

@@ -27,7 +27,12 @@ export function desiredObjects(
   if (!siteConfig || !organization || !env.plan.placements.some((p) => p.site === site)) return undefined;
   const plan: EnvironmentPlan = { ...env.plan, environment: { org: env.org, spec: env.spec }, namespace: env.namespace };
   const objects = buildEnvironmentObjects({ plan, site: siteConfig, organization, agreements, managedBy: "ndc-control-plane" });
-  if (isLive(env.phase)) return objects;
+  // A decommission that failed stays frozen, Failed or waiting for a decommission again: its
+  // access and ingress must not come back through drift repair.
+  if (env.failedDuring === "Decommissioning" && (env.phase === "Failed" || env.phase === "AwaitingDecommission")) return retainedObjects(objects);
+  // A failed build, change or restore keeps what it was being built to: its isolation (default
+  // deny, quota, bindings) is repaired while it waits for a retry.
+  if (isLive(env.phase) || env.phase === "Failed") return objects;
   // Once retention has run out the environment is being removed: nothing is repaired any more.
   if (retentionEnded(env, now)) return undefined;
   if (isFrozen(env.phase)) return retainedObjects(objects);

@@ -209,6 +209,20 @@ ALTER TABLE sharing_agreements ADD COLUMN accepted_lineage TEXT;
 ALTER TABLE environments ADD COLUMN change_authors TEXT;
 `,
   },
+  {
+    version: 10,
+    name: "the phase whose work failed, so a failed decommission stays a decommission (no change or retry brings it back)",
+    sql: `
+ALTER TABLE environments ADD COLUMN failed_during TEXT;
+-- Environments that failed before: the phase before their last failure, from the audit trail
+-- (auditState writes "phase" first). Failed ones, and Failed ones waiting for a decommission.
+UPDATE environments SET failed_during = 'Decommissioning'
+  WHERE (phase = 'Failed' OR (phase = 'AwaitingDecommission' AND resume_phase = 'Failed'))
+    AND (SELECT a.before_state FROM audit_records a
+         WHERE a.target = 'environment ' || environments.org || '/' || environments.name AND a.action = 'environment.fail'
+         ORDER BY a.seq DESC LIMIT 1) LIKE '{"phase":"Decommissioning"%';
+`,
+  },
 ];
 
 /**

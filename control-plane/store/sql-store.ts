@@ -112,6 +112,7 @@ class SqlReader {
       updatedAt: String(r.updated_at),
       retainUntil: str(r.retain_until),
       resumePhase: str(r.resume_phase) as Phase | null,
+      failedDuring: str(r.failed_during ?? null) as Phase | null,
       leaseOwner: str(r.lease_owner),
       leaseExpiresAt: str(r.lease_expires_at),
       attempts: Number(r.attempts),
@@ -485,7 +486,7 @@ class SqlTx extends SqlReader implements StoreTx {
   async writeTransition(current: EnvironmentRecord, change: TransitionWrite, actor: Actor, now: string): Promise<EnvironmentRecord | undefined> {
     const changed = await this.db.run(
       `UPDATE environments SET phase = ?, version = version + 1, generation = ?, spec = ?, plan = ?, conditions = ?, approved_by = ?, reason = ?, modified_by = ?, modified_lineage = ?, change_authors = ?, pending_spec = ?, pending_plan = ?,
-         updated_at = ?, retain_until = ?, resume_phase = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
+         updated_at = ?, retain_until = ?, resume_phase = ?, failed_during = ?, observed_generation = ?, attempts = 0, next_attempt_at = NULL${change.releaseLease ? ", lease_owner = NULL, lease_expires_at = NULL" : ""}
        WHERE id = ? AND version = ?`,
       [
         change.phase,
@@ -503,6 +504,7 @@ class SqlTx extends SqlReader implements StoreTx {
         now,
         change.retainUntil,
         change.resumePhase,
+        change.failedDuring,
         change.observedGeneration,
         current.id,
         current.version,

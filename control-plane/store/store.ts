@@ -69,6 +69,12 @@ export interface EnvironmentRecord {
    * rejecting returns it there. Null otherwise.
    */
   readonly resumePhase: Phase | null;
+  /**
+   * The phase whose work failed (Provisioning, Updating, Decommissioning, Restoring), kept while the
+   * environment is Failed and while a decommission of it waits (AwaitingDecommission); null otherwise.
+   * A failed decommission stays a decommission: a retry continues it and a change is refused.
+   */
+  readonly failedDuring: Phase | null;
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: string | null;
   readonly attempts: number;
@@ -121,6 +127,7 @@ export interface TransitionWrite {
   readonly pendingChange: PendingChange | null;
   readonly retainUntil: string | null;
   readonly resumePhase: Phase | null;
+  readonly failedDuring: Phase | null;
   readonly observedGeneration: number;
   /** Release the lease as part of the transition (provisioner). */
   readonly releaseLease: boolean;

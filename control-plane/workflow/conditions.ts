@@ -138,5 +138,16 @@ export function conditionsAfter(
         { type: "Ready", status: "False", reason: "Retrying", message: `retried by ${context.actor}; waiting for the provisioner` },
         now,
       );
+    case "retry-decommission":
+      return setCondition(
+        conditions,
+        {
+          type: "Ready",
+          status: "False",
+          reason: "Decommissioning",
+          message: `the failed decommission was retried by ${context.actor}; workloads are being stopped`,
+        },
+        now,
+      );
   }
 }

@@ -164,6 +164,7 @@ export class EnvironmentRequests {
       if (!env) throw notFound(org, name);
       checkVersion(env, ifMatch);
       checkAllowed(env, "update");
+      checkNotFailedDecommission(env);
       const plan = await this.admit(tx, org, spec, ctx.now);
       // Not yet approved: the request itself changes and still waits for its decision.
       if (env.phase === "AwaitingApproval") {
@@ -383,13 +384,16 @@ export class EnvironmentRequests {
 
   /**
    * Builds a Failed environment's approved spec again (operator), once the cause is fixed: it goes
-   * to Updating with a new generation, and the retry is audited as environment.retry.
+   * to Updating with a new generation, and the retry is audited as environment.retry. A failed
+   * decommission is continued instead (Decommissioning, audited as environment.retry-decommission):
+   * what was being frozen is never built back into a live environment.
    * @throws NdcError NDC_ERR_INVALID_TRANSITION (409) when it is not Failed; NDC_ERR_VERSION_CONFLICT when `ifMatch` is stale
    */
   async retry(ctx: RequestContext, org: string, name: string, ifMatch?: number): Promise<EnvironmentRecord> {
     const env = await this.get(org, name);
     if (ifMatch !== undefined) checkVersion(env, ifMatch);
-    return this.move(ctx, env, "retry", { reason: `retried by ${ctx.principal.subject} after: ${env.reason ?? "no reason recorded"}` });
+    const event: LifecycleEvent = failedDecommission(env) ? "retry-decommission" : "retry";
+    return this.move(ctx, env, event, { reason: `retried by ${ctx.principal.subject} after: ${env.reason ?? "no reason recorded"}` });
   }
 
   /**
@@ -615,6 +619,21 @@ function checkNotRequester(ctx: RequestContext, env: EnvironmentRecord): void {
       );
     }
   }
+}
+
+/** A decommission failed and has not been continued: it is frozen, or being frozen, not live. */
+function failedDecommission(env: EnvironmentRecord): boolean {
+  return env.failedDuring === "Decommissioning" && (env.phase === "Failed" || env.phase === "AwaitingDecommission");
+}
+
+/**
+ * A change would build a failed decommission back into a live environment (the table's
+ * Failed -> Updating), undoing a decommission its requester or an operator decided: refused.
+ */
+function checkNotFailedDecommission(env: EnvironmentRecord): void {
+  if (!failedDecommission(env)) return;
+  const message = `${env.org}/${env.name} failed while it was being decommissioned (${env.reason ?? "no reason recorded"}); a change would bring it back, so it is refused: an operator retries the decommission (POST …/retry), or it is decommissioned again (DELETE)`;
+  throw new NdcError("NDC_ERR_INVALID_TRANSITION", `environment ${message}`, [{ field: "phase", rule: "decommission-failed", message, value: env.phase }]);
 }
 
 function invalidTransition(env: EnvironmentRecord, event: LifecycleEvent): NdcError {

@@ -25,6 +25,7 @@ export const EVENTS = [
   "restore",
   "retention-expired",
   "retry",
+  "retry-decommission",
 ] as const;
 export type LifecycleEvent = (typeof EVENTS)[number];
 
@@ -83,8 +84,10 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
   restore: { Retained: "Restoring" },
   "retention-expired": { Retained: "Deleted" },
   // An operator has the provisioner build a Failed environment's approved spec again, once the cause
-  // is fixed (a Failed decommission is resumed by decommissioning again).
+  // is fixed; a decommission that failed is continued instead (the workflow picks the event by the
+  // record's failedDuring), never built back into a live environment.
   retry: { Failed: "Updating" },
+  "retry-decommission": { Failed: "Decommissioning" },
 };
 
 /** Phases whose environments hold capacity (what admission counts). */

@@ -84,6 +84,9 @@ export function planTransition(
     retainUntil: to === "Retained" ? new Date(Date.parse(now) + retentionDays * 86_400_000).toISOString() : current.retainUntil,
     // Entering a phase a "no" leads back from remembers where it came from; leaving it forgets.
     resumePhase: !RESUMABLE_PHASES.includes(to) ? null : to === current.phase ? current.resumePhase : current.phase,
+    // A failure remembers whose work failed, while it is Failed and while a decommission of it waits
+    // (a rejected one returns to Failed): a failed decommission must stay one.
+    failedDuring: event === "fail" ? current.phase : to === "Failed" || to === "AwaitingDecommission" ? current.failedDuring : null,
     observedGeneration: changes.observedGeneration ?? current.observedGeneration,
     releaseLease: changes.releaseLease ?? false,
     releaseCommitments: !holdsCapacity(to),

@@ -177,7 +177,7 @@ examples:
     env
       .command("retry")
       .description(
-        "build a Failed environment's approved spec again, once its cause is fixed (operator; audited as environment.retry); a Failed decommission is resumed with env decommission",
+        "build a Failed environment's approved spec again, once its cause is fixed (operator; audited as environment.retry); a failed decommission is continued, never built again (environment.retry-decommission)",
       )
       .argument("<org/name>", "the environment")
       .option("--version <n>", "only if it is still at this version")

@@ -3,6 +3,9 @@
 // PostgreSQL. Each test's name says which hole turns it red; expected values are written from the
 // design, never computed by the code under test.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { KubernetesObject } from "../../../model/index.ts";
+import { testSpec } from "../../../model/testing.ts";
+import { desiredObjects } from "../../../control-plane/provisioner/desired-objects.ts";
 import { applyTransition, type LifecycleEvent, type TransitionChanges } from "../../../control-plane/workflow/index.ts";
 import { BACKENDS, expectRefused, prodSpec, startTestApp, type TestApp } from "./_harness.ts";
 
@@ -111,6 +114,109 @@ describe.each(BACKENDS)("lifecycle review (%s)", (backend) => {
       expect(problem.detail).toBe(
         "pam minted the token of pam-byt (directly or down a chain), who changed byt/fe-minted since its last decision, so could have acted as them; another operator must decide",
       );
+    });
+  });
+
+  describe("B: a failed decommission stays a decommission, and a Failed environment keeps its objects repaired", () => {
+    /** What drift repair keeps at ndc1 for the environment as stored now (undefined: nothing is repaired). */
+    const repairedAt = async (name: string) => {
+      const objects = desiredObjects((await t.store.getEnvironment("byt", name))!, "ndc1", t.platform);
+      return objects?.map((o: KubernetesObject) => `${o.kind}/${o.metadata.name}`).sort();
+    };
+    const quotaOf = async (name: string) => {
+      const quota = desiredObjects((await t.store.getEnvironment("byt", name))!, "ndc1", t.platform)!.find(
+        (o) => o.kind === "ResourceQuota" && o.metadata.name === "ndc-quota",
+      );
+      return (quota!.spec as { hard: Record<string, string> }).hard;
+    };
+    /** The frozen form, from the design: no RoleBinding, only default deny, DNS, logs and management stay, the quota at zero. */
+    const FROZEN_POLICIES = [
+      "NetworkPolicy/ndc-allow-dns",
+      "NetworkPolicy/ndc-allow-log-egress",
+      "NetworkPolicy/ndc-allow-mgmt-admin",
+      "NetworkPolicy/ndc-default-deny",
+    ];
+    const expectFrozen = async (name: string) => {
+      const objects = await repairedAt(name);
+      expect(objects, `${name} is repaired in its frozen form`).toBeDefined();
+      expect(objects!.filter((o) => o.startsWith("RoleBinding/"))).toEqual([]);
+      expect(objects!.filter((o) => o.startsWith("NetworkPolicy/"))).toEqual(FROZEN_POLICIES);
+      expect(Object.values(await quotaOf(name)).every((v) => v === "0")).toBe(true);
+    };
+    const failure = "ndc1: the API server refused the frozen quota";
+    const auditActions = async (name: string) =>
+      ((await t.call("GET", `/v1/audit?target=${encodeURIComponent(`environment byt/${name}`)}`, t.tokens.audrey)).json().items as { action: string }[]).map(
+        (r) => r.action,
+      );
+
+    test("red while a change undid a failed decommission: alice's PATCH of her dev environment whose decommission failed is 409 decommission-failed, nothing changes, and drift repair keeps it frozen", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "fd-dev" }))).json()).toMatchObject({ phase: "Approved" });
+      await provisioner("fd-dev", "start-provisioning");
+      const ready = await provisioner("fd-dev", "provisioned");
+      expect((await t.call("DELETE", `${ENVS}/fd-dev`, t.tokens.alice, undefined, ifMatch(ready.version))).json()).toMatchObject({ phase: "Decommissioning" });
+      expect(await provisioner("fd-dev", "fail", { reason: failure })).toMatchObject({ phase: "Failed" });
+      const version = (await current("fd-dev")).version;
+      const problem = await expectRefused(t, 409, "phase", "decommission-failed", () =>
+        t.call("PATCH", `${ENVS}/fd-dev`, t.tokens.alice, { resources: { cpu: "2" } }, ifMatch(version)),
+      );
+      expect(problem.detail).toBe(
+        `environment byt/fd-dev failed while it was being decommissioned (${failure}); a change would bring it back, so it is refused: an operator retries the decommission (POST …/retry), or it is decommissioned again (DELETE)`,
+      );
+      await expectFrozen("fd-dev");
+      // The operator's retry continues the decommission.
+      const retried = await t.call("POST", `${ENVS}/fd-dev/retry`, t.tokens.oscar, undefined, ifMatch(version));
+      expect(retried.statusCode, retried.body).toBe(200);
+      expect(retried.json()).toMatchObject({ phase: "Decommissioning", resources: { cpu: "4" } });
+      expect((await auditActions("fd-dev")).at(-1)).toBe("environment.retry-decommission");
+    });
+
+    test("red while an operator's retry rebuilt a failed prod decommission: after a second decommission request was rejected it is still Failed, a PATCH is refused, the retry continues the decommission and drift repair keeps it frozen throughout", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "fd-prod" }))).statusCode).toBe(201);
+      expect((await decide("approve", "fd-prod", t.tokens.oscar)).statusCode).toBe(200);
+      await provisioner("fd-prod", "start-provisioning");
+      const ready = await provisioner("fd-prod", "provisioned");
+      expect((await t.call("DELETE", `${ENVS}/fd-prod`, t.tokens.alice, undefined, ifMatch(ready.version))).json()).toMatchObject({
+        phase: "AwaitingDecommission",
+      });
+      expect((await decide("approve", "fd-prod", t.tokens.olga)).json()).toMatchObject({ phase: "Decommissioning" });
+      expect(await provisioner("fd-prod", "fail", { reason: failure })).toMatchObject({ phase: "Failed" });
+      await expectFrozen("fd-prod");
+      // Asked again, it waits for an operator, still frozen (AwaitingDecommission is otherwise built in full).
+      const again = await t.call("DELETE", `${ENVS}/fd-prod`, t.tokens.alice, undefined, ifMatch((await current("fd-prod")).version));
+      expect(again.json()).toMatchObject({ phase: "AwaitingDecommission" });
+      await expectFrozen("fd-prod");
+      expect((await decide("reject", "fd-prod", t.tokens.olga)).json()).toMatchObject({ phase: "Failed" });
+      await expectFrozen("fd-prod");
+      await expectRefused(t, 409, "phase", "decommission-failed", async () =>
+        t.call("PATCH", `${ENVS}/fd-prod`, t.tokens.alice, { purpose: "còn dùng" }, ifMatch((await current("fd-prod")).version)),
+      );
+      const retried = await t.call("POST", `${ENVS}/fd-prod/retry`, t.tokens.oscar, undefined, ifMatch((await current("fd-prod")).version));
+      expect(retried.statusCode, retried.body).toBe(200);
+      expect(retried.json()).toMatchObject({ phase: "Decommissioning" });
+      expect(retried.json().conditions).toContainEqual(
+        expect.objectContaining({
+          type: "Ready",
+          status: "False",
+          reason: "Decommissioning",
+          message: "the failed decommission was retried by oscar; workloads are being stopped",
+        }),
+      );
+      expect((await auditActions("fd-prod")).at(-1)).toBe("environment.retry-decommission");
+    });
+
+    test("red while a Failed environment had no desired objects: a failed build keeps its built form repaired (bindings, quota) and can still be changed and retried", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "fd-build" }))).statusCode).toBe(201);
+      await provisioner("fd-build", "start-provisioning");
+      expect(await provisioner("fd-build", "fail", { reason: "ndc1: a LimitRange was refused" })).toMatchObject({ phase: "Failed" });
+      const objects = await repairedAt("fd-build");
+      expect(objects).toBeDefined();
+      expect(objects!.filter((o) => o.startsWith("RoleBinding/"))).toContain("RoleBinding/ndc-owners");
+      expect(objects!).toContain("NetworkPolicy/ndc-default-deny");
+      expect((await quotaOf("fd-build"))["requests.cpu"]).toBe("4");
+      // A failed build is not a decommission: a change rebuilds it.
+      const patched = await t.call("PATCH", `${ENVS}/fd-build`, t.tokens.alice, { resources: { cpu: "2" } }, ifMatch((await current("fd-build")).version));
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.json()).toMatchObject({ phase: "Updating", resources: { cpu: "2" } });
     });
   });
 });

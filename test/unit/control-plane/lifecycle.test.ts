@@ -33,6 +33,7 @@ describe("TRANSITIONS", () => {
     ["Retained", "retention-expired", "Deleted"],
     ["AwaitingApproval", "update", "AwaitingApproval"],
     ["Failed", "retry", "Updating"],
+    ["Failed", "retry-decommission", "Decommissioning"],
   ] as const)("%s --%s--> %s", (from, event, to) => {
     expect(nextPhase(from, event)).toBe(to);
     expect(transition(from, event)).toBe(to);
