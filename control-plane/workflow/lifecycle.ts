@@ -48,8 +48,8 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
   // An operator decides on a request, or on the decommission of a prod or core environment.
   approve: { AwaitingApproval: "Approved", AwaitingDecommission: "Decommissioning" },
   // A rejected decommission leaves the environment as it was: Ready, still Updating (its work queued
-  // again) or still Failed (the failure not hidden).
-  reject: { AwaitingApproval: "Rejected", AwaitingDecommission: { resume: ["Ready", "Updating", "Failed"] } },
+  // again), still Failed (the failure not hidden), or approved and still being built.
+  reject: { AwaitingApproval: "Rejected", AwaitingDecommission: { resume: ["Ready", "Updating", "Failed", "Approved", "Provisioning"] } },
   // Nothing was built yet, so a pending request is simply withdrawn.
   withdraw: { AwaitingApproval: "Deleted" },
   // A change before provisioning keeps its phase (the provisioner sees the new generation); a change
@@ -77,8 +77,19 @@ export const TRANSITIONS: Readonly<Record<LifecycleEvent, Partial<Record<Phase, 
     Updating: "Decommissioning",
     Failed: "Decommissioning",
   },
-  // Prod and core environments wait for an operator before they are decommissioned (still built).
-  "request-decommission": { Ready: "AwaitingDecommission", Failed: "AwaitingDecommission", Updating: "AwaitingDecommission" },
+  // Prod and core environments wait for an operator before they are decommissioned (still built),
+  // from every phase a dev environment is decommissioned from. Approved and Provisioning included:
+  // a build can take long (a site down keeps it Provisioning, retried with backoff, for as long as
+  // the site is down) and the requester who no longer wants it must not have to wait for it to end;
+  // refusing would also leave nobody, operator included, able to stop a prod environment being
+  // built. Decommissioning it still needs If-Match and an operator's decision, like from Ready.
+  "request-decommission": {
+    Approved: "AwaitingDecommission",
+    Provisioning: "AwaitingDecommission",
+    Ready: "AwaitingDecommission",
+    Updating: "AwaitingDecommission",
+    Failed: "AwaitingDecommission",
+  },
   decommissioned: { Decommissioning: "Retained" },
   // An operator brings a Retained environment back before its retention ends.
   restore: { Retained: "Restoring" },

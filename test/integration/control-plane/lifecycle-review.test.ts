@@ -219,4 +219,36 @@ describe.each(BACKENDS)("lifecycle review (%s)", (backend) => {
       expect(patched.json()).toMatchObject({ phase: "Updating", resources: { cpu: "2" } });
     });
   });
+
+  describe("C: a prod environment still being built can be decommissioned, under the prod rules", () => {
+    const DELETE = async (name: string, headers: Record<string, string> = {}) => t.call("DELETE", `${ENVS}/${name}`, t.tokens.alice, undefined, headers);
+
+    test("red while Approved refused every decommission (409) although its message listed decommission as allowed: If-Match is required, then it waits for an operator, and a rejection returns it to Approved", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "dc-approved" }))).statusCode).toBe(201);
+      const approved = await decide("approve", "dc-approved", t.tokens.oscar);
+      expect(approved.json()).toMatchObject({ phase: "Approved" });
+      await expectRefused(t, 428, "header.if-match", "decommission-version-required", () => DELETE("dc-approved"));
+      const asked = await DELETE("dc-approved", ifMatch(approved.json().version));
+      expect(asked.statusCode, asked.body).toBe(202);
+      expect(asked.json()).toMatchObject({ phase: "AwaitingDecommission", modifiedBy: "alice" });
+      const rejected = await decide("reject", "dc-approved", t.tokens.olga);
+      expect(rejected.statusCode, rejected.body).toBe(200);
+      expect(rejected.json()).toMatchObject({ phase: "Approved" });
+      // Asked again and approved by an operator, it is decommissioned.
+      expect((await DELETE("dc-approved", ifMatch(rejected.json().version))).json()).toMatchObject({ phase: "AwaitingDecommission" });
+      expect((await decide("approve", "dc-approved", t.tokens.olga)).json()).toMatchObject({ phase: "Decommissioning" });
+    });
+
+    test("red while Provisioning refused every decommission (409): a stale If-Match is 412, the current one waits for an operator, and a rejection returns it to Provisioning", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "dc-provisioning" }))).statusCode).toBe(201);
+      const approved = await decide("approve", "dc-provisioning", t.tokens.oscar);
+      const provisioning = await provisioner("dc-provisioning", "start-provisioning");
+      expect(provisioning.phase).toBe("Provisioning");
+      await expectRefused(t, 412, "header.if-match", "version-match", () => DELETE("dc-provisioning", ifMatch(approved.json().version)));
+      const asked = await DELETE("dc-provisioning", ifMatch(provisioning.version));
+      expect(asked.statusCode, asked.body).toBe(202);
+      expect(asked.json()).toMatchObject({ phase: "AwaitingDecommission" });
+      expect((await decide("reject", "dc-provisioning", t.tokens.olga)).json()).toMatchObject({ phase: "Provisioning" });
+    });
+  });
 });

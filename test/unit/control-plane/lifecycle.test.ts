@@ -58,7 +58,7 @@ describe("TRANSITIONS", () => {
 
   test("fails with a message that says what is allowed", () => {
     expect(() => transition("Approved", "approve")).toThrow(
-      "cannot approve an environment in phase Approved; allowed from Approved: update, request-change, approve-change, reject-change, start-provisioning, decommission",
+      "cannot approve an environment in phase Approved; allowed from Approved: update, request-change, approve-change, reject-change, start-provisioning, decommission, request-decommission",
     );
     expect(() => transition("Deleted", "approve")).toThrow("cannot approve an environment in phase Deleted; allowed from Deleted: nothing (terminal)");
   });
@@ -75,14 +75,20 @@ describe("TRANSITIONS", () => {
 
   test("a rejected decommission goes back to the phase it came from (red while it always went to Ready)", () => {
     expect(RESUMABLE_PHASES).toEqual(["AwaitingDecommission"]);
-    for (const from of ["Ready", "Updating", "Failed"] as const) {
+    for (const from of ["Ready", "Updating", "Failed", "Approved", "Provisioning"] as const) {
       expect(nextPhase("AwaitingDecommission", "reject", from)).toBe(from);
       expect(transition("AwaitingDecommission", "reject", from)).toBe(from);
     }
     // A phase the edge does not lead back to, or none recorded (a row from before migration 7): Ready.
-    expect(nextPhase("AwaitingDecommission", "reject", "Approved")).toBe("Ready");
+    expect(nextPhase("AwaitingDecommission", "reject", "Restoring")).toBe("Ready");
     expect(nextPhase("AwaitingDecommission", "reject")).toBe("Ready");
     expect(eventBetween("AwaitingDecommission", "Failed")).toBe("reject");
+  });
+
+  test("a prod or core decommission is asked for from every phase a dev one decommissions from (red while Approved and Provisioning refused it although the 409 listed decommission)", () => {
+    const decommissionable = PHASES.filter((p) => TRANSITIONS.decommission[p] !== undefined);
+    expect(decommissionable).toEqual(["Approved", "Provisioning", "Ready", "Updating", "Failed"]);
+    for (const from of decommissionable) expect(nextPhase(from, "request-decommission"), from).toBe("AwaitingDecommission");
   });
 
   test("eventBetween finds the edge", () => {
