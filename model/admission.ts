@@ -53,6 +53,11 @@ export interface AdmissionContext {
   readonly existingEnvironmentCount?: number;
   /** Namespaces that belong to someone else (Pulumi-declared environments, other requests). */
   readonly reservedNamespaces?: ReadonlySet<string>;
+  /**
+   * Namespaces another requested environment already holds. `<org>-<name>` is not one-to-one: org
+   * `a` with `b-x` and org `a-b` with `x` make one namespace, and the second would squat the first's.
+   */
+  readonly takenNamespaces?: ReadonlySet<string>;
   readonly policy?: Policy;
   /** The time of the request: a site whose roadmap brings capacity online later refuses it. @default no roadmap check */
   readonly now?: Date;
@@ -116,6 +121,13 @@ function checkOrganization({ env, platform, ctx }: AdmissionInput, issues: Issue
   const namespace = namespaceName(env.org, spec.name);
   if (ctx.reservedNamespaces?.has(namespace)) {
     issues.add("name", spec.name, "name-unique", `namespace "${namespace}" already exists or is declared by the site stack; choose another name`);
+  } else if (ctx.takenNamespaces?.has(namespace)) {
+    issues.add(
+      "name",
+      spec.name,
+      "namespace-unique",
+      `makes the namespace "${namespace}" (<organization>-<name>), which another environment already uses; each environment needs a namespace of its own: choose another name`,
+    );
   }
   const maxEnvironments = org!.maxEnvironments ?? 20;
   if ((ctx.existingEnvironmentCount ?? 0) >= maxEnvironments) {

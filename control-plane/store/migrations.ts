@@ -223,6 +223,17 @@ UPDATE environments SET failed_during = 'Decommissioning'
          ORDER BY a.seq DESC LIMIT 1) LIKE '{"phase":"Decommissioning"%';
 `,
   },
+  {
+    version: 11,
+    name: "one live environment per namespace (org a's b-x and org a-b's x both make a-b-x)",
+    sql: `
+-- Admission refuses a taken namespace under a lock per namespace; the index makes it the
+-- database's rule too. It cannot be created while two live environments share a namespace (the
+-- second never got it: the provisioner refused to take it over, so it is Failed): decommission or
+-- withdraw that one first.
+CREATE UNIQUE INDEX environments_live_namespace ON environments (namespace) WHERE phase NOT IN ('Rejected', 'Deleted');
+`,
+  },
 ];
 
 /**

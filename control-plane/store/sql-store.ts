@@ -165,6 +165,11 @@ class SqlReader {
     return this.select(`SELECT * FROM environments WHERE ${where.join(" AND ")} ORDER BY org, name, created_at LIMIT ?`, params, "e.org, e.name, e.created_at");
   }
 
+  async namespaceHolder(namespace: string): Promise<{ org: string; name: string } | undefined> {
+    const row = await this.db.get(`SELECT org, name FROM environments WHERE namespace = ? AND ${NOT_GONE} LIMIT 1`, [namespace]);
+    return row ? { org: String(row.org), name: String(row.name) } : undefined;
+  }
+
   async countLiveEnvironments(org: string): Promise<number> {
     const row = await this.db.get(`SELECT COUNT(*) AS n FROM environments WHERE org = ? AND ${NOT_GONE}`, [org]);
     return Number(row?.n ?? 0);

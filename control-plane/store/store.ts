@@ -300,6 +300,8 @@ export interface StoreReader {
   listEnvironments(query: ListEnvironmentsQuery): Promise<EnvironmentRecord[]>;
   /** Ordered by organization and name; without `phase`, rejected and deleted ones are left out. */
   listAllEnvironments(query: ListAllEnvironmentsQuery): Promise<EnvironmentRecord[]>;
+  /** The environment that holds a namespace (neither rejected nor deleted), if any. */
+  namespaceHolder(namespace: string): Promise<{ readonly org: string; readonly name: string } | undefined>;
   /** Environments of an organization that hold a name and count against its limit. */
   countLiveEnvironments(org: string): Promise<number>;
   /** Environments per phase (all organizations; for metrics). */

@@ -85,7 +85,9 @@ export class EnvironmentRequests {
     if (!this.platform.organizations.has(org)) throw notFound(org);
     const requestHash = createHash("sha256").update(canonicalJson({ org, spec })).digest("hex");
     const now = ctx.now.toISOString();
-    const result = await this.store.transaction(locksFor(org, spec.sites), async (tx) => {
+    // The namespace too: two organizations' names can make one namespace (see admit).
+    const locks = [...locksFor(org, spec.sites), `namespace:${namespaceName(org, spec.name)}`];
+    const result = await this.store.transaction(locks, async (tx) => {
       if (idempotencyKey !== undefined) {
         const seen = await tx.getIdempotencyKey(ctx.principal.subject, org, idempotencyKey);
         if (seen) {
@@ -443,11 +445,16 @@ export class EnvironmentRequests {
     const existing = await tx.getEnvironment(org, spec.name);
     const live = await tx.countLiveEnvironments(org);
     const ownLive = existing && !isGone(existing.phase) ? 1 : 0;
+    // `<org>-<name>` is not one-to-one across organizations: the namespace must be free of others.
+    const namespace = namespaceName(org, spec.name);
+    const holder = await tx.namespaceHolder(namespace);
+    const taken = holder && (holder.org !== org || holder.name !== spec.name) ? new Set([namespace]) : undefined;
     try {
       return admitEnvironment({ org, spec }, this.platform, {
         committed,
         existingEnvironmentCount: live - ownLive,
         reservedNamespaces: this.reservedNamespaces,
+        ...(taken ? { takenNamespaces: taken } : {}),
         policy: this.policy,
         now,
       });

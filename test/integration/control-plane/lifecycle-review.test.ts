@@ -4,10 +4,10 @@
 // design, never computed by the code under test.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { KubernetesObject } from "../../../model/index.ts";
-import { testSpec } from "../../../model/testing.ts";
+import { testOrganization, testSpec } from "../../../model/testing.ts";
 import { desiredObjects } from "../../../control-plane/provisioner/desired-objects.ts";
 import { applyTransition, type LifecycleEvent, type TransitionChanges } from "../../../control-plane/workflow/index.ts";
-import { BACKENDS, expectRefused, prodSpec, startTestApp, type TestApp } from "./_harness.ts";
+import { BACKENDS, expectRefused, prodSpec, snapshot, startTestApp, testPlatformForApi, type TestApp } from "./_harness.ts";
 
 const ENVS = "/v1/organizations/byt/environments";
 const ifMatch = (version: number | string) => ({ "if-match": `"${version}"` });
@@ -249,6 +249,82 @@ describe.each(BACKENDS)("lifecycle review (%s)", (backend) => {
       expect(asked.statusCode, asked.body).toBe(202);
       expect(asked.json()).toMatchObject({ phase: "AwaitingDecommission" });
       expect((await decide("reject", "dc-provisioning", t.tokens.olga)).json()).toMatchObject({ phase: "Provisioning" });
+    });
+  });
+
+  describe("E: one namespace per environment across organizations", () => {
+    // A fresh app with byt (Bộ Y tế) and byt-hn (Sở Y tế Hà Nội): byt's hn-his and byt-hn's his are both byt-hn-his.
+    let previous: TestApp;
+    let hana = ""; // requester, byt-hn
+    const HN = "/v1/organizations/byt-hn/environments";
+    const hnSpec = (name: string, overrides: Parameters<typeof testSpec>[0] = {}) => testSpec({ name, owners: ["byt-hn-team"], ...overrides });
+    beforeAll(async () => {
+      previous = t;
+      const platform = testPlatformForApi({
+        organizations: [
+          testOrganization(),
+          testOrganization({ slug: "bct", name: { vi: "Bộ Công Thương", en: "Ministry of Industry and Trade" }, ownerGroups: ["bct-admins"] }),
+          testOrganization({ slug: "byt-hn", name: { vi: "Sở Y tế Hà Nội", en: "Hanoi Department of Health" }, ownerGroups: ["byt-hn-admins"] }),
+        ],
+      });
+      t = await startTestApp(backend, { platform });
+      hana = await mint(t.tokens.admin, "hana", "requester", "byt-hn");
+    });
+    afterAll(async () => {
+      await t.cleanup();
+      t = previous;
+    });
+    const taken = (namespace: string) => [
+      {
+        field: "name",
+        rule: "namespace-unique",
+        message: `makes the namespace "${namespace}" (<organization>-<name>), which another environment already uses; each environment needs a namespace of its own: choose another name`,
+      },
+    ];
+
+    test("red while a second organization could squat a namespace: byt's hn-his holds byt-hn-his, so byt-hn's his is 422 name namespace-unique and nothing is stored", async () => {
+      const first = await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "hn-his" }));
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json()).toMatchObject({ namespace: "byt-hn-his" });
+      const problem = await expectRefused(t, 422, "name", "namespace-unique", () => t.call("POST", HN, hana, hnSpec("his")));
+      expect(problem.errors.map(({ field, rule, message }) => ({ field, rule, message }))).toEqual(taken("byt-hn-his"));
+      expect((await t.call("GET", `${HN}/his`, hana)).statusCode).toBe(404);
+      // The other way round too: byt-hn's emr first, then byt's hn-emr.
+      expect((await t.call("POST", HN, hana, hnSpec("emr"))).statusCode).toBe(201);
+      await expectRefused(t, 422, "name", "namespace-unique", () => t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "hn-emr" })));
+    });
+
+    test("red while two organizations racing for one namespace could both have it: on two sites (no common site lock) exactly one is admitted", async () => {
+      const answers = await Promise.all([
+        t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "hn-lis", sites: ["ndc1"] })),
+        t.call("POST", HN, hana, hnSpec("lis", { sites: ["ndc2"] })),
+      ]);
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 422]);
+      expect(answers.find((a) => a.statusCode === 422)!.json().errors).toEqual([expect.objectContaining({ field: "name", rule: "namespace-unique" })]);
+      expect(await t.raw.all("SELECT org, name FROM environments WHERE namespace = ?", ["byt-hn-lis"])).toHaveLength(1);
+    });
+
+    test("red while the database allowed two live environments one namespace: a second row is refused by the store itself", async () => {
+      expect((await t.call("POST", ENVS, t.tokens.alice, testSpec({ name: "hn-ris" }))).statusCode).toBe(201);
+      const before = await snapshot(t.raw);
+      const now = new Date().toISOString();
+      await expect(
+        t.raw.run(
+          "INSERT INTO environments (id, org, name, namespace, phase, version, generation, spec, plan, conditions, requested_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?, ?, ?)",
+          ["squatter", "byt-hn", "ris", "byt-hn-ris", "Approved", "{}", "{}", "[]", "hana", now, now],
+        ),
+      ).rejects.toThrow();
+      expect(await snapshot(t.raw)).toEqual(before);
+    });
+
+    test("still allowed (red if a gone environment kept its namespace): once byt's hn-lab request is withdrawn, byt-hn's lab is admitted", async () => {
+      const asked = await t.call("POST", ENVS, t.tokens.alice, prodSpec({ name: "hn-lab" }));
+      expect(asked.json()).toMatchObject({ phase: "AwaitingApproval", namespace: "byt-hn-lab" });
+      await expectRefused(t, 422, "name", "namespace-unique", () => t.call("POST", HN, hana, hnSpec("lab")));
+      expect((await t.call("DELETE", `${ENVS}/hn-lab`, t.tokens.alice, undefined, ifMatch(asked.json().version))).json()).toMatchObject({ phase: "Deleted" });
+      const admitted = await t.call("POST", HN, hana, hnSpec("lab"));
+      expect(admitted.statusCode, admitted.body).toBe(201);
+      expect(admitted.json()).toMatchObject({ namespace: "byt-hn-lab" });
     });
   });
 });

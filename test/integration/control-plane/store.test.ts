@@ -46,7 +46,7 @@ describe.each(BACKENDS)("store (%s)", (backend) => {
 
   test("migrations are versioned and applied once", async () => {
     expect(await store.migrate()).toEqual([]);
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   test("insert records commitments, per-site rows and an audit record", async () => {
