@@ -7,6 +7,7 @@ import type { Problem } from "../problems.ts";
 import { decisionError, explainApprovalReason, OFFER_FIELD_IDS, offerBody, offerErrors, type Agreement, type OfferDraft } from "../sharing.ts";
 import type { Environment, Page } from "../types.ts";
 import { Field, Notice } from "../ui.tsx";
+import { AuditTable, type AuditRecord } from "./audit.tsx";
 
 const agreementPath = (org: string, name: string) => `/v1/organizations/${encodeURIComponent(org)}/sharing-agreements/${encodeURIComponent(name)}`;
 const agreementHash = (a: Pick<Agreement, "provider" | "name">) => `#/agreements/${encodeURIComponent(a.provider.org)}/${encodeURIComponent(a.name)}`;
@@ -195,15 +196,6 @@ function ConfirmedDecision(props: {
   );
 }
 
-interface AuditRow {
-  readonly seq: number;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly outcome: "allowed" | "denied";
-  readonly org: string | null;
-}
-
 /** One agreement: its terms and status, the decisions the caller may take, and (for auditors) its audit trail. */
 export function AgreementPage(props: { org: string; name: string }) {
   const { lang, token, me, t } = usePortal();
@@ -211,7 +203,7 @@ export function AgreementPage(props: { org: string; name: string }) {
   const [a, setAgreement] = useState<Agreement | null>(null);
   const [missing, setMissing] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const [audit, setAudit] = useState<readonly AuditRow[] | null>(null);
+  const [audit, setAudit] = useState<readonly AuditRecord[] | null>(null);
   const [comment, setComment] = useState("");
   const [operatorProblem, setOperatorProblem] = useState<Problem | null>(null);
 
@@ -223,7 +215,7 @@ export function AgreementPage(props: { org: string; name: string }) {
       setAgreement((await call<Agreement>(token, "GET", path)).body);
       if (isAuditor(me)) {
         const target = encodeURIComponent(`sharing-agreement ${props.org}/${props.name}`);
-        setAudit((await call<Page<AuditRow>>(token, "GET", `/v1/audit?target=${target}&limit=200`)).body.items);
+        setAudit((await call<Page<AuditRecord>>(token, "GET", `/v1/audit?target=${target}&limit=200`)).body.items);
       }
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
@@ -388,34 +380,7 @@ export function AgreementPage(props: { org: string; name: string }) {
       {audit && (
         <section aria-labelledby="agreement-audit-title">
           <h2 id="agreement-audit-title">{t("agreement.audit")}</h2>
-          {audit.length === 0 ? (
-            <p>{t("agreement.auditEmpty")}</p>
-          ) : (
-            <table class="audit">
-              <thead>
-                <tr>
-                  <th scope="col">{t("audit.seq")}</th>
-                  <th scope="col">{t("audit.at")}</th>
-                  <th scope="col">{t("audit.actor")}</th>
-                  <th scope="col">{t("audit.action")}</th>
-                  <th scope="col">{t("audit.outcome")}</th>
-                  <th scope="col">{t("audit.org")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.map((r) => (
-                  <tr data-seq={r.seq}>
-                    <th scope="row">{r.seq}</th>
-                    <td>{formatDate(lang, r.at)}</td>
-                    <td>{r.actor}</td>
-                    <td>{r.action}</td>
-                    <td>{r.outcome === "allowed" ? t("audit.allowed") : t("audit.denied")}</td>
-                    <td>{r.org ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {audit.length === 0 ? <p>{t("agreement.auditEmpty")}</p> : <AuditTable records={audit} columns={["at", "actor", "action", "outcome", "org"]} />}
         </section>
       )}
     </section>

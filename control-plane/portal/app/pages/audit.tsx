@@ -5,7 +5,8 @@ import { formatDate, translate } from "../i18n.ts";
 import type { Page } from "../types.ts";
 import { Field, Notice } from "../ui.tsx";
 
-interface AuditRecord {
+/** An audit record as GET /v1/audit lists it. */
+export interface AuditRecord {
   readonly seq: number;
   readonly at: string;
   readonly actor: string;
@@ -29,6 +30,51 @@ interface Filters {
   outcome: string;
   since: string;
   until: string;
+}
+
+/** The columns of an audit table after the record's number, in the order shown. */
+const AUDIT_COLUMNS = ["at", "actor", "action", "outcome", "status", "org", "target"] as const;
+export type AuditColumn = (typeof AUDIT_COLUMNS)[number];
+
+/**
+ * Audit records as a table, a row per record headed by its number: every column, or the ones named
+ * (in the order of {@link AUDIT_COLUMNS}). The audit trail page and an agreement's page show it.
+ */
+export function AuditTable(props: { records: readonly AuditRecord[]; columns?: readonly AuditColumn[] }) {
+  const { lang, t } = usePortal();
+  const shown = AUDIT_COLUMNS.filter((c) => !props.columns || props.columns.includes(c));
+  const cell = (r: AuditRecord, c: AuditColumn) => {
+    switch (c) {
+      case "at":
+        return formatDate(lang, r.at);
+      case "outcome":
+        return r.outcome === "allowed" ? t("audit.allowed") : t("audit.denied");
+      default:
+        return r[c] ?? "";
+    }
+  };
+  return (
+    <table class="audit">
+      <thead>
+        <tr>
+          <th scope="col">{t("audit.seq")}</th>
+          {shown.map((c) => (
+            <th scope="col">{t(`audit.${c}`)}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.records.map((r) => (
+          <tr data-seq={r.seq}>
+            <th scope="row">{r.seq}</th>
+            {shown.map((c) => (
+              <td>{cell(r, c)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 /** A date picked in the form (a day in Vietnam) as the RFC 3339 instant the API takes. */
@@ -140,40 +186,7 @@ export function AuditPage() {
         </button>
       </form>
       {error && <Notice kind="error">{error}</Notice>}
-      {records === null ? (
-        <p role="status">{t("app.loading")}</p>
-      ) : records.length === 0 ? (
-        <p>{t("audit.empty")}</p>
-      ) : (
-        <table class="audit">
-          <thead>
-            <tr>
-              <th scope="col">{t("audit.seq")}</th>
-              <th scope="col">{t("audit.at")}</th>
-              <th scope="col">{t("audit.actor")}</th>
-              <th scope="col">{t("audit.action")}</th>
-              <th scope="col">{t("audit.outcome")}</th>
-              <th scope="col">{t("audit.status")}</th>
-              <th scope="col">{t("audit.org")}</th>
-              <th scope="col">{t("audit.target")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.map((r) => (
-              <tr data-seq={r.seq}>
-                <th scope="row">{r.seq}</th>
-                <td>{formatDate(lang, r.at)}</td>
-                <td>{r.actor}</td>
-                <td>{r.action}</td>
-                <td>{r.outcome === "allowed" ? t("audit.allowed") : t("audit.denied")}</td>
-                <td>{r.status ?? ""}</td>
-                <td>{r.org ?? ""}</td>
-                <td>{r.target ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {records === null ? <p role="status">{t("app.loading")}</p> : records.length === 0 ? <p>{t("audit.empty")}</p> : <AuditTable records={records} />}
       {cursor && (
         <button type="button" onClick={() => void load(applied, cursor)}>
           {t("audit.more")}

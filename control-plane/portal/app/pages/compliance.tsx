@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, call } from "../api.ts";
 import { usePortal } from "../context.ts";
 import { formatDate, translate, translateValue } from "../i18n.ts";
+import { useReport } from "../report.ts";
 import type { Organization, SiteSummary } from "../types.ts";
 import { Field, Notice } from "../ui.tsx";
 import type { ComplianceReportResource } from "../../../api/index.ts";
@@ -21,8 +22,13 @@ export function CompliancePage() {
   const [sites, setSites] = useState<readonly SiteSummary[]>([]);
   const [draft, setDraft] = useState<{ kind: "org" | "site"; org: string; site: string }>({ kind: "org", org: me.org ?? "", site: "" });
   const [scope, setScope] = useState<Scope | null>(me.org ? { kind: "org", id: me.org } : null);
-  const [report, setReport] = useState<ComplianceReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { report, failure, more } = useReport<ComplianceReport>(scope ? pathOf(scope) : null, ["environments", "exceptions"]);
+  const error =
+    failure !== null
+      ? failure instanceof ApiError
+        ? translate(lang, "error.status", { status: failure.status, detail: failure.problem.detail })
+        : String(failure)
+      : null;
 
   useEffect(() => {
     if (!platformWide) return;
@@ -34,23 +40,6 @@ export function CompliancePage() {
       setDraft((d) => ({ ...d, org: d.org || (o[0]?.slug ?? ""), site: d.site || (s[0]?.id ?? "") }));
     })().catch(() => undefined);
   }, [token]);
-
-  const load = async (s: Scope, cursor?: string) => {
-    try {
-      const r = await call<ComplianceReport>(token, "GET", `${pathOf(s)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      setReport((prev) =>
-        cursor && prev
-          ? { ...r.body, environments: [...prev.environments, ...r.body.environments], exceptions: [...prev.exceptions, ...r.body.exceptions] }
-          : r.body,
-      );
-      setError(null);
-    } catch (e) {
-      setError(e instanceof ApiError ? translate(lang, "error.status", { status: e.status, detail: e.problem.detail }) : String(e));
-    }
-  };
-  useEffect(() => {
-    if (scope) void load(scope);
-  }, [scope?.kind, scope?.id, token]);
 
   const counts = report?.summary.byStatus ?? {};
   return (
@@ -189,7 +178,7 @@ export function CompliancePage() {
             </ul>
           )}
           {report.nextCursor && scope && (
-            <button type="button" onClick={() => void load(scope, report.nextCursor)}>
+            <button type="button" onClick={more}>
               {t("report.more")}
             </button>
           )}

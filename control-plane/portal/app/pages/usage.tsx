@@ -5,6 +5,7 @@ import { formatCores, formatMoney, formatSize, vietnamMonth } from "../format.ts
 import { formatDate, translate } from "../i18n.ts";
 import type { Problem } from "../problems.ts";
 import type { Organization } from "../types.ts";
+import { useReport } from "../report.ts";
 import { Field, Notice } from "../ui.tsx";
 import type { UsageReportResource } from "../../../api/index.ts";
 
@@ -18,8 +19,6 @@ export function UsagePage() {
   const [orgs, setOrgs] = useState<readonly Organization[]>([]);
   const [draft, setDraft] = useState({ month: vietnamMonth(), org: me.org ?? "" });
   const [applied, setApplied] = useState(draft);
-  const [report, setReport] = useState<UsageReport | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
 
   useEffect(() => {
     if (platformWide)
@@ -28,24 +27,11 @@ export function UsagePage() {
         .catch(() => undefined);
   }, [token]);
 
-  const pathOf = (q: typeof applied, cursor?: string) => {
-    const query = new URLSearchParams({ month: q.month, limit: "50" });
-    if (cursor) query.set("cursor", cursor);
-    return q.org ? `/v1/organizations/${encodeURIComponent(q.org)}/usage?${query.toString()}` : `/v1/usage?${query.toString()}`;
-  };
-  const load = async (q: typeof applied, cursor?: string) => {
-    try {
-      const r = await call<UsageReport>(token, "GET", pathOf(q, cursor));
-      setReport((prev) => (cursor && prev ? { ...r.body, lines: [...prev.lines, ...r.body.lines] } : r.body));
-      setProblem(null);
-    } catch (e) {
-      if (e instanceof ApiError) {
-        setProblem(e.problem);
-        setReport(null);
-      }
-    }
-  };
-  useEffect(() => void load(applied), [applied.month, applied.org, token]);
+  const query = new URLSearchParams({ month: applied.month, limit: "50" }).toString();
+  const reading = useReport<UsageReport>(applied.org ? `/v1/organizations/${encodeURIComponent(applied.org)}/usage?${query}` : `/v1/usage?${query}`, ["lines"]);
+  // A refusal takes the report's place (the month's error shows next to its field); the pages read before it are not shown.
+  const problem: Problem | null = reading.failure instanceof ApiError ? reading.failure.problem : null;
+  const report = problem ? null : reading.report;
 
   const monthError = problem?.errors.some((i) => i.field === "query.month") ? [translate(lang, "error.monthFormat")] : [];
   const otherError = problem && monthError.length === 0 ? translate(lang, "error.status", { status: problem.status, detail: problem.detail }) : null;
@@ -142,7 +128,7 @@ export function UsagePage() {
             </>
           )}
           {report.nextCursor && (
-            <button type="button" onClick={() => void load(applied, report.nextCursor)}>
+            <button type="button" onClick={reading.more}>
               {t("report.more")}
             </button>
           )}
