@@ -66,17 +66,27 @@ export const isOperator = (me: Identity) => me.roles.some((r) => r === "operator
 export const isAuditor = (me: Identity) => me.roles.some((r) => r === "auditor" || r === "operator" || r === "platform-admin");
 export const canRequest = (me: Identity) => me.org !== null && me.roles.some((r) => r === "requester" || r === "org-admin" || r === "platform-admin");
 
-/** Every item of a paged list at `path` (which may carry a query), following the cursors. */
-export async function callAll<T>(token: string, path: string): Promise<T[]> {
+/**
+ * The items of the first `pages` pages of the paged list at `path` (which may carry a query), following
+ * the cursors, and the cursor after the last page read (absent when the list ended there).
+ */
+export async function callPages<T>(token: string, path: string, pages: number): Promise<{ items: T[]; nextCursor?: string }> {
   const items: T[] = [];
   let cursor: string | undefined;
+  let read = 0;
   do {
     const page: string = cursor === undefined ? path : `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
     const r = await call<{ items: T[]; nextCursor?: string }>(token, "GET", page);
     items.push(...r.body.items);
     cursor = r.body.nextCursor;
-  } while (cursor !== undefined);
-  return items;
+    read += 1;
+  } while (cursor !== undefined && read < pages);
+  return cursor === undefined ? { items } : { items, nextCursor: cursor };
+}
+
+/** Every item of a paged list at `path` (which may carry a query), following the cursors. */
+export async function callAll<T>(token: string, path: string): Promise<T[]> {
+  return (await callPages<T>(token, path, Infinity)).items;
 }
 
 /** Whoever decides for an organization on an agreement (accept, decline, revoke): a requester or org admin of it. */

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { POLICY, SHARING_LIVE_PHASES } from "../../../../model/index.ts";
-import { actsFor, ApiError, call, callAll, canRequest, isAuditor, isOperator } from "../api.ts";
+import { actsFor, ApiError, call, callAll, callPages, canRequest, isAuditor, isOperator } from "../api.ts";
 import { usePolling, usePortal } from "../context.ts";
 import { formatDate, translateValue, type Lang } from "../i18n.ts";
 import type { Problem } from "../problems.ts";
@@ -63,30 +63,53 @@ function AgreementTable(props: { items: readonly Agreement[]; caption: string; i
   );
 }
 
-/** The agreements the organization provides and consumes (platform roles: the operators' queue, then all). */
-export function AgreementsPage() {
-  const { token, me, t } = usePortal();
-  const [items, setItems] = useState<readonly Agreement[] | null>(null);
+/**
+ * The agreements at `path` (null: none asked), read again every 3 s: the first `pages` pages, and one
+ * more each time `more` is called (null when the list ends within the pages read).
+ */
+function useLiveAgreements(path: string | null, pages: number): { items: readonly Agreement[] | null; failed: string | null; more: (() => void) | null } {
+  const { token } = usePortal();
+  const [read, setRead] = useState(pages);
+  const [list, setList] = useState<{ items: readonly Agreement[]; nextCursor?: string } | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
-  const path = me.org ? `/v1/organizations/${encodeURIComponent(me.org)}/sharing-agreements?limit=200` : "/v1/sharing-agreements?limit=200";
-
   usePolling(
     async () => {
+      if (path === null) return;
       try {
-        setItems(await callAll<Agreement>(token, path));
+        setList(await callPages<Agreement>(token, path, read));
         setFailed(null);
       } catch (e) {
         setFailed(e instanceof ApiError ? e.problem.detail : String(e));
       }
     },
     3000,
-    [path, token],
+    [path, token, read],
   );
+  return { items: list?.items ?? null, failed, more: list?.nextCursor ? () => setRead(read + 1) : null };
+}
 
-  const section = (id: string, title: string, rows: readonly Agreement[]) => (
+/**
+ * The agreements the organization provides and consumes (all of them), or for platform roles the
+ * operators' queue and all agreements, a page of each polled (more pages when asked for): polling every
+ * page of the platform's agreements every 3 s would read the whole table each time.
+ */
+export function AgreementsPage() {
+  const { me, t } = usePortal();
+  const platformWide = !me.org;
+  const own = useLiveAgreements(me.org ? `/v1/organizations/${encodeURIComponent(me.org)}/sharing-agreements?limit=200` : null, Infinity);
+  const queue = useLiveAgreements(platformWide ? "/v1/sharing-agreements?state=AwaitingApproval&limit=200" : null, 1);
+  const all = useLiveAgreements(platformWide ? "/v1/sharing-agreements?limit=200" : null, 1);
+  const failed = own.failed ?? queue.failed ?? all.failed;
+
+  const section = (id: string, title: string, rows: readonly Agreement[], more: (() => void) | null = null) => (
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{title}</h2>
       {rows.length === 0 ? <p>{t("agreements.empty")}</p> : <AgreementTable items={rows} caption={title} id={id} />}
+      {more && (
+        <button type="button" onClick={more} data-more={id}>
+          {t("agreements.more")}
+        </button>
+      )}
     </section>
   );
 
@@ -102,29 +125,29 @@ export function AgreementsPage() {
         </p>
       )}
       {failed && <Notice kind="error">{failed}</Notice>}
-      {items === null ? (
+      {me.org ? (
+        own.items === null ? (
+          <p role="status">{t("app.loading")}</p>
+        ) : (
+          <>
+            {section(
+              "provided",
+              t("agreements.provided"),
+              own.items.filter((a) => a.provider.org === me.org),
+            )}
+            {section(
+              "consumed",
+              t("agreements.consumed"),
+              own.items.filter((a) => a.consumer.org === me.org),
+            )}
+          </>
+        )
+      ) : queue.items === null || all.items === null ? (
         <p role="status">{t("app.loading")}</p>
-      ) : me.org ? (
-        <>
-          {section(
-            "provided",
-            t("agreements.provided"),
-            items.filter((a) => a.provider.org === me.org),
-          )}
-          {section(
-            "consumed",
-            t("agreements.consumed"),
-            items.filter((a) => a.consumer.org === me.org),
-          )}
-        </>
       ) : (
         <>
-          {section(
-            "queue",
-            t("agreements.queue"),
-            items.filter((a) => a.state === "AwaitingApproval"),
-          )}
-          {section("all", t("agreements.all"), items)}
+          {section("queue", t("agreements.queue"), queue.items, queue.more)}
+          {section("all", t("agreements.all"), all.items, all.more)}
         </>
       )}
     </section>
