@@ -19,6 +19,14 @@ let service: Service;
 let browser: Browser;
 const tokens: Record<"an" | "binh" | "oanh" | "kiem", string> = { an: "", binh: "", oanh: "", kiem: "" };
 const DOCS = join(import.meta.dirname, "../../docs");
+/**
+ * The README's screenshots (docs/portal-*.png) are written only when asked for
+ * (`NDC_PORTAL_SCREENSHOTS=1 npm run test:e2e -- test/e2e/portal.test.ts`): a test run never changes
+ * the repository's files.
+ */
+const screenshot = async (page: Page, name: string) => {
+  if (process.env.NDC_PORTAL_SCREENSHOTS === "1") await page.screenshot({ path: join(DOCS, name), fullPage: true });
+};
 // Environments are provisioned on the shared test cluster: names unique to this run.
 const RUN = Date.now().toString(36).slice(-4);
 const contexts: BrowserContext[] = [];
@@ -278,7 +286,7 @@ describe("portal: the request form", () => {
     await page.locator("[data-field-error=zone]").waitFor();
     expect(await text(page, "[data-field-error=zone]")).toBe(rule);
     expect(await page.locator("[data-field-error]").count()).toBe(1);
-    await page.screenshot({ path: join(DOCS, "portal-request-form.png"), fullPage: true });
+    await screenshot(page, "portal-request-form.png");
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByTestId("language").click();
     expect(await text(page, "[data-field-error=zone]")).toBe("Important data may only be placed in Data zone (data) or Restricted zone (restricted).");
@@ -352,7 +360,7 @@ describe("portal: approvals, follow-up, resize and decommission", () => {
     expect(await card.getByTestId("reason").textContent()).toBe(
       "Cần phê duyệt: cấp độ an toàn 3 cao hơn mức tự duyệt 2; dữ liệu quan trọng cần người duyệt (tự duyệt chỉ với: dữ liệu khác).",
     );
-    await page.screenshot({ path: join(DOCS, "portal-approval-queue.png"), fullPage: true });
+    await screenshot(page, "portal-approval-queue.png");
     expect(await seriousViolations(page)).toEqual([]);
     expect(await card.getByTestId("kind").textContent()).toBe("Yêu cầu mới");
     await card.getByLabel("Ý kiến (gửi kèm quyết định)").fill("Đồng ý: vùng dữ liệu, cấp độ 3.");
