@@ -2,14 +2,16 @@
 // which bundles the portal at start), tokens minted through the API, Debian's Chromium driven by
 // playwright-core, and axe-core run inside the page.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { inject } from "vitest";
 import { freeLoopbackPort } from "../../scripts/cluster/_ports.ts";
 import { chromiumBinary } from "../../scripts/prerequisites/test-prerequisites.ts";
-import { waitUntil } from "../integration/_cluster.ts";
+import { adminKubeConfig, waitUntil } from "../integration/_cluster.ts";
+import { controlPlaneKubeConfig } from "../integration/_control-plane-identity.ts";
 
 export const BOOTSTRAP = "bootstrap-token-for-portal-tests-0123456789";
 const repo = join(import.meta.dirname, "../..");
@@ -56,6 +58,47 @@ export async function startService(env: Record<string, string> = {}): Promise<Se
       await new Promise((r) => child.once("exit", r));
     },
   };
+}
+
+/**
+ * {@link startService} provisioning site `local` on the test run's kube-apiserver as the control
+ * plane's own user (its ClusterRole's kubeconfig, written to a temporary file); `env` adds e.g. NDC_SITES.
+ */
+export async function startServiceOnTestCluster(env: Record<string, string> = {}): Promise<Service> {
+  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), "ndc-portal-kc-")), "control-plane.kubeconfig");
+  writeFileSync(kubeconfig, kc.exportConfig());
+  return startService({ NDC_KUBECONFIG_LOCAL: kubeconfig, ...env });
+}
+
+/** A dev environment on `local` with the least of everything: the body a portal test asks for. */
+export function devEnvironment(name: string, purpose: string, owners: readonly string[] = []) {
+  return {
+    name,
+    stage: "dev",
+    zone: "app",
+    dataClass: "other",
+    personalData: "none",
+    securityLevel: 1,
+    sites: ["local"],
+    resources: { cpu: "1", memory: "1Gi" },
+    owners: [...owners],
+    purpose,
+  };
+}
+
+/** A fresh browser tab in a context of its own (own sessionStorage), in Vietnamese, 1280×900; `contexts` keeps it for {@link closePortalRun}. */
+export async function openTab(browser: Browser, contexts: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext({ locale: "vi-VN", viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  return context.newPage();
+}
+
+/** After a portal test file: its tabs' contexts, the browser, then the service (each may be missing when setup failed). */
+export async function closePortalRun(contexts: readonly BrowserContext[], browser: Browser | undefined, service: Service | undefined): Promise<void> {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await service?.stop();
 }
 
 export async function api(

@@ -3,14 +3,21 @@
 // `local` on the test run's kube-apiserver. byt (Bộ Y tế) offers to hanoi and to bca; each page
 // shows what the API answers, never another organization's agreements or usage, and the API's
 // refusals next to the field they concern, in Vietnamese and English.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { adminKubeConfig, waitUntil } from "../integration/_cluster.ts";
-import { controlPlaneKubeConfig } from "../integration/_control-plane-identity.ts";
-import { api, launchBrowser, mint, seriousViolations, signIn, startService, type Service } from "./_portal.ts";
+import { waitUntil } from "../integration/_cluster.ts";
+import {
+  api,
+  closePortalRun,
+  devEnvironment,
+  launchBrowser,
+  mint,
+  openTab,
+  seriousViolations,
+  signIn,
+  startServiceOnTestCluster,
+  type Service,
+} from "./_portal.ts";
 
 let service: Service;
 let browser: Browser;
@@ -26,11 +33,7 @@ const A2 = `hs-pt-${RUN}`;
 const A3 = `hs-pt-2-${RUN}`;
 const contexts: BrowserContext[] = [];
 
-async function tab(): Promise<Page> {
-  const context = await browser.newContext({ locale: "vi-VN", viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  return context.newPage();
-}
+const tab = () => openTab(browser, contexts);
 const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent())?.trim();
 const offer = (name: string, provider: string, consumer: { org: string; environment: string }) => {
   const now = Date.now();
@@ -51,10 +54,7 @@ const dong = (n: number) => `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".")} 
 const vietnamMonth = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit" }).format(new Date()).slice(0, 7);
 
 beforeAll(async () => {
-  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), "ndc-portal-kc-")), "control-plane.kubeconfig");
-  writeFileSync(kubeconfig, kc.exportConfig());
-  service = await startService({ NDC_KUBECONFIG_LOCAL: kubeconfig, NDC_SITES: "local,ndc1-hoalac" });
+  service = await startServiceOnTestCluster({ NDC_SITES: "local,ndc1-hoalac" });
   tokens.an = await mint(service, "an.nguyen", "requester", "byt");
   tokens.binh = await mint(service, "binh.tran", "requester", "hanoi");
   tokens.hung = await mint(service, "hung.do", "requester", "bca");
@@ -62,16 +62,7 @@ beforeAll(async () => {
   tokens.kiemHanoi = await mint(service, "kiem.hanoi", "auditor", "hanoi");
   const create = async (token: string, org: string, name: string, extra: Record<string, unknown> = {}) => {
     const res = await api(service.url, token, "POST", `/v1/organizations/${org}/environments`, {
-      name,
-      stage: "dev",
-      zone: "app",
-      dataClass: "other",
-      personalData: "none",
-      securityLevel: 1,
-      sites: ["local"],
-      resources: { cpu: "1", memory: "1Gi" },
-      owners: [`${org}-platform-admins`],
-      purpose: "Thử nghiệm chia sẻ dữ liệu",
+      ...devEnvironment(name, "Thử nghiệm chia sẻ dữ liệu", [`${org}-platform-admins`]),
       ...extra,
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -107,9 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await service?.stop();
+  await closePortalRun(contexts, browser, service);
 });
 
 describe("portal: data-sharing agreements", () => {

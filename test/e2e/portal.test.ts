@@ -1,16 +1,24 @@
 // The web portal in real headless Chromium (Debian's chromium, driven by playwright-core) against
 // the real service (control-plane/server.ts on SQLite), which bundles the portal when it starts and
 // provisions the site `local` on the test run's real kube-apiserver as the control plane's identity.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { adminKubeConfig } from "../integration/_cluster.ts";
-import { controlPlaneKubeConfig } from "../integration/_control-plane-identity.ts";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { api, launchBrowser, mint, seriousViolations, signIn, startService, type Service } from "./_portal.ts";
+import {
+  api,
+  closePortalRun,
+  devEnvironment,
+  launchBrowser,
+  mint,
+  openTab,
+  seriousViolations,
+  signIn,
+  startServiceOnTestCluster,
+  type Service,
+} from "./_portal.ts";
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -33,32 +41,16 @@ const contexts: BrowserContext[] = [];
 
 /** A fresh browser tab (own sessionStorage) that records every URL it requests. */
 async function tab(): Promise<{ page: Page; urls: string[] }> {
-  const context = await browser.newContext({ locale: "vi-VN", viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
+  const page = await openTab(browser, contexts);
   const urls: string[] = [];
   page.on("request", (r) => urls.push(r.url()));
   return { page, urls };
 }
 
-const spec = (name: string, purpose: string) => ({
-  name,
-  stage: "dev",
-  zone: "app",
-  dataClass: "other",
-  personalData: "none",
-  securityLevel: 1,
-  sites: ["local"],
-  resources: { cpu: "1", memory: "1Gi" },
-  owners: [],
-  purpose,
-});
+const spec = (name: string, purpose: string) => devEnvironment(name, purpose);
 
 beforeAll(async () => {
-  const kc = await controlPlaneKubeConfig(adminKubeConfig(), inject("clusterName"));
-  const kubeconfig = join(mkdtempSync(join(tmpdir(), "ndc-portal-kc-")), "control-plane.kubeconfig");
-  writeFileSync(kubeconfig, kc.exportConfig());
-  service = await startService({ NDC_KUBECONFIG_LOCAL: kubeconfig });
+  service = await startServiceOnTestCluster();
   tokens.an = await mint(service, "an.nguyen", "requester", "byt");
   tokens.binh = await mint(service, "binh.tran", "requester", "hanoi");
   tokens.oanh = await mint(service, "oanh.le", "operator");
@@ -77,9 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await service?.stop();
+  await closePortalRun(contexts, browser, service);
 });
 
 describe("portal: serving", () => {
