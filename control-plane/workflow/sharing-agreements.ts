@@ -244,7 +244,10 @@ function notFound(providerOrg: string, name: string): NdcError {
   });
 }
 
-/** The decision belongs to the caller's party, and an operator never approves what they offered or accepted. */
+/**
+ * The decision belongs to the caller's party; the person who offered never accepts (same root
+ * person), and an operator never approves what they offered or accepted (by person and by minter).
+ */
 function checkDecider(principal: Principal, a: AgreementRecord, decision: AgreementDecision): void {
   const allowed = AGREEMENT_DECIDERS[decision];
   const target = `sharing-agreement ${a.providerOrg}/${a.name}`;
@@ -258,6 +261,23 @@ function checkDecider(principal: Principal, a: AgreementRecord, decision: Agreem
     throw new NdcError("NDC_ERR_FORBIDDEN", message, [{ field: "header.authorization", rule, message }], {
       denied: { org: a.providerOrg, target, reason: rule },
     });
+  }
+  if (decision === "accept") {
+    // Two organizations consent, so two people: the person who offered for the provider (any token
+    // of the same root person, e.g. an admin's requesters in both organizations) never also accepts
+    // for the consumer. The installation admin's hand-outs are people of their own (lineage.ts), so
+    // an offer it made is accepted by the consumer's people as usual.
+    const acceptor = { subject: principal.subject, lineage: lineageOf(principal) };
+    const shared = sharedPerson(acceptor, { subject: a.offeredBy, lineage: a.offeredLineage });
+    if (shared === "same-subject" || shared === "same-root") {
+      const message = "the consumer's acceptance must come from another person than the provider's offer (four-eyes rule)";
+      throw new NdcError(
+        "NDC_ERR_SELF_APPROVAL",
+        `${principal.subject} acts for the same person as ${a.offeredBy}, who offered ${a.providerOrg}/${a.name}, and cannot also accept it for ${a.consumerOrg}; another person of ${a.consumerOrg} must`,
+        [{ field: "acceptor", rule: "acceptor-not-offerer", message, value: principal.subject }],
+        { denied: { org: a.providerOrg, target, reason: "acceptor-not-offerer" } },
+      );
+    }
   }
   if (decision === "approve" || decision === "reject") {
     // Compared by person, with who stands behind each (as for environments): the admin who minted the

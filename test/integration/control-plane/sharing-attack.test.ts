@@ -114,6 +114,28 @@ describe.each(BACKENDS)("attack review of sharing agreements (%s)", (backend) =>
     expect(res.json()).toMatchObject({ validUntil: "2028-02-29T00:00:00+07:00" });
   });
 
+  test("fails when the person who offered accepts through a token of the consumer organization (bug: two organizations' consent was one person's; four eyes applied to the operator's approval only)", async () => {
+    const mint = async (by: string, subject: string, role: string, org?: string) => {
+      const res = await t.call("POST", "/v1/tokens", by, { subject, role, ...(org ? { org } : {}) });
+      expect(res.statusCode, res.body).toBe(201);
+      return (res.json() as { token: string }).token;
+    };
+    // A platform admin of its own mints itself a requester in each organization: one person.
+    const pat = await mint(t.tokens.admin, "pat", "platform-admin");
+    const patByt = await mint(pat, "pat-byt", "requester", "byt");
+    const patBct = await mint(pat, "pat-bct", "requester", "bct");
+    expect((await t.call("POST", AGREEMENTS, patByt, offer("one-person"))).json()).toMatchObject({ state: "Offered", offeredBy: "pat-byt" });
+    for (const token of [patBct, await mint(pat, "pat-bct-admin", "org-admin", "bct")]) {
+      const refused = await expectRefused(t, 403, "acceptor", "acceptor-not-offerer", () => t.call("POST", `${AGREEMENTS}/one-person/accept`, token));
+      expect(refused.errors).toContainEqual(
+        expect.objectContaining({ message: "the consumer's acceptance must come from another person than the provider's offer (four-eyes rule)" }),
+      );
+    }
+    expect((await t.call("GET", `${AGREEMENTS}/one-person`, t.tokens.admin)).json()).toMatchObject({ state: "Offered", acceptedBy: null, version: 1 });
+    // Another person of bct may.
+    expect((await t.call("POST", `${AGREEMENTS}/one-person/accept`, t.tokens.bob)).json()).toMatchObject({ state: "Approved", acceptedBy: "bob" });
+  });
+
   test("fails when an agreement stays in force after the consumer lowered its environment below the level the provider's data needs (bug: the consumer's level was checked only when it accepted; a level lowered by policy afterwards kept the policies open)", async () => {
     const NOW = new Date("2026-12-02T10:00:00+07:00");
     /** The environments carrying the agreement's NetworkPolicies, as the provisioner's index has them. */
