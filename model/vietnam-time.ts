@@ -35,21 +35,34 @@ export function vietnamMonthBounds(month: string): { readonly start: Date; reado
   const year = Number(m[1]);
   const index = Number(m[2]) - 1;
   return {
-    start: new Date(Date.UTC(year, index, 1) - VIETNAM_UTC_OFFSET_MS),
-    end: new Date(Date.UTC(year, index + 1, 1) - VIETNAM_UTC_OFFSET_MS),
+    start: new Date(utcMonthStart(year, index) - VIETNAM_UTC_OFFSET_MS),
+    end: new Date(utcMonthStart(year, index + 1) - VIETNAM_UTC_OFFSET_MS),
   };
 }
+
+/**
+ * 00:00 UTC on the first of a month (`index` may run past December). Not `Date.UTC`, which reads the
+ * years 0–99 as 1900–1999: the month 0026-11 would be November 1926.
+ */
+function utcMonthStart(year: number, index: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, index, 1);
+  return d.getTime();
+}
+
+/** A year as YYYY-MM writes it: four digits. */
+const yearText = (year: number) => String(year).padStart(4, "0");
 
 /** The Vietnam month (YYYY-MM) an instant falls in. */
 export function vietnamMonthOf(instant: Date): string {
   const local = new Date(instant.getTime() + VIETNAM_UTC_OFFSET_MS);
-  return `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, "0")}`;
+  return `${yearText(local.getUTCFullYear())}-${String(local.getUTCMonth() + 1).padStart(2, "0")}`;
 }
 
 /** The month `n` months after `month` (n may be negative). */
 export function addMonths(month: string, n: number): string {
   const { start } = vietnamMonthBounds(month);
   const local = new Date(start.getTime() + VIETNAM_UTC_OFFSET_MS);
-  const shifted = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + n, 1));
-  return `${shifted.getUTCFullYear()}-${String(shifted.getUTCMonth() + 1).padStart(2, "0")}`;
+  const shifted = new Date(utcMonthStart(local.getUTCFullYear(), local.getUTCMonth() + n));
+  return `${yearText(shifted.getUTCFullYear())}-${String(shifted.getUTCMonth() + 1).padStart(2, "0")}`;
 }

@@ -8,6 +8,11 @@ describe("vietnamMonthBounds", () => {
   test("December rolls into January of the next year", () => {
     expect(vietnamMonthBounds("2026-12").end).toEqual(new Date("2026-12-31T17:00:00Z"));
   });
+  test("the years 0–99 are those years, not 1900–1999 (Date.UTC's reading)", () => {
+    expect(vietnamMonthBounds("0026-11")).toEqual({ start: new Date("0026-10-31T17:00:00Z"), end: new Date("0026-11-30T17:00:00Z") });
+    expect(addMonths("0099-12", 1)).toBe("0100-01");
+    expect(vietnamMonthOf(new Date("0026-11-15T00:00:00Z"))).toBe("0026-11");
+  });
   test("fails when the month is not YYYY-MM", () => {
     expect(() => vietnamMonthBounds("2026-13")).toThrow('month must be written YYYY-MM, got "2026-13"');
   });
