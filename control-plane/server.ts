@@ -25,6 +25,8 @@ configured by environment variables:
   NDC_RATE_LIMIT_PER_MINUTE (1200)
   NDC_AUTH_FAILURES_PER_MINUTE (60)  failed authentications per address per minute before 429
   NDC_METRICS_TOKEN              when set, GET /metrics needs Authorization: Bearer <it>
+  NDC_TRUST_PROXY                "true" or the proxies' addresses (comma-separated): trust their
+                                 X-Forwarded-For, so per-address limits count clients, not the ingress
   NDC_PORTAL_DIR                 serve the portal built ahead there (index.html, app.js, app.css;
                                  the image sets it) instead of bundling its source at start
   NDC_AUDIT_CHECKPOINT_FILE, NDC_AUDIT_CHECKPOINT_KEY_FILE (Ed25519 PEM)
@@ -43,6 +45,7 @@ const app = await buildApp({
   logger: LOGGER_OPTIONS,
   rateLimit: { max: config.rateLimitPerMinute, windowMs: 60_000 },
   authFailuresPerMinute: config.authFailuresPerMinute,
+  trustProxy: config.trustProxy,
   ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   ...(config.auditCheckpoint ? { auditCheckpoint: config.auditCheckpoint } : {}),
   // The web portal at `/`, bundled from source now (nothing to build beforehand, nothing from a CDN),

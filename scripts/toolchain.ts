@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 // Builds the Go-built tools (Kubernetes control plane, etcd, Pulumi engine) into the version-keyed
-// cache, once. See ../shared/TOOLCHAIN.md for why they are built from Go modules.
+// cache, once. They are built from Go modules because this project may download nothing but packages (see README.md).
 import { argv } from "zx";
 import { checkCold, ensureTool, findTool, isToolBuilt, toolBinDir, tools } from "./toolchain/index.ts";
 

@@ -222,7 +222,8 @@ export const environmentRoutes: FastifyPluginAsync<EnvironmentRoutesOptions> = a
         summary: "Request decommissioning (data is retained for the retention period); a pending request is withdrawn",
         params: EnvironmentParamsSchema,
         headers: Type.Object({ "if-match": Type.Optional(IfMatchHeader) }),
-        response: { 202: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 429) },
+        // 428: a prod or core environment is decommissioned only with If-Match (the version the requester saw).
+        response: { 202: EnvironmentResourceSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429) },
       },
     },
     async (request, reply) => {

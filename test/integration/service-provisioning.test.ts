@@ -204,3 +204,28 @@ describe.each(backends)("the service on %s", (backend, storeEnv) => {
     expect(verify.body.ok).toBe(true);
   });
 });
+
+describe("the service behind a proxy (NDC_TRUST_PROXY)", () => {
+  let service: Service;
+  beforeAll(async () => {
+    service = await startService({
+      NDC_DATA_DIR: mkdtempSync(join(tmpdir(), "ndc-svc-proxy-")),
+      NDC_KUBECONFIG_LOCAL: kubeconfigFile,
+      NDC_TRUST_PROXY: "127.0.0.1",
+      NDC_AUTH_FAILURES_PER_MINUTE: "2",
+    });
+  });
+  afterAll(async () => {
+    service?.process.kill("SIGTERM");
+    if (service) await new Promise((r) => service.process.once("exit", r));
+  });
+
+  test("failed sign-ins are limited per client named by X-Forwarded-For, not per proxy (bug: server.ts read NDC_TRUST_PROXY but never passed it, so one client locked out everyone behind the ingress)", async () => {
+    const badLogin = (client: string) => call(service, "not-a-token-0123456789abcdef", "GET", "/v1/environments", undefined, { "x-forwarded-for": client });
+    expect((await badLogin("10.1.0.1")).status).toBe(401);
+    expect((await badLogin("10.1.0.1")).status).toBe(401);
+    expect((await badLogin("10.1.0.1")).status).toBe(429);
+    // Another client behind the same proxy is not locked out by the first one's failures.
+    expect((await badLogin("10.1.0.2")).status).toBe(401);
+  });
+});

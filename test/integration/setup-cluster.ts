@@ -1,5 +1,5 @@
 // vitest global setup: one real control plane per test run, shared by every integration test file
-// (each isolates itself by namespace). See scripts/cluster/ and ../shared/TOOLCHAIN.md.
+// (each isolates itself by namespace). See scripts/cluster/ and docs/local-cluster.md.
 import type { TestProject } from "vitest/node";
 import { acquireCluster } from "../../scripts/cluster/index.ts";
 
