@@ -157,7 +157,9 @@ const MonthQuery = Type.Object({
   ...ReportPage,
   month: Type.Optional(
     Type.String({
-      pattern: "^[0-9]{4}-(0[1-9]|1[0-2])$",
+      // Years 0001–9999: the month before January of the year 0000 would start in the year -1, which
+      // a date-time cannot say (Schemathesis found `from: "-000001-12-31T17:00:00.000Z"`).
+      pattern: "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])$",
       description: "YYYY-MM in Vietnam time; default the current month (counted up to now)",
       "x-rule": "month-format",
       "x-message": "must be a month written YYYY-MM, e.g. 2026-11",

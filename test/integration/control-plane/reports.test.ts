@@ -279,6 +279,13 @@ describe.each(BACKENDS)("reports (%s)", (backend) => {
       });
     });
 
+    test("fails when the month 0000-01 is answered (its first day starts in the year -1, which a date-time cannot say: the answer broke its own schema)", async () => {
+      const res = await t.call("GET", "/v1/usage?month=0000-01", t.tokens.audrey);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: "NDC_ERR_VALIDATION", errors: [{ field: "query.month", rule: "month-format", value: "0000-01" }] });
+      expect((await t.call("GET", "/v1/usage?month=0001-01", t.tokens.audrey)).json()).toMatchObject({ month: "0001-01", from: "0000-12-31T17:00:00.000Z" });
+    });
+
     test("without a month: the current one, counted up to now (2 December 10:00)", async () => {
       const report = (await t.call("GET", "/v1/organizations/byt/usage", t.tokens.alice)).json() as {
         month: string;
